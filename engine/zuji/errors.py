@@ -1,0 +1,151 @@
+"""Diagnostics and the one error hierarchy of Zuji.
+
+Every finding has a code, a severity, a message and, where it has one, a source span; it prints
+the same way everywhere: ``file:line:col: error[E203]: message`` followed by the source line and a
+caret. Checkers return findings as data; the API raises them wrapped in a :class:`ZujiError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a construct stands in its file (1-based lines and columns, end exclusive)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about a rule file, an inventory or a dataset."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    severity: Severity = Severity.ERROR
+    hint: str = ""
+    source_line: str = field(default="", compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def render(self) -> str:
+        """The diagnostic as a compiler prints it, with the source line and a caret."""
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity.value}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        caret = _caret(self.span, self.source_line)
+        return f"{text}\n{caret}" if caret else text
+
+    def as_dict(self) -> dict[str, object]:
+        span = self.span
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint or None,
+            "file": span.file if span else None,
+            "line": span.line if span else None,
+            "column": span.column if span else None,
+        }
+
+
+def _caret(span: Span | None, source_line: str) -> str:
+    if span is None or not source_line:
+        return ""
+    width = 1
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    gutter = f"{span.line:>5} | "
+    pad = " " * (len(gutter) - 2) + "| " + _indent_like(source_line, span.column - 1)
+    return f"{gutter}{source_line}\n{pad}{'^' * width}"
+
+
+def _indent_like(line: str, count: int) -> str:
+    # Keep tabs so the caret lines up under tab-indented source.
+    return "".join("\t" if ch == "\t" else " " for ch in line[:count])
+
+
+def attach_source(diagnostics: list[Diagnostic], sources: dict[str, str]) -> list[Diagnostic]:
+    """Fill in each diagnostic's source line from the texts it points into."""
+    out = []
+    for diag in diagnostics:
+        text = sources.get(diag.span.file) if diag.span else None
+        if text is None or diag.source_line:
+            out.append(diag)
+            continue
+        lines = text.splitlines()
+        line = lines[diag.span.line - 1] if 0 < diag.span.line <= len(lines) else ""
+        out.append(_replace_source(diag, line))
+    return out
+
+
+def _replace_source(diag: Diagnostic, line: str) -> Diagnostic:
+    return Diagnostic(diag.code, diag.message, diag.span, diag.severity, diag.hint, line)
+
+
+class ZujiError(Exception):
+    """Base of every error Zuji raises for a user's mistake; carries its diagnostics."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str, code: str = "E000"):
+        if isinstance(diagnostics, str):
+            diagnostics = Diagnostic(code, diagnostics)
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.render() for d in diagnostics))
+
+    @property
+    def code(self) -> str:
+        return self.diagnostics[0].code if self.diagnostics else "E000"
+
+
+class RuleError(ZujiError):
+    """A rule file does not parse or does not pass its checks."""
+
+
+class InventoryError(ZujiError):
+    """An inventory does not fit its PCR."""
+
+
+class DatasetError(ZujiError):
+    """A factor dataset or GWP set is missing, malformed or fails its schema."""
+
+
+class EvaluationError(ZujiError):
+    """Evaluation produced a number that cannot be a footprint (NaN, infinity, division by zero)."""
+
+
+class UsageError(ZujiError):
+    """The command line or the API was called wrongly (unknown PCR, missing file)."""
+
+    exit_code = 2
+
+
+def file_label(path: Path | str) -> str:
+    """A path as diagnostics show it: relative to the working folder when it lies below it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
