@@ -508,6 +508,21 @@ def _replace(rule_file: m.RuleFile, **changes: Any) -> m.RuleFile:
     return replace(rule_file, **changes)
 
 
+def unit_from_text(text: str, file: str = "<unit>") -> m.UnitExpr:
+    """A unit written in a dataset or an inventory ('kg CO2/kWh') as a model UnitExpr.
+
+    Raises ValueError with a plain message when the text is not a unit.
+    """
+    from zuji.parse import parse_unit_text
+
+    try:
+        tree = parse_unit_text(text)
+    except Exception as exc:  # lark's errors: report them as a bad unit, never a traceback
+        raise ValueError(f"'{text}' is not a unit as Zuji writes them (e.g. 'kg CO2/kWh')") from exc
+    unit: m.UnitExpr = _Builder(file).transform(tree)
+    return unit
+
+
 def load_text(text: str, file: str = "<text>") -> tuple[m.RuleFile, list[Diagnostic]]:
     """Parse and build rule text. A syntax error raises RuleError; other findings are returned."""
     return build(parse(text, file), file, text)

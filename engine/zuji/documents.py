@@ -1,0 +1,133 @@
+"""Strict loading of the YAML and JSON files people write: inventories, cases, datasets.
+
+Safe loading only (no tags that build objects), duplicate keys are an error rather than a silent
+overwrite, and aliases may not expand a small file into a huge one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zuji.errors import Diagnostic, Span, file_label
+
+MAX_ALIASES = 100
+
+
+class DocumentError(ValueError):
+    """A file that is not a well-formed YAML or JSON document; carries one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.render())
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys and counts alias expansions."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"more than {MAX_ALIASES} aliases (&/*): refusing to expand",
+                    event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain word or number", key_node.start_mark
+                ) from None
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"duplicate key '{key}' (first at line {seen[key].line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def load_text(text: str, file: str) -> Any:
+    """Parse YAML (JSON is YAML too, but is read with json for its exact numbers)."""
+    text = text.lstrip("\ufeff")
+    if file.endswith(".json"):
+        return _load_json(text, file)
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else None
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise DocumentError(Diagnostic("E301", f"not valid YAML: {problem}", span,
+                                       source_line=line)) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(Diagnostic("E301", f"{file}: not valid YAML: {exc}")) from None
+    except RecursionError:
+        raise DocumentError(Diagnostic("E302", f"{file}: nested too deeply")) from None
+
+
+def _load_json(text: str, file: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ValueError(f"duplicate key '{key}'")
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates,
+                          parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        span = Span(file, exc.lineno, exc.colno)
+        raise DocumentError(Diagnostic("E301", f"not valid JSON: {exc.msg}", span)) from None
+    except ValueError as exc:
+        raise DocumentError(Diagnostic("E301", f"{file}: {exc}")) from None
+    except RecursionError:
+        raise DocumentError(Diagnostic("E302", f"{file}: nested too deeply")) from None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a footprint can use")
+
+
+def load_path(path: Path) -> Any:
+    label = file_label(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(Diagnostic("E300", f"cannot read {label}: {exc.strerror}")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(Diagnostic("E303", f"{label} is not UTF-8 text (byte {exc.start})",
+                                       hint="save the file as UTF-8")) from None
+    return load_text(text, label)
+
+
+def plain(value: Any) -> Any:
+    """A loaded document with dates turned into ISO strings, as JSON Schema expects them."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value

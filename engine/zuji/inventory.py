@@ -1,0 +1,394 @@
+"""Inventories: the values an enterprise supplies, checked against the PCR they are for.
+
+An inventory is YAML or JSON. Values carry units as people write them ("62 000 MWh",
+{value: 62, unit: GWh}); a convertible unit is converted to the unit the PCR declares, a wrong
+dimension, a missing required input, a value out of range or an unknown input is an error that
+names the input and the file. Each PCR's inventory has a JSON Schema generated from its inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from zuji import model as m
+from zuji import units as u
+from zuji.build import unit_from_text
+from zuji.documents import DocumentError, load_path, load_text, plain
+from zuji.errors import Diagnostic, InventoryError, Span, file_label
+from zuji.standards import Standards
+
+DQ_KEYS = ("ter", "ger", "tir", "p")
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d  _]*)?\.?\d+(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an input's value came from, for the trace and the data-quality rating."""
+
+    kind: str  # inventory, default, factor-default, not-given
+    written: str = ""  # the value as the inventory wrote it
+    source: str = "primary"  # primary / secondary data
+    dq: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def dqr(self) -> float | None:
+        scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
+        return sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
+
+
+@dataclass(frozen=True)
+class CutoffFlow:
+    flow: str
+    share: float  # percent of the footprint
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """An inventory checked against its PCR, every quantity in the unit the PCR declares."""
+
+    pcr: str
+    file: str
+    values: dict[str, Any]
+    origins: dict[str, Origin]
+    period_start: date | None = None
+    period_end: date | None = None
+    company: str = ""
+    product: str = ""
+    site: str = ""
+    cutoff: tuple[CutoffFlow, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def cutoff_total(self) -> float:
+        return math.fsum(c.share for c in self.cutoff)
+
+
+# --------------------------------------------------------------------------------- schema
+
+
+def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
+    """The JSON Schema of the inventory of one PCR, generated from its inputs."""
+    properties = {inp.name: _input_schema(inp) for inp in pcr.inputs}
+    required = [inp.name for inp in pcr.inputs if inp.required]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://zuji.example/schemas/inventory/{pcr.id}-{pcr.version}.schema.json",
+        "title": f"Inventory for PCR {pcr.id} {pcr.version}: {pcr.name}",
+        "type": "object",
+        "required": ["pcr", "inputs"],
+        "additionalProperties": False,
+        "properties": {
+            "pcr": {"const": pcr.id, "description": "The id of the PCR this inventory is for"},
+            "pcr_version": {"type": "string", "description": "Versions it fits, e.g. >=1.0.0,<2"},
+            "company": {"type": "string"},
+            "product": {"type": "string"},
+            "site": {"type": "string"},
+            "description": {"type": "string"},
+            "reference_period": {
+                "type": "object", "additionalProperties": False,
+                "required": ["start", "end"],
+                "properties": {"start": {"type": "string", "format": "date"},
+                               "end": {"type": "string", "format": "date"}},
+            },
+            "inputs": {"type": "object", "additionalProperties": False,
+                       "required": required, "properties": properties},
+            "cutoff": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["flow", "share"],
+                "properties": {"flow": {"type": "string"},
+                               "share": {"type": ["string", "number"],
+                                         "description": "Estimated share of the footprint, %"},
+                               "reason": {"type": "string"}}}},
+        },
+    }
+
+
+_DQ_SCHEMA = {"type": "object", "additionalProperties": False,
+              "properties": {k: {"type": "integer", "minimum": 1, "maximum": 5} for k in DQ_KEYS}}
+
+
+def _input_schema(inp: m.Input) -> dict[str, Any]:
+    description = str(inp.description)
+    if inp.kind == "list":
+        item = {"type": "object", "additionalProperties": False,
+                "required": [f.name for f in inp.fields if f.required],
+                "properties": {f.name: _input_schema(f) for f in inp.fields}}
+        return {"type": "array", "items": item, "description": description}
+    if inp.kind == "choice":
+        options = sorted(inp.options) if inp.options else None
+        plain_value: dict[str, Any] = {"type": "string"}
+        if options:
+            plain_value["enum"] = options
+        return {"description": description, "anyOf": [plain_value, {
+            "type": "object", "required": ["value"], "additionalProperties": False,
+            "properties": {"value": plain_value, "source": {"enum": ["primary", "secondary"]},
+                           "dq": _DQ_SCHEMA, "note": {"type": "string"}}}]}
+    amount = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+    return {"description": f"{description} [{inp.unit}]", "anyOf": [
+        {"type": "number"}, {"type": "string"},
+        {"type": "object", "required": ["value"], "additionalProperties": False,
+         "properties": {"value": amount, "unit": {"type": "string"},
+                        "source": {"enum": ["primary", "secondary"]}, "dq": _DQ_SCHEMA,
+                        "note": {"type": "string"}}}]}
+
+
+# --------------------------------------------------------------------------------- loading
+
+
+class _Reader:
+    def __init__(self, pcr: m.RuleFile, standards: Standards, label: str) -> None:
+        self.pcr, self.standards, self.label = pcr, standards, label
+        self.errors: list[Diagnostic] = []
+
+    def error(self, where: str, message: str, hint: str = "") -> None:
+        self.errors.append(Diagnostic("E501", f"{self.label}: {where}: {message}",
+                                      Span(self.label, 1, 1), hint=hint))
+
+
+def load_inventory(path: Path, pcr: m.RuleFile, standards: Standards) -> Inventory:
+    try:
+        document = load_path(path)
+    except DocumentError as exc:
+        raise InventoryError(exc.diagnostic) from None
+    return read_inventory(document, pcr, standards, file_label(path))
+
+
+def parse_inventory_text(text: str, pcr: m.RuleFile, standards: Standards,
+                         label: str = "<inventory>.yaml") -> Inventory:
+    try:
+        document = load_text(text, label)
+    except DocumentError as exc:
+        raise InventoryError(exc.diagnostic) from None
+    return read_inventory(document, pcr, standards, label)
+
+
+def read_inventory(document: Any, pcr: m.RuleFile, standards: Standards,
+                   label: str) -> Inventory:
+    """Check a loaded inventory document against its PCR and convert every value."""
+    reader = _Reader(pcr, standards, label)
+    if not isinstance(document, dict):
+        raise InventoryError(Diagnostic("E500", f"{label}: an inventory is a mapping with "
+                                        "'pcr' and 'inputs'", Span(label, 1, 1)))
+    document = plain(document)
+    _validate(document, pcr, reader)
+    if reader.errors:
+        raise InventoryError(reader.errors)
+    start, end = _period(document, reader)
+    values, origins = {}, {}
+    supplied = document.get("inputs", {})
+    for inp in pcr.inputs:
+        value, origin = _value(inp, supplied.get(inp.name), start, reader, inp.name)
+        values[inp.name], origins[inp.name] = value, origin
+    cutoff = tuple(_cutoff(c, reader, i) for i, c in enumerate(document.get("cutoff") or []))
+    if reader.errors:
+        raise InventoryError(reader.errors)
+    return Inventory(pcr.id, label, values, origins, start, end, document.get("company", ""),
+                     document.get("product", ""), document.get("site", ""), cutoff, document)
+
+
+def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> None:
+    if document.get("pcr") not in (None, pcr.id):
+        reader.error("pcr", f"this inventory is for PCR '{document.get('pcr')}', not '{pcr.id}'")
+        return
+    wanted = document.get("pcr_version")
+    if wanted and pcr.version and not version_fits(pcr.version, str(wanted)):
+        reader.error("pcr_version", f"the inventory is for versions {wanted}; the PCR is "
+                     f"{pcr.version}")
+    validator = jsonschema.Draft202012Validator(schema_for(pcr))
+    for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))[:20]:
+        reader.error(_where(err), _say(err, pcr))
+
+
+def _where(err: jsonschema.ValidationError) -> str:
+    path = [str(p) for p in err.absolute_path]
+    return "/".join(path) or "(top level)"
+
+
+def _say(err: jsonschema.ValidationError, pcr: m.RuleFile) -> str:
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        known = ", ".join(err.schema.get("properties", {}))
+        return f"unknown {'input' if _is_inputs(err) else 'field'} " + ", ".join(
+            f"'{x}'" for x in extra) + f" (known: {known})"
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        what = "required input" if _is_inputs(err) else "field"
+        inp = pcr.input(missing)
+        unit = f" [{inp.unit}]" if inp is not None and inp.unit else ""
+        return f"missing {what} '{missing}'{unit}" + (f": {inp.description}" if inp else "")
+    if err.validator == "anyOf":
+        return f"{err.instance!r} is not a value this input takes"
+    if err.validator == "const":
+        return f"must be {err.validator_value!r}"
+    return err.message
+
+
+def _is_inputs(err: jsonschema.ValidationError) -> bool:
+    return list(err.absolute_path)[-1:] == ["inputs"] or list(err.absolute_path) == ["inputs"]
+
+
+def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, date | None]:
+    period = document.get("reference_period")
+    if not period:
+        return None, None
+    try:
+        start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    except ValueError as exc:
+        reader.error("reference_period", f"not a date: {exc}", "write dates as YYYY-MM-DD")
+        return None, None
+    if end < start:
+        reader.error("reference_period", f"ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def _value(inp: m.Input, raw: Any, on: date | None, reader: _Reader,
+           where: str) -> tuple[Any, Origin]:
+    if raw is None:
+        return _default(inp, on, reader, where)
+    if inp.kind == "list":
+        items = []
+        for i, item in enumerate(raw):
+            items.append({f.name: _value(f, item.get(f.name), on, reader,
+                                         f"{where}[{i}].{f.name}")[0] for f in inp.fields})
+        return items, Origin("inventory", f"{len(items)} items")
+    meta = raw if isinstance(raw, dict) else {"value": raw}
+    origin = Origin("inventory", _written(meta), meta.get("source", "primary"),
+                    dict(meta.get("dq") or {}), meta.get("note", ""))
+    if inp.kind == "choice":
+        return str(meta["value"]), origin
+    value = _quantity(meta, inp, reader, where)
+    if value is not None:
+        _check_bounds(value, inp, reader, where)
+    return value, origin
+
+
+def _written(meta: dict[str, Any]) -> str:
+    value, unit = meta.get("value"), meta.get("unit")
+    return f"{value} {unit}" if unit else str(value)
+
+
+def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tuple[Any, Origin]:
+    if inp.kind == "list":
+        return [], Origin("default", "no items", "secondary")
+    default = inp.default
+    if default is None:
+        return None, Origin("not-given", "", "secondary")
+    if default.choice is not None:
+        return default.choice, Origin("default", default.choice, "secondary")
+    if default.number is not None:
+        return default.number, Origin("default", f"{default.number:g} {inp.unit}", "secondary")
+    entry = reader.standards.entry(default.factor or "")
+    if entry is None:
+        reader.error(where, f"the default factor {default.factor} is not in the datasets")
+        return None, Origin("not-given")
+    value = entry.in_force(on)
+    if value is None:
+        reader.error(where, f"factor {default.factor} has no value in force on {on}")
+        return None, Origin("not-given")
+    k = u.conversion(u.to_pint(entry.unit), u.to_pint(inp.unit))
+    dq = dict(entry.dq)
+    return value.value * k, Origin("factor-default", f"{default.factor} = {value.value:g} "
+                                   f"{entry.unit}", "secondary", dq, value.source)
+
+
+def parse_amount(text: str) -> tuple[float, str]:
+    """'62 000 MWh' -> (62000.0, 'MWh'). Raises ValueError with a plain message."""
+    if "," in text:
+        raise ValueError(f"'{text}' has a comma; write numbers without thousands separators "
+                         "(62000 or 62 000) and with a decimal point")
+    match = _NUMBER.match(text)
+    if not match:
+        raise ValueError(f"'{text}' does not start with a number")
+    number = float(re.sub(r"[  _]", "", match.group(1)))
+    return number, match.group(2)
+
+
+def _quantity(meta: dict[str, Any], inp: m.Input, reader: _Reader, where: str) -> float | None:
+    raw, unit_text = meta.get("value"), meta.get("unit")
+    try:
+        if isinstance(raw, bool):
+            raise ValueError(f"{raw!r} is not a number")
+        if isinstance(raw, (int, float)):
+            number, written_unit = float(raw), ""
+        else:
+            number, written_unit = parse_amount(str(raw))
+        if unit_text and written_unit:
+            raise ValueError(f"the unit is written twice ('{written_unit}' and '{unit_text}')")
+        written_unit = unit_text or written_unit
+    except ValueError as exc:
+        reader.error(where, str(exc))
+        return None
+    if not math.isfinite(number):
+        reader.error(where, f"{number} is not a finite number")
+        return None
+    target = u.to_pint(inp.unit)
+    if not written_unit:
+        if not u.same_dimension(target, u.dimensionless()):
+            reader.error(where, f"{number:g} has no unit", f"write it with its unit, e.g. "
+                         f"'{number:g} {inp.unit}'")
+            return None
+        return number
+    try:
+        source = u.to_pint(unit_from_text(written_unit))
+    except (ValueError, u.UnitSyntaxError) as exc:
+        reader.error(where, str(exc), f"this input is measured in {inp.unit}")
+        return None
+    if not u.same_dimension(source, target):
+        reader.error(where, f"'{written_unit}' is {u.describe_dimension(source)}, but this input "
+                     f"is {u.describe_dimension(target)}", f"give it in {inp.unit} or a unit "
+                     "convertible to it")
+        return None
+    return number * u.conversion(source, target)
+
+
+def _check_bounds(value: float, inp: m.Input, reader: _Reader, where: str) -> None:
+    for bound in inp.bounds:
+        ok = {">=": value >= bound.value, "<=": value <= bound.value, ">": value > bound.value,
+              "<": value < bound.value, "==": value == bound.value,
+              "!=": value != bound.value}[bound.op]
+        if not ok:
+            reader.error(where, f"{value:g} {inp.unit} is out of range: it must be "
+                         f"{bound.op} {bound.value:g}")
+
+
+def _cutoff(raw: dict[str, Any], reader: _Reader, index: int) -> CutoffFlow:
+    share = raw.get("share")
+    try:
+        number, unit = parse_amount(str(share)) if isinstance(share, str) else (float(share), "%")
+        if unit not in ("%", ""):
+            raise ValueError(f"the share of a cut-off flow is a percentage, not '{unit}'")
+    except ValueError as exc:
+        reader.error(f"cutoff[{index}]", str(exc))
+        number = 0.0
+    if not 0 <= number <= 100:
+        reader.error(f"cutoff[{index}]", f"a share of {number:g} % is not a percentage")
+    return CutoffFlow(str(raw.get("flow", "")), number, str(raw.get("reason", "")))
+
+
+def version_fits(version: str, spec: str) -> bool:
+    """Whether a version such as 1.2.0 fits a range such as '>=1.0.0,<2' (or '1.2.0')."""
+    current = _version_tuple(version)
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        match = re.match(r"^(>=|<=|==|>|<|=)?\s*(\d+(?:\.\d+)*)$", part)
+        if not match:
+            return False
+        op, wanted = match.group(1) or "==", _version_tuple(match.group(2))
+        ok = {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted,
+              "<": current < wanted, "==": current == wanted, "=": current == wanted}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = [int(p) for p in text.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
