@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from zuji.api import PCR, check_paths, library, load, load_text  # noqa: E402
+from zuji.api import PCR, check_paths, list_pcrs, load, load_text  # noqa: E402
 from zuji.errors import (  # noqa: E402
     DatasetError,
     Diagnostic,
@@ -32,7 +32,7 @@ __all__ = [
     "ZujiError",
     "__version__",
     "check_paths",
-    "library",
+    "list_pcrs",
     "load",
     "load_text",
 ]

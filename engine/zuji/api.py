@@ -57,10 +57,10 @@ class PCR:
     def standards(self) -> Standards:
         return self.resolved.standards
 
-    def inventory(self, source: str | Path | dict[str, Any]) -> Inventory:
+    def inventory(self, source: str | Path | dict[str, Any], label: str = "<inventory>") -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping)."""
         if isinstance(source, dict):
-            return read_inventory(source, self.rule, self.standards, "<inventory>")
+            return read_inventory(source, self.rule, self.standards, label)
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
@@ -130,7 +130,7 @@ def check_paths(paths: list[Path]) -> list[tuple[Path, list[Diagnostic]]]:
     return out
 
 
-def library() -> list[m.RuleFile]:
+def list_pcrs() -> list[m.RuleFile]:
     """Every PCR of the bundled library (modules left out)."""
     out = []
     for path in lib.rule_files():
@@ -143,4 +143,4 @@ def library() -> list[m.RuleFile]:
     return out
 
 
-__all__ = ["PCR", "check_paths", "library", "load", "load_text", "file_label"]
+__all__ = ["PCR", "check_paths", "list_pcrs", "load", "load_text", "file_label"]
