@@ -36,6 +36,13 @@ class NotGiven(Exception):
         self.name, self.span = name, span
 
 
+class MissingMember(Exception):
+    """A factor family has no value in force for the member an inventory's choice picks."""
+
+    def __init__(self, family: str, member: str):
+        self.family, self.member = family, member
+
+
 class DivisionByZero(Exception):
     def __init__(self, divisor: str, span: Span | None):
         self.divisor, self.span = divisor, span
@@ -419,7 +426,10 @@ class _Compiler:
 
         def member(env: Env) -> float:
             option = pick(env)
-            return float(env[name][option]) * conversions[option]
+            values = env[name]
+            if option not in values:
+                raise MissingMember(name, option)
+            return float(values[option]) * conversions[option]
 
         return Typed(member, "quantity", target, deps=key.deps | {symbol.name})
 

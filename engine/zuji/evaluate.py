@@ -14,7 +14,7 @@ from typing import Any
 
 from zuji import __version__
 from zuji import units as u
-from zuji.compile import DivisionByZero, LinePlan, NotGiven, Plan
+from zuji.compile import DivisionByZero, LinePlan, MissingMember, NotGiven, Plan
 from zuji.errors import Diagnostic, EvaluationError, Span
 from zuji.inventory import Inventory
 from zuji.model import Line
@@ -34,6 +34,8 @@ class _Run:
     inventory: Inventory
     env: dict[str, Any] = field(default_factory=dict)
     factor_values: dict[str, tuple[FactorEntry, FactorValue]] = field(default_factory=dict)
+    family_entries: dict[str, tuple[dict[str, FactorEntry], date | None]] = field(
+        default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
 
     def warn(self, code: str, message: str, where: Span | None = None) -> None:
@@ -59,12 +61,25 @@ def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
 
 
 def _bind_factors(run: _Run) -> None:
-    resolved, on = run.plan.resolved, run.inventory.period_start
+    """The value in force of every factor the plan reads. A family member without a value for
+    the period is left out; it is an error only if the inventory's choice picks it."""
+    resolved, on, used = run.plan.resolved, run.inventory.period_start, run.plan.used
     for name, entry in resolved.entries.items():
-        run.env[name] = _factor_value(run, name, entry, _pinned(resolved, name) or on)
+        if name in used:
+            run.env[name] = _factor_value(run, name, entry, _pinned(resolved, name) or on)
     for name, members in resolved.families.items():
+        if name not in used:
+            continue
         when = _pinned(resolved, name) or on
-        run.env[name] = {k: _factor_value(run, f"{name}[{k}]", e, when) for k, e in members.items()}
+        run.env[name] = {k: _factor_value(run, f"{name}[{k}]", e, when) for k, e in members.items()
+                         if e.in_force(when) is not None}
+        run.family_entries[name] = (members, when)
+    run.env["$families"] = run.family_entries
+
+
+def run_families(env: dict[str, Any]) -> dict[str, Any]:
+    families: dict[str, Any] = env.get("$families", {})
+    return families
 
 
 def _pinned(resolved: Any, name: str) -> date | None:
@@ -122,6 +137,16 @@ def _call(fn: Any, env: dict[str, Any], span: Span | None, what: str) -> Any:
         raise EvaluationError(Diagnostic(
             "E621", f"{what} divides by zero: '{exc.divisor}' is 0 in this inventory",
             exc.span or span, hint="check the inventory value of that input")) from None
+    except MissingMember as exc:
+        members, when = run_families(env).get(exc.family, ({}, None))
+        entry = members.get(exc.member)
+        first = min((v.valid_from for v in entry.values if v.valid_from), default=None) \
+            if entry else None
+        raise EvaluationError(Diagnostic(
+            "E610", f"{what}: factor {entry.reference if entry else exc.family} has no value in "
+            f"force on {when} (its first value applies from {first})", span,
+            hint="give a reference period the dataset covers, or pin the factor with 'at'")) \
+            from None
     except OverflowError:
         raise EvaluationError(Diagnostic("E622", f"{what} overflows", span)) from None
 

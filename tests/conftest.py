@@ -1,0 +1,41 @@
+"""Shared fixtures: the bundled library's cement PCR and a minimal valid cement inventory."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import zuji
+
+# A small plant, figures chosen for easy hand arithmetic; see test_engine.py for the sums.
+CEMENT_INVENTORY: dict[str, Any] = {
+    "pcr": "cement",
+    "company": "Test plant",
+    "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
+    "inputs": {
+        "cement": "1000 t",
+        "clinker_produced": "800 t",
+        "clinker_used": "800 t",
+        "cao": "65 %",
+        "mgo": "1.5 %",
+        "kiln_fuels": [{"fuel": "raw_coal", "amount": "100 t"}],
+        "kiln_electricity": "40 MWh",
+        "grinding_electricity": "30 MWh",
+        "limestone": "1000 t",
+        "gypsum": "50 t",
+        "slag": "150 t",
+        "deliveries": [{"mass": "100 t", "distance": "100 km", "mode": "rail"}],
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def cement() -> zuji.PCR:
+    return zuji.load("cement")
+
+
+@pytest.fixture
+def inventory() -> dict[str, Any]:
+    return copy.deepcopy(CEMENT_INVENTORY)
