@@ -260,11 +260,9 @@ class _Compiler:
                                f"other co-products ({u.format_unit(weight_dims)})", product.span)
                     continue
                 weight_dims = weight_dims or value_unit
-            base = value_unit.dimensionality
             products.append(ProductPlan(
                 product.name, u.conversion(quantity, _base(quantity)),
                 weight, u.conversion(weight.unit, _base(weight.unit)) if weight else 1.0))
-            del base
         self.plan.allocations.append(AllocationPlan(allocation, tuple(products)))
 
     def assertion(self, assertion: m.Assertion) -> None:

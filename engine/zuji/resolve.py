@@ -124,19 +124,19 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
         if not members:
             resolved.error("E207", f"dataset '{dataset.id}' has no entries "
                            f"'{factor.entry}.<member>' for factor family '{factor.name}'",
-                           factor.span, _suggest(factor.entry, dataset.entries))
+                           factor.span, suggest(factor.entry, dataset.entries))
         resolved.families[name] = members
         return
     entry = dataset.entries.get(factor.entry)
     if entry is None:
         resolved.error("E207", f"dataset '{dataset.id}' has no entry '{factor.entry}' "
                        f"(factor '{factor.name}')", factor.span,
-                       _suggest(factor.entry, dataset.entries))
+                       suggest(factor.entry, dataset.entries))
         return
     resolved.entries[name] = entry
 
 
-def _suggest(name: str, known: dict[str, object] | list[str]) -> str:
+def suggest(name: str, known: dict[str, object] | list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=3)
@@ -148,7 +148,7 @@ def _bind_inline_factors(resolved: Resolved) -> None:
     rule_files = [("", resolved.pcr), *((a, mod) for a, mod in resolved.modules.items())]
     for _alias, rule_file in rule_files:
         targets: list[tuple[str, Span | None]] = []
-        for expr in _expressions(rule_file):
+        for expr in expressions(rule_file):
             targets += [(n.target, n.span) for n in m.walk(expr) if isinstance(n, m.FactorRef)]
         for inp in rule_file.inputs:
             if inp.default and inp.default.factor:
@@ -160,7 +160,7 @@ def _bind_inline_factors(resolved: Resolved) -> None:
             _bind_factor(resolved, target, m.Factor(target, dataset, entry, span=span))
 
 
-def _expressions(rule_file: m.RuleFile) -> list[m.Expr]:
+def expressions(rule_file: m.RuleFile) -> list[m.Expr]:
     """Every expression of a rule file, in order of declaration."""
     exprs: list[m.Expr] = [x.expr for x in rule_file.lets]
     exprs += [f.expr for f in rule_file.formulas]
@@ -169,6 +169,3 @@ def _expressions(rule_file: m.RuleFile) -> list[m.Expr]:
     exprs += [a.expr for a in rule_file.assertions]
     return exprs
 
-
-expressions = _expressions
-suggest = _suggest
