@@ -60,11 +60,17 @@ class PCR:
     def inventory(self, source: str | Path | dict[str, Any], label: str = "<inventory>") -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping)."""
         if isinstance(source, dict):
-            return read_inventory(source, self.rule, self.standards, label)
+            return read_inventory(source, self.rule, self.standards, label, self.choices)
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
-        return load_inventory(path, self.rule, self.standards)
+        return load_inventory(path, self.rule, self.standards, self.choices)
+
+    @cached_property
+    def choices(self) -> dict[str, tuple[str, ...]]:
+        """The options of every named choice (the PCR's and its modules')."""
+        return {name: tuple(symbol.decl.options) for name, symbol in  # type: ignore[attr-defined]
+                self.resolved.symbols.items() if symbol.kind == "choice"}
 
     def evaluate(self, inventory: Inventory | str | Path | dict[str, Any],
                  trace: bool = False) -> Result:

@@ -77,6 +77,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             "exclusions": [], "uses": [], "inputs": [], "choices": [], "factors": [],
             "lets": [], "formulas": [], "stages": [], "allocations": [], "assertions": [],
         }
+        spans: list[tuple[str, Span | None]] = []
         for rule, value, where in statements:
             if rule in lists:
                 lists[rule].append(value)
@@ -85,7 +86,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                            "keep one of them")
             else:
                 fields[rule] = value
+                spans.append((rule, where))
         return m.RuleFile(kind=kind, id=str(name), path=self.file, span=self.span(meta),
+                          header_spans=tuple(spans),
                           **fields, **{k: tuple(v) for k, v in lists.items()})
 
     # ------------------------------------------------------------------ header
@@ -210,7 +213,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def choice_type(self, children: list[Any]) -> list[tuple[str, Any]]:
         first, *rest = children
-        if "." in first and not rest:
+        if not rest:  # one name: a choice declared with 'choice' (here or in a module)
             return [("kind", "choice"), ("choice_type", first)]
         return [("kind", "choice"), ("options", (first, *(str(r) for r in rest)))]
 

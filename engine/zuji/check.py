@@ -64,11 +64,12 @@ def _header(pcr: m.RuleFile, resolved: Resolved, findings: _Findings) -> None:
             findings.error("E101", f"PCR '{pcr.id}' has no '{word}'", pcr.span,
                            f"add a '{word}' line to the header")
     if pcr.name and not (pcr.name.en and pcr.name.zh):
-        findings.warn("W101", "the name should be given in English and Chinese", pcr.span,
+        findings.warn("W101", "the name should be given in English and Chinese", pcr.span_of("name"),
                       'name en "..." zh "..."')
     if pcr.gwp and pcr.gwp not in resolved.standards.gwp_sets:
         known = ", ".join(sorted(resolved.standards.gwp_sets))
-        findings.error("E111", f"unknown GWP set '{pcr.gwp}'", pcr.span, f"known: {known}")
+        findings.error("E111", f"unknown GWP set '{pcr.gwp}'", pcr.span_of("gwp"),
+                       f"known: {known}")
 
 
 def _boundary(pcr: m.RuleFile, findings: _Findings) -> None:
@@ -147,7 +148,8 @@ def _changelog(pcr: m.RuleFile, findings: _Findings) -> None:
         return
     versions = [c.version for c in pcr.changelog]
     if pcr.version and pcr.version not in versions:
-        findings.error("E250", f"version {pcr.version} has no changelog entry", pcr.span,
+        findings.error("E250", f"version {pcr.version} has no changelog entry",
+                       pcr.span_of("version"),
                        f'add: {pcr.version} <date> "what changed"')
 
 

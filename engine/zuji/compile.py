@@ -152,9 +152,12 @@ class _Compiler:
         pcr = self.resolved.pcr
         for alias, module in self.resolved.modules.items():
             for let in module.lets:
-                self.let(f"{alias}.{let.name}", alias)
+                if self.symbols.get(f"{alias}.{let.name}", None) is not None and \
+                        self.symbols[f"{alias}.{let.name}"].decl is let:
+                    self.let(f"{alias}.{let.name}", alias)
         for let in pcr.lets:
-            self.let(let.name, "")
+            if self.symbols.get(let.name) and self.symbols[let.name].decl is let:
+                self.let(let.name, "")  # a duplicate name was reported by resolve
         for line in pcr.lines:
             self.line(line)
         self.declared_unit()
@@ -194,7 +197,9 @@ class _Compiler:
             self.error("E320", f"line '{line.name}' must give a mass of {line.gas}, not a "
                        f"{typed.kind}", line.span)
             return
-        if line.gas in m.GASES and not u.is_mass_of(typed.unit, line.gas):
+        if line.gas not in m.GASES:
+            return  # reported when the line was built
+        if not u.is_mass_of(typed.unit, line.gas):
             self.error("E321", f"line '{line.name}' must be a mass of {line.gas}, but its formula "
                        f"gives {u.format_unit(typed.unit)} ({u.describe_dimension(typed.unit)})",
                        line.span, _gas_hint(typed.unit, line.gas))
@@ -462,13 +467,16 @@ class _Compiler:
 
     def common_unit(self, left: Typed, right: Typed, node: Any, what: str) -> pint.Unit | None:
         """The unit two sides are brought to before adding or comparing them."""
-        if u.same_dimension(left.unit, right.unit):
+        bare_next_to_unit = any(a.bare not in (None, 0) and not _plain(b.unit)
+                                for a, b in ((left, right), (right, left)))
+        if u.same_dimension(left.unit, right.unit) and not bare_next_to_unit:
             return left.unit
         for bare, other in ((left, right), (right, left)):
             if bare.bare == 0:
                 return other.unit
         for bare, other in ((left, right), (right, left)):
-            if bare.bare is not None:
+            # 80 next to a percentage is ambiguous (80 % or 8000 %?): the unit must be written.
+            if bare.bare is not None and not _plain(other.unit):
                 self.error("E304", f"{what} joins {u.format_unit(other.unit)} with a number that "
                            "has no unit", node.span,
                            f"write the number with its unit, e.g. {bare.bare:g} "
@@ -734,6 +742,11 @@ def _optional_reader(key: str, span: Span | None) -> Fn:
         return value
 
     return read
+
+
+def _plain(unit: pint.Unit) -> bool:
+    """A unit that is the pure number 1 (t/t cancels to it; % does not)."""
+    return not unit._units
 
 
 def _k(typed: Typed, unit: pint.Unit) -> float:

@@ -15,6 +15,7 @@ import yaml
 from zuji.errors import Diagnostic, Span, file_label
 
 MAX_ALIASES = 100
+MAX_NODES = 1_000_000  # values in a document once aliases are expanded; no real inventory nears it
 
 
 class DocumentError(ValueError):
@@ -67,7 +68,9 @@ def load_text(text: str, file: str) -> Any:
     if file.endswith(".json"):
         return _load_json(text, file)
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        _within_size(document, file)
+        return document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else None
@@ -81,6 +84,22 @@ def load_text(text: str, file: str) -> Any:
         raise DocumentError(Diagnostic("E302", f"{file}: nested too deeply")) from None
 
 
+def _within_size(document: Any, file: str) -> None:
+    """Refuse documents whose aliases expand them past MAX_NODES values (billion laughs)."""
+    count, stack = 0, [document]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise DocumentError(Diagnostic(
+                "E304", f"{file}: the document expands to more than {MAX_NODES:,} values "
+                "(through aliases?); refusing it", hint="write the values out without & and *"))
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def _load_json(text: str, file: str) -> Any:
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -91,8 +110,8 @@ def _load_json(text: str, file: str) -> Any:
         return out
 
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates,
-                          parse_constant=_reject_constant)
+        # NaN and Infinity load as floats so the check of each input can name the input.
+        return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         span = Span(file, exc.lineno, exc.colno)
         raise DocumentError(Diagnostic("E301", f"not valid JSON: {exc.msg}", span)) from None
@@ -100,10 +119,6 @@ def _load_json(text: str, file: str) -> Any:
         raise DocumentError(Diagnostic("E301", f"{file}: {exc}")) from None
     except RecursionError:
         raise DocumentError(Diagnostic("E302", f"{file}: nested too deeply")) from None
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a footprint can use")
 
 
 def load_path(path: Path) -> Any:

@@ -145,8 +145,9 @@ def _input_schema(inp: m.Input) -> dict[str, Any]:
 
 
 class _Reader:
-    def __init__(self, pcr: m.RuleFile, standards: Standards, label: str) -> None:
-        self.pcr, self.standards, self.label = pcr, standards, label
+    def __init__(self, pcr: m.RuleFile, standards: Standards, label: str,
+                 choices: dict[str, tuple[str, ...]]) -> None:
+        self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
         self.errors: list[Diagnostic] = []
 
     def error(self, where: str, message: str, hint: str = "") -> None:
@@ -154,14 +155,15 @@ class _Reader:
                                       Span(self.label, 1, 1), hint=hint))
 
 
-def load_inventory(path: Path, pcr: m.RuleFile, standards: Standards) -> Inventory:
+def load_inventory(path: Path, pcr: m.RuleFile, standards: Standards,
+                   choices: dict[str, tuple[str, ...]] | None = None) -> Inventory:
     try:
         document = load_path(path)
     except DocumentError as exc:
         raise InventoryError(exc.diagnostic) from None
     if isinstance(document, dict) and "inventory" in document and "inputs" not in document:
         document = document["inventory"]  # a worked case: its inventory is the one to run
-    return read_inventory(document, pcr, standards, file_label(path))
+    return read_inventory(document, pcr, standards, file_label(path), choices)
 
 
 def parse_inventory_text(text: str, pcr: m.RuleFile, standards: Standards,
@@ -173,10 +175,13 @@ def parse_inventory_text(text: str, pcr: m.RuleFile, standards: Standards,
     return read_inventory(document, pcr, standards, label)
 
 
-def read_inventory(document: Any, pcr: m.RuleFile, standards: Standards,
-                   label: str) -> Inventory:
-    """Check a loaded inventory document against its PCR and convert every value."""
-    reader = _Reader(pcr, standards, label)
+def read_inventory(document: Any, pcr: m.RuleFile, standards: Standards, label: str,
+                   choices: dict[str, tuple[str, ...]] | None = None) -> Inventory:
+    """Check a loaded inventory document against its PCR and convert every value.
+
+    `choices` gives the options of choices declared by name (in the PCR or its modules).
+    """
+    reader = _Reader(pcr, standards, label, choices or {})
     if not isinstance(document, dict):
         raise InventoryError(Diagnostic("E500", f"{label}: an inventory is a mapping with "
                                         "'pcr' and 'inputs'", Span(label, 1, 1)))
@@ -266,6 +271,10 @@ def _value(inp: m.Input, raw: Any, on: date | None, reader: _Reader,
     origin = Origin("inventory", _written(meta), meta.get("source", "primary"),
                     dict(meta.get("dq") or {}), meta.get("note", ""))
     if inp.kind == "choice":
+        options = inp.options or reader.choices.get(inp.choice_type or "", ())
+        if options and str(meta["value"]) not in options:
+            reader.error(where, f"'{meta['value']}' is not one of the options",
+                         "options: " + ", ".join(options))
         return str(meta["value"]), origin
     value = _quantity(meta, inp, reader, where)
     if value is not None:
@@ -330,11 +339,13 @@ def _quantity(meta: dict[str, Any], inp: m.Input, reader: _Reader, where: str) -
         reader.error(where, str(exc))
         return None
     if not math.isfinite(number):
-        reader.error(where, f"{number} is not a finite number")
+        word = "NaN" if math.isnan(number) else "infinity"
+        reader.error(where, f"{word} is not a finite number, so not an amount a footprint can use",
+                     "give the measured amount")
         return None
     target = u.to_pint(inp.unit)
     if not written_unit:
-        if not u.same_dimension(target, u.dimensionless()):
+        if target._units:  # even a %: is 0.65 a fraction or 0.65 %? The unit must be written.
             reader.error(where, f"{number:g} has no unit", f"write it with its unit, e.g. "
                          f"'{number:g} {inp.unit}'")
             return None

@@ -397,7 +397,12 @@ class RuleFile:
     assertions: tuple[Assertion, ...] = ()
     changelog: tuple[ChangeEntry, ...] = ()
     source_hash: str = field(default="", compare=False)
+    header_spans: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False, repr=False)
     span: Span | None = _span()
+
+    def span_of(self, header: str) -> Span | None:
+        """Where a header statement (gwp, version, name ...) stands, else the whole file."""
+        return dict(self.header_spans).get(header) or self.span
 
     @property
     def lines(self) -> tuple[Line, ...]:

@@ -124,7 +124,10 @@ def _explain(exc: UnexpectedInput, source: str, column: int) -> tuple[str, str]:
 
 
 def _expected(exc: UnexpectedInput) -> set[str]:
-    names = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+    # 'accepts' comes from the parser state; 'expected' from the lexer, which also lists the
+    # line end that the post-lexer accepts everywhere.
+    names = set(getattr(exc, "accepts", None) or getattr(exc, "expected", None)
+                or getattr(exc, "allowed", None) or ())
     return {n for n in names if n not in ("COMMENT", "WS")}
 
 
