@@ -13,7 +13,7 @@ from typing import Any
 
 from zuji import library as lib
 from zuji import model as m
-from zuji.build import load_file
+from zuji.build import load_file, read_rule_text
 from zuji.build import load_text as build_text
 from zuji.check import check
 from zuji.compile import Plan
@@ -96,8 +96,8 @@ def load(name: str | Path, standards: Standards | None = None) -> PCR:
     if path is None:
         known = ", ".join(p.stem for p in lib.rule_files() if p.parent.name != "common")
         raise UsageError(Diagnostic("E002", f"no PCR '{name}' (library: {known})"))
-    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
-    rule, findings = load_file(path)
+    text = read_rule_text(path)
+    rule, findings = build_text(text, file_label(path))
     return _assemble(rule, findings, text, standards)
 
 
@@ -149,4 +149,4 @@ def list_pcrs() -> list[m.RuleFile]:
     return out
 
 
-__all__ = ["PCR", "check_paths", "list_pcrs", "load", "load_text", "file_label"]
+__all__ = ["PCR", "check_paths", "list_pcrs", "load", "load_text"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
 from zuji import model as m
+from zuji.documents import DocumentError, read_utf8
 from zuji.errors import Diagnostic, RuleError, Span, attach_source, file_label
 from zuji.parse import normalise, parse
 
@@ -501,14 +503,8 @@ def build(tree: Tree, file: str, text: str) -> tuple[m.RuleFile, list[Diagnostic
     except VisitError as exc:  # an exception inside a rule method arrives wrapped
         raise exc.orig_exc from None
     digest = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
-    rule_file = _replace(rule_file, source_hash=digest)
+    rule_file = replace(rule_file, source_hash=digest)
     return rule_file, attach_source(builder.diagnostics, {file: normalise(text)})
-
-
-def _replace(rule_file: m.RuleFile, **changes: Any) -> m.RuleFile:
-    from dataclasses import replace
-
-    return replace(rule_file, **changes)
 
 
 def unit_from_text(text: str, file: str = "<unit>") -> m.UnitExpr:
@@ -526,22 +522,28 @@ def unit_from_text(text: str, file: str = "<unit>") -> m.UnitExpr:
     return unit
 
 
+_BUILT: dict[tuple[str, str], tuple[m.RuleFile, list[Diagnostic]]] = {}
+
+
 def load_text(text: str, file: str = "<text>") -> tuple[m.RuleFile, list[Diagnostic]]:
-    """Parse and build rule text. A syntax error raises RuleError; other findings are returned."""
-    return build(parse(text, file), file, text)
+    """Parse and build rule text. A syntax error raises RuleError; other findings are returned.
+
+    The model is immutable, so a text already built in this process is not parsed again.
+    """
+    key = (file, hashlib.sha256(normalise(text).encode("utf-8")).hexdigest())
+    if key not in _BUILT:
+        _BUILT[key] = build(parse(text, file), file, text)
+    rule_file, findings = _BUILT[key]
+    return rule_file, list(findings)
+
+
+def read_rule_text(path: Path) -> str:
+    """The text of a rule file; unreadable (E002) or not UTF-8 (E003) is a RuleError."""
+    try:
+        return read_utf8(path, unreadable="E002", not_utf8="E003")
+    except DocumentError as exc:
+        raise RuleError(exc.diagnostic) from None
 
 
 def load_file(path: Path) -> tuple[m.RuleFile, list[Diagnostic]]:
-    label = file_label(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RuleError(Diagnostic("E002", f"cannot read rule file {label}: {exc.strerror}")) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RuleError(Diagnostic(
-            "E003", f"{label} is not UTF-8 text (byte {exc.start})",
-            Span(label, raw[: exc.start].count(b"\n") + 1, 1),
-            hint="save the rule file as UTF-8")) from None
-    return load_text(text, label)
+    return load_text(read_rule_text(path), file_label(path))

@@ -12,6 +12,7 @@ import math
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pint
@@ -125,6 +126,10 @@ class Plan:
     def pcr(self) -> m.RuleFile:
         return self.resolved.pcr
 
+    @cached_property
+    def steps_by_name(self) -> dict[str, Step]:
+        return {step.name: step for step in self.steps}
+
     def input_unit(self, name: str) -> pint.Unit:
         inp = self.pcr.input(name)
         return u.to_pint(inp.unit if inp else None)
@@ -207,17 +212,25 @@ class _Compiler:
         to_kg = u.conversion(typed.unit, u.mass_of(line.gas))
         self.plan.lines.append(LinePlan(line, typed.fn, typed.unit, to_kg, typed.deps))
 
+    def output(self, name: str, span: Span | None, code: str, message: str,
+               declaration: str) -> m.Input | None:
+        """The quantity input measuring a product (reference or co-product), marked used."""
+        inp = self.resolved.pcr.input(name)
+        if inp is None or inp.kind != "quantity":
+            self.error(code, message, span, f"declare: input {name} : {declaration}")
+            return None
+        self.plan.used.add(name)
+        return inp
+
     def declared_unit(self) -> None:
         declared = self.resolved.pcr.declared_unit
         if declared is None:
             return
-        inp = self.resolved.pcr.input(declared.product)
-        if inp is None or inp.kind != "quantity":
-            self.error("E330", f"the declared unit's product '{declared.product}' is not a "
-                       "quantity input", declared.span,
-                       f"declare: input {declared.product} : {declared.unit} \"...\" > 0")
+        inp = self.output(declared.product, declared.span, "E330",
+                          f"the declared unit's product '{declared.product}' is not a quantity "
+                          f"input", f"{declared.unit} \"...\" > 0")
+        if inp is None:
             return
-        self.plan.used.add(declared.product)
         source, target = u.to_pint(inp.unit), self.unit_of(declared.unit, declared.span)
         if target is None:
             return
@@ -232,13 +245,11 @@ class _Compiler:
         products = []
         weight_dims: pint.Unit | None = None
         for product in allocation.products:
-            inp = self.resolved.pcr.input(product.name)
-            if inp is None or inp.kind != "quantity":
-                self.error("E340", f"co-product '{product.name}' is not an output of the "
-                           "inventory", product.span,
-                           f"declare: input {product.name} : t \"...\" >= 0")
+            inp = self.output(product.name, product.span, "E340",
+                              f"co-product '{product.name}' is not an output of the inventory",
+                              't "..." >= 0')
+            if inp is None:
                 continue
-            self.plan.used.add(product.name)
             quantity = u.to_pint(inp.unit)
             weight = self.expr(product.weight, {}, "") if product.weight is not None else None
             if weight is not None and not weight.ok:
@@ -539,7 +550,7 @@ class _Compiler:
         if unit is None:
             return POISON
         kl, kr, lf, rf = _k(left, unit), _k(right, unit), left.fn, right.fn
-        test = _COMPARE[node.op]
+        test = m.COMPARISONS[node.op]
         return Typed(lambda env: test(lf(env) * kl, rf(env) * kr), "bool",
                      deps=left.deps | right.deps)
 
@@ -722,12 +733,6 @@ class _Compiler:
         if not text or span is None or span.line != span.end_line:
             return type(node).__name__.lower()
         return text.split("\n")[span.line - 1][span.column - 1: span.end_column - 1]
-
-
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
-}
 
 
 def _reader(key: str) -> Fn:

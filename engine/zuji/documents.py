@@ -121,18 +121,26 @@ def _load_json(text: str, file: str) -> Any:
         raise DocumentError(Diagnostic("E302", f"{file}: nested too deeply")) from None
 
 
-def load_path(path: Path) -> Any:
+def read_utf8(path: Path, unreadable: str = "E300", not_utf8: str = "E303") -> str:
+    """A file's text; an unreadable file or one that is not UTF-8 is a DocumentError with the
+    given codes, the second pointing at the line of the first bad byte."""
     label = file_label(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(Diagnostic("E300", f"cannot read {label}: {exc.strerror}")) from None
+        raise DocumentError(Diagnostic(unreadable, f"cannot read {label}: {exc.strerror}")) \
+            from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(Diagnostic("E303", f"{label} is not UTF-8 text (byte {exc.start})",
-                                       hint="save the file as UTF-8")) from None
-    return load_text(text, label)
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DocumentError(Diagnostic(not_utf8, f"{label} is not UTF-8 text (byte {exc.start})",
+                                       Span(label, line, 1), hint="save the file as UTF-8")) \
+            from None
+
+
+def load_path(path: Path) -> Any:
+    return load_text(read_utf8(path), file_label(path))
 
 
 def plain(value: Any) -> Any:

@@ -317,7 +317,7 @@ def _datasets(run: _Run) -> list[DatasetInfo]:
 
 def _dependencies(run: _Run, deps: frozenset[str]) -> set[str]:
     """Inputs and factors a line reads, through the values (lets) it uses."""
-    steps = {s.name: s for s in run.plan.steps}
+    steps = run.plan.steps_by_name
     seen: set[str] = set()
     todo = list(deps)
     while todo:
@@ -429,7 +429,7 @@ def _trace_values(run: _Run, deps: frozenset[str]) -> list[TraceValue]:
 
 
 def _trace_value(run: _Run, name: str) -> TraceValue:
-    origins, steps = run.inventory.origins, {s.name: s for s in run.plan.steps}
+    origins, steps = run.inventory.origins, run.plan.steps_by_name
     if name in run.factor_values or name in run.plan.resolved.families:
         return _trace_factor(run, name)
     if name in steps:

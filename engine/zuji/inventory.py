@@ -365,10 +365,7 @@ def _quantity(meta: dict[str, Any], inp: m.Input, reader: _Reader, where: str) -
 
 def _check_bounds(value: float, inp: m.Input, reader: _Reader, where: str) -> None:
     for bound in inp.bounds:
-        ok = {">=": value >= bound.value, "<=": value <= bound.value, ">": value > bound.value,
-              "<": value < bound.value, "==": value == bound.value,
-              "!=": value != bound.value}[bound.op]
-        if not ok:
+        if not m.COMPARISONS[bound.op](value, bound.value):
             reader.error(where, f"{value:g} {inp.unit} is out of range: it must be "
                          f"{bound.op} {bound.value:g}")
 
@@ -395,9 +392,7 @@ def version_fits(version: str, spec: str) -> bool:
         if not match:
             return False
         op, wanted = match.group(1) or "==", _version_tuple(match.group(2))
-        ok = {">=": current >= wanted, "<=": current <= wanted, ">": current > wanted,
-              "<": current < wanted, "==": current == wanted, "=": current == wanted}[op]
-        if not ok:
+        if not m.COMPARISONS["==" if op == "=" else op](current, wanted):
             return False
     return True
 

@@ -7,6 +7,8 @@ tool compare meaning, not position. The set of node kinds is small and closed.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -51,6 +53,12 @@ def _power(name: str, power: int) -> str:
 
 
 # ------------------------------------------------------------------------------------- expressions
+
+# What each comparison written in a rule (or an input's bound) means.
+COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
 
 
 @dataclass(frozen=True, slots=True)

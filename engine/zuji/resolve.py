@@ -12,8 +12,9 @@ from pathlib import Path
 
 from zuji import library
 from zuji import model as m
-from zuji.build import load_file
-from zuji.errors import Diagnostic, RuleError, Span
+from zuji.build import load_text, read_rule_text
+from zuji.errors import Diagnostic, RuleError, Span, file_label
+from zuji.parse import normalise
 from zuji.standards import FactorEntry, Standards
 
 
@@ -71,12 +72,13 @@ def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile 
                        f"a module {use.module} lives in pcr/{use.module.replace('.', '/')}.pcr")
         return None
     try:
-        module, findings = load_file(path)
+        text = read_rule_text(path)
+        module, findings = load_text(text, file_label(path))
     except RuleError as exc:
         resolved.diagnostics.extend(exc.diagnostics)
         return None
     resolved.diagnostics.extend(findings)
-    resolved.sources[module.path] = path.read_text(encoding="utf-8")
+    resolved.sources[module.path] = normalise(text)
     if module.kind != "module":
         resolved.error("E202", f"'{use.module}' is a PCR, not a module", use.span,
                        "only files starting with 'module' can be used")
