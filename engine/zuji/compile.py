@@ -651,12 +651,13 @@ class _Compiler:
     def visit_Call(self, node: m.Call, scope: Mapping[str, Typed], module: str) -> Typed:
         if node.function == "given":
             return self.given(node, module)
-        args = [self.expr(a, scope, module) for a in node.args]
+        symbol = self.lookup(node.function, module)
+        args = [self.choice_literal(a, i, symbol, scope, module) or self.expr(a, scope, module)
+                for i, a in enumerate(node.args)]
         if not all(a.ok for a in args):
             return POISON
         if node.function in ("min", "max"):
             return self.extremum(node, args)
-        symbol = self.lookup(node.function, module)
         if symbol is None or symbol.kind != "formula":
             from zuji.resolve import suggest
 
@@ -666,6 +667,20 @@ class _Compiler:
                               or "built in: min, max, given")
         self.plan.used.add(symbol.name)
         return self.inline(node, symbol, args)
+
+    def choice_literal(self, arg: m.Expr, index: int, symbol: Symbol | None,
+                       scope: Mapping[str, Typed], module: str) -> Typed | None:
+        """An option written as a formula's argument: combustion.gas_co2(volume, natural_gas)."""
+        if symbol is None or symbol.kind != "formula" or not isinstance(arg, m.Ref) \
+                or arg.name in scope or self.lookup(arg.name, module) is not None:
+            return None
+        params = symbol.decl.params  # type: ignore[attr-defined]
+        if index >= len(params) or not params[index].choice_type:
+            return None
+        option = arg.name
+        if option not in self.options_of(params[index], symbol.module):
+            return None
+        return Typed(lambda env: option, "choice", options=frozenset([option]))
 
     def given(self, node: m.Call, module: str) -> Typed:
         target = node.args[0] if len(node.args) == 1 else None
