@@ -96,3 +96,24 @@ def test_energy_allocation_needs_an_energy() -> None:
         "PRODUCTS", "product naoh lhv 1 [t]\n    product chlorine lhv 1 [t]\n    "
         "product hydrogen lhv 120 [GJ/t]"), "t.pcr")
     assert "E342" in {d.code for d in pcr.errors}
+
+
+def test_mass_allocation_with_a_stated_mass() -> None:
+    # The mass that enters the allocated stage is not the declared product's: here NaOH leaves
+    # the cells as 50 % lye, so its mass in the stage is 1000 t / 50 % = 2000 t.
+    pcr = rule("mass", "product naoh mass naoh / 50 [%]\n    product chlorine\n    product hydrogen")
+    result = pcr.evaluate(INVENTORY)
+    figure = result.allocation[0]
+    assert figure.method == "mass"
+    # weights 2000, 1128 and 28.4 t: NaOH's share is 2000 / 3156.4
+    assert figure.reference_share == pytest.approx(2000 / 3156.4, rel=1e-12)
+    assert figure.shares["chlorine"] == pytest.approx(1128 / 3156.4, rel=1e-12)
+    assert result.total == pytest.approx(1341500 * (2000 / 3156.4) / 1000, rel=1e-9)
+
+
+def test_stated_mass_in_another_mass_unit_is_converted() -> None:
+    pcr = rule("mass", "product naoh mass naoh * 1000 [kg/t]\n    product chlorine\n"
+               "    product hydrogen")
+    # 1000 t × 1000 kg/t = 1 000 000 kg, weighed against the others' tonnes as the same 1000 t
+    assert pcr.evaluate(INVENTORY).allocation[0].reference_share == pytest.approx(
+        1000 / 2156.4, rel=1e-12)

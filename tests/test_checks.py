@@ -348,6 +348,27 @@ def test_E203_module_that_uses_modules(tmp_path: Path) -> None:
     assert "'lib.mod'" in diag.message and "uses other modules" in diag.message
 
 
+def test_E305_in_a_module_formula_that_no_pcr_calls(tmp_path: Path) -> None:
+    # Checking a module compiles each formula with its parameters standing for any value of
+    # their declared types, so the mistake is found at the formula, before any PCR calls it.
+    path = tmp_path / "mod.pcr"
+    path.write_text('module mod {\n  version 1.0.0\n  choice kind : a, b\n'
+                    '  formula fine(x: t, k: one of kind) : t = x * (if k is a then 1 else 2)\n'
+                    '  formula mix(x: t, e: MWh) : t = x + e\n}\n', encoding="utf-8")
+    module = zuji.load(path)
+    diag = the(module, "E305")
+    assert diag.span.line == 5 and "'+' joins t" in diag.message and "MWh" in diag.message
+    assert errors(module) == ["E305"]
+
+
+def test_E302_module_formula_that_gives_a_condition(tmp_path: Path) -> None:
+    path = tmp_path / "mod.pcr"
+    path.write_text('module mod {\n  version 1.0.0\n  formula big(x: t) : t = x > 1 [t]\n}\n',
+                    encoding="utf-8")
+    diag = the(zuji.load(path), "E302")
+    assert diag.span.line == 3 and "formula 'big'" in diag.message and "condition" in diag.message
+
+
 def test_E204_module_with_inputs(tmp_path: Path) -> None:
     module = ('module mod {\n  version 1.0.0\n  input power : MWh "Electricity"\n'
               '  formula double(x: t) : t = 2 * x\n}\n')
@@ -938,6 +959,18 @@ def test_allocation_by_mass_passes() -> None:
     assert load(text).diagnostics == []
 
 
+def test_allocation_by_mass_with_a_stated_mass_passes() -> None:
+    text = added(CO_PRODUCT + "  allocate making by mass {\n    product widget mass 0.9 * widget\n"
+                 "    product slag\n  }\n")
+    assert load(text).diagnostics == []
+
+
+def test_E341_stated_mass_that_is_not_a_mass() -> None:
+    text = added(CO_PRODUCT + "  allocate making by mass {\n    product widget mass power\n"
+                 "    product slag\n  }\n")
+    expect_only(text, "E341", "product widget mass", "mass given for 'widget'", "MWh")
+
+
 def test_E342_energy_allocation_with_a_mass_heating_value() -> None:
     text = added(CO_PRODUCT + "  allocate making by energy {\n"
                  "    product widget lhv 10 [GJ/t]\n    product slag lhv 2 [t/t]\n  }\n")
@@ -961,6 +994,240 @@ def test_E350_assertion_that_is_not_a_condition() -> None:
     expect_only(text, "E350", "assert coal", "assertion", "condition")
 
 
+# ------------------------------------------------------------------------------------ documents.py
+# The YAML and JSON files people write (inventories, datasets, cases) have codes of their own,
+# E010-E014, apart from the E3xx of units in rules.
+
+
+def _document_error(tmp_path: Path, name: str, data: bytes) -> zuji.Diagnostic:
+    from zuji.documents import DocumentError, load_path
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(DocumentError) as info:
+        load_path(path)
+    return info.value.diagnostic
+
+
+def test_E010_document_that_cannot_be_read(tmp_path: Path) -> None:
+    from zuji.documents import DocumentError, load_path
+
+    with pytest.raises(DocumentError) as info:
+        load_path(tmp_path / "missing.yaml")
+    assert info.value.diagnostic.code == "E010"
+    assert "cannot read" in info.value.diagnostic.message
+
+
+def test_E011_document_not_valid_yaml_or_json(tmp_path: Path) -> None:
+    diag = _document_error(tmp_path, "inventory.yaml", b"pcr: cement\ninputs: [\n")
+    assert diag.code == "E011" and "not valid YAML" in diag.message
+    diag = _document_error(tmp_path, "inventory.json", b'{"pcr": "cement",\n "pcr": "x"}')
+    assert diag.code == "E011" and "duplicate key" in diag.message
+
+
+def test_E012_document_nested_too_deeply(tmp_path: Path) -> None:
+    diag = _document_error(tmp_path, "deep.json", b"[" * 100_000 + b"]" * 100_000)
+    assert diag.code == "E012" and "nested too deeply" in diag.message
+
+
+def test_E013_document_not_utf8(tmp_path: Path) -> None:
+    diag = _document_error(tmp_path, "inventory.yaml", b"pcr: cement\ncompany: Soci\xe9t\xe9\n")
+    assert diag.code == "E013" and "UTF-8" in diag.message
+    assert diag.span is not None and diag.span.line == 2
+
+
+def test_E014_document_expanding_through_aliases(tmp_path: Path) -> None:
+    from zuji.limits import limited
+
+    text = "a: &a [" + ", ".join(["x"] * 50) + "]\nb: &b [" + ", ".join(["*a"] * 50) + "]\n"
+    with limited(document_nodes=1000):  # 50 × 50 values expand past it
+        diag = _document_error(tmp_path, "bomb.yaml", text.encode())
+    assert diag.code == "E014" and "expands" in diag.message
+
+
+# ------------------------------------------------------------------------------------ cli.py
+
+
+def test_E004_unknown_output_format(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from zuji.cli import app
+
+    case = Path(zuji.__file__).parent.parent.parent / "pcr" / "cement" / "cases" / "typical_plant.yaml"
+    done = CliRunner().invoke(app, ["run", "cement", "-i", str(case), "--format", "pdf"])
+    assert isinstance(done.exception, zuji.UsageError)
+    assert done.exception.code == "E004" and "pdf" in str(done.exception)
+
+
+# ------------------------------------------------------------------------------------ review.py
+# Version discipline against the previous version (zuji check --base REV): a change to an approved
+# PCR needs a version bump, a bump needs a changelog entry, a patch bump only a cosmetic change.
+
+APPROVED = broken("status draft", "status approved")
+
+
+def discipline(old: str, new: str) -> list[zuji.Diagnostic]:
+    from zuji.diff import diff
+    from zuji.review import discipline as rules
+
+    a, b = load(old), load(new)
+    return rules(a.rule, b.rule, diff(a, b))
+
+
+def bumped(text: str, version: str, entry: bool = True) -> str:
+    text = broken("version 1.0.0", f"version {version}", text)
+    if entry:
+        text = broken('    1.0.0 2026-01-01 "First edition"',
+                      f'    1.0.0 2026-01-01 "First edition"\n    {version} 2026-06-01 "Revised"', text)
+    return text
+
+
+def only(found: list[zuji.Diagnostic], code: str, *words: str) -> zuji.Diagnostic:
+    assert [d.code for d in found] == [code], [d.render() for d in found]
+    diag = found[0]
+    assert diag.span is not None and diag.span.line == line_of(MINIMAL, "version 1.0.0")
+    for word in words:
+        assert word in diag.message, diag.message
+    return diag
+
+
+def test_E710_approved_pcr_changed_without_a_version_bump() -> None:
+    new = broken("0.1 [t CO2/GJ]", "0.2 [t CO2/GJ]", APPROVED)
+    only(discipline(APPROVED, new), "E710", "approved", "line 'burning' changed")
+    draft = broken("0.1 [t CO2/GJ]", "0.2 [t CO2/GJ]")
+    assert discipline(MINIMAL, draft) == []  # a draft may change freely
+
+
+def test_W710_approved_pcr_reworded_without_a_version_bump() -> None:
+    new = broken('"Coal burned"', '"Coal burned in the boiler"', APPROVED)
+    diag = only(discipline(APPROVED, new), "W710", "reworded")
+    assert diag.severity is Severity.WARNING and "1.0.1" in diag.hint
+
+
+def test_E710_not_given_for_an_equivalent_rewrite_with_a_patch_bump() -> None:
+    new = bumped(broken("heat * 0.1 [t CO2/GJ]", "0.1 [t CO2/GJ] * heat", APPROVED), "1.0.1")
+    assert discipline(APPROVED, new) == []
+
+
+def test_E711_version_bumped_without_a_changelog_entry() -> None:
+    new = bumped(broken("0.1 [t CO2/GJ]", "0.2 [t CO2/GJ]", APPROVED), "1.1.0", entry=False)
+    only(discipline(APPROVED, new), "E711", "1.0.0 → 1.1.0", "changelog")
+
+
+def test_E712_version_going_backwards() -> None:
+    old = bumped(MINIMAL, "1.2.0")
+    new = bumped(MINIMAL, "1.1.0")
+    found = discipline(old, new)
+    assert "E712" in [d.code for d in found]
+    assert "1.2.0 → 1.1.0" in next(d for d in found if d.code == "E712").message
+
+
+def test_E713_substantive_change_with_only_a_patch_bump() -> None:
+    new = bumped(broken("0.1 [t CO2/GJ]", "0.2 [t CO2/GJ]"), "1.0.1")
+    diag = only(discipline(MINIMAL, new), "E713", "patch", "not cosmetic")
+    assert "1.1.0" in diag.hint
+
+
+def test_W711_earlier_changelog_entry_rewritten() -> None:
+    new = broken('"First edition"', '"The first edition"', bumped(MINIMAL, "1.0.1"))
+    found = discipline(MINIMAL, new)
+    assert [d.code for d in found] == ["W711"] and "rewritten" in found[0].message
+
+
+def test_E715_git_revision_outside_a_repository(tmp_path: Path) -> None:
+    from zuji.gitrev import toplevel
+
+    with pytest.raises(zuji.UsageError) as info:
+        toplevel(tmp_path)
+    assert info.value.code == "E715" and "git" in str(info.value)
+
+
+# ------------------------------------------------------------------------------------ limits.py
+# Limits that a real PCR never meets, lowered here so a small rule meets them.
+
+
+def _refused(text: str, **limits: int) -> zuji.Diagnostic:
+    from zuji.limits import limited
+
+    with limited(**limits), pytest.raises(zuji.RuleError) as info:
+        load(text)
+    return info.value.diagnostics[0]
+
+
+def test_E080_limits_setting_that_is_not_name_equals_number(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from zuji import limits
+
+    monkeypatch.setenv("ZUJI_LIMITS", "rule_bytes=lots")
+    monkeypatch.setattr(limits, "_current", None)
+    with pytest.raises(zuji.UsageError) as info:
+        limits.current()
+    assert info.value.code == "E080" and "rule_bytes=lots" in str(info.value)
+    monkeypatch.setenv("ZUJI_LIMITS", "list_items=5, rule_bytes=900")
+    monkeypatch.setattr(limits, "_current", None)
+    assert (limits.current().list_items, limits.current().rule_bytes) == (5, 900)
+
+
+def test_E081_rule_text_above_the_size_limit(tmp_path: Path) -> None:
+    diag = _refused(MINIMAL, rule_bytes=100)
+    assert diag.code == "E081" and f"{len(MINIMAL.encode()):,} bytes" in diag.message
+    path = tmp_path / FILE
+    path.write_text(MINIMAL, encoding="utf-8")
+    from zuji.limits import limited
+
+    with limited(rule_bytes=100), pytest.raises(zuji.RuleError) as info:
+        load_file(path)  # refused from its size on disk, before it is read
+    assert info.value.code == "E081"
+
+
+def test_E082_expression_nested_past_the_limit() -> None:
+    # 1 + 1 + ... parses left-nested: 300 terms nest about 300 levels, past the default of 100.
+    text = broken("coal * ncv", "coal * ncv" + " + coal * ncv" * 300)
+    diag = _refused(text)
+    assert diag.code == "E082" and "100 levels" in diag.message
+    assert diag.span is not None and diag.span.line == line_of(text, "let heat")
+
+
+def test_E082_even_ten_thousand_terms_are_refused_not_a_stack_overflow() -> None:
+    diag = _refused(broken("coal * ncv", "coal" + " + coal" * 10_000))
+    assert diag.code == "E082"
+
+
+def test_E083_more_inputs_than_the_limit() -> None:
+    diag = _refused(MINIMAL, inputs=2)
+    assert diag.code == "E083" and "3 inputs" in diag.message
+
+
+def test_E084_more_lines_than_the_limit() -> None:
+    diag = _refused(MINIMAL, lines=1)
+    assert diag.code == "E084" and "2 lines" in diag.message
+
+
+def test_E085_formulas_that_expand_exponentially() -> None:
+    # f30 calls f29 twice, which calls f28 twice ...: 2^30 inlined calls if nothing stopped it.
+    chain = "".join(f"  formula f{i}(x: t) : t = f{i - 1}(x) + f{i - 1}(x)\n" for i in range(1, 31))
+    text = added("  formula f0(x: t) : t = x\n" + chain + "  let doubled : t = f30(coal)\n")
+    pcr = load(text)
+    assert [d.code for d in pcr.errors] == ["E085"]
+    assert "operations limit (50,000)" in pcr.errors[0].message
+
+
+def test_E086_document_above_the_size_limit(tmp_path: Path) -> None:
+    from zuji.limits import limited
+
+    with limited(document_bytes=10):
+        diag = _document_error(tmp_path, "inventory.yaml", b"pcr: widget\ninputs: {}\n")
+    assert diag.code == "E086" and "document_bytes limit (10)" in diag.message
+
+
+def test_E313_sum_over_inside_sum_over() -> None:
+    text = added('  input fuels : list "Fuels" {\n    amount : t "Burned" >= 0\n  }\n'
+                 "  let nested : t = sum over fuels (sum over fuels (amount))\n")
+    pcr = load(text)
+    assert [d.code for d in pcr.errors] == ["E313"]
+    assert pcr.errors[0].span is not None and pcr.errors[0].span.line == line_of(text, "nested")
+
+
 # ------------------------------------------------------------------------------------ coverage
 
 
@@ -968,7 +1235,20 @@ def test_every_engine_check_has_a_test() -> None:
     """Each code raised by parse, build, resolve, check and compile is tested in this file."""
     engine = Path(zuji.__file__).parent
     raised = set()
-    for stage in ("parse", "build", "resolve", "check", "compile"):
+    for stage in ("parse", "build", "resolve", "check", "compile", "documents", "cli", "review",
+                  "gitrev", "limits"):
         raised |= set(re.findall(r'"([EW]\d{3})"', (engine / f"{stage}.py").read_text()))
     tested = set(re.findall(r"def test_([EW]\d{3})_", Path(__file__).read_text()))
     assert raised - tested == set()
+
+
+def test_every_code_has_one_meaning_in_the_code_table() -> None:
+    """Each code the engine raises is listed once in docs/language.md's table of codes."""
+    engine = Path(zuji.__file__).parent
+    table = (engine.parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| ([EW]\d{3}) \|", table, flags=re.M)
+    assert len(listed) == len(set(listed)), sorted(c for c in listed if listed.count(c) > 1)
+    raised = set()
+    for module in engine.glob("*.py"):
+        raised |= set(re.findall(r'"([EW]\d{3})"', module.read_text(encoding="utf-8")))
+    assert raised - set(listed) - {"E000"} == set()

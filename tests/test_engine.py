@@ -27,11 +27,12 @@ from zuji.standards import load as load_standards
 #   gypsum             = 50 t × 32.8 kg/t = 1640 kg                 -> 1.64 kg/t
 #   coal supply        = 100 t × 0.1 t CO2e/t = 10 t                -> 10 kg/t
 #   transport          = 100 t × 100 km × 0.010 kg/tkm = 100 kg     -> 0.1 kg/t
+#   bought clinker     = none bought (default 0 t)                  -> 0 kg/t
 HAND = {
     "calcination": 421.304, "kiln_fuel_co2": 190.0298849, "kiln_fuel_ch4": 0.6230584,
     "kiln_fuel_n2o": 0.8561826, "kiln_power": 21.464, "grinding_power": 16.098,
     "quarrying": 2.18, "gypsum_supply_chain": 1.64, "coal_supply_chain": 10.0,
-    "deliveries_transport": 0.1,
+    "deliveries_transport": 0.1, "bought_clinker_supply": 0.0,
 }
 
 

@@ -461,7 +461,7 @@ def test_zero_reference_product(unbounded: zuji.PCR) -> None:
 def test_zero_reference_product_E624() -> None:
     """With the one division by cement guarded, a zero cement reaches the reference flow."""
     text = cement_text('zh "水泥产量" > 0', 'zh "水泥产量" >= 0')
-    text = text.replace("let clinker_ratio = clinker_used / cement",
+    text = text.replace("let clinker_ratio = (clinker_used + bought_clinker) / cement",
                         "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1")
     guarded = zuji.load_text(text, "cement.pcr")
     assert guarded.errors == []

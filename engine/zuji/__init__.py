@@ -4,6 +4,21 @@
     pcr = zuji.load("cement")
     result = pcr.evaluate("inventory.yaml")
     print(result.total, result.by_stage)
+
+The public names (``__all__``), everything another system needs:
+
+- ``load(id_or_path)`` / ``load_text(text)`` -> ``PCR``: a checked, compiled rule;
+  ``PCR.evaluate(inventory, trace=False)`` -> ``Result``; ``PCR.schema()``: the inventory's JSON
+  Schema; ``PCR.diagnostics``: its findings. ``list_pcrs()``, ``check_paths(paths)``.
+- ``Result``: a pydantic model (``.model_dump_json()``), kg CO2e per declared unit.
+- ``to_pact(result)``: the result as a PACT ProductFootprint (Tech Specs 3.0);
+  ``check_pact(document)``: what a ProductFootprint breaks of PACT (an empty list when nothing).
+- ``replay(document)`` / ``replay_file(path)``: recompute a traced result and list every
+  number that differs.
+- Errors: ``ZujiError`` and its subclasses ``RuleError``, ``InventoryError``, ``DatasetError``,
+  ``EvaluationError``, ``PactError``, ``UsageError``. Each carries ``.code`` and
+  ``.diagnostics``: ``Diagnostic`` (code, message, ``span``: a ``Span`` with file, line,
+  column; ``where``: the inventory input at fault).
 """
 
 __version__ = "0.1.0"
@@ -15,9 +30,13 @@ from zuji.errors import (  # noqa: E402
     EvaluationError,
     InventoryError,
     RuleError,
+    Span,
     UsageError,
     ZujiError,
 )
+from zuji.pact import PactError, to_pact  # noqa: E402
+from zuji.pact import check as check_pact  # noqa: E402
+from zuji.replay import Replay, replay, replay_file  # noqa: E402
 from zuji.result import Result  # noqa: E402
 
 __all__ = [
@@ -26,13 +45,20 @@ __all__ = [
     "Diagnostic",
     "EvaluationError",
     "InventoryError",
+    "PactError",
+    "Replay",
     "Result",
     "RuleError",
+    "Span",
     "UsageError",
     "ZujiError",
     "__version__",
+    "check_pact",
     "check_paths",
     "list_pcrs",
     "load",
     "load_text",
+    "replay",
+    "replay_file",
+    "to_pact",
 ]

@@ -57,10 +57,15 @@ class PCR:
     def standards(self) -> Standards:
         return self.resolved.standards
 
-    def inventory(self, source: str | Path | dict[str, Any], label: str = "<inventory>") -> Inventory:
-        """Read and check an inventory (a path, or an already loaded mapping)."""
+    def inventory(self, source: str | Path | dict[str, Any], label: str = "<inventory>",
+                  base: Path | None = None) -> Inventory:
+        """Read and check an inventory (a path, or an already loaded mapping).
+
+        Supplier PACT documents named by file are read relative to the inventory file's folder
+        (for a mapping: `base`; without it only inline documents are accepted).
+        """
         if isinstance(source, dict):
-            return read_inventory(source, self.rule, self.standards, label, self.choices)
+            return read_inventory(source, self.rule, self.standards, label, self.choices, base)
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import VisitError
 
+from zuji import limits
 from zuji import model as m
-from zuji.documents import DocumentError, read_utf8
+from zuji.documents import DocumentError, read_utf8, within_size
 from zuji.errors import Diagnostic, RuleError, Span, attach_source, file_label
 from zuji.parse import normalise, parse
 
@@ -522,25 +524,55 @@ def unit_from_text(text: str, file: str = "<unit>") -> m.UnitExpr:
     return unit
 
 
-_BUILT: dict[tuple[str, str], tuple[m.RuleFile, list[Diagnostic]]] = {}
+# Built rules by (file, text hash). Bounded, because a service checks texts it is sent.
+_BUILT: OrderedDict[tuple[str, str, limits.Limits], tuple[m.RuleFile, list[Diagnostic]]] = \
+    OrderedDict()
+_BUILT_MOST = 512
 
 
 def load_text(text: str, file: str = "<text>") -> tuple[m.RuleFile, list[Diagnostic]]:
-    """Parse and build rule text. A syntax error raises RuleError; other findings are returned.
+    """Parse and build rule text. A syntax error, or a text beyond the limits (size, nesting,
+    inputs, lines), raises RuleError; other findings are returned.
 
     The model is immutable, so a text already built in this process is not parsed again.
     """
-    key = (file, hashlib.sha256(normalise(text).encode("utf-8")).hexdigest())
-    if key not in _BUILT:
-        _BUILT[key] = build(parse(text, file), file, text)
+    try:
+        within_size(len(text.encode("utf-8", "surrogatepass")), file, "rule_bytes")
+    except DocumentError as exc:
+        raise RuleError(exc.diagnostic) from None
+    digest = hashlib.sha256(normalise(text).encode("utf-8", "surrogatepass")).hexdigest()
+    key = (file, digest, limits.current())  # a text refused under lower limits is read again
+    if key in _BUILT:
+        _BUILT.move_to_end(key)
+    else:
+        try:
+            built = build(parse(text, file), file, text)
+        except RecursionError:  # the nesting limit keeps real rules far from this
+            raise RuleError(Diagnostic("E082", f"{file}: the rule nests too deeply to read",
+                                       Span(file, 1, 1), hint="lower the nesting limit")) from None
+        _within_counts(built[0], file)
+        _BUILT[key] = built
+        if len(_BUILT) > _BUILT_MOST:
+            _BUILT.popitem(last=False)
     rule_file, findings = _BUILT[key]
     return rule_file, list(findings)
+
+
+def _within_counts(rule: m.RuleFile, file: str) -> None:
+    most = limits.current()
+    for name, count in (("inputs", len(rule.inputs)), ("lines", len(rule.lines))):
+        if count > getattr(most, name):
+            code = "E083" if name == "inputs" else "E084"
+            raise RuleError(Diagnostic(code, f"{file}: {count:,} {name}, above the "
+                                       f"{most.describe(name)}", Span(file, 1, 1),
+                                       hint=f"raise it if the rule is genuine: ZUJI_LIMITS="
+                                       f"{name}=..."))
 
 
 def read_rule_text(path: Path) -> str:
     """The text of a rule file; unreadable (E002) or not UTF-8 (E003) is a RuleError."""
     try:
-        return read_utf8(path, unreadable="E002", not_utf8="E003")
+        return read_utf8(path, unreadable="E002", not_utf8="E003", limit="rule_bytes")
     except DocumentError as exc:
         raise RuleError(exc.diagnostic) from None
 

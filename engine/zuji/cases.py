@@ -49,7 +49,7 @@ def run_case(pcr: PCR, path: Path) -> CaseOutcome:
     try:
         case = load_case(path)
         outcome.name = str(case.get("case", path.stem))
-        inventory = pcr.inventory(case["inventory"], f"{file_label(path)} (inventory)")
+        inventory = pcr.inventory(case["inventory"], f"{file_label(path)} (inventory)", path.parent)
         result = pcr.evaluate(inventory)
     except DocumentError as exc:
         outcome.failures.append(exc.diagnostic.render())
@@ -128,7 +128,7 @@ def check_case_inventory(pcr: PCR, path: Path) -> list[str]:
     """Whether a case's inventory fits its PCR, without evaluating it (for zuji check)."""
     try:
         case = load_case(path)
-        pcr.inventory(case["inventory"], f"{file_label(path)} (inventory)")
+        pcr.inventory(case["inventory"], f"{file_label(path)} (inventory)", path.parent)
     except DocumentError as exc:
         return [exc.diagnostic.render()]
     except ZujiError as exc:

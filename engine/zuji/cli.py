@@ -21,7 +21,7 @@ from zuji.errors import Diagnostic, UsageError, ZujiError
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Zuji: product carbon footprints from Product Category Rules.")
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "pact", "markdown")
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -48,6 +48,8 @@ def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="Rule files or folders")] = None,
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     strict: Annotated[bool, typer.Option(help="Treat warnings as findings")] = False,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Also check version discipline against this git revision")] = None,
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
     targets = paths or [lib.pcr_root()]
@@ -58,6 +60,10 @@ def check(
     diagnostics: list[Diagnostic] = []
     case_problems: list[str] = []
     for path, found in results:
+        if base is not None and not any(d.is_error for d in found):
+            from zuji.review_cli import discipline_findings
+
+            found = found + discipline_findings(path, base)
         diagnostics.extend(found)
         if not any(d.is_error for d in found):
             case_problems += _case_inventory_problems(path)
@@ -87,6 +93,8 @@ def _case_inventory_problems(path: Path) -> list[str]:
 @app.command("test")
 def test_cases(
     paths: Annotated[list[Path] | None, typer.Argument(help="PCRs, files or folders")] = None,
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Report what the cases leave untested")] = False,
 ) -> None:
     """Run the worked cases beside each PCR."""
     files: list[Path] = []
@@ -109,6 +117,10 @@ def test_cases(
             for failure in outcome.failures:
                 _say(f"     {failure}")
             passed, failed = passed + outcome.passed, failed + (not outcome.passed)
+        if coverage:
+            from zuji.review_cli import coverage_text
+
+            _say(coverage_text(pcr, case_files(pcr)))
     _say(f"cases: {passed} passed, {failed} failed")
     if failed or not passed:
         raise typer.Exit(1)
@@ -118,20 +130,25 @@ def test_cases(
 def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
-    output: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown")] = "table",
+    output: Annotated[str, typer.Option("--format", "-f",
+                                        help="table, json, pact or markdown")] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise UsageError(Diagnostic("E003", f"unknown format {', '.join(unknown)}; use "
+        raise UsageError(Diagnostic("E004", f"unknown format {', '.join(unknown)}; use "
                                     + ", ".join(FORMATS)))
     loaded = api.load(pcr)
     result = loaded.evaluate(inventory, trace=trace)
     for fmt in formats:
         if fmt == "json":
             _say(report.to_json(result))
+        elif fmt == "pact":
+            from zuji.pact import to_pact
+
+            _say(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
         elif fmt == "markdown":
             _say(report.to_markdown(result))
         else:
@@ -155,6 +172,51 @@ def _trace_text(result: object) -> str:
 def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
     """The JSON Schema of a PCR's inventory."""
     _say(json.dumps(api.load(pcr).schema(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def docs(
+    config: Annotated[Path, typer.Option(help="The committed MkDocs config")] = Path("mkdocs.yml"),
+) -> None:
+    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."""
+    from zuji.docsite import generate  # the docs stack is not needed to evaluate
+
+    done = generate(config)
+    for skipped in done.skipped:
+        _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
+    _say(f"wrote {len(done.pages)} pages under {config.parent / 'docs' / 'pcr'}; "
+         f"build with: mkdocs build --strict -f {done.config}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    from zuji.serve import run as run_server
+
+    run_server(host, port)
+
+
+@app.command()
+def replay(
+    result: Annotated[Path, typer.Argument(help="A JSON result written with --format json --trace")],
+    pcr: Annotated[Path | None, typer.Option(
+        "--pcr", help="The rule file it was computed with, if not the library's")] = None,
+) -> None:
+    """Recompute a result from the file alone and say whether every number matches."""
+    from zuji.replay import replay_file
+
+    outcome = replay_file(result, pcr)
+    _say(outcome.report())
+    if not outcome.matches:
+        raise typer.Exit(1)
+
+
+from zuji.review_cli import register as _register_review
+
+_register_review(app)  # zuji diff, review, history
 
 
 def main() -> None:

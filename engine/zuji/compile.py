@@ -17,6 +17,7 @@ from typing import Any
 
 import pint
 
+from zuji import limits
 from zuji import model as m
 from zuji import units as u
 from zuji.errors import Diagnostic, Severity, Span
@@ -94,6 +95,7 @@ class ProductPlan:
     quantity_to_base: float  # the product's amount to SI base units of its dimension
     weight: Typed | None
     weight_to_base: float = 1.0
+    weight_only: bool = False  # the weight is the product's whole weight, not amount × weight
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class AssertionPlan:
     assertion: m.Assertion
     fn: Fn
     deps: frozenset[str]
+    # Reads total, dqr, primary_share or cutoff_total, so it can only run after the lines.
+    uses_results: bool = True
 
 
 @dataclass
@@ -136,13 +140,21 @@ class Plan:
 
 
 class _Compiler:
-    def __init__(self, resolved: Resolved) -> None:
+    def __init__(self, resolved: Resolved, probe: Any = None) -> None:
         self.resolved = resolved
+        # A coverage collector (zuji.coverage.Probe) wraps branches and lines when given;
+        # without one the closures are exactly those of an ordinary plan.
+        self.probe = probe
         self.symbols = resolved.symbols
         self.plan = Plan(resolved)
         self.lets: dict[str, Typed] = {}
         self.visiting: list[str] = []
         self.calling: list[str] = []
+        self.unit_errors: set[tuple[Span | None, str]] = set()
+        # Formulas are inlined at every call, so formulas calling formulas twice over could
+        # expand a small rule exponentially; compiling stops at a budget of expression nodes.
+        self.operations, self.most_operations = 0, limits.current().operations
+        self.summing = False
 
     # ----------------------------------------------------------------- reporting
     def error(self, code: str, message: str, span: Span | None, hint: str = "") -> Typed:
@@ -163,6 +175,10 @@ class _Compiler:
         for let in pcr.lets:
             if self.symbols.get(let.name) and self.symbols[let.name].decl is let:
                 self.let(let.name, "")  # a duplicate name was reported by resolve
+        if pcr.kind == "module":
+            for formula in pcr.formulas:
+                if self.symbols.get(formula.name) and self.symbols[formula.name].decl is formula:
+                    self.formula_alone(formula)
         for line in pcr.lines:
             self.line(line)
         self.declared_unit()
@@ -194,6 +210,28 @@ class _Compiler:
             self.plan.steps.append(Step(name, typed.fn, typed.unit, typed.deps, decl))
         return typed
 
+    def formula_alone(self, formula: m.Formula) -> None:
+        """A module's formula compiled with each parameter standing for any value of its declared
+        unit or choice type: a mistake in its body is found where it is written, not first by a
+        PCR that calls it."""
+        bound: dict[str, Typed] = {}
+        for param in formula.params:
+            if param.choice_type:
+                options = self.options_of(param, "")
+                if not options:
+                    return
+                bound[param.name] = Typed(_reader(param.name), "choice", options=options)
+            else:
+                unit = self.unit_of(param.unit, param.span)
+                if unit is None:
+                    return
+                bound[param.name] = Typed(_reader(param.name), "quantity", unit)
+        self.calling.append(formula.name)
+        body = self.expr(formula.expr, bound, "")
+        self.calling.pop()
+        if body.ok:
+            self.convert_to(body, formula.unit, f"formula '{formula.name}'", formula.span)
+
     def line(self, line: m.Line) -> None:
         typed = self.expr(line.expr, {}, "")
         if not typed.ok:
@@ -210,7 +248,8 @@ class _Compiler:
                        line.span, _gas_hint(typed.unit, line.gas))
             return
         to_kg = u.conversion(typed.unit, u.mass_of(line.gas))
-        self.plan.lines.append(LinePlan(line, typed.fn, typed.unit, to_kg, typed.deps))
+        fn = typed.fn if self.probe is None else self.probe.line(line, typed.fn)
+        self.plan.lines.append(LinePlan(line, fn, typed.unit, to_kg, typed.deps))
 
     def output(self, name: str, span: Span | None, code: str, message: str,
                declaration: str) -> m.Input | None:
@@ -231,8 +270,8 @@ class _Compiler:
                           f"input", f"{declared.unit} \"...\" > 0")
         if inp is None:
             return
-        source, target = u.to_pint(inp.unit), self.unit_of(declared.unit, declared.span)
-        if target is None:
+        source, target = self.unit_of(inp.unit, inp.span), self.unit_of(declared.unit, declared.span)
+        if source is None or target is None:
             return
         if not u.same_dimension(source, target):
             self.error("E331", f"the declared unit is {declared.unit} "
@@ -250,14 +289,28 @@ class _Compiler:
                               't "..." >= 0')
             if inp is None:
                 continue
-            quantity = u.to_pint(inp.unit)
+            quantity = self.unit_of(inp.unit, inp.span)
+            if quantity is None:
+                continue
             weight = self.expr(product.weight, {}, "") if product.weight is not None else None
             if weight is not None and not weight.ok:
                 continue
+            # `product polymer mass monomer_used`: the mass that enters the allocated stages is
+            # given, as when the declared product is not itself the stage's output.
+            stated_mass = allocation.method == "mass" and product.property == "mass" \
+                and weight is not None
+            if stated_mass and (weight.kind != "quantity" or not u.same_dimension(
+                    weight.unit, u.unit_named("kg"))):
+                shown = u.format_unit(weight.unit) if weight.kind == "quantity" else weight.kind
+                self.error("E341", f"the mass given for '{product.name}' must be a mass, not "
+                           f"{shown}", product.span)
+                continue
             value_unit = quantity * weight.unit if weight is not None else quantity
-            if allocation.method == "mass" and not u.same_dimension(quantity, u.unit_named("kg")):
+            if allocation.method == "mass" and not stated_mass and \
+                    not u.same_dimension(quantity, u.unit_named("kg")):
                 self.error("E341", f"allocation by mass needs a mass for '{product.name}', which is "
-                           f"measured in {inp.unit}", product.span)
+                           f"measured in {inp.unit}", product.span,
+                           f"give its mass: product {product.name} mass <mass>")
                 continue
             if allocation.method == "energy" and weight is not None and not u.same_dimension(
                     value_unit, u.unit_named("MJ")):
@@ -278,7 +331,8 @@ class _Compiler:
                 weight_dims = weight_dims or value_unit
             products.append(ProductPlan(
                 product.name, u.conversion(quantity, _base(quantity)),
-                weight, u.conversion(weight.unit, _base(weight.unit)) if weight else 1.0))
+                weight, u.conversion(weight.unit, _base(weight.unit)) if weight else 1.0,
+                weight_only=stated_mass or allocation.method == "fixed"))
         self.plan.allocations.append(AllocationPlan(allocation, tuple(products)))
 
     def assertion(self, assertion: m.Assertion) -> None:
@@ -291,21 +345,31 @@ class _Compiler:
                        f"{typed.kind}", assertion.span, "e.g. assert clinker_ratio <= 1 otherwise ...")
             return
         if typed.ok:
-            self.plan.assertions.append(AssertionPlan(assertion, typed.fn, typed.deps))
+            uses_results = any(isinstance(node, m.Ref) and node.name in BUILTIN_RESULTS
+                               for node in m.walk(assertion.expr))
+            self.plan.assertions.append(AssertionPlan(assertion, typed.fn, typed.deps,
+                                                      uses_results))
 
     # ----------------------------------------------------------------- units
     def unit_of(self, unit: m.UnitExpr | None, span: Span | None) -> pint.Unit | None:
         try:
             return u.to_pint(unit)
         except u.UnitSyntaxError as exc:
-            self.error("E301", str(exc), unit.span if unit and unit.span else span,
-                       "units are written like t, MWh, GJ/t, kg CO2/kWh, %")
+            where = unit.span if unit and unit.span else span
+            if (where, str(exc)) not in self.unit_errors:  # an input's unit is met at every use
+                self.unit_errors.add((where, str(exc)))
+                self.error("E301", str(exc), where,
+                           "units are written like t, MWh, GJ/t, kg CO2/kWh, %")
             return None
 
     def convert_to(self, typed: Typed, unit: m.UnitExpr, what: str, span: Span | None) -> Typed:
         target = self.unit_of(unit, span)
         if target is None:
             return POISON
+        if typed.kind != "quantity":
+            kind = "condition" if typed.kind == "bool" else typed.kind
+            return self.error("E302", f"{what} is declared in {unit} but its formula gives a "
+                              f"{kind}, not a quantity", span)
         if not u.same_dimension(typed.unit, target):
             return self.error("E302", f"{what} is declared in {unit} "
                               f"({u.describe_dimension(target)}) but its formula gives "
@@ -316,6 +380,9 @@ class _Compiler:
 
     # ----------------------------------------------------------------- expressions
     def expr(self, node: m.Expr, scope: Mapping[str, Typed], module: str) -> Typed:
+        self.operations += 1
+        if self.operations > self.most_operations:
+            raise _TooComplex(node.span)
         method = getattr(self, "visit_" + type(node).__name__)
         result: Typed = method(node, scope, module)
         return result
@@ -361,7 +428,7 @@ class _Compiler:
                                   f"sum over {inp.name} (...)", span)
             reader = _optional_reader(key, span) if inp.optional else _reader(key)
             if inp.kind == "choice":
-                return Typed(reader, "choice", options=self.options_of(inp), deps=deps)
+                return self.choice_value(reader, inp, deps)
             unit = self.unit_of(inp.unit, inp.span)
             return POISON if unit is None else Typed(reader, "quantity", unit, deps=deps)
         if symbol.kind == "let":
@@ -373,6 +440,12 @@ class _Compiler:
                  "formula": "a formula; call it with (arguments)",
                  "choice": "a list of options; declare an input of this choice"}
         return self.error("E212", f"'{symbol.name}' is {kinds[symbol.kind]}", span)
+
+    def choice_value(self, reader: Fn, inp: m.Input, deps: frozenset[str]) -> Typed:
+        options = self.options_of(inp)
+        # An unknown choice type was reported by options_of; a choice of nothing would poison
+        # every family it indexes with a unit-less value.
+        return Typed(reader, "choice", options=options, deps=deps) if options else POISON
 
     def options_of(self, inp: m.Input | m.Param, module: str = "") -> frozenset[str]:
         if isinstance(inp, m.Input) and inp.options:
@@ -437,12 +510,16 @@ class _Compiler:
                                   factor.span)
             conversions[option] = u.conversion(unit, target)
         name, pick = symbol.name, key.fn
+        # The member picked is what the evaluation reads: its data quality and its confirmation
+        # count, not those of the family's other members.
+        member_keys = {option: f"{name}[{option}]" for option in conversions}
 
         def member(env: Env) -> float:
             option = pick(env)
             values = env[name]
             if option not in values:
                 raise MissingMember(name, option)
+            env.note(member_keys[option])
             return float(values[option]) * conversions[option]
 
         return Typed(member, "quantity", target, deps=key.deps | {symbol.name})
@@ -567,7 +644,10 @@ class _Compiler:
                               node.span, suggest(node.option, list(subject.options))
                               or "options: " + ", ".join(sorted(subject.options)))
         fn, option, negated = subject.fn, node.option, node.negated
-        return Typed(lambda env: (fn(env) == option) != negated, "bool", deps=subject.deps)
+        test = lambda env: (fn(env) == option) != negated
+        if self.probe is not None:
+            test = self.probe.condition(node, test)
+        return Typed(test, "bool", deps=subject.deps)
 
     def visit_Logical(self, node: m.Logical, scope: Mapping[str, Typed], module: str) -> Typed:
         parts = [self.expr(x, scope, module) for x in node.operands]
@@ -603,6 +683,8 @@ class _Compiler:
         if unit is None:
             return POISON
         kt, ko, cf, tf, of = _k(then, unit), _k(other, unit), cond.fn, then.fn, other.fn
+        if self.probe is not None:
+            tf, of = self.probe.branches(node, tf, of)
         return Typed(lambda env: tf(env) * kt if cf(env) else of(env) * ko, "quantity", unit,
                      deps=cond.deps | then.deps | other.deps)
 
@@ -624,6 +706,16 @@ class _Compiler:
         return ChainMap({name: inside}, dict(scope)), ChainMap({name: outside}, dict(scope))
 
     def visit_SumOver(self, node: m.SumOver, scope: Mapping[str, Typed], module: str) -> Typed:
+        if self.summing:  # one list within another would multiply evaluation time by its length
+            return self.error("E313", "sum over inside another sum over", node.span,
+                              "add the inner list up in a let value first")
+        self.summing = True
+        try:
+            return self.sum_over(node, scope, module)
+        finally:
+            self.summing = False
+
+    def sum_over(self, node: m.SumOver, scope: Mapping[str, Typed], module: str) -> Typed:
         symbol = self.lookup(node.list_name, module)
         if symbol is None or symbol.kind != "input" or symbol.decl.kind != "list":  # type: ignore[attr-defined]
             return self.error("E219", f"'{node.list_name}' is not a list input", node.span,
@@ -633,8 +725,7 @@ class _Compiler:
         for fld in symbol.decl.fields:  # type: ignore[attr-defined]
             reader = _reader(fld.name)
             if fld.kind == "choice":
-                fields[fld.name] = Typed(reader, "choice", options=self.options_of(fld),
-                                         deps=frozenset([symbol.name]))
+                fields[fld.name] = self.choice_value(reader, fld, frozenset([symbol.name]))
             else:
                 unit = self.unit_of(fld.unit, fld.span)
                 fields[fld.name] = Typed(reader, "quantity", unit, deps=frozenset([symbol.name])) \
@@ -645,7 +736,7 @@ class _Compiler:
         if body.kind != "quantity":
             return self.error("E303", "sum over adds numbers", node.span)
         fn, key = body.fn, symbol.name
-        return Typed(lambda env: math.fsum(fn(ChainMap(item, env)) for item in env[key]),
+        return Typed(lambda env: math.fsum(fn(env.item(item)) for item in env[key]),
                      "quantity", body.unit, deps=body.deps | {key})
 
     def visit_Call(self, node: m.Call, scope: Mapping[str, Typed], module: str) -> Typed:
@@ -799,6 +890,24 @@ def _gas_hint(unit: pint.Unit, gas: str) -> str:
     return f"multiply by a factor whose unit names the gas, e.g. t {gas}/t"
 
 
-def compile_plan(resolved: Resolved) -> Plan:
-    """Compile a resolved PCR. The plan's diagnostics say whether it may be evaluated."""
-    return _Compiler(resolved).run()
+class _TooComplex(Exception):
+    def __init__(self, span: Span | None):
+        self.span = span
+
+
+def compile_plan(resolved: Resolved, probe: Any = None) -> Plan:
+    """Compile a resolved PCR. The plan's diagnostics say whether it may be evaluated.
+
+    `probe` (zuji.coverage.Probe) records which branches and lines evaluation reaches."""
+    compiler = _Compiler(resolved, probe)
+    try:
+        return compiler.run()
+    except _TooComplex as exc:
+        most = limits.current().operations
+        span, message = exc.span, f"the rule's formulas expand past the operations limit ({most:,})"
+    except RecursionError:
+        span, message = None, "the rule's formulas nest too deeply to compile"
+    compiler.plan.diagnostics.append(Diagnostic(
+        "E085", message, span, hint="formulas are inlined at every call; call fewer "
+        "formulas within formulas, or raise the limit (ZUJI_LIMITS=operations=...)"))
+    return compiler.plan

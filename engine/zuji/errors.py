@@ -41,6 +41,8 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str = ""
     source_line: str = field(default="", compare=False)
+    # The part of a document at fault (inputs/kiln_electricity), for an inventory's findings.
+    where: str = field(default="", compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -65,6 +67,7 @@ class Diagnostic:
             "file": span.file if span else None,
             "line": span.line if span else None,
             "column": span.column if span else None,
+            "where": self.where or None,
         }
 
 
@@ -99,7 +102,8 @@ def attach_source(diagnostics: list[Diagnostic], sources: dict[str, str]) -> lis
 
 
 def _replace_source(diag: Diagnostic, line: str) -> Diagnostic:
-    return Diagnostic(diag.code, diag.message, diag.span, diag.severity, diag.hint, line)
+    return Diagnostic(diag.code, diag.message, diag.span, diag.severity, diag.hint, line,
+                      diag.where)
 
 
 class ZujiError(Exception):
@@ -117,7 +121,13 @@ class ZujiError(Exception):
 
     @property
     def code(self) -> str:
+        """The code of the first diagnostic (E501, E650 ...)."""
         return self.diagnostics[0].code if self.diagnostics else "E000"
+
+    @property
+    def span(self) -> Span | None:
+        """Where the first diagnostic points (file, line, column), if it points anywhere."""
+        return self.diagnostics[0].span if self.diagnostics else None
 
 
 class RuleError(ZujiError):

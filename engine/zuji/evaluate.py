@@ -18,9 +18,10 @@ from zuji.compile import DivisionByZero, LinePlan, MissingMember, NotGiven, Plan
 from zuji.errors import Diagnostic, EvaluationError, Span
 from zuji.inventory import Inventory
 from zuji.model import Line
-from zuji.result import (AllocationFigure, DataQuality, DatasetInfo, DeclaredUnitInfo, Finding,
-                         GasFigure, InventoryInfo, LineFigure, PcrInfo, Result, Trace,
-                         TraceLine, TraceValue)
+from zuji.scope import Deferred, Scope
+from zuji.result import (AllocationFigure, CutoffFigure, DataQuality, DatasetInfo,
+                         DeclaredUnitInfo, Finding, GasFigure, InventoryInfo, LineFigure, PcrInfo,
+                         Result, Trace, TraceFactor, TraceInput, TraceLine, TraceValue)
 from zuji.standards import FactorEntry, FactorValue, GwpSet
 
 # PEF data-quality classes (PEFCR Guidance 6.3; see standards/README.md on their confirmation).
@@ -37,6 +38,13 @@ class _Run:
     family_entries: dict[str, tuple[dict[str, FactorEntry], date | None]] = field(
         default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
+    # What each value read (its own reads, not those of the values it reads), and every name any
+    # part of the evaluation read: the data quality and the factor warnings rest on them.
+    step_reads: dict[str, set[str]] = field(default_factory=dict)
+    reads: set[str] = field(default_factory=set)
+    # Warnings about a factor value, given only if the evaluation reads the value.
+    factor_notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    early: dict[int, bool] = field(default_factory=dict)  # assertions run before the lines
 
     def warn(self, code: str, message: str, where: Span | None = None) -> None:
         self.warnings.append(Finding(code=code, level="warning", message=message,
@@ -49,8 +57,8 @@ def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
     _bind_factors(run)
     _defaults_used(run)
     for step in plan.steps:
-        run.env[step.name] = _finite(_call(step.fn, run.env, step.decl.span, step.name),
-                                     step.decl.span, f"value '{step.name}'")
+        _step(run, step)
+    _early_assertions(run)
     reference_flow = _reference_flow(run)
     shares, allocation = _allocate(run)
     figures = [_line(run, lp, shares.get(lp.line.stage, 1.0), reference_flow) for lp in plan.lines]
@@ -96,13 +104,26 @@ def _factor_value(run: _Run, name: str, entry: FactorEntry, on: date | None) -> 
             f"applies from {first})", hint="give a reference period the dataset covers, or pin "
             "the factor to a date in the PCR with 'at'"))
     run.factor_values[name] = (entry, value)
+    notes = []
     if entry.dated and on is None:
-        run.warn("W601", f"no reference period: factor {entry.reference} takes its latest value "
-                 f"({value.value:g} {entry.unit}, from {value.valid_from})")
+        notes.append(("W601", f"no reference period: factor {entry.reference} takes its latest "
+                      f"value ({value.value:g} {entry.unit}, from {value.valid_from})"))
     if not value.confirmed:
-        run.warn("W602", f"factor {entry.reference} = {value.value:g} {entry.unit} is not "
-                 f"confirmed against its source ({value.source})")
+        notes.append(("W602", f"factor {entry.reference} = {value.value:g} {entry.unit} is not "
+                      f"confirmed against its source ({value.source})"))
+    if notes:
+        run.factor_notes[name] = notes
     return value.value
+
+
+def _factor_warnings(run: _Run) -> None:
+    """W601 and W602 for the factor values the evaluation read: a family member the inventory's
+    choice does not pick, or a factor in an untaken branch, is not part of this footprint."""
+    read = run.reads.union(*run.step_reads.values())
+    for name, notes in run.factor_notes.items():
+        if name in read:
+            for code, message in notes:
+                run.warn(code, message)
 
 
 def _defaults_used(run: _Run) -> None:
@@ -110,6 +131,8 @@ def _defaults_used(run: _Run) -> None:
         inp = run.plan.pcr.input(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":
             run.warn("W603", f"input '{name}' not given: default {origin.written} used", inp.span)
+            if origin.kind == "factor-default":
+                _default_factor_confirmed(run, name, inp)
             if inp.quality == "primary":
                 raise EvaluationError(Diagnostic(
                     "E611", f"{run.inventory.file}: input '{name}' must be primary data, but the "
@@ -123,16 +146,48 @@ def _defaults_used(run: _Run) -> None:
                 hint="this PCR requires site-specific data for it"))
 
 
-# ----------------------------------------------------------------------------- lines
+def _default_factor_confirmed(run: _Run, name: str, inp: Any) -> None:
+    """An input left out takes its default from a factor: an unconfirmed value is then used."""
+    entry = run.plan.resolved.standards.entry(inp.default.factor or "")
+    value = entry.in_force(run.inventory.period_start) if entry is not None else None
+    if value is not None and not value.confirmed:
+        run.warn("W602", f"input '{name}' takes its default from factor {entry.reference} = "
+                 f"{value.value:g} {entry.unit}, which is not confirmed against its source "
+                 f"({value.source})", inp.span)
 
 
-def _call(fn: Any, env: dict[str, Any], span: Span | None, what: str) -> Any:
+# ----------------------------------------------------------------------------- values and lines
+
+
+def _step(run: _Run, step: Any) -> None:
+    """Compute one value. One that cannot be computed for this inventory (it reads an optional
+    input left out, or fails) is kept as Deferred: only what reads it fails, so a use guarded by
+    given(...), or an error assertion that refuses the inventory in its own words, comes first."""
+    reads: set[str] = set()
+    run.step_reads[step.name] = reads
+    try:
+        value = _finite(_call(step.fn, Scope(run.env, reads), step.decl.span, step.name,
+                              keep_not_given=True), step.decl.span, f"value '{step.name}'")
+    except NotGiven as exc:
+        run.env[step.name] = Deferred(exc.name, exc.span, (step.name, *getattr(exc, "via", ())))
+    except EvaluationError as exc:
+        run.env[step.name] = Deferred(error=exc)
+    else:
+        run.env[step.name] = value
+
+
+def _call(fn: Any, env: Any, span: Span | None, what: str, keep_not_given: bool = False) -> Any:
     try:
         return fn(env)
     except NotGiven as exc:
+        if keep_not_given:
+            raise
+        via = getattr(exc, "via", ())
+        through = f" through value '{via[0]}'" if via else ""
         raise EvaluationError(Diagnostic(
-            "E620", f"{what} needs input '{exc.name}', which the inventory leaves out", exc.span,
-            hint=f"give '{exc.name}', or guard its use with: if given({exc.name}) then ...")) from None
+            "E620", f"{what} needs input '{exc.name}'{through}, which the inventory leaves out",
+            exc.span, hint=f"give '{exc.name}', or guard its use with: if given({exc.name}) "
+            "then ...")) from None
     except DivisionByZero as exc:
         raise EvaluationError(Diagnostic(
             "E621", f"{what} divides by zero: '{exc.divisor}' is 0 in this inventory",
@@ -180,9 +235,9 @@ def _allocate(run: _Run) -> tuple[dict[str, float], list[AllocationFigure]]:
             quantity = float(run.env[product.name]) * product.quantity_to_base
             weight = 1.0
             if product.weight is not None:
-                weight = _call(product.weight.fn, run.env, ap.allocation.span,
+                weight = _call(product.weight.fn, Scope(run.env, run.reads), ap.allocation.span,
                                f"the weight of '{product.name}'") * product.weight_to_base
-            weights[product.name] = weight if ap.allocation.method == "fixed" else quantity * weight
+            weights[product.name] = weight if product.weight_only else quantity * weight
         total = math.fsum(weights.values())
         if total <= 0 or not math.isfinite(total):
             raise EvaluationError(Diagnostic(
@@ -212,12 +267,15 @@ class _LineResult:
     share: float
     per_du: float  # kg CO2e per declared unit, after allocation
     mass_per_du: float
+    reads: frozenset[str] = frozenset()  # what the line read for this inventory
 
 
 def _line(run: _Run, lp: LinePlan, share: float, reference_flow: float) -> _LineResult:
     line = lp.line
     what = f"line '{line.name}'"
-    value = _finite(_call(lp.fn, run.env, line.span, what), line.span, what)
+    reads: set[str] = set()
+    value = _finite(_call(lp.fn, Scope(run.env, reads), line.span, what), line.span, what)
+    run.reads |= reads
     if value < 0:
         kind = "a credit" if line.kind == "emission" else f"this {line.kind}"
         raise EvaluationError(Diagnostic(
@@ -228,7 +286,7 @@ def _line(run: _Run, lp: LinePlan, share: float, reference_flow: float) -> _Line
     mass = value * lp.to_kg
     co2e = mass * gwp
     return _LineResult(lp, value, mass, gwp, co2e, share, co2e * share / reference_flow,
-                       mass * share / reference_flow)
+                       mass * share / reference_flow, frozenset(reads))
 
 
 def _gwp(run: _Run) -> GwpSet:
@@ -250,6 +308,7 @@ def _assemble(run: _Run, figures: list[_LineResult], allocation: list[Allocation
     cutoff_total = run.inventory.cutoff_total
     _check_cutoff(run)
     assertions = _assertions(run, total, quality, cutoff_total)
+    _factor_warnings(run)
     declared = pcr.declared_unit
     return Result(
         engine=f"zuji {__version__}",
@@ -257,18 +316,24 @@ def _assemble(run: _Run, figures: list[_LineResult], allocation: list[Allocation
                     name_zh=pcr.name.zh, source_hash=pcr.source_hash, gwp=pcr.gwp,
                     standards=list(pcr.standards),
                     boundary=pcr.boundary.kind if pcr.boundary else "",
-                    stages=list(pcr.boundary.stages) if pcr.boundary else []),
+                    stages=list(pcr.boundary.stages) if pcr.boundary else [],
+                    stage_titles={s.name: str(s.description) for s in pcr.stages},
+                    exclusions={x.name: str(x.reason) for x in pcr.exclusions},
+                    classification=list(pcr.classification), geography=list(pcr.geography)),
         datasets=_datasets(run),
         inventory=InventoryInfo(
             file=run.inventory.file, company=run.inventory.company,
             product=run.inventory.product, site=run.inventory.site,
             period_start=_iso(run.inventory.period_start),
-            period_end=_iso(run.inventory.period_end)),
+            period_end=_iso(run.inventory.period_end),
+            company_ids=list(run.inventory.raw.get("company_ids") or []),
+            product_ids=list(run.inventory.raw.get("product_ids") or [])),
         declared_unit=DeclaredUnitInfo(
             amount=declared.amount if declared else 1.0,
             unit=str(declared.unit) if declared else "",
             description=declared.description if declared else "",
-            product=declared.product if declared else "", reference_flow=reference_flow),
+            product=declared.product if declared else "", reference_flow=reference_flow,
+            product_mass_kg=_product_mass(declared)),
         total=total, removals=removals, total_including_removals=total - removals,
         credits=credits,
         by_stage=_by(emissions, lambda f: f.plan.line.stage, pcr),
@@ -281,8 +346,18 @@ def _assemble(run: _Run, figures: list[_LineResult], allocation: list[Allocation
                                           f.plan.line.kind == "emission" else None))
                for f in figures],
         allocation=allocation, data_quality=quality, cutoff_total_percent=cutoff_total,
+        cutoff_flows=[CutoffFigure(flow=c.flow, share=c.share, reason=c.reason)
+                      for c in run.inventory.cutoff],
         warnings=run.warnings, assertions=assertions,
         trace=_trace(run, figures, reference_flow) if with_trace else None)
+
+
+def _product_mass(declared: Any) -> float | None:
+    if declared is None:
+        return None
+    unit = u.to_pint(declared.unit)
+    kg = u.registry().Unit("kilogram")
+    return declared.amount * u.conversion(unit, kg) if u.same_dimension(unit, kg) else None
 
 
 def _iso(value: date | None) -> str | None:
@@ -315,32 +390,50 @@ def _datasets(run: _Run) -> list[DatasetInfo]:
             for i in ids]
 
 
-def _dependencies(run: _Run, deps: frozenset[str]) -> set[str]:
-    """Inputs and factors a line reads, through the values (lets) it uses."""
-    steps = run.plan.steps_by_name
+def _dependencies(run: _Run, reads: frozenset[str]) -> set[str]:
+    """Inputs and factor values a line read for this inventory, through the values it read.
+
+    An input left out (an optional input, or an optional list without items) can only have been
+    tested by given(...): reading its value would have stopped the evaluation. It is not data
+    the line rests on.
+    """
+    step_reads, origins = run.step_reads, run.inventory.origins
     seen: set[str] = set()
-    todo = list(deps)
+    todo = list(reads)
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        if name in steps:
-            todo.extend(steps[name].deps)
-    return {n for n in seen if n not in steps}
+        if name in step_reads:
+            todo.extend(step_reads[name])
+    return {n for n in seen if n not in step_reads and not _left_out(run, n, origins.get(n))}
+
+
+def _left_out(run: _Run, name: str, origin: Any) -> bool:
+    if origin is None or origin.kind not in ("not-given", "default"):
+        return False
+    if origin.kind == "not-given":
+        return True
+    inp = run.plan.pcr.input(name)  # a list left out has no default: it is an optional list
+    return inp is not None and inp.kind == "list"
 
 
 def _data_quality(run: _Run, emissions: list[_LineResult], total: float) -> DataQuality:
     origins = run.inventory.origins
     weighted, weights, primary = [], [], []
+    by_indicator: dict[str, list[float]] = {k: [] for k in ("ter", "ger", "tir", "p")}
     for f in emissions:
-        deps = _dependencies(run, f.plan.deps)
-        scores = [origins[d].dqr for d in deps if d in origins and origins[d].dqr is not None]
-        scores += [_entry_dqr(run.factor_values[d][0]) for d in deps if d in run.factor_values
+        deps = _dependencies(run, f.reads)
+        scored = [origins[d].dq for d in deps if d in origins and origins[d].dqr is not None]
+        scored += [run.factor_values[d][0].dq for d in deps if d in run.factor_values
                    and _entry_dqr(run.factor_values[d][0]) is not None]
+        scores = [sum(dq[k] for k in by_indicator) / 4 for dq in scored]
         if scores:
             weighted.append(abs(f.per_du) * sum(scores) / len(scores))
             weights.append(abs(f.per_du))
+            for key, values in by_indicator.items():
+                values.append(abs(f.per_du) * sum(dq[key] for dq in scored) / len(scored))
         inventory_inputs = [d for d in deps if d in origins]
         if inventory_inputs and all(origins[d].kind == "inventory" and
                                     origins[d].source == "primary" for d in inventory_inputs):
@@ -351,7 +444,14 @@ def _data_quality(run: _Run, emissions: list[_LineResult], total: float) -> Data
     share = 100 * math.fsum(primary) / magnitude if magnitude else 0.0
     inputs = {name: {"origin": o.kind, "source": o.source, "dqr": o.dqr, "written": o.written}
               for name, o in origins.items()}
-    return DataQuality(dqr=dqr, rating=rating, primary_data_share=share, inputs=inputs)
+    for name, o in origins.items():
+        if o.supplier:
+            inputs[name]["supplier"] = dict(o.supplier)
+    total_weight = math.fsum(weights)
+    indicators = {k: math.fsum(v) / total_weight for k, v in by_indicator.items()} \
+        if weights and total_weight else {}
+    return DataQuality(dqr=dqr, rating=rating, primary_data_share=share, inputs=inputs,
+                       indicators=indicators)
 
 
 def _entry_dqr(entry: FactorEntry) -> float | None:
@@ -379,21 +479,35 @@ def _check_cutoff(run: _Run) -> None:
             f"footprint, above the PCR's total limit of {cutoff.total:g} %", cutoff.span))
 
 
+def _early_assertions(run: _Run) -> None:
+    """Error assertions that need no result run before the lines: an inventory the rule refuses
+    is refused in the rule's own words, not by what a line makes of it (a negative line, E625)."""
+    for index, ap in enumerate(run.plan.assertions):
+        if ap.assertion.level == "error" and not ap.uses_results:
+            run.early[index] = _assertion(run, ap, run.env)
+
+
+def _assertion(run: _Run, ap: Any, env: dict[str, Any]) -> bool:
+    a = ap.assertion
+    passed = bool(_call(ap.fn, Scope(env, run.reads), a.span, "assertion"))
+    if not passed and a.level == "error":
+        raise EvaluationError(Diagnostic("E650", f"{run.inventory.file}: assertion failed: "
+                                         f"{a.message}", a.span))
+    return passed
+
+
 def _assertions(run: _Run, total: float, quality: DataQuality,
                 cutoff_total: float) -> list[Finding]:
     env = dict(run.env)
     env.update({"$total": total, "$dqr": quality.dqr if quality.dqr is not None else math.nan,
                 "$primary_share": quality.primary_data_share, "$cutoff_total": cutoff_total})
     findings = []
-    for ap in run.plan.assertions:
+    for index, ap in enumerate(run.plan.assertions):
         a = ap.assertion
-        passed = bool(_call(ap.fn, env, a.span, "assertion"))
+        passed = run.early[index] if index in run.early else _assertion(run, ap, env)
         findings.append(Finding(code="A" + ("E" if a.level == "error" else "W"),
                                 level="passed" if passed else a.level, message=a.message,
                                 where=str(a.span) if a.span else None))
-        if not passed and a.level == "error":
-            raise EvaluationError(Diagnostic("E650", f"{run.inventory.file}: assertion failed: "
-                                             f"{a.message}", a.span))
         if not passed:
             run.warn("W650", f"assertion: {a.message}", a.span)
     return findings
@@ -403,9 +517,32 @@ def _assertions(run: _Run, total: float, quality: DataQuality,
 
 
 def _trace(run: _Run, figures: list[_LineResult], reference_flow: float) -> Trace:
-    values = [_trace_step(run, s) for s in run.plan.steps]
+    # A value this inventory does not give (it reads an optional input left out) was never used.
+    values = [_trace_step(run, s) for s in run.plan.steps
+              if run.env[s.name].__class__ is not Deferred]
     lines = [_trace_line(run, f, reference_flow) for f in figures]
-    return Trace(values=values, lines=lines)
+    return Trace(values=values, lines=lines, inputs=_trace_inputs(run),
+                 factors=_trace_factors(run))
+
+
+def _trace_inputs(run: _Run) -> list[TraceInput]:
+    out = []
+    for name, origin in run.inventory.origins.items():
+        inp = run.plan.pcr.input(name)
+        out.append(TraceInput(name=name, value=run.inventory.values.get(name),
+                              unit=str(inp.unit) if inp is not None and inp.unit else "",
+                              origin=origin.kind, source=origin.source, written=origin.written,
+                              dq=dict(origin.dq), note=origin.note, supplier=dict(origin.supplier)))
+    return out
+
+
+def _trace_factors(run: _Run) -> list[TraceFactor]:
+    datasets = run.plan.resolved.standards.datasets
+    return [TraceFactor(name=name, reference=entry.reference, dataset=entry.dataset,
+                        dataset_version=datasets[entry.dataset].version, value=value.value,
+                        unit=str(entry.unit), valid_from=_iso(value.valid_from),
+                        confirmed=value.confirmed, source=value.source)
+            for name, (entry, value) in sorted(run.factor_values.items())]
 
 
 def _formula(run: _Run, span: Span | None) -> str:
@@ -433,7 +570,13 @@ def _trace_value(run: _Run, name: str) -> TraceValue:
     if name in run.factor_values or name in run.plan.resolved.families:
         return _trace_factor(run, name)
     if name in steps:
-        return TraceValue(name=name, value=run.env.get(name), unit=u.format_unit(steps[name].unit),
+        value = run.env.get(name)
+        if value.__class__ is Deferred:
+            return TraceValue(name=name, value=None, unit=u.format_unit(steps[name].unit),
+                              origin="not-given", source=f"{steps[name].decl.span}: not given "
+                              f"(needs input '{value.input}')" if not value.error else
+                              str(steps[name].decl.span))
+        return TraceValue(name=name, value=value, unit=u.format_unit(steps[name].unit),
                           origin="value", source=str(steps[name].decl.span))
     inp = run.plan.pcr.input(name)
     origin = origins.get(name)
@@ -442,6 +585,9 @@ def _trace_value(run: _Run, name: str) -> TraceValue:
         else (f"default in {inp.span}" if inp is not None else "")
     if origin and origin.kind == "factor-default":
         source = origin.written + f" ({origin.note})"
+    if origin and origin.supplier:
+        s = origin.supplier
+        source += f" = {origin.written}, PACT spec {s.get('spec_version')}"
     return TraceValue(name=name, value=run.env.get(name), unit=unit,
                       origin=origin.kind if origin else "inventory", source=source)
 

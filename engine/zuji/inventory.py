@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from zuji import limits
 from zuji import model as m
 from zuji import units as u
 from zuji.build import unit_from_text
-from zuji.documents import DocumentError, load_path, load_text, plain
+from zuji.documents import DocumentError, load_text, locate, plain, read_utf8
 from zuji.errors import Diagnostic, InventoryError, Span, file_label
 from zuji.standards import Standards
 
@@ -37,6 +38,8 @@ class Origin:
     source: str = "primary"  # primary / secondary data
     dq: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    # A value fed from a supplier's PACT ProductFootprint: its id, company and spec version.
+    supplier: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dqr(self) -> float | None:
@@ -93,6 +96,7 @@ def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
             "product": {"type": "string"},
             "site": {"type": "string"},
             "description": {"type": "string"},
+            "company_ids": _URNS, "product_ids": _URNS,
             "reference_period": {
                 "type": "object", "additionalProperties": False,
                 "required": ["start", "end"],
@@ -111,6 +115,9 @@ def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
         },
     }
 
+
+_URNS = {"type": "array", "items": {"type": "string", "pattern": "^[uU][rR][nN]:"},
+         "description": "URNs identifying the company or product, as PACT documents carry them"}
 
 _DQ_SCHEMA = {"type": "object", "additionalProperties": False,
               "properties": {k: {"type": "integer", "minimum": 1, "maximum": 5} for k in DQ_KEYS}}
@@ -133,6 +140,15 @@ def _input_schema(inp: m.Input) -> dict[str, Any]:
             "properties": {"value": plain_value, "source": {"enum": ["primary", "secondary"]},
                            "dq": _DQ_SCHEMA, "note": {"type": "string"}}}]}
     amount = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+    if _is_intensity(inp):
+        from zuji.pact import SUPPLIER_VALUE_SCHEMA
+
+        return {"description": f"{description} [{inp.unit}]; may be a supplier's PACT document",
+                "anyOf": [{"type": "number"}, {"type": "string"}, SUPPLIER_VALUE_SCHEMA, {
+                    "type": "object", "required": ["value"], "additionalProperties": False,
+                    "properties": {"value": amount, "unit": {"type": "string"},
+                                   "source": {"enum": ["primary", "secondary"]}, "dq": _DQ_SCHEMA,
+                                   "note": {"type": "string"}}}]}
     return {"description": f"{description} [{inp.unit}]", "anyOf": [
         {"type": "number"}, {"type": "string"},
         {"type": "object", "required": ["value"], "additionalProperties": False,
@@ -146,24 +162,69 @@ def _input_schema(inp: m.Input) -> dict[str, Any]:
 
 class _Reader:
     def __init__(self, pcr: m.RuleFile, standards: Standards, label: str,
-                 choices: dict[str, tuple[str, ...]]) -> None:
+                 choices: dict[str, tuple[str, ...]], base: Path | None = None) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
+        self.base = base  # the inventory file's folder: supplier documents are read from there
         self.errors: list[Diagnostic] = []
 
     def error(self, where: str, message: str, hint: str = "") -> None:
         self.errors.append(Diagnostic("E501", f"{self.label}: {where}: {message}",
-                                      Span(self.label, 1, 1), hint=hint))
+                                      Span(self.label, 1, 1), hint=hint,
+                                      where=where))
 
 
 def load_inventory(path: Path, pcr: m.RuleFile, standards: Standards,
                    choices: dict[str, tuple[str, ...]] | None = None) -> Inventory:
+    label = file_label(path)
     try:
-        document = load_path(path)
+        text = read_utf8(path)
+        document = load_text(text, label)
     except DocumentError as exc:
         raise InventoryError(exc.diagnostic) from None
+    prefix: list[str | int] = []
     if isinstance(document, dict) and "inventory" in document and "inputs" not in document:
         document = document["inventory"]  # a worked case: its inventory is the one to run
-    return read_inventory(document, pcr, standards, file_label(path), choices)
+        prefix = ["inventory"]
+    try:
+        return read_inventory(document, pcr, standards, label, choices, path.parent)
+    except InventoryError as exc:
+        raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
+
+
+_TOP_LEVEL = ("pcr", "pcr_version", "company", "product", "site", "description", "company_ids",
+              "product_ids", "reference_period", "inputs", "cutoff")
+
+
+def _located(diagnostic: Diagnostic, text: str, prefix: list[str | int]) -> Diagnostic:
+    """The diagnostic pointed at the line of the value it is about, found from its 'where'."""
+    path = _path_of(diagnostic.where)
+    if not path:
+        return diagnostic
+    found = None
+    while path and found is None:  # the deepest part of the path the text has
+        found = locate(text, prefix + path)
+        path = path[:-1]
+    if found is None:
+        return diagnostic
+    line, column = found
+    lines = text.lstrip("\ufeff").split("\n")
+    source = lines[line - 1] if line <= len(lines) else ""
+    span = Span(diagnostic.span.file if diagnostic.span else "", line, column)
+    return replace(diagnostic, span=span, source_line=source)
+
+
+def _path_of(where: str) -> list[str | int]:
+    """'kiln_fuels[0].fuel' -> ['inputs', 'kiln_fuels', 0, 'fuel']; 'inputs/cao' -> ['inputs',
+    'cao']; 'cutoff[1]' -> ['cutoff', 1]."""
+    if not where or where.startswith("("):
+        return []
+    path: list[str | int] = []
+    for part in re.split(r"[/.]", where):
+        for name, index in re.findall(r"([^\[\]]+)|\[(\d+)\]", part):
+            path.append(int(index) if index else name)
+    if path and path[0] not in _TOP_LEVEL:
+        path.insert(0, "inputs")
+    return path
 
 
 def parse_inventory_text(text: str, pcr: m.RuleFile, standards: Standards,
@@ -176,12 +237,14 @@ def parse_inventory_text(text: str, pcr: m.RuleFile, standards: Standards,
 
 
 def read_inventory(document: Any, pcr: m.RuleFile, standards: Standards, label: str,
-                   choices: dict[str, tuple[str, ...]] | None = None) -> Inventory:
+                   choices: dict[str, tuple[str, ...]] | None = None,
+                   base: Path | None = None) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
-    `choices` gives the options of choices declared by name (in the PCR or its modules).
+    `choices` gives the options of choices declared by name (in the PCR or its modules); `base`
+    is the folder file references (supplier PACT documents) are relative to: none, no files.
     """
-    reader = _Reader(pcr, standards, label, choices or {})
+    reader = _Reader(pcr, standards, label, choices or {}, base)
     if not isinstance(document, dict):
         raise InventoryError(Diagnostic("E500", f"{label}: an inventory is a mapping with "
                                         "'pcr' and 'inputs'", Span(label, 1, 1)))
@@ -210,9 +273,25 @@ def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> Non
     if wanted and pcr.version and not version_fits(pcr.version, str(wanted)):
         reader.error("pcr_version", f"the inventory is for versions {wanted}; the PCR is "
                      f"{pcr.version}")
+    if not _within_list_limit(document, pcr, reader):
+        return  # validating a list past the limit would only spend the time the limit saves
     validator = jsonschema.Draft202012Validator(schema_for(pcr))
     for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))[:20]:
         reader.error(_where(err), _say(err, pcr))
+
+
+def _within_list_limit(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> bool:
+    inputs = document.get("inputs")
+    if not isinstance(inputs, dict):
+        return True
+    most = limits.current().list_items
+    for name, value in inputs.items():
+        if isinstance(value, list) and len(value) > most:
+            reader.error(str(name), f"{len(value):,} items, above the "
+                         f"{limits.current().describe('list_items')}",
+                         "group the items (one per fuel, supplier or mode), or raise the limit "
+                         "(ZUJI_LIMITS=list_items=...)")
+    return not reader.errors
 
 
 def _where(err: jsonschema.ValidationError) -> str:
@@ -224,8 +303,9 @@ def _say(err: jsonschema.ValidationError, pcr: m.RuleFile) -> str:
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         known = ", ".join(err.schema.get("properties", {}))
-        return f"unknown {'input' if _is_inputs(err) else 'field'} " + ", ".join(
-            f"'{x}'" for x in extra) + f" (known: {known})"
+        named = ", ".join(f"'{x}'" for x in extra[:10])
+        more = f" and {len(extra) - 10:,} more" if len(extra) > 10 else ""
+        return f"unknown {'input' if _is_inputs(err) else 'field'} {named}{more} (known: {known})"
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         what = "required input" if _is_inputs(err) else "field"
@@ -267,6 +347,10 @@ def _value(inp: m.Input, raw: Any, on: date | None, reader: _Reader,
             items.append({f.name: _value(f, item.get(f.name), on, reader,
                                          f"{where}[{i}].{f.name}")[0] for f in inp.fields})
         return items, Origin("inventory", f"{len(items)} items")
+    if isinstance(raw, dict) and "pact" in raw and inp.kind == "quantity":
+        from zuji.pact import supplier_value
+
+        return supplier_value(inp, raw, reader, where)
     meta = raw if isinstance(raw, dict) else {"value": raw}
     origin = Origin("inventory", _written(meta), meta.get("source", "primary"),
                     dict(meta.get("dq") or {}), meta.get("note", ""))
@@ -361,6 +445,15 @@ def _quantity(meta: dict[str, Any], inp: m.Input, reader: _Reader, where: str) -
                      "convertible to it")
         return None
     return number * u.conversion(source, target)
+
+
+def _is_intensity(inp: m.Input) -> bool:
+    """An emission intensity (CO2e per something): a supplier's footprint can give it."""
+    try:
+        dims = u.to_pint(inp.unit).dimensionality
+    except (ValueError, u.UnitSyntaxError):
+        return False
+    return bool(inp.unit) and dims.get("[CO2e]") == 1
 
 
 def _check_bounds(value: float, inp: m.Input, reader: _Reader, where: str) -> None:

@@ -65,7 +65,14 @@ def module_path(dotted: str, near: Path | None = None) -> Path | None:
     if near is not None:
         candidates.append(near.resolve().parent.parent / relative)
     candidates.append(pcr_root() / relative)
-    return next((c for c in candidates if c.is_file()), None)
+    return next((c for c in candidates if _is_file(c)), None)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name longer than the file system allows is simply not there
+        return False
 
 
 def find_pcr(name: str) -> Path | None:

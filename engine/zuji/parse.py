@@ -8,7 +8,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from zuji import library
+from zuji import library, limits
 from zuji.errors import Diagnostic, RuleError, Span
 
 # What each token is called in a message: the committee writes rules, not grammars.
@@ -83,9 +83,32 @@ def parse(text: str, file: str = "<text>") -> Tree:
     """Parse rule text, raising a RuleError with one positioned diagnostic on a syntax error."""
     text = normalise(text)
     try:
-        return parser().parse(text)
+        tree = parser().parse(text)
     except UnexpectedInput as exc:
         raise RuleError(syntax_diagnostic(exc, text, file)) from None
+    _within_nesting(tree, file, text)
+    return tree
+
+
+def _within_nesting(tree: Tree, file: str, text: str) -> None:
+    """Refuse a tree deeper than the nesting limit, before anything walks it recursively.
+
+    The LALR parser builds the tree without recursion; measuring it here, with a stack, is what
+    keeps a rule such as `1 + 1 + ... + 1` ten thousand times from overflowing the builder.
+    """
+    most = limits.current().nesting
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > most:
+            line = getattr(node.meta, "line", 1) if not node.meta.empty else 1
+            column = getattr(node.meta, "column", 1) if not node.meta.empty else 1
+            source = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+            raise RuleError(Diagnostic(
+                "E082", f"the rule nests more than {most} levels deep here", Span(file, line, column),
+                hint="split the expression with let values, or raise the nesting limit "
+                "(ZUJI_LIMITS=nesting=...)", source_line=source))
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def syntax_diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:

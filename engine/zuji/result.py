@@ -28,6 +28,10 @@ class PcrInfo(_Model):
     standards: list[str]
     boundary: str
     stages: list[str]
+    stage_titles: dict[str, str] = Field(default_factory=dict)
+    exclusions: dict[str, str] = Field(default_factory=dict, description="What the boundary leaves out, and why")
+    classification: list[str] = Field(default_factory=list)
+    geography: list[str] = Field(default_factory=list)
 
 
 class DatasetInfo(_Model):
@@ -42,6 +46,8 @@ class DeclaredUnitInfo(_Model):
     description: str
     product: str
     reference_flow: float = Field(description="How many declared units the inventory's period produced")
+    product_mass_kg: float | None = Field(
+        default=None, description="kg of product per declared unit, when the declared unit is a mass")
 
 
 class InventoryInfo(_Model):
@@ -51,6 +57,8 @@ class InventoryInfo(_Model):
     site: str
     period_start: str | None
     period_end: str | None
+    company_ids: list[str] = Field(default_factory=list)
+    product_ids: list[str] = Field(default_factory=list)
 
 
 class GasFigure(_Model):
@@ -82,6 +90,14 @@ class DataQuality(_Model):
     rating: str | None
     primary_data_share: float = Field(description="Percent of the footprint from primary data")
     inputs: dict[str, dict[str, Any]]
+    indicators: dict[str, float] = Field(
+        default_factory=dict, description="Each PEF indicator (ter, ger, tir, p), weighted as dqr is")
+
+
+class CutoffFigure(_Model):
+    flow: str
+    share: float = Field(description="Percent of the footprint left out")
+    reason: str = ""
 
 
 class Finding(_Model):
@@ -116,9 +132,40 @@ class TraceLine(_Model):
     co2e_per_declared_unit: float
 
 
+class TraceInput(_Model):
+    """One input as the evaluation used it, in the PCR's unit: enough to evaluate it again."""
+
+    name: str
+    value: Any
+    unit: str
+    origin: str = Field(description="inventory, default, factor-default or not-given")
+    source: str = Field(description="primary or secondary data")
+    written: str = ""
+    dq: dict[str, int] = Field(default_factory=dict)
+    note: str = ""
+    supplier: dict[str, Any] = Field(
+        default_factory=dict, description="The supplier's PACT ProductFootprint the value came from")
+
+
+class TraceFactor(_Model):
+    """One factor value the evaluation read, with the dataset version it was read from."""
+
+    name: str
+    reference: str
+    dataset: str
+    dataset_version: str
+    value: float
+    unit: str
+    valid_from: str | None = None
+    confirmed: bool = True
+    source: str = ""
+
+
 class Trace(_Model):
     values: list[TraceLine]
     lines: list[TraceLine]
+    inputs: list[TraceInput] = Field(default_factory=list)
+    factors: list[TraceFactor] = Field(default_factory=list)
 
 
 class Result(_Model):
@@ -141,6 +188,7 @@ class Result(_Model):
     allocation: list[AllocationFigure]
     data_quality: DataQuality
     cutoff_total_percent: float
+    cutoff_flows: list[CutoffFigure] = Field(default_factory=list)
     warnings: list[Finding]
     assertions: list[Finding]
     trace: Trace | None = None

@@ -27,7 +27,9 @@ _NAMES = {
     "L": "liter", "l": "liter",
     "tkm": "tonne_km", "pkm": "passenger_km",
     "kgce": "kg_coal_equivalent", "tce": "tonne_coal_equivalent",
-    "h": "hour", "yr": "year", "a": "year",
+    # Time: rates per hour, per day or per year (anode-effect minutes per cell-day, AEM).
+    "s": "second", "min": "minute", "h": "hour", "d": "day", "day": "day",
+    "yr": "year", "a": "year", "year": "year",
     "kW": "kilowatt", "MW": "megawatt",
     "%": "percent", "ppm": "ppm",
     "C": "carbon",
@@ -36,7 +38,8 @@ _NAMES = {
     "passenger": "passenger",
 }
 _GAS_UNIT = {gas: f"gas_{gas}" for gas in GASES}
-_DISPLAY = {v: k for k, v in _NAMES.items() if k not in ("l", "yuan", "pcs", "tyre", "a")}
+_DISPLAY = {v: k for k, v in _NAMES.items()
+            if k not in ("l", "yuan", "pcs", "tyre", "a", "day", "year")}
 _DISPLAY.update({v: k for k, v in _GAS_UNIT.items()})
 _DISPLAY.update({"metric_ton": "t", "kilogram": "kg", "megawatt_hour": "MWh", "kilowatt_hour": "kWh"})
 

@@ -1,0 +1,271 @@
+"""The published rule documentation, built as `make docs` builds it and read in a real browser.
+
+The site is generated (`zuji docs`), built with `mkdocs build --strict`, served on 127.0.0.1 and
+opened in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; Playwright never
+downloads a browser). Every request that leaves 127.0.0.1 is blocked and recorded, so a page that
+needs a CDN fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import zuji
+from zuji.docsite import generate
+from zuji.docsite.collect import industry
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+# ------------------------------------------------------------------------------ the build
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """zuji docs, then mkdocs build --strict into a private folder, as make docs does."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    started = time.monotonic()
+    zuji_docs = subprocess.run([sys.executable, "-m", "zuji.cli", "docs"], check=False, cwd=ROOT,
+                               env=env,
+                               capture_output=True, text=True, timeout=300)
+    assert zuji_docs.returncode == 0, zuji_docs.stderr
+    site = tmp_path_factory.mktemp("site")
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
+                            "mkdocs.generated.yml", "-d", str(site)], check=False, cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    return {"site": site, "build": build, "zuji_docs": zuji_docs,
+            "seconds": time.monotonic() - started}
+
+
+def test_site_builds_strictly_without_warnings(built: dict[str, Any]) -> None:
+    build = built["build"]
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "WARNING" not in build.stdout + build.stderr
+    assert (built["site"] / "pcr" / "cement" / "index.html").is_file()
+    assert (built["site"] / "assets" / "mathjax" / "tex-svg.js").is_file()
+
+
+def test_generated_pages_are_never_committed() -> None:
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "/docs/pcr/" in ignored and "/mkdocs.generated.yml" in ignored
+
+
+# ------------------------------------------------------------------------------ the server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(built: dict[str, Any]) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                                "127.0.0.1", "--directory", str(built["site"])],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).is_file(), "install Debian's chromium (see .ci/run)"
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A page whose requests may only go to the local server; others are blocked and listed."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.outside = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(server) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            tab.outside.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", only_local)
+    tab.base = server
+    yield tab
+    assert tab.outside == [], f"the site asked the network for {tab.outside}"
+    context.close()
+
+
+def _wait_for_math(tab: Any) -> int:
+    """Wait until MathJax has typeset every formula arithmatex marked; their number."""
+    tab.wait_for_function(
+        "() => { const all = document.querySelectorAll('.arithmatex');"
+        " return all.length > 0 && [...all].every(e => e.querySelector('mjx-container svg')); }",
+        timeout=30_000)
+    return int(tab.locator(".arithmatex").count())
+
+
+# ------------------------------------------------------------------------------ as a reader
+
+
+def test_index_lists_every_pcr_by_industry(page: Any) -> None:
+    page.goto(page.base + "pcr/")
+    text = page.inner_text("article")
+    documented = {p.name for p in (ROOT / "docs" / "pcr").glob("*.md")} - {"index.md"}
+    for rule in zuji.list_pcrs():
+        assert f"{rule.id}" in text, f"{rule.id} missing from the index"
+        if f"{rule.id}.md" in documented:
+            assert page.locator(f'article a[href$="{rule.id}/"]').count() >= 1
+            assert industry(rule)[0] in text
+    nav = page.locator("nav.md-nav--primary").first.text_content()
+    cement = zuji.load("cement").rule
+    assert industry(cement)[0] in nav and cement.name.zh in nav
+
+
+def test_pcr_page_shows_formulas_inputs_and_boundary(page: Any) -> None:
+    cement = zuji.load("cement").rule
+    page.goto(page.base + "pcr/cement/")
+    formulas = _wait_for_math(page)
+    assert formulas >= len(cement.lines) + len(cement.lets)
+    visible = page.inner_text("article")
+    for raw in ("\\frac", "\\mathrm", "\\operatorname", "$$"):
+        assert raw not in visible, f"raw TeX {raw} is visible"
+
+    inputs = page.locator("article table", has=page.locator("th", has_text="Data quality"))
+    assert inputs.count() == 1
+    rows = inputs.locator("tbody tr")
+    expected_rows = sum(1 + len(i.fields) for i in cement.inputs)
+    assert rows.count() == expected_rows
+    for inp in cement.inputs:
+        if inp.quality == "primary":
+            row = rows.filter(has=page.locator("code", has_text=inp.name))
+            assert "primary" in row.first.inner_text()
+
+    diagram = page.locator("svg.zuji-boundary")
+    diagram.scroll_into_view_if_needed()
+    box = diagram.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    assert diagram.locator("rect.stage").count() == len(cement.boundary.stages)
+    labels = diagram.locator("text").evaluate_all("ts => ts.map(t => t.textContent)")
+    for stage in cement.boundary.stages:
+        assert any(stage.startswith(label) or label.startswith(stage) for label in labels)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("h2#calculation").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "cement.png"))
+    assert (SCREENSHOTS / "cement.png").stat().st_size > 10_000
+
+
+def test_pcr_page_links_its_shared_modules(page: Any) -> None:
+    cement = zuji.load("cement").rule
+    page.goto(page.base + "pcr/cement/")
+    for use in cement.uses:
+        link = page.locator("article a", has_text=use.module)
+        assert link.count() >= 1, f"no link to {use.module}"
+    page.locator("article a", has_text=cement.uses[0].module).first.click()
+    page.wait_for_load_state()
+    assert "/pcr/common/" in page.url
+    _wait_for_math(page)
+    assert page.locator("article a[href*='cement/']").count() >= 1  # used by: cement
+
+
+def test_worked_cases_show_expected_and_engine_results(page: Any) -> None:
+    page.goto(page.base + "pcr/cement/")
+    text = page.inner_text("article")
+    from zuji.cases import case_files, load_case
+
+    for path in case_files(zuji.load("cement")):
+        case = load_case(path)
+        assert str(case.get("case", path.stem)) in text
+        assert f"{float(case['expected']['total']):.6g}" in text
+    assert page.locator("article th", has_text="Engine").count() == len(case_files(
+        zuji.load("cement")))
+
+
+def test_search_finds_a_pcr_by_its_chinese_name(page: Any) -> None:
+    name = zuji.load("cement").rule.name.zh
+    full = name.split("（")[0]
+    for query in (full, full[2:5]):
+        page.goto(page.base)
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        # The index is built in a web worker; a query typed before it is ready is dropped.
+        page.wait_for_function(
+            "() => { const meta = document.querySelector('.md-search-result__meta');"
+            " return meta && !/Initializing/i.test(meta.textContent); }", timeout=60_000)
+        box = page.locator("input.md-search__input")
+        box.fill("")
+        box.type(query, delay=20)
+        page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
+        hrefs = page.locator(".md-search-result__item > a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))")
+        assert any("pcr/cement/" in h for h in hrefs[:3]), (query, hrefs[:5])
+
+
+def test_schemas_are_published_and_embedded(page: Any, server: str) -> None:
+    for name in ("inventory.schema.json", "result.schema.json"):
+        with urllib.request.urlopen(server + "schemas/" + name, timeout=5) as response:
+            published = json.load(response)
+        assert published == json.loads((ROOT / "standards" / "schemas" / name)
+                                       .read_text(encoding="utf-8"))
+    page.goto(page.base + "formats/inventory/")
+    assert '"$schema"' in page.inner_text("article")
+
+
+# ------------------------------------------------------------------------------ robustness
+
+
+def test_a_broken_pcr_is_skipped_not_fatal(tmp_path: Path) -> None:
+    """A PCR half-written by a committee must not stop the site; the index names it."""
+    library = tmp_path / "pcr"
+    shutil.copytree(ROOT / "pcr" / "common", library / "common")
+    shutil.copytree(ROOT / "pcr" / "cement", library / "cement")
+    (library / "broken").mkdir()
+    (library / "broken" / "broken.pcr").write_text(
+        'pcr broken {\n  name en "Broken" zh "坏的"\n  version 0.1.0\n  unit 1 t of nothing\n'
+        "  stage oops {\n    x : CO2 = \n  }\n}\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: t\nnav:\n  - Rules: pcr/index.md\n", encoding="utf-8")
+
+    done = generate(config, library)
+
+    assert [s.id for s in done.skipped] == ["broken"]
+    assert (tmp_path / "docs" / "pcr" / "cement.md").is_file()
+    assert not (tmp_path / "docs" / "pcr" / "broken.md").exists()
+    index = (tmp_path / "docs" / "pcr" / "index.md").read_text(encoding="utf-8")
+    assert "broken" in index and "not published" in index
+    nav = (tmp_path / "mkdocs.generated.yml").read_text(encoding="utf-8")
+    assert "pcr/cement.md" in nav and "broken" not in nav
