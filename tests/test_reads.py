@@ -180,6 +180,19 @@ def test_value_reading_a_missing_optional_input_is_not_given_until_used() -> Non
     assert {x.name: x.co2e_kg for x in low.lines}["material_supply"] == pytest.approx(1600)
 
 
+def test_guarded_use_in_a_line_traces_the_value_as_not_given() -> None:
+    text = RULE.replace('    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n',
+                        '    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * (if given(purity) then '
+                        'purity_ratio else 1)\n')
+    result = rule(text).evaluate(inventory(), trace=True)
+    assert result.trace is not None
+    line = next(x for x in result.trace.lines if x.name == "waste_burning")
+    ratio = next(v for v in line.values if v.name == "purity_ratio")
+    assert ratio.value is None and ratio.origin == "not-given" and "'purity'" in ratio.source
+    assert line.co2e_per_declared_unit == pytest.approx(WASTE)  # 2 t × 0.5 × 1 per 10 t
+    json.loads(result.model_dump_json())
+
+
 def test_unguarded_use_of_a_value_that_is_not_given_names_the_input() -> None:
     text = RULE.replace('    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n',
                         '    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * purity_ratio\n')

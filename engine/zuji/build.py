@@ -7,8 +7,8 @@ needs names, units or datasets is left to check.py.
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import re
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
@@ -41,6 +41,10 @@ _SINGLE_HEADERS = {
     "cutoff_decl": "cutoff",
     "changelog_decl": "changelog",
 }
+
+
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
 class _Builder(Transformer):  # type: ignore[type-arg]
@@ -470,7 +474,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     # ------------------------------------------------------------------ tokens
     def STRING(self, token: Token) -> str:
-        return str(ast.literal_eval(token))
+        # Texts are read, never evaluated: only \" \\ \n and \t are escapes; any other
+        # backslash stands for itself (a Windows path in a description, say).
+        return _ESCAPE.sub(lambda match: _ESCAPES.get(match.group(1), match.group(0)),
+                           str(token)[1:-1])
 
     def DATE(self, token: Token) -> date | Token:
         try:

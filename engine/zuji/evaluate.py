@@ -18,10 +18,10 @@ from zuji.compile import DivisionByZero, LinePlan, MissingMember, NotGiven, Plan
 from zuji.errors import Diagnostic, EvaluationError, Span
 from zuji.inventory import Inventory
 from zuji.model import Line
-from zuji.scope import Deferred, Scope
 from zuji.result import (AllocationFigure, CutoffFigure, DataQuality, DatasetInfo,
                          DeclaredUnitInfo, Finding, GasFigure, InventoryInfo, LineFigure, PcrInfo,
                          Result, Trace, TraceFactor, TraceInput, TraceLine, TraceValue)
+from zuji.scope import Deferred, Scope
 from zuji.standards import FactorEntry, FactorValue, GwpSet
 
 # PEF data-quality classes (PEFCR Guidance 6.3; see standards/README.md on their confirmation).
@@ -106,11 +106,11 @@ def _factor_value(run: _Run, name: str, entry: FactorEntry, on: date | None) -> 
     run.factor_values[name] = (entry, value)
     notes = []
     if entry.dated and on is None:
-        notes.append(("W601", f"no reference period: factor {entry.reference} takes its latest "
-                      f"value ({value.value:g} {entry.unit}, from {value.valid_from})"))
+        notes.append(("W601", (f"no reference period: factor {entry.reference} takes its latest "
+                               f"value ({value.value:g} {entry.unit}, from {value.valid_from})")))
     if not value.confirmed:
-        notes.append(("W602", f"factor {entry.reference} = {value.value:g} {entry.unit} is not "
-                      f"confirmed against its source ({value.source})"))
+        notes.append(("W602", (f"factor {entry.reference} = {value.value:g} {entry.unit} is not "
+                               f"confirmed against its source ({value.source})")))
     if notes:
         run.factor_notes[name] = notes
     return value.value
@@ -206,6 +206,15 @@ def _call(fn: Any, env: Any, span: Span | None, what: str, keep_not_given: bool 
         raise EvaluationError(Diagnostic("E622", f"{what} overflows", span)) from None
 
 
+def _sum(values: list[float], what: str) -> float:
+    """An exactly rounded sum (math.fsum: no error grows with the number of lines)."""
+    try:
+        return _finite(math.fsum(values), None, what)
+    except OverflowError:
+        raise EvaluationError(Diagnostic("E622", f"{what} overflows: its lines add up past the "
+                                         "largest number a footprint can hold")) from None
+
+
 def _finite(value: float, span: Span | None, what: str) -> float:
     if not math.isfinite(value):
         raise EvaluationError(Diagnostic("E623", f"{what} is {value}, not a finite number", span))
@@ -283,9 +292,12 @@ def _line(run: _Run, lp: LinePlan, share: float, reference_flow: float) -> _Line
             f"{'write a saving as ' + kind if line.kind == 'emission' else kind + ' is written as a positive amount'}",
             line.span, hint="check the inventory values it uses"))
     gwp = _gwp(run).factor(line.gas, line.origin)
-    mass = value * lp.to_kg
-    co2e = mass * gwp
-    return _LineResult(lp, value, mass, gwp, co2e, share, co2e * share / reference_flow,
+    # Each step can leave the floats even when the formula's value did not (× GWP, ÷ a tiny
+    # reference flow): every figure kept is finite, or the line is named.
+    mass = _finite(value * lp.to_kg, line.span, f"{what} in kg")
+    co2e = _finite(mass * gwp, line.span, f"{what} in kg CO2e")
+    per_du = _finite(co2e * share / reference_flow, line.span, f"{what} per declared unit")
+    return _LineResult(lp, value, mass, gwp, co2e, share, per_du,
                        mass * share / reference_flow, frozenset(reads))
 
 
@@ -301,9 +313,9 @@ def _assemble(run: _Run, figures: list[_LineResult], allocation: list[Allocation
               reference_flow: float, with_trace: bool) -> Result:
     pcr = run.plan.pcr
     emissions = [f for f in figures if f.plan.line.kind == "emission"]
-    total = math.fsum(f.per_du for f in emissions)
-    removals = math.fsum(f.per_du for f in figures if f.plan.line.kind == "removal")
-    credits = math.fsum(f.per_du for f in figures if f.plan.line.kind == "credit")
+    total = _sum([f.per_du for f in emissions], "the total")
+    removals = _sum([f.per_du for f in figures if f.plan.line.kind == "removal"], "the removals")
+    credits = _sum([f.per_du for f in figures if f.plan.line.kind == "credit"], "the credits")
     quality = _data_quality(run, emissions, total)
     cutoff_total = run.inventory.cutoff_total
     _check_cutoff(run)
@@ -571,11 +583,12 @@ def _trace_value(run: _Run, name: str) -> TraceValue:
         return _trace_factor(run, name)
     if name in steps:
         value = run.env.get(name)
-        if value.__class__ is Deferred:
+        if value.__class__ is Deferred:  # not read: it could not be computed for this inventory
+            why = f"needs input '{value.input}'" if value.error is None else \
+                value.error.diagnostics[0].message
             return TraceValue(name=name, value=None, unit=u.format_unit(steps[name].unit),
-                              origin="not-given", source=f"{steps[name].decl.span}: not given "
-                              f"(needs input '{value.input}')" if not value.error else
-                              str(steps[name].decl.span))
+                              origin="not-given" if value.error is None else "not-computed",
+                              source=f"{steps[name].decl.span}: {why}")
         return TraceValue(name=name, value=value, unit=u.format_unit(steps[name].unit),
                           origin="value", source=str(steps[name].decl.span))
     inp = run.plan.pcr.input(name)

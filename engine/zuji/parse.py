@@ -190,12 +190,19 @@ def _either(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_FULL_WIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "　": " ", "＝": "="}
+# What a Chinese input method or a word processor types in place of the ASCII the language reads.
+_FULL_WIDTH = {"：": ":", "，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "　": " ", "＝": "=",
+               "；": ";", "【": "[", "】": "]", "｛": "{", "｝": "}", "＜": "<", "＞": ">",
+               "－": "-", "＋": "+", "／": "/", "％": "%", "。": ".", "．": ".", "＊": "*",
+               "≥": ">=", "≤": "<=", "＾": "^"}
+_TYPOGRAPHIC = {"×": "*", "÷": "/", "·": "*", "−": "-", "‘": '"', "’": '"', "\u00a0": " "}
 
 
 def _character_hint(char: str) -> str:
     if char in _FULL_WIDTH:
         return f"this is a full-width character; write {_FULL_WIDTH[char]!r} instead"
+    if char in _TYPOGRAPHIC:
+        return f"write {_TYPOGRAPHIC[char]!r} instead of the typographic {char!r}"
     if ord(char) > 127:
         return "names and units are written in ASCII; Chinese text belongs in quotes after zh"
     if char == "'":

@@ -23,7 +23,7 @@ from zuji.errors import EvaluationError, Span
 class Deferred:
     """A value that could not be computed: not given (through an input) or an evaluation error."""
 
-    __slots__ = ("input", "span", "via", "error")
+    __slots__ = ("error", "input", "span", "via")
 
     def __init__(self, input: str = "", span: Span | None = None, via: tuple[str, ...] = (),
                  error: EvaluationError | None = None) -> None:
@@ -40,7 +40,7 @@ class Deferred:
 class Scope:
     """The evaluation's names (inputs, factors, values), noting each one read."""
 
-    __slots__ = ("values", "read")
+    __slots__ = ("read", "values")
 
     def __init__(self, values: dict[str, Any], read: set[str] | None = None) -> None:
         self.values = values
