@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean docs serve-docs
+.PHONY: demo test bench fuzz fuzz-parser clean docs serve-docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+# The property-based tests at full strength: 20 000 examples per property (several minutes).
+fuzz: $(STAMP)
+	ZUJI_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_fuzz_rules.py tests/test_fuzz_inventory.py
+
+# Coverage-guided fuzzing of the parser with atheris, for a bounded time (SECONDS, default 300).
+fuzz-parser: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
+	$(BIN)/python benchmarks/fuzz_parser.py --seconds $(or $(SECONDS),300)
 
 # The rule documentation: pages generated from the rules, then a strict MkDocs build into site/.
 export NO_MKDOCS_2_WARNING := 1

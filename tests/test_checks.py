@@ -1134,6 +1134,14 @@ def test_W711_earlier_changelog_entry_rewritten() -> None:
     assert [d.code for d in found] == ["W711"] and "rewritten" in found[0].message
 
 
+def test_E715_revision_that_git_would_read_as_an_option() -> None:
+    from zuji.gitrev import commit_of
+
+    with pytest.raises(zuji.UsageError) as info:
+        commit_of("--output=/tmp/x", Path(zuji.__file__).parent)
+    assert info.value.code == "E715" and "not a revision" in str(info.value)
+
+
 def test_E715_git_revision_outside_a_repository(tmp_path: Path) -> None:
     from zuji.gitrev import toplevel
 

@@ -120,7 +120,6 @@ def page(browser: Any, server: str) -> Iterator[Any]:
             route.continue_()
         else:
             tab.outside.append(route.request.url)
-            print("BLOCKED", route.request.url)
             route.abort()
 
     tab.route("**/*", only_local)

@@ -6,6 +6,7 @@ per evaluation.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +26,9 @@ from zuji.result import Result
 from zuji.standards import Standards
 from zuji.standards import load as load_standards
 
-_PLANS: dict[tuple[str, ...], tuple[Plan, list[Diagnostic]]] = {}
+# Compiled plans by source hashes; bounded, because a service checks texts it is sent.
+_PLANS: OrderedDict[tuple[str, ...], tuple[Plan, list[Diagnostic]]] = OrderedDict()
+_PLANS_MOST = 256
 
 
 @dataclass
@@ -119,8 +122,12 @@ def _assemble(rule: m.RuleFile, findings: list[Diagnostic], text: str,
     resolved.sources[rule.path] = text.lstrip("\ufeff").replace("\r\n", "\n")
     key = (rule.source_hash, *sorted(mod.source_hash for mod in resolved.modules.values()),
            str(id(standards)))
-    if key not in _PLANS:
+    if key in _PLANS:
+        _PLANS.move_to_end(key)
+    else:
         _PLANS[key] = check(resolved)
+        if len(_PLANS) > _PLANS_MOST:
+            _PLANS.popitem(last=False)
     plan, diagnostics = _PLANS[key]
     plan.resolved.sources.update(resolved.sources)
     return PCR(rule, plan.resolved, plan, findings + diagnostics)

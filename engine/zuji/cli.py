@@ -184,7 +184,8 @@ def docs(
     done = generate(config)
     for skipped in done.skipped:
         _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
-    _say(f"wrote {len(done.pages)} pages under {config.parent / 'docs' / 'pcr'}; "
+    folder = done.pages[-1].parent if done.pages else config.parent
+    _say(f"wrote {len(done.pages)} pages under {folder}; "
          f"build with: mkdocs build --strict -f {done.config}")
 
 

@@ -82,8 +82,15 @@ def load_text(text: str, file: str) -> Any:
     text = text.lstrip("\ufeff")
     if file.endswith(".json"):
         return _load_json(text, file)
+    # libyaml's composer recurses in C and a document nested ~100 000 levels deep crashes the
+    # process: such texts are refused before any parser sees them, and merely deep ones go to
+    # the pure-Python parser, which fails cleanly.
+    depth = _depth(text)
+    if depth > _TOO_DEEP:
+        raise DocumentError(Diagnostic("E012", f"{file}: nested too deeply (more than "
+                                       f"{_TOO_DEEP} levels)"))
     try:
-        loader = _StrictLoader if _shallow(text) else _PurePythonStrictLoader
+        loader = _StrictLoader if depth <= _SHALLOW else _PurePythonStrictLoader
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
         _within_size(document, file)
         return document
@@ -103,19 +110,19 @@ def load_text(text: str, file: str) -> Any:
 _BRACKET = re.compile(r"[\[\]{}]")
 _LEADING = re.compile(r"^[ ?:-]*", re.MULTILINE)
 _SHALLOW = 400  # levels: far above real documents, far below what overflows libyaml's stack
+_TOO_DEEP = 1000  # levels past which even the pure-Python reader runs out of stack
 
 
-def _shallow(text: str) -> bool:
-    """Whether the text surely nests less than _SHALLOW levels, so libyaml may read it: its
-    composer recurses in C and a document nested ~100 000 levels deep crashes the process. A
-    deeper (or possibly deeper) text is read by the pure-Python parser, which fails cleanly."""
+def _depth(text: str) -> int:
+    """An upper estimate of how deep a YAML or JSON text nests (brackets and indentation),
+    counted no further than _TOO_DEEP + 1."""
     depth = deepest = 0
     for match in _BRACKET.finditer(text):
         depth += 1 if match.group() in "[{" else -1
         deepest = max(deepest, depth)
-        if deepest > _SHALLOW:
-            return False
-    return all(len(m.group()) <= _SHALLOW for m in _LEADING.finditer(text))
+        if deepest > _TOO_DEEP:
+            return deepest
+    return max([deepest, *(len(m.group()) for m in _LEADING.finditer(text))])
 
 
 def _within_size(document: Any, file: str) -> None:
@@ -198,7 +205,7 @@ def load_path(path: Path) -> Any:
 def _composed(text: str) -> Any:
     try:
         return yaml.compose(text.lstrip("\ufeff"),
-                            Loader=_SafeLoader if _shallow(text) else yaml.SafeLoader)
+                            Loader=_SafeLoader if _depth(text) <= _SHALLOW else yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
         return None
 

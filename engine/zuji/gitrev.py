@@ -46,6 +46,9 @@ def toplevel(near: Path) -> Path:
 
 
 def commit_of(rev: str, top: Path) -> str:
+    if rev.startswith("-"):  # git would read it as one of its options
+        raise UsageError(Diagnostic("E715", f"'{rev}' is not a revision",
+                                    hint="give a revision git knows, e.g. HEAD~1 or a tag"))
     return git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top).strip()
 
 

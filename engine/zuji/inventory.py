@@ -195,10 +195,13 @@ _TOP_LEVEL = ("pcr", "pcr_version", "company", "product", "site", "description",
               "product_ids", "reference_period", "inputs", "cutoff")
 
 
+_LOCATE_MOST = 2_000_000  # characters: past this, finding the line costs more than it helps
+
+
 def _located(diagnostic: Diagnostic, text: str, prefix: list[str | int]) -> Diagnostic:
     """The diagnostic pointed at the line of the value it is about, found from its 'where'."""
     path = _path_of(diagnostic.where)
-    if not path:
+    if not path or len(text) > _LOCATE_MOST:
         return diagnostic
     found = None
     while path and found is None:  # the deepest part of the path the text has

@@ -22,15 +22,15 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Limits:
-    rule_bytes: int = 1_000_000  # size of one rule file
+    rule_bytes: int = 250_000  # size of one rule file (the largest bundled PCR is under 30 KB)
     nesting: int = 100  # depth of the syntax tree of a rule file (expressions nest within it)
     inputs: int = 2_000  # inputs of one PCR
     lines: int = 5_000  # lines over all stages of one PCR
     operations: int = 50_000  # expression nodes compiled, formulas inlined at every call
-    document_bytes: int = 50_000_000  # size of one inventory, case or dataset file
+    document_bytes: int = 10_000_000  # size of one inventory, case or dataset file
     document_nodes: int = 1_000_000  # values in a document once YAML aliases are expanded
     aliases: int = 100  # YAML aliases (*name) in one document
-    list_items: int = 100_000  # items of one list input in an inventory
+    list_items: int = 10_000  # items of one list input in an inventory
 
     def describe(self, name: str) -> str:
         return f"{name.replace('_', ' ')} limit ({getattr(self, name):,})"
