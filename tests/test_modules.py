@@ -48,3 +48,36 @@ def test_an_option_that_is_not_in_the_choice_is_an_unknown_name() -> None:
     pcr = zuji.load_text(RULE.replace("ARGUMENT", "natural_gass"), "gas.pcr")
     assert [d.code for d in pcr.errors] == ["E210"]
     assert "natural_gass" in pcr.errors[0].message
+
+
+LIST_RULE = """
+pcr list_test {
+  name en "Lists (test)" zh "列表（测试）"
+  version 1.0.0
+  status draft
+  gwp AR6
+  unit 1 t of product "Product"
+  boundary cradle_to_gate: making
+  input product : t "Product" > 0
+  input extras : list "Other fuels" {
+    amount : t "Burned" >= 0
+  } optional
+  stage making {
+    burning : CO2 = if given(extras) then sum over extras (amount) * 2 [t CO2/t] else 7 [t CO2]
+  }
+  changelog {
+    1.0.0 2026-01-01 "Test"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("extras, kg", [(None, 7000), ([], 7000), ([{"amount": "1 t"}], 2000)])
+def test_given_of_a_list_means_it_has_items(extras: object, kg: float) -> None:
+    pcr = zuji.load_text(LIST_RULE, "list.pcr")
+    assert pcr.errors == [], [d.render() for d in pcr.errors]
+    inputs: dict[str, object] = {"product": "1 t"}
+    if extras is not None:
+        inputs["extras"] = extras
+    result = pcr.evaluate({"pcr": "list_test", "inputs": inputs})
+    assert result.total == pytest.approx(kg)  # 7 t when left out or empty; 1 t × 2 otherwise

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -516,6 +517,7 @@ def build(tree: Tree, file: str, text: str) -> tuple[m.RuleFile, list[Diagnostic
     return rule_file, attach_source(builder.diagnostics, {file: normalise(text)})
 
 
+@lru_cache(maxsize=4096)  # inventories write the same few units thousands of times
 def unit_from_text(text: str, file: str = "<unit>") -> m.UnitExpr:
     """A unit written in a dataset or an inventory ('kg CO2/kWh') as a model UnitExpr.
 

@@ -780,6 +780,9 @@ class _Compiler:
             return self.error("E221", "given(...) takes the name of one input", node.span)
         self.plan.used.add(symbol.name)
         key = symbol.name
+        if symbol.decl.kind == "list":  # type: ignore[attr-defined]
+            # A list left out reads as no items: given() means "has items".
+            return Typed(lambda env: bool(env.get(key)), "bool", deps=frozenset([key]))
         return Typed(lambda env: env.get(key) is not None, "bool", deps=frozenset([key]))
 
     def extremum(self, node: m.Call, args: list[Typed]) -> Typed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -278,9 +279,14 @@ def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> Non
                      f"{pcr.version}")
     if not _within_list_limit(document, pcr, reader):
         return  # validating a list past the limit would only spend the time the limit saves
-    validator = jsonschema.Draft202012Validator(schema_for(pcr))
+    validator = _validator(pcr)
     for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))[:20]:
         reader.error(_where(err), _say(err, pcr))
+
+
+@lru_cache(maxsize=64)  # per rule (frozen, hashed by value): built once, not per inventory
+def _validator(pcr: m.RuleFile) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema_for(pcr))
 
 
 def _within_list_limit(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> bool:

@@ -9,7 +9,7 @@ quirks (``m3``, ``C`` for coulomb) never reach a user.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import pint
 
@@ -87,6 +87,7 @@ def unit_named(name: str) -> pint.Unit:
         raise UnitSyntaxError(f"unknown unit '{name}'") from exc
 
 
+@lru_cache(maxsize=4096)  # model units are frozen and hash by value; inventories repeat them
 def to_pint(unit: UnitExpr | None) -> pint.Unit:
     """A written unit (numerator and denominator names with powers) as a pint unit."""
     result = registry().Unit("")
