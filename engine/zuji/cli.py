@@ -38,9 +38,18 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] 
     if as_json:
         _say(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for row in rows:
-        _say(f"{row['id']:<20} {row['version']:<8} {row['status']:<10} {row['name_en']} "
-             f"/ {row['name_zh']}  [{row['declared_unit']}]")
+    # The table says what the footprint is per ("1 t of cement"), which the JSON's bare "1 t"
+    # leaves to the reader; the JSON keeps its shape because other programs read it.
+    units = [f"{r.declared_unit.amount:g} {r.declared_unit.unit} of {r.declared_unit.product}"
+             if r.declared_unit else "-" for r in rules]
+    table = [("id", "version", "status", "declared unit", "name")] + [
+        (row["id"], row["version"], row["status"], unit, f"{row['name_en']} / {row['name_zh']}")
+        for row, unit in zip(rows, units, strict=True)]
+    # Widths from the content; the name goes last, so its Chinese (wide) characters cannot
+    # push any column out of line.
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        _say("  ".join(f"{cell:<{width}}" for cell, width in zip(line, widths)) + "  " + line[4])
 
 
 @app.command()
