@@ -55,7 +55,7 @@ def main() -> int:
     # libFuzzer prints the executions, their rate, the coverage (cov:) and the new inputs found
     # (-print_final_stats), and exits the process itself when the time is up.
     sys.argv = [sys.argv[0], str(corpus), f"-max_total_time={args.seconds}",
-                f"-artifact_prefix={args.out}/crash-", "-max_len=65536", "-rss_limit_mb=4096",
+                f"-artifact_prefix={args.out}/", "-max_len=65536", "-rss_limit_mb=4096",
                 "-print_final_stats=1"]
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

@@ -936,6 +936,13 @@ def test_E330_declared_unit_of_no_input() -> None:
     assert "input gadget" in diag.hint
 
 
+def test_E332_declared_unit_of_zero() -> None:
+    text = broken("unit 1 t of widget", "unit 0 t of widget")
+    pcr = load(text)
+    assert [d.code for d in pcr.errors] == ["E332"]
+    assert pcr.errors[0].span is not None and pcr.errors[0].span.line == line_of(text, "unit 0 t")
+
+
 def test_E331_declared_unit_of_another_dimension() -> None:
     text = broken("  unit 1 t of widget", "  unit 1 MWh of widget")
     expect_only(text, "E331", "unit 1 MWh of widget", "MWh", "'widget'", "energy", "mass")

@@ -45,7 +45,7 @@ FULL_WIDTH = {",": "，", ":": "：", "(": "（", ")": "）", " ": "\u3000", '"'
 NASTY = ["(", ")", "^", "/ 0", "1e308", "9" * 400, " if ", " then ", " else ", "[t]", "[%]", "-",
          "*", ".*", " factor ", " sum over ", "given(", "\r\n", "\ufeff", "\x00", "\u202e", "\\",
          '"', "{", "}", " is ", " not ", "1e-400", " at 2020-02-30 ", " ^ 99999", " use ",
-         "common.", "../", " optional ", "＝", "　"]
+         "common.", "../", " optional ", "＝", "　", "0", " 0 ", "-1", "1e-320"]
 
 
 def assert_answered(text: str, file: str = "fuzz.pcr") -> zuji.PCR | None:
@@ -72,7 +72,7 @@ def mutated(draw: st.DrawFn) -> str:
             break
         i = draw(st.integers(0, len(tokens) - 1))
         operation = draw(st.sampled_from(["delete", "duplicate", "swap", "truncate", "char",
-                                          "full-width", "nasty"]))
+                                          "full-width", "nasty", "number"]))
         if operation == "delete":
             del tokens[i]
         elif operation == "duplicate":
@@ -84,6 +84,11 @@ def mutated(draw: st.DrawFn) -> str:
             tokens = tokens[:i]
         elif operation == "char":
             tokens.insert(i, draw(st.characters(codec="utf-8")))
+        elif operation == "number":  # a figure of the rule replaced by an awkward one
+            numbers = [k for k, token in enumerate(tokens) if token.isdigit()]
+            if numbers:
+                tokens[draw(st.sampled_from(numbers))] = draw(st.sampled_from(
+                    ["0", "00", "1" + "0" * 400, "-0", "0.0"]))
         elif operation == "full-width":
             tokens[i] = "".join(FULL_WIDTH.get(c, c) for c in tokens[i])
         else:

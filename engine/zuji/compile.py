@@ -278,6 +278,11 @@ class _Compiler:
                        f"({u.describe_dimension(target)}) but '{declared.product}' is measured "
                        f"in {inp.unit} ({u.describe_dimension(source)})", declared.span)
             return
+        if not declared.amount > 0:  # also refuses NaN: the footprint is per this amount
+            self.error("E332", f"the declared unit's amount must be more than zero, not "
+                       f"{declared.amount:g}", declared.span, f"e.g. unit 1 {declared.unit} of "
+                       f"{declared.product}")
+            return
         self.plan.declared_unit_factor = u.conversion(source, target) / declared.amount
 
     def allocation(self, allocation: m.Allocation) -> None:
