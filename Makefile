@@ -28,10 +28,11 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	ZUJI_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_fuzz_rules.py tests/test_fuzz_inventory.py
 
-# Coverage-guided fuzzing of the parser with atheris, for a bounded time (SECONDS, default 300).
+# Coverage-guided fuzzing with atheris of the rule reader (TARGET=rule) or the inventory reader
+# (TARGET=inventory), for a bounded time (SECONDS, default 300).
 fuzz-parser: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
-	$(BIN)/python benchmarks/fuzz_parser.py --seconds $(or $(SECONDS),300)
+	$(BIN)/python benchmarks/fuzz_parser.py --seconds $(or $(SECONDS),300) --target $(or $(TARGET),rule)
 
 # The rule documentation: pages generated from the rules, then a strict MkDocs build into site/.
 export NO_MKDOCS_2_WARNING := 1

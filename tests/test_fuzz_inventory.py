@@ -10,6 +10,7 @@ import copy
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +227,15 @@ def test_many_unknown_inputs_are_summarised(tmp_path: Path) -> None:
         PCR.evaluate(document)
     message = info.value.diagnostics[0].message
     assert "and 490 more" in message and len(message) < 2000
+
+
+@pytest.mark.parametrize("found", sorted((Path(__file__).parent / "fuzz" / "found").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_inventories_that_once_broke_the_engine(found: Path) -> None:
+    """Each file says in its first comment what broke and the code it must now get."""
+    text = found.read_text(encoding="utf-8")
+    expected = re.search(r"Expected: (E\d{3})", text.replace("\n#", ""))
+    with pytest.raises(InventoryError) as info:
+        PCR.evaluate(found)
+    assert expected is not None and info.value.code == expected.group(1)
+    assert info.value.diagnostics[0].span is not None

@@ -50,6 +50,14 @@ class _Strict:
                     "to expand", node.start_mark)
         return super().construct_object(node, deep)
 
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        # PyYAML recognises 2022-13-01 as a date by its shape, then fails to build it.
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a date: {exc}", node.start_mark) from None
+
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
@@ -75,6 +83,10 @@ class _StrictLoader(_Strict, _SafeLoader):  # type: ignore[misc, valid-type]
 
 class _PurePythonStrictLoader(_Strict, yaml.SafeLoader):
     pass
+
+
+for _loader in (_StrictLoader, _PurePythonStrictLoader):  # constructors are looked up by tag
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)
 
 
 def load_text(text: str, file: str) -> Any:
@@ -105,6 +117,8 @@ def load_text(text: str, file: str) -> Any:
         raise DocumentError(Diagnostic("E011", f"{file}: not valid YAML: {exc}")) from None
     except RecursionError:
         raise DocumentError(Diagnostic("E012", f"{file}: nested too deeply")) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a scalar no constructor can build
+        raise DocumentError(Diagnostic("E011", f"{file}: not valid YAML: {exc}")) from None
 
 
 _BRACKET = re.compile(r"[\[\]{}]")
