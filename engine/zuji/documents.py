@@ -104,8 +104,6 @@ def load_text(text: str, file: str) -> Any:
     try:
         loader = _StrictLoader if depth <= _SHALLOW else _PurePythonStrictLoader
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
-        _within_size(document, file)
-        return document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else None
@@ -119,6 +117,8 @@ def load_text(text: str, file: str) -> Any:
         raise DocumentError(Diagnostic("E012", f"{file}: nested too deeply")) from None
     except (ValueError, TypeError, OverflowError) as exc:  # a scalar no constructor can build
         raise DocumentError(Diagnostic("E011", f"{file}: not valid YAML: {exc}")) from None
+    _within_size(document, file)
+    return document
 
 
 _BRACKET = re.compile(r"[\[\]{}]")
