@@ -298,7 +298,8 @@ class _Printer(LatexPrinter):
     def _print_AppliedUndef(self, expr: AppliedUndef, exp: str | None = None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
         name = type(expr).__name__
-        head = "\\" + name if name in ("min", "max") else r"\operatorname{" + _escape(name) + "}"
+        # \mathrm, as for other names: MathJax spaces the dots and underscores of \operatorname.
+        head = "\\" + name if name in ("min", "max") else latex_name(name)
         text = head + r"\left(" + args + r"\right)"
         return f"{text}^{{{exp}}}" if exp else text
 
