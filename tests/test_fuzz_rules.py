@@ -45,7 +45,7 @@ FULL_WIDTH = {",": "，", ":": "：", "(": "（", ")": "）", " ": "\u3000", '"'
 NASTY = ["(", ")", "^", "/ 0", "1e308", "9" * 400, " if ", " then ", " else ", "[t]", "[%]", "-",
          "*", ".*", " factor ", " sum over ", "given(", "\r\n", "\ufeff", "\x00", "\u202e", "\\",
          '"', "{", "}", " is ", " not ", "1e-400", " at 2020-02-30 ", " ^ 99999", " use ",
-         "common.", "../", " optional ", "＝", "　", "0", " 0 ", "-1", "1e-320"]
+         "common.", "../", " optional ", "＝", "　", "0", " 0 ", "-1", "1e-320", " max(", " min("]
 
 
 def assert_answered(text: str, file: str = "fuzz.pcr") -> zuji.PCR | None:

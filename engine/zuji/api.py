@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,14 @@ def load(name: str | Path, standards: Standards | None = None) -> PCR:
         raise UsageError(Diagnostic("E002", f"no PCR '{name}' (library: {known})"))
     text = read_rule_text(path)
     rule, findings = build_text(text, file_label(path))
+    if standards is None and (own := lib.own_standards(path)) is not None:
+        standards = _standards_at(str(own))
     return _assemble(rule, findings, text, standards)
+
+
+@lru_cache(maxsize=8)  # a committee repository's datasets, read once per process
+def _standards_at(folder: str) -> Standards:
+    return load_standards(Path(folder))
 
 
 def load_text(text: str, file: str = "<text>", standards: Standards | None = None) -> PCR:

@@ -795,8 +795,11 @@ class _Compiler:
             return self.error("E222", f"{node.function}(...) takes one or more numbers", node.span)
         unit = args[0].unit
         for other in args[1:]:
-            unit = self.common_unit(Typed(args[0].fn, "quantity", unit), other, node,
-                                    node.function) or unit
+            common = self.common_unit(Typed(args[0].fn, "quantity", unit), other, node,
+                                      node.function)
+            if common is None:  # reported: the arguments measure different things
+                return POISON
+            unit = common
         scaled = [(a.fn, _k(a, unit)) for a in args]
         pick = min if node.function == "min" else max
         return Typed(lambda env: pick(f(env) * k for f, k in scaled), "quantity", unit,

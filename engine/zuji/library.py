@@ -37,6 +37,20 @@ def standards_root() -> Path:
     return root() / "standards"
 
 
+def own_standards(rule_file: Path) -> Path | None:
+    """The standards folder of the library a rule file belongs to, when that library is not the
+    bundled one: a committee's repository keeps pcr/<name>/<name>.pcr beside its own standards/.
+    """
+    try:
+        library = rule_file.resolve().parent.parent.parent
+        own = library / "standards"
+        if rule_file.resolve().parent.parent.name != "pcr" or not (own / "factors").is_dir():
+            return None
+        return None if own.resolve() == standards_root().resolve() else own
+    except OSError:
+        return None
+
+
 def factors_root() -> Path:
     return standards_root() / "factors"
 
