@@ -13,6 +13,7 @@ are kept in tests/fuzz/found and run on every test run.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -175,3 +176,57 @@ def test_inputs_that_once_broke_the_engine(found: Path) -> None:
     codes = [d.code for d in pcr.errors] if pcr is not None else []
     if expected:
         assert expected.group(1) in codes
+
+
+# ------------------------------------------------------------------- well-formed expressions
+# Random texts seldom get past the parser; these are expressions the parser accepts, built from
+# the seed's names, units and constructs, so the compiler's typing and the evaluation's
+# arithmetic meet every combination: mismatched units in max/if/comparisons, powers, divisions
+# by zero, percentages, optional inputs, huge and tiny numbers.
+
+ATOMS = ["product", "power", "share", "spare", "burned", "heat", "extra", "scaled", "0", "1",
+         "2.5", "1e308", "1e-300", "0 [t]", "2 [t]", "1e308 [t]", "3 [MWh]", "50 [%]", "1 [km]",
+         "4 [GJ/t]", "0.1 [t CO2/t]", "0 [MWh]", "doubled(product)", "doubled(spare)",
+         "sum over fuels (amount)", "sum over fuels (combustion.energy(amount, fuel))",
+         "grid.co2(power, region)", "factor cn_grid.national", "(product - product)"]
+CONDITIONS = ["path is long", "path is not short", "given(spare)", "product > 1 [t]",
+              "share == 50 [%]", "burned >= heat", "power < product", "not given(fuels)"]
+
+expressions = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(
+        st.builds(lambda a, op, b: f"({a} {op} {b})", inner,
+                  st.sampled_from(["+", "-", "*", "/", "^"]), inner),
+        st.builds(lambda a: f"-{a}", inner),
+        st.builds(lambda f, a, b: f"{f}({a}, {b})", st.sampled_from(["max", "min"]), inner,
+                  inner),
+        st.builds(lambda c, a, b: f"(if {c} then {a} else {b})",
+                  st.one_of(st.sampled_from(CONDITIONS),
+                            st.builds(lambda a, op, b: f"{a} {op} {b}", inner,
+                                      st.sampled_from([">", "<=", "=="]), inner)),
+                  inner, inner)),
+    max_leaves=8)
+
+EXPRESSION_SEED = (FUZZ / "seeds" / "expressions.pcr").read_text(encoding="utf-8")
+EXPRESSION_INVENTORY = {"pcr": "expressions", "inputs": {
+    "product": "2 t", "power": "3 MWh", "fuels": [{"fuel": "raw_coal", "amount": "1 t"}]}}
+
+
+@FUZZ_SETTINGS
+@given(expressions)
+@example("max(product, 1 [km])")
+@example("(product ^ 1e308)")
+def test_well_formed_expressions_compile_and_evaluate_honestly(expression: str) -> None:
+    # An assertion evaluates the expression whatever its unit: it compares it with itself.
+    text = EXPRESSION_SEED.replace(
+        '  changelog {', f'  assert ({expression}) == ({expression}) otherwise warning "Probe"\n'
+        '  changelog {')
+    pcr = assert_answered(text, "expression.pcr")
+    if pcr is None or pcr.errors:
+        return
+    try:
+        result = pcr.evaluate(EXPRESSION_INVENTORY)
+    except ZujiError as exc:
+        assert exc.diagnostics and exc.diagnostics[0].code.startswith("E6"), exc
+        return
+    assert all(math.isfinite(line.co2e_kg) for line in result.lines)
