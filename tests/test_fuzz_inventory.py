@@ -239,3 +239,31 @@ def test_inventories_that_once_broke_the_engine(found: Path) -> None:
         PCR.evaluate(found)
     assert expected is not None and info.value.code == expected.group(1)
     assert info.value.diagnostics[0].span is not None
+
+
+# ------------------------------------------------------------------- every PCR of the library
+
+CASES = sorted(p for p in zuji.library.pcr_root().glob("*/cases/*.yaml"))
+
+
+@FUZZ_SETTINGS
+@given(st.sampled_from(CASES), st.data())
+def test_any_value_in_any_worked_case_of_the_library(case: Path, data: st.DataObject) -> None:
+    """A worked case of any PCR with one quantity replaced: a finite footprint, or an error."""
+    from zuji.cases import load_case
+
+    pcr = zuji.load(case.parent.parent.name)
+    inventory = copy.deepcopy(load_case(case)["inventory"])
+    names = [i.name for i in pcr.rule.inputs if i.kind == "quantity"]
+    name = data.draw(st.sampled_from(names))
+    inventory["inputs"][name] = data.draw(st.one_of(
+        amounts, st.builds(lambda n: f"{n} {next(i.unit for i in pcr.rule.inputs if i.name == name)}",
+                           st.sampled_from(["0", "1e-300", "1e300", "0.5", "100", "1e6"]))))
+    try:
+        result = pcr.inventory(inventory, "fuzzed case", case.parent)
+        result = pcr.evaluate(result)
+    except (InventoryError, EvaluationError) as exc:
+        assert exc.diagnostics and all(d.message for d in exc.diagnostics)
+        return
+    assert math.isfinite(result.total) and result.total >= 0
+    assert all(math.isfinite(line.co2e_kg) for line in result.lines)

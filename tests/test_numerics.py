@@ -102,3 +102,18 @@ def test_sums_of_many_lines_are_exactly_rounded() -> None:
     for line in result.lines:
         naive += line.co2e_kg
     assert math.isfinite(naive)  # the naive sum is only shown for contrast in a failure
+
+
+def test_zero_to_a_negative_power_names_the_base() -> None:
+    pcr = rule("inverse : CO2 = (divisor / 1 [t]) ^ (0 - 1) * 1 [t CO2]")
+    assert pcr.evaluate(inventory(divisor="2 t")).total == pytest.approx(500)  # 2^-1 t = 500 kg
+    diagnostic = refused(pcr, divisor="0 t")
+    assert diagnostic.code == "E621" and "divisor" in diagnostic.message
+
+
+def test_a_negative_base_to_a_fractional_power_is_not_a_number() -> None:
+    # Python answers (-8) ** 0.5 with a complex number; a footprint has no use for one.
+    pcr = rule("root : CO2 = ((divisor - amount) / 1 [t]) ^ 0.5 * 1 [t CO2]")
+    assert pcr.evaluate(inventory(divisor="5 t", amount="1 t")).total == pytest.approx(2000)
+    diagnostic = refused(pcr, divisor="1 t", amount="9 t")
+    assert diagnostic.code == "E623" and "line 'root'" in diagnostic.message

@@ -597,15 +597,17 @@ class _Compiler:
         lf, rf = left.fn, right.fn
         if not u.same_dimension(right.unit, u.dimensionless()):
             return self.error("E306", "an exponent must be a pure number", node.right.span)
+        base, span = self.snippet(node.left), node.left.span
         if u.same_dimension(left.unit, u.dimensionless()):
             kl, kr = _k(left, u.dimensionless()), _k(right, u.dimensionless())
-            return Typed(lambda env: (lf(env) * kl) ** (rf(env) * kr), "quantity",
-                         u.dimensionless(), deps=deps)
+            return Typed(lambda env: _real_power(lf(env) * kl, rf(env) * kr, base, span),
+                         "quantity", u.dimensionless(), deps=deps)
         if right.bare is None or right.bare != int(right.bare):
             return self.error("E307", "a quantity with a unit can only be raised to a whole "
                               "number written in the rule", node.right.span)
         exponent = int(right.bare)
-        return Typed(lambda env: lf(env) ** exponent, "quantity", left.unit ** exponent, deps=deps)
+        return Typed(lambda env: _real_power(lf(env), exponent, base, span), "quantity",
+                     left.unit ** exponent, deps=deps)
 
     def visit_Negate(self, node: m.Negate, scope: Mapping[str, Typed], module: str) -> Typed:
         inner = self.expr(node.operand, scope, module)
@@ -850,6 +852,16 @@ class _Compiler:
         if not text or span is None or span.line != span.end_line:
             return type(node).__name__.lower()
         return text.split("\n")[span.line - 1][span.column - 1: span.end_column - 1]
+
+
+def _real_power(base: float, exponent: float, written: str, span: Span | None) -> float:
+    """base ** exponent as a real number: 0 to a negative power divides by zero, and a negative
+    base to a fractional power, which Python answers with a complex number, is not a number."""
+    try:
+        result = base ** exponent
+    except ZeroDivisionError:
+        raise DivisionByZero(written, span) from None
+    return result if isinstance(result, (int, float)) else math.nan
 
 
 def _reader(key: str) -> Fn:
