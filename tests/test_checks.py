@@ -218,6 +218,16 @@ def test_E002_rule_file_that_cannot_be_read(tmp_path: Path) -> None:
     assert "cannot read" in diag.message and "missing.pcr" in diag.message
 
 
+def test_E003_rule_text_with_a_lone_surrogate() -> None:
+    # A rule sent as JSON may carry "\\ud800", which decodes to no character at all.
+    text = broken('"Widgets made"', '"Widgets \ud800"')
+    with pytest.raises(zuji.RuleError) as info:
+        load(text)
+    diagnostic = info.value.diagnostics[0]
+    assert diagnostic.code == "E003" and "surrogate" in diagnostic.message
+    assert diagnostic.span is not None and diagnostic.span.line == line_of(text, "input widget")
+
+
 def test_E003_rule_file_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "widget.pcr"
     data = broken('zh "小部件"', 'zh "\u00e9"').encode("utf-8")

@@ -270,3 +270,13 @@ def test_every_operation_conforms_to_the_openapi(case: Any, server: str) -> None
     case.call_and_validate(base_url=server, checks=[
         not_a_server_error, status_code_conformance, content_type_conformance,
         response_schema_conformance])
+
+
+def test_check_of_a_text_with_a_lone_surrogate_is_a_finding(http: httpx.Client) -> None:
+    text = (zuji.library.pcr_root() / "common" / "heat.pcr").read_text(encoding="utf-8")
+    body = '{"text": ' + json.dumps(text).replace("Purchased heat", "Purchased \\ud800") + "}"
+    response = http.post("/check", content=body.encode(),
+                         headers={"content-type": "application/json"})
+    assert response.status_code < 500
+    codes = [d["code"] for d in response.json().get("diagnostics", [])]
+    assert response.status_code == 200 and "E003" in codes

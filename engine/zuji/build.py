@@ -505,14 +505,16 @@ def _with_stage(line: m.Line, stage: str) -> m.Line:
                   line.description, line.span)
 
 
-def build(tree: Tree, file: str, text: str) -> tuple[m.RuleFile, list[Diagnostic]]:
-    """Turn a syntax tree into a RuleFile, with the findings the tree alone shows."""
+def build(tree: Tree, file: str, text: str,
+          digest: str | None = None) -> tuple[m.RuleFile, list[Diagnostic]]:
+    """Turn a syntax tree into a RuleFile, with the findings the tree alone shows. `digest` is
+    the sha256 of the normalised text, when the caller has it already."""
     builder = _Builder(file)
     try:
         rule_file = builder.transform(tree)
     except VisitError as exc:  # an exception inside a rule method arrives wrapped
         raise exc.orig_exc from None
-    digest = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    digest = digest or hashlib.sha256(_encoded(normalise(text), file)).hexdigest()
     rule_file = replace(rule_file, source_hash=digest)
     return rule_file, attach_source(builder.diagnostics, {file: normalise(text)})
 
@@ -545,17 +547,18 @@ def load_text(text: str, file: str = "<text>") -> tuple[m.RuleFile, list[Diagnos
 
     The model is immutable, so a text already built in this process is not parsed again.
     """
+    encoded = _encoded(normalise(text), file)
     try:
-        within_size(len(text.encode("utf-8", "surrogatepass")), file, "rule_bytes")
+        within_size(len(encoded), file, "rule_bytes")
     except DocumentError as exc:
         raise RuleError(exc.diagnostic) from None
-    digest = hashlib.sha256(normalise(text).encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(encoded).hexdigest()
     key = (file, digest, limits.current())  # a text refused under lower limits is read again
     if key in _BUILT:
         _BUILT.move_to_end(key)
     else:
         try:
-            built = build(parse(text, file), file, text)
+            built = build(parse(text, file), file, text, digest)
         except RecursionError:  # the nesting limit keeps real rules far from this
             raise RuleError(Diagnostic("E082", f"{file}: the rule nests too deeply to read",
                                        Span(file, 1, 1), hint="lower the nesting limit")) from None
@@ -565,6 +568,19 @@ def load_text(text: str, file: str = "<text>") -> tuple[m.RuleFile, list[Diagnos
             _BUILT.popitem(last=False)
     rule_file, findings = _BUILT[key]
     return rule_file, list(findings)
+
+
+def _encoded(text: str, file: str) -> bytes:
+    """The text as UTF-8. A text from a file was decoded from UTF-8 already; one sent over the
+    network may hold a lone surrogate (JSON "\\ud800"), which is no character at all."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text[: exc.start].count("\n") + 1
+        raise RuleError(Diagnostic("E003", f"{file}: the rule text is not Unicode text "
+                                   f"(character {exc.start} is a lone surrogate)",
+                                   Span(file, line, 1), hint="send the rule as UTF-8 text")) \
+            from None
 
 
 def _within_counts(rule: m.RuleFile, file: str) -> None:

@@ -84,7 +84,7 @@ def _boundary(pcr: m.RuleFile, findings: _Findings) -> None:
     for stage in pcr.stages:
         if stage.name not in pcr.boundary.stages:
             findings.error("E231", f"stage '{stage.name}' is not in the boundary", stage.span,
-                           f"add it to the boundary line, or remove the stage")
+                           "add it to the boundary line, or remove the stage")
     for name in pcr.boundary.stages:
         if name not in stage_names:
             findings.error("E232", f"the boundary includes '{name}' but no stage computes it",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from zuji import library, limits
 from zuji.errors import Diagnostic, RuleError, Span

@@ -90,7 +90,7 @@ def to_markdown(result: Result) -> str:
         f"{result.declared_unit.description}",
         f"- Inventory: `{result.inventory.file}`, {result.inventory.company or '-'}, "
         f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
-        f"- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
+        "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
         f"- Engine: {result.engine}",
         "",
         f"**Total: {_fmt(result.total)} {_per(result)}**",

@@ -520,25 +520,14 @@ def _safe_name(name: str) -> str:
 
 
 def _check_text(text: str, name: str) -> CheckReport:
-    """Check without the engine's caches: texts from the network must not pile up in memory."""
-    from zuji.build import build
-    from zuji.check import check
-    from zuji.parse import parse
-    from zuji.resolve import resolve
-    from zuji.standards import load as load_standards
-
+    """Check a rule text sent in a request, through the engine's own loading: its limits apply
+    and its caches are bounded, so texts from the network cannot pile up in memory."""
     rule_id = None
     try:
-        rule, findings = build(parse(text, name), name, text)
-        rule_id = rule.id
-        resolved = resolve(rule, load_standards())
-        resolved.sources[rule.path] = text.lstrip("\ufeff").replace("\r\n", "\n")
-        _, diagnostics = check(resolved)
-        diagnostics = findings + diagnostics
+        pcr = api.load_text(text, name)
+        rule_id, diagnostics = pcr.rule.id, pcr.diagnostics
     except ZujiError as exc:
         diagnostics = exc.diagnostics
-    except RecursionError:
-        diagnostics = [Diagnostic("E001", "the rule text is nested too deeply")]
     errors = sum(1 for d in diagnostics if d.is_error)
     return CheckReport(ok=errors == 0, id=rule_id, errors=errors,
                        warnings=len(diagnostics) - errors,
