@@ -12,15 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import zuji
-from zuji import api, library
-from zuji.build import build
-from zuji.check import check
-from zuji.inventory import read_inventory
-from zuji.documents import load_path
-from zuji.evaluate import evaluate
-from zuji.parse import parse
-from zuji.resolve import resolve
-from zuji.standards import load as load_standards
+from zuji.core import library
+from zuji.core.documents import load_path
+from zuji.data.standards import load as load_standards
+from zuji.lang.build import build
+from zuji.lang.parse import parse
+from zuji.runtime import pcr as api
+from zuji.runtime.evaluate import evaluate
+from zuji.runtime.inventory import read_inventory
+from zuji.semantics.check import check
+from zuji.semantics.resolve import resolve
 
 CASE = library.pcr_root() / "cement" / "cases" / "typical_plant.yaml"
 
@@ -32,8 +33,10 @@ def timed(label: str, fn: Callable[[], object], repeat: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     median = statistics.median(samples)
-    print(f"{label:<44} median {median * 1e3:9.3f} ms   min {min(samples) * 1e3:9.3f} ms"
-          f"   ({repeat} runs)")
+    print(
+        f"{label:<44} median {median * 1e3:9.3f} ms   min {min(samples) * 1e3:9.3f} ms"
+        f"   ({repeat} runs)"
+    )
     return median
 
 
@@ -55,11 +58,17 @@ def main() -> None:
     pcr = zuji.load("cement")
     document = load_path(Path(CASE))["inventory"]
     inventory = read_inventory(document, pcr.rule, standards, "typical_plant")
-    timed("read + check one inventory", lambda: read_inventory(document, pcr.rule, standards,
-                                                                "x"), 200)
+    timed(
+        "read + check one inventory",
+        lambda: read_inventory(document, pcr.rule, standards, "x"),
+        200,
+    )
     per_eval = timed("evaluate one loaded inventory", lambda: evaluate(pcr.plan, inventory), 500)
-    timed("evaluate one loaded inventory with trace",
-          lambda: evaluate(pcr.plan, inventory, trace=True), 200)
+    timed(
+        "evaluate one loaded inventory with trace",
+        lambda: evaluate(pcr.plan, inventory, trace=True),
+        200,
+    )
     print(f"{'evaluations per second (no trace)':<44} {1 / per_eval:12.0f}")
     print(f"compiled plans cached: {len(api._PLANS)}")
 

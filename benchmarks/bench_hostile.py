@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import zuji  # noqa: E402
-from zuji.errors import ZujiError  # noqa: E402
+from zuji.core.errors import ZujiError  # noqa: E402
 
 RULE = (ROOT / "tests" / "fuzz" / "seeds" / "widget.pcr").read_text(encoding="utf-8")
 
@@ -38,7 +38,8 @@ def measure(name: str, action: Callable[[], object]) -> None:
 
 
 def _answer(action: Callable[[], object]) -> str:
-    from zuji import api, build
+    from zuji.lang import build
+    from zuji.runtime import pcr as api
 
     build._BUILT.clear()  # each run reads the rule afresh, as a new process would
     api._PLANS.clear()
@@ -57,8 +58,10 @@ def rule_with(old: str, new: str) -> Callable[[], object]:
 
 def formula_bomb() -> Callable[[], object]:
     chain = "".join(f"  formula f{i}(x: t) : t = f{i - 1}(x) + f{i - 1}(x)\n" for i in range(1, 41))
-    text = RULE.replace("  let heat", "  formula f0(x: t) : t = x\n" + chain +
-                        "  let bomb : t = f40(coal)\n  let heat")
+    text = RULE.replace(
+        "  let heat",
+        "  formula f0(x: t) : t = x\n" + chain + "  let bomb : t = f40(coal)\n  let heat",
+    )
     return lambda: zuji.load_text(text, "bomb.pcr")
 
 
@@ -75,31 +78,48 @@ def main() -> None:
 
     zuji.load("cement")  # standards and the library loaded once, outside the figures
     print(f"{'input':58} {'answer':9} {'time':>13} {'peak memory':>13}")
-    measure("rule: 10 000 terms in one sum (nesting limit)",
-            rule_with("coal * ncv", "coal" + " + coal" * 10_000))
-    measure("rule: 100 000 nested parentheses (200 KB)",
-            rule_with("coal * ncv", "(" * 100_000 + "coal" + ")" * 100_000 + " * ncv"))
+    measure(
+        "rule: 10 000 terms in one sum (nesting limit)",
+        rule_with("coal * ncv", "coal" + " + coal" * 10_000),
+    )
+    measure(
+        "rule: 100 000 nested parentheses (200 KB)",
+        rule_with("coal * ncv", "(" * 100_000 + "coal" + ")" * 100_000 + " * ncv"),
+    )
     measure("rule: formulas doubling 40 times (2^40 calls inlined)", formula_bomb())
-    measure("rule: 240 KB of comments (below the size limit)",
-            rule_with("pcr widget {", "# " + "x" * 240_000 + "\npcr widget {"))
-    measure("rule: 2 MB of comments (past the size limit)",
-            rule_with("pcr widget {", "# " + "x" * 2_000_000 + "\npcr widget {"))
+    measure(
+        "rule: 240 KB of comments (below the size limit)",
+        rule_with("pcr widget {", "# " + "x" * 240_000 + "\npcr widget {"),
+    )
+    measure(
+        "rule: 2 MB of comments (past the size limit)",
+        rule_with("pcr widget {", "# " + "x" * 2_000_000 + "\npcr widget {"),
+    )
     levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")]
-    measure("inventory: billion laughs (10^9 values through aliases)",
-            inventory_file("\n".join(levels) + "\n"))
+        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")
+    ]
+    measure(
+        "inventory: billion laughs (10^9 values through aliases)",
+        inventory_file("\n".join(levels) + "\n"),
+    )
     measure("inventory: 100 000 nested lists", inventory_file("[" * 100_000 + "]" * 100_000))
-    measure("inventory: 100 000 nested JSON lists",
-            inventory_file("[" * 100_000 + "]" * 100_000, ".json"))
+    measure(
+        "inventory: 100 000 nested JSON lists",
+        inventory_file("[" * 100_000 + "]" * 100_000, ".json"),
+    )
     many = copy.deepcopy(CEMENT_INVENTORY)
     many["inputs"]["kiln_fuels"] = [{"fuel": "raw_coal", "amount": "1 t"}] * 10_000
     import json
 
-    measure("inventory: 10 000 fuel items (at the list limit), JSON",
-            inventory_file(json.dumps(many), ".json"))
+    measure(
+        "inventory: 10 000 fuel items (at the list limit), JSON",
+        inventory_file(json.dumps(many), ".json"),
+    )
     many["inputs"]["kiln_fuels"] = many["inputs"]["kiln_fuels"] * 10
-    measure("inventory: 100 000 fuel items (past the list limit), JSON",
-            inventory_file(json.dumps(many), ".json"))
+    measure(
+        "inventory: 100 000 fuel items (past the list limit), JSON",
+        inventory_file(json.dumps(many), ".json"),
+    )
     unknown = "pcr: cement\ninputs:\n" + "".join(f"  k{i}: {i} t\n" for i in range(100_000))
     measure("inventory: 100 000 unknown inputs, YAML", inventory_file(unknown))
 

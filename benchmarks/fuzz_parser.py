@@ -36,13 +36,16 @@ def main() -> int:
 
     with atheris.instrument_imports(include=["zuji", "lark", "yaml", "jsonschema"]):
         import zuji
-        from zuji.errors import ZujiError
+        from zuji.core.errors import ZujiError
 
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = Path(tempfile.mkdtemp(prefix="zuji-corpus-"))
     if args.target == "rule":
-        seeds = [*ROOT.glob("tests/fuzz/seeds/*.pcr"), *ROOT.glob("tests/fuzz/found/*.pcr"),
-                 *ROOT.glob("pcr/**/*.pcr")]
+        seeds = [
+            *ROOT.glob("tests/fuzz/seeds/*.pcr"),
+            *ROOT.glob("tests/fuzz/found/*.pcr"),
+            *ROOT.glob("pcr/**/*.pcr"),
+        ]
     else:
         seeds = [*ROOT.glob("pcr/cement/cases/*.yaml"), *ROOT.glob("pcr/cement/cases/*.json")]
     for i, seed in enumerate(seeds):
@@ -76,13 +79,18 @@ def main() -> int:
         if not (math.isfinite(result.total) and result.total >= 0):
             raise AssertionError(f"a footprint of {result.total}")
 
-    print(f"{args.target}: {len(seeds)} seeds; findings go to {args.out}/crash-*",
-          file=sys.stderr)
+    print(f"{args.target}: {len(seeds)} seeds; findings go to {args.out}/crash-*", file=sys.stderr)
     # libFuzzer prints the executions, their rate, the coverage (cov:) and the new inputs found
     # (-print_final_stats), and exits the process itself when the time is up.
-    sys.argv = [sys.argv[0], str(corpus), f"-max_total_time={args.seconds}",
-                f"-artifact_prefix={args.out}/", "-max_len=65536", "-rss_limit_mb=4096",
-                "-print_final_stats=1"]
+    sys.argv = [
+        sys.argv[0],
+        str(corpus),
+        f"-max_total_time={args.seconds}",
+        f"-artifact_prefix={args.out}/",
+        "-max_len=65536",
+        "-rss_limit_mb=4096",
+        "-print_final_stats=1",
+    ]
     atheris.Setup(sys.argv, one_rule if args.target == "rule" else one_inventory)
     atheris.Fuzz()
     return 0

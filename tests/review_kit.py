@@ -22,8 +22,13 @@ def changed(old: str, new: str, text: str = BASE) -> str:
     return text.replace(old, new)
 
 
-def library(root: Path, text: str = BASE, dataset: str = DATASET,
-            cases: dict[str, str] | None = None, standards: bool = True) -> Path:
+def library(
+    root: Path,
+    text: str = BASE,
+    dataset: str = DATASET,
+    cases: dict[str, str] | None = None,
+    standards: bool = True,
+) -> Path:
     """root/pcr/widget/widget.pcr with its cases, and root/standards beside it (without it,
     Zuji's own datasets apply, as for `zuji check`)."""
     folder = root / "pcr" / "widget"

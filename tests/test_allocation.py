@@ -40,8 +40,13 @@ INVENTORY: dict[str, Any] = {
     "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
     # The electrochemical unit of the domain fact sheet (fixture T7): 1 t NaOH : 1.128 t Cl2 :
     # 0.0284 t H2, scaled to 1000 t NaOH; its mass shares are 46.37 / 52.31 / 1.32 %.
-    "inputs": {"naoh": "1000 t", "chlorine": "1128 t", "hydrogen": "28.4 t",
-               "electricity": "2500 MWh", "stored": "10 t"},
+    "inputs": {
+        "naoh": "1000 t",
+        "chlorine": "1128 t",
+        "hydrogen": "28.4 t",
+        "electricity": "2500 MWh",
+        "stored": "10 t",
+    },
 }
 
 
@@ -75,33 +80,46 @@ def test_credits_and_removals_are_reported_apart() -> None:
 
 
 def test_economic_allocation_uses_prices() -> None:
-    pcr = rule("economic", "product naoh price 3000 [CNY/t]\n    product chlorine price 500 "
-               "[CNY/t]\n    product hydrogen price 20000 [CNY/t]")
+    pcr = rule(
+        "economic",
+        "product naoh price 3000 [CNY/t]\n    product chlorine price 500 "
+        "[CNY/t]\n    product hydrogen price 20000 [CNY/t]",
+    )
     result = pcr.evaluate(INVENTORY)
     values = {"naoh": 1000 * 3000, "chlorine": 1128 * 500, "hydrogen": 28.4 * 20000}
     assert result.allocation[0].reference_share == pytest.approx(
-        values["naoh"] / sum(values.values()), rel=1e-12)
+        values["naoh"] / sum(values.values()), rel=1e-12
+    )
 
 
 def test_fixed_shares() -> None:
-    pcr = rule("fixed", "product naoh share 0.5\n    product chlorine share 0.45\n    "
-               "product hydrogen share 0.05")
+    pcr = rule(
+        "fixed",
+        "product naoh share 0.5\n    product chlorine share 0.45\n    product hydrogen share 0.05",
+    )
     result = pcr.evaluate(INVENTORY)
     assert result.allocation[0].reference_share == pytest.approx(0.5)
     assert result.total == pytest.approx(1341500 * 0.5 / 1000, rel=1e-9)
 
 
 def test_energy_allocation_needs_an_energy() -> None:
-    pcr = zuji.load_text(RULE.replace("METHOD", "energy").replace(
-        "PRODUCTS", "product naoh lhv 1 [t]\n    product chlorine lhv 1 [t]\n    "
-        "product hydrogen lhv 120 [GJ/t]"), "t.pcr")
+    pcr = zuji.load_text(
+        RULE.replace("METHOD", "energy").replace(
+            "PRODUCTS",
+            "product naoh lhv 1 [t]\n    product chlorine lhv 1 [t]\n    "
+            "product hydrogen lhv 120 [GJ/t]",
+        ),
+        "t.pcr",
+    )
     assert "E342" in {d.code for d in pcr.errors}
 
 
 def test_mass_allocation_with_a_stated_mass() -> None:
     # The mass that enters the allocated stage is not the declared product's: here NaOH leaves
     # the cells as 50 % lye, so its mass in the stage is 1000 t / 50 % = 2000 t.
-    pcr = rule("mass", "product naoh mass naoh / 50 [%]\n    product chlorine\n    product hydrogen")
+    pcr = rule(
+        "mass", "product naoh mass naoh / 50 [%]\n    product chlorine\n    product hydrogen"
+    )
     result = pcr.evaluate(INVENTORY)
     figure = result.allocation[0]
     assert figure.method == "mass"
@@ -112,8 +130,10 @@ def test_mass_allocation_with_a_stated_mass() -> None:
 
 
 def test_stated_mass_in_another_mass_unit_is_converted() -> None:
-    pcr = rule("mass", "product naoh mass naoh * 1000 [kg/t]\n    product chlorine\n"
-               "    product hydrogen")
+    pcr = rule(
+        "mass", "product naoh mass naoh * 1000 [kg/t]\n    product chlorine\n    product hydrogen"
+    )
     # 1000 t × 1000 kg/t = 1 000 000 kg, weighed against the others' tonnes as the same 1000 t
     assert pcr.evaluate(INVENTORY).allocation[0].reference_share == pytest.approx(
-        1000 / 2156.4, rel=1e-12)
+        1000 / 2156.4, rel=1e-12
+    )

@@ -7,11 +7,15 @@ from pathlib import Path
 import pytest
 
 import zuji
-from zuji import library
-from zuji.cases import case_files, run_case
+from zuji.core import library
+from zuji.runtime.cases import case_files, run_case
 
-CASES = [(rule, case) for rule in library.rule_files() if rule.parent.name != "common"
-         for case in case_files(zuji.load(rule))]
+CASES = [
+    (rule, case)
+    for rule in library.rule_files()
+    if rule.parent.name != "common"
+    for case in case_files(zuji.load(rule))
+]
 
 
 def test_every_pcr_has_at_least_three_cases() -> None:

@@ -12,8 +12,13 @@ CASE = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
 
 
 def zuji(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zuji.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zuji.interfaces.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_list_shows_the_library() -> None:
@@ -32,8 +37,10 @@ def test_check_clean_library_exits_zero() -> None:
 def test_check_broken_file_prints_position_and_caret(tmp_path: Path) -> None:
     broken = tmp_path / "broken.pcr"
     text = (ROOT / "pcr" / "cement" / "cement.pcr").read_text(encoding="utf-8")
-    broken.write_text(text.replace("clinker_used * calcination_factor",
-                                   "clinker_used + calcination_factor"), encoding="utf-8")
+    broken.write_text(
+        text.replace("clinker_used * calcination_factor", "clinker_used + calcination_factor"),
+        encoding="utf-8",
+    )
     done = zuji("check", str(broken), cwd=tmp_path)
     assert done.returncode == 1
     assert "broken.pcr:" in done.stdout and "error[E305]" in done.stdout and "^" in done.stdout
@@ -53,8 +60,9 @@ def test_run_table_json_markdown_and_trace() -> None:
     table = zuji("run", "cement", "--inventory", str(CASE))
     assert table.returncode == 0 and "Carbon footprint: 664.29 kg CO2e per t" in table.stdout
     assert "clinker_production" in table.stdout and "Data quality" in table.stdout
-    result = json.loads(zuji("run", "cement", "-i", str(CASE), "--format", "json",
-                             "--trace").stdout)
+    result = json.loads(
+        zuji("run", "cement", "-i", str(CASE), "--format", "json", "--trace").stdout
+    )
     assert abs(result["total"] - 664.29) < 0.01 and result["trace"]["lines"]
     markdown = zuji("run", "cement", "-i", str(CASE), "--format", "markdown").stdout
     assert markdown.startswith("# Carbon footprint") and "| clinker_production |" in markdown
@@ -73,9 +81,13 @@ def test_test_command_runs_the_cases() -> None:
 
 
 def test_usage_mistakes_exit_two_without_traceback(tmp_path: Path) -> None:
-    for args in (("run", "no_such_pcr", "-i", str(CASE)), ("run", "cement", "-i", "missing.yaml"),
-                 ("run", "cement", "-i", str(CASE), "--format", "pdf"), ("check", "nowhere/"),
-                 ("frobnicate",)):
+    for args in (
+        ("run", "no_such_pcr", "-i", str(CASE)),
+        ("run", "cement", "-i", "missing.yaml"),
+        ("run", "cement", "-i", str(CASE), "--format", "pdf"),
+        ("check", "nowhere/"),
+        ("frobnicate",),
+    ):
         done = zuji(*args, cwd=tmp_path)
         assert done.returncode == 2, args
         assert "Traceback" not in done.stderr
@@ -83,8 +95,10 @@ def test_usage_mistakes_exit_two_without_traceback(tmp_path: Path) -> None:
 
 def test_bad_inventory_exits_one_naming_the_input(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(CASE.read_text(encoding="utf-8").replace(
-        "kiln_electricity:", "kiln_electricity_typo:", 1), encoding="utf-8")
+    inventory.write_text(
+        CASE.read_text(encoding="utf-8").replace("kiln_electricity:", "kiln_electricity_typo:", 1),
+        encoding="utf-8",
+    )
     done = zuji("run", "cement", "-i", str(inventory), cwd=tmp_path)
     assert done.returncode == 1
     assert "kiln_electricity" in done.stderr and "Traceback" not in done.stderr

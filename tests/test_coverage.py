@@ -7,13 +7,16 @@ from pathlib import Path
 from review_kit import CASE, ON_LIBRARY, library
 from typer.testing import CliRunner
 
-from zuji.cli import app
-from zuji.compile import compile_plan
-from zuji.coverage import Probe, coverage
-from zuji.review import current
+from zuji.interfaces.cli import app
+from zuji.review.coverage import Probe, coverage
+from zuji.review.rule_review import current
+from zuji.semantics.compile import compile_plan
 
-HOT = CASE.replace("case: plant", "case: hot").replace("route: cold", "route: hot").replace(
-    "power: 40 MWh", "power: 40 MWh\n    scrap: 5 t")
+HOT = (
+    CASE.replace("case: plant", "case: hot")
+    .replace("route: cold", "route: hot")
+    .replace("power: 40 MWh", "power: 40 MWh\n    scrap: 5 t")
+)
 
 
 def untested(tmp_path: Path, cases: dict[str, str]) -> set[tuple[str, str]]:

@@ -12,14 +12,19 @@ import pytest
 import sympy
 from review_kit import BASE, CASE, DATASET, changed, library
 
-from zuji.diff import RuleDiff
-from zuji.review import Review, current, review_pair
-from zuji.review_report import render
-from zuji.symbolic import UnitSymbol
+from zuji.interfaces.review_report import render
+from zuji.review.diff import RuleDiff
+from zuji.review.rule_review import Review, current, review_pair
+from zuji.review.symbolic import UnitSymbol
 
 
-def compare(tmp_path: Path, new_text: str, old_text: str = BASE, new_dataset: str = DATASET,
-            new_cases: dict[str, str] | None = None) -> Review:
+def compare(
+    tmp_path: Path,
+    new_text: str,
+    old_text: str = BASE,
+    new_dataset: str = DATASET,
+    new_cases: dict[str, str] | None = None,
+) -> Review:
     old = current(library(tmp_path / "old", old_text))
     new = current(library(tmp_path / "new", new_text, new_dataset, new_cases))
     assert not old.pcr.errors and not new.pcr.errors, new.pcr.diagnostics
@@ -42,9 +47,15 @@ def test_identical_rules_have_no_change_and_no_impact(tmp_path: Path) -> None:
 
 
 def test_header_changes(tmp_path: Path) -> None:
-    text = changed("gwp AR6", "gwp AR5", changed("effective 2026-01-01", "effective 2026-07-01",
-                   changed('standards "ISO 14067:2018"',
-                           'standards "ISO 14067:2018", "GB/T 24067-2024"')))
+    text = changed(
+        "gwp AR6",
+        "gwp AR5",
+        changed(
+            "effective 2026-01-01",
+            "effective 2026-07-01",
+            changed('standards "ISO 14067:2018"', 'standards "ISO 14067:2018", "GB/T 24067-2024"'),
+        ),
+    )
     d = compare(tmp_path, text).diff
     assert the(d, "header", "gwp").substantive
     assert (the(d, "header", "gwp").old, the(d, "header", "gwp").new) == ("AR6", "AR5")
@@ -60,12 +71,16 @@ def test_declared_unit_change_is_substantive(tmp_path: Path) -> None:
 
 
 def test_boundary_stage_added_exclusion_removed_cutoff_changed(tmp_path: Path) -> None:
-    text = changed("boundary cradle_to_gate: making",
-                   "boundary cradle_to_gate: making, packing", BASE)
+    text = changed(
+        "boundary cradle_to_gate: making", "boundary cradle_to_gate: making, packing", BASE
+    )
     text = changed('  exclude capital_goods "Machinery"\n', "", text)
     text = changed("cutoff per_flow 1 %, total 5 %", "cutoff per_flow 1 %, total 3 %", text)
-    text = changed("  allocate making", '  stage packing {\n    film : CO2e = widget * 10 [kg CO2e/t]\n'
-                   "  }\n\n  allocate making", text)
+    text = changed(
+        "  allocate making",
+        "  stage packing {\n    film : CO2e = widget * 10 [kg CO2e/t]\n  }\n\n  allocate making",
+        text,
+    )
     d = compare(tmp_path, text).diff
     stage = the(d, "boundary", "packing")
     assert (stage.kind, stage.substantive) == ("added", True)
@@ -76,13 +91,22 @@ def test_boundary_stage_added_exclusion_removed_cutoff_changed(tmp_path: Path) -
 
 
 def test_inputs_added_removed_and_changed_in_unit_range_default_quality(tmp_path: Path) -> None:
-    text = changed('input coal : t "Coal burned" >= 0',
-                   'input coal : kg "Coal burned" >= 0 <= 1000000000', BASE)
-    text = changed('input scrap : t "Scrap sold as a co-product" >= 0 = 0',
-                   'input scrap : t "Scrap sold as a co-product" >= 0 = 1', text)
-    text = changed('input power : MWh "Electricity used" >= 0 primary',
-                   'input power : MWh "Electricity used" >= 0 secondary', text)
-    text = changed('  input route', '  input water : m3 "Water" >= 0 = 0\n  input route', text)
+    text = changed(
+        'input coal : t "Coal burned" >= 0',
+        'input coal : kg "Coal burned" >= 0 <= 1000000000',
+        BASE,
+    )
+    text = changed(
+        'input scrap : t "Scrap sold as a co-product" >= 0 = 0',
+        'input scrap : t "Scrap sold as a co-product" >= 0 = 1',
+        text,
+    )
+    text = changed(
+        'input power : MWh "Electricity used" >= 0 primary',
+        'input power : MWh "Electricity used" >= 0 secondary',
+        text,
+    )
+    text = changed("  input route", '  input water : m3 "Water" >= 0 = 0\n  input route', text)
     d = compare(tmp_path, text).diff
     coal = the(d, "inputs", "coal")
     assert coal.substantive and "unit t → kg" in coal.summary
@@ -105,9 +129,11 @@ def test_factor_reference_changed_shows_both_values_with_sources(tmp_path: Path)
     assert factor.substantive and factor.kind == "changed"
     assert (factor.old, factor.new) == ("widget_factors.heat", "widget_factors.heat_alt")
     assert [(p.value, p.source) for p in factor.old_values] == [
-        (0.01, "Invented for the tests, edition 1")]
+        (0.01, "Invented for the tests, edition 1")
+    ]
     assert [(p.value, p.source) for p in factor.new_values] == [
-        (0.02, "Invented for the tests, alternative")]
+        (0.02, "Invented for the tests, alternative")
+    ]
     # The line reading it has the same text; the diff says what it reads moved.
     assert the(d, "formulas", "process").reads == ["heat_factor"]
 
@@ -123,8 +149,10 @@ def test_factor_dataset_value_changed(tmp_path: Path) -> None:
 
 
 def test_algebraic_rewrite_is_equivalent_and_cosmetic(tmp_path: Path) -> None:
-    text = changed("burning : CO2 = coal * 2.5 [t CO2/t]",
-                   "burning : CO2 = (coal * 5 [t CO2/t] + coal * 0 [t CO2/t]) / 2")
+    text = changed(
+        "burning : CO2 = coal * 2.5 [t CO2/t]",
+        "burning : CO2 = (coal * 5 [t CO2/t] + coal * 0 [t CO2/t]) / 2",
+    )
     review = compare(tmp_path, text)
     burning = the(review.diff, "formulas", "burning")
     assert (burning.kind, burning.substantive) == ("equivalent", False)
@@ -166,8 +194,11 @@ def test_impact_matches_the_hand_computation(tmp_path: Path) -> None:
     assert row.change == pytest.approx(1_000)
     assert row.change_percent == pytest.approx(100 * 1_000 / 27_000)
     (line,) = row.lines  # only burning moves: 250 000 / 10 → 260 000 / 10
-    assert (line.name, line.before, line.after) == ("burning", pytest.approx(25_000),
-                                                   pytest.approx(26_000))
+    assert (line.name, line.before, line.after) == (
+        "burning",
+        pytest.approx(25_000),
+        pytest.approx(26_000),
+    )
 
 
 def test_impact_runs_cases_of_both_versions_largest_change_first(tmp_path: Path) -> None:
@@ -184,9 +215,11 @@ def test_impact_runs_cases_of_both_versions_largest_change_first(tmp_path: Path)
 
 
 def test_allocation_method_and_products_changed(tmp_path: Path) -> None:
-    text = changed("  allocate making by mass {\n    product widget\n    product scrap\n  }",
-                   "  allocate making by fixed {\n    product widget share 0.9\n"
-                   "    product scrap share 0.1\n  }")
+    text = changed(
+        "  allocate making by mass {\n    product widget\n    product scrap\n  }",
+        "  allocate making by fixed {\n    product widget share 0.9\n"
+        "    product scrap share 0.1\n  }",
+    )
     d = compare(tmp_path, text).diff
     allocation = the(d, "allocation", "making")
     assert allocation.substantive and "method mass → fixed" in allocation.summary
@@ -204,8 +237,9 @@ def test_allocation_removed(tmp_path: Path) -> None:
 def test_assertion_changed_and_reworded(tmp_path: Path) -> None:
     d = compare(tmp_path, changed("assert coal >= 0 [t]", "assert coal >= 1 [t]")).diff
     assert the(d, "assertions", "Coal cannot be negative").kind == "changed"
-    d = compare(tmp_path / "2", changed('"Coal cannot be negative"', '"Coal is never negative"')
-                ).diff
+    d = compare(
+        tmp_path / "2", changed('"Coal cannot be negative"', '"Coal is never negative"')
+    ).diff
     (change,) = d.group("assertions")
     assert (change.kind, change.substantive) == ("wording", False)
 

@@ -23,16 +23,23 @@ from typing import Any
 import pytest
 
 import zuji
-from zuji.docsite import generate
-from zuji.docsite.collect import industry
+from zuji.interfaces.docsite import generate
+from zuji.interfaces.docsite.collect import industry
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
@@ -44,16 +51,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """zuji docs, then mkdocs build --strict into a private folder, as make docs does."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     started = time.monotonic()
-    zuji_docs = subprocess.run([sys.executable, "-m", "zuji.cli", "docs"], check=False, cwd=ROOT,
-                               env=env,
-                               capture_output=True, text=True, timeout=300)
+    zuji_docs = subprocess.run(
+        [sys.executable, "-m", "zuji.interfaces.cli", "docs"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert zuji_docs.returncode == 0, zuji_docs.stderr
     site = tmp_path_factory.mktemp("site")
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
-                            "mkdocs.generated.yml", "-d", str(site)], check=False, cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
-    return {"site": site, "build": build, "zuji_docs": zuji_docs,
-            "seconds": time.monotonic() - started}
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            "mkdocs.generated.yml",
+            "-d",
+            str(site),
+        ],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return {
+        "site": site,
+        "build": build,
+        "zuji_docs": zuji_docs,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def test_site_builds_strictly_without_warnings(built: dict[str, Any]) -> None:
@@ -81,9 +114,20 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(built: dict[str, Any]) -> Iterator[str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                                "127.0.0.1", "--directory", str(built["site"])],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(built["site"]),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(100):
@@ -134,7 +178,8 @@ def _wait_for_math(tab: Any) -> int:
     tab.wait_for_function(
         "() => { const all = document.querySelectorAll('.arithmatex');"
         " return all.length > 0 && [...all].every(e => e.querySelector('mjx-container svg')); }",
-        timeout=30_000)
+        timeout=30_000,
+    )
     return int(tab.locator(".arithmatex").count())
 
 
@@ -205,14 +250,15 @@ def test_pcr_page_links_its_shared_modules(page: Any) -> None:
 def test_worked_cases_show_expected_and_engine_results(page: Any) -> None:
     page.goto(page.base + "pcr/cement/")
     text = page.inner_text("article")
-    from zuji.cases import case_files, load_case
+    from zuji.runtime.cases import case_files, load_case
 
     for path in case_files(zuji.load("cement")):
         case = load_case(path)
         assert str(case.get("case", path.stem)) in text
         assert f"{float(case['expected']['total']):.6g}" in text
-    assert page.locator("article th", has_text="Engine").count() == len(case_files(
-        zuji.load("cement")))
+    assert page.locator("article th", has_text="Engine").count() == len(
+        case_files(zuji.load("cement"))
+    )
 
 
 def test_search_finds_a_pcr_by_its_chinese_name(page: Any) -> None:
@@ -224,7 +270,9 @@ def test_search_finds_a_pcr_by_its_chinese_name(page: Any) -> None:
         # The index is built in a web worker; a query typed before it is ready is dropped.
         page.wait_for_function(
             "() => { const meta = document.querySelector('.md-search-result__meta');"
-            " return meta && !/Initializing/i.test(meta.textContent); }", timeout=60_000)
+            " return meta && !/Initializing/i.test(meta.textContent); }",
+            timeout=60_000,
+        )
         box = page.locator("input.md-search__input")
         # Chinese comes from an input method: the text lands at once, then a key is released
         # (Material reads the query on keyup).
@@ -232,7 +280,8 @@ def test_search_finds_a_pcr_by_its_chinese_name(page: Any) -> None:
         box.press("End")
         page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
         hrefs = page.locator(".md-search-result__item > a").evaluate_all(
-            "links => links.map(a => a.getAttribute('href'))")
+            "links => links.map(a => a.getAttribute('href'))"
+        )
         assert any("pcr/cement/" in h for h in hrefs[:3]), (query, hrefs[:5])
 
 
@@ -240,8 +289,9 @@ def test_schemas_are_published_and_embedded(page: Any, server: str) -> None:
     for name in ("inventory.schema.json", "result.schema.json"):
         with urllib.request.urlopen(server + "schemas/" + name, timeout=5) as response:
             published = json.load(response)
-        assert published == json.loads((ROOT / "standards" / "schemas" / name)
-                                       .read_text(encoding="utf-8"))
+        assert published == json.loads(
+            (ROOT / "standards" / "schemas" / name).read_text(encoding="utf-8")
+        )
     page.goto(page.base + "formats/inventory/")
     assert '"$schema"' in page.inner_text("article")
 
@@ -257,7 +307,9 @@ def test_a_broken_pcr_is_skipped_not_fatal(tmp_path: Path) -> None:
     (library / "broken").mkdir()
     (library / "broken" / "broken.pcr").write_text(
         'pcr broken {\n  name en "Broken" zh "坏的"\n  version 0.1.0\n  unit 1 t of nothing\n'
-        "  stage oops {\n    x : CO2 = \n  }\n}\n", encoding="utf-8")
+        "  stage oops {\n    x : CO2 = \n  }\n}\n",
+        encoding="utf-8",
+    )
     (tmp_path / "docs").mkdir()
     config = tmp_path / "mkdocs.yml"
     config.write_text("site_name: t\nnav:\n  - Rules: pcr/index.md\n", encoding="utf-8")

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 import zuji
-from zuji import library
-from zuji.standards import load as load_standards
+from zuji.core import library
+from zuji.data.standards import load as load_standards
 
 # Hand arithmetic for CEMENT_INVENTORY (conftest), per t cement (1000 t cement):
 #   calcination factor = 0.65 × 0.785 + 0.015 × 1.092 = 0.52663 t CO2/t clinker
@@ -29,10 +29,17 @@ from zuji.standards import load as load_standards
 #   transport          = 100 t × 100 km × 0.010 kg/tkm = 100 kg     -> 0.1 kg/t
 #   bought clinker     = none bought (default 0 t)                  -> 0 kg/t
 HAND = {
-    "calcination": 421.304, "kiln_fuel_co2": 190.0298849, "kiln_fuel_ch4": 0.6230584,
-    "kiln_fuel_n2o": 0.8561826, "kiln_power": 21.464, "grinding_power": 16.098,
-    "quarrying": 2.18, "gypsum_supply_chain": 1.64, "coal_supply_chain": 10.0,
-    "deliveries_transport": 0.1, "bought_clinker_supply": 0.0,
+    "calcination": 421.304,
+    "kiln_fuel_co2": 190.0298849,
+    "kiln_fuel_ch4": 0.6230584,
+    "kiln_fuel_n2o": 0.8561826,
+    "kiln_power": 21.464,
+    "grinding_power": 16.098,
+    "quarrying": 2.18,
+    "gypsum_supply_chain": 1.64,
+    "coal_supply_chain": 10.0,
+    "deliveries_transport": 0.1,
+    "bought_clinker_supply": 0.0,
 }
 
 
@@ -55,15 +62,16 @@ def test_stages_gases_and_origins_add_up(cement: zuji.PCR, inventory: dict[str, 
     assert result.credits == 0 and result.removals == 0
 
 
-def test_result_validates_against_published_schema(cement: zuji.PCR,
-                                                   inventory: dict[str, Any]) -> None:
+def test_result_validates_against_published_schema(
+    cement: zuji.PCR, inventory: dict[str, Any]
+) -> None:
     result = cement.evaluate(inventory, trace=True)
     schema = json.loads((library.schemas_root() / "result.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(json.loads(result.model_dump_json()))
 
 
 def test_published_result_schema_is_current() -> None:
-    from zuji.result import Result
+    from zuji.runtime.result import Result
 
     published = json.loads((library.schemas_root() / "result.schema.json").read_text())
     generated = Result.model_json_schema()
@@ -84,18 +92,27 @@ def test_trace_lets_the_numbers_be_recomputed(cement: zuji.PCR, inventory: dict[
     assert electricity.origin == "inventory" and electricity.value == 40
 
 
-@pytest.mark.parametrize(("start", "expected"), [("2021-06-01", 0.5568), ("2022-01-01", 0.5366),
-                                                 ("2023-03-01", 0.5306), ("2025-01-01", 0.5306)])
-def test_dated_grid_factor_in_force_for_the_period(cement: zuji.PCR, inventory: dict[str, Any],
-                                                   start: str, expected: float) -> None:
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        ("2021-06-01", 0.5568),
+        ("2022-01-01", 0.5366),
+        ("2023-03-01", 0.5306),
+        ("2025-01-01", 0.5306),
+    ],
+)
+def test_dated_grid_factor_in_force_for_the_period(
+    cement: zuji.PCR, inventory: dict[str, Any], start: str, expected: float
+) -> None:
     inventory["reference_period"] = {"start": start, "end": start}
     result = cement.evaluate(inventory)
     power = next(x for x in result.lines if x.name == "grinding_power")
     assert power.co2e_kg == pytest.approx(30 * expected, rel=1e-9)
 
 
-def test_no_period_takes_latest_value_and_says_so(cement: zuji.PCR,
-                                                 inventory: dict[str, Any]) -> None:
+def test_no_period_takes_latest_value_and_says_so(
+    cement: zuji.PCR, inventory: dict[str, Any]
+) -> None:
     del inventory["reference_period"]
     result = cement.evaluate(inventory)
     assert "W601" in {w.code for w in result.warnings}
@@ -138,8 +155,9 @@ def test_assertion_warning_is_reported(cement: zuji.PCR, inventory: dict[str, An
 def test_gwp_set_switch_changes_only_non_co2(inventory: dict[str, Any]) -> None:
     text = (library.pcr_root() / "cement" / "cement.pcr").read_text(encoding="utf-8")
     ar6 = zuji.load_text(text, "pcr/cement/cement.pcr").evaluate(inventory)
-    ar5 = zuji.load_text(text.replace("gwp       AR6", "gwp       AR5"),
-                         "pcr/cement/cement.pcr").evaluate(inventory)
+    ar5 = zuji.load_text(
+        text.replace("gwp       AR6", "gwp       AR5"), "pcr/cement/cement.pcr"
+    ).evaluate(inventory)
     assert ar5.by_gas["CO2"].co2e_kg == ar6.by_gas["CO2"].co2e_kg
     assert ar5.by_gas["N2O"].co2e_kg == pytest.approx(0.0031362 * 265, rel=1e-9)
     assert ar5.by_gas["CH4_fossil"].gwp == 30 and ar6.by_gas["CH4_fossil"].gwp == 29.8

@@ -21,30 +21,86 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import zuji
-from zuji.errors import EvaluationError, InventoryError, ZujiError
-from zuji.limits import limited
+from zuji.core.errors import EvaluationError, InventoryError, ZujiError
+from zuji.core.limits import limited
 
 EXAMPLES = int(os.environ.get("ZUJI_FUZZ_EXAMPLES", "150"))
-FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 1000,
-                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                HealthCheck.function_scoped_fixture])
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 1000,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 PCR = zuji.load("cement")
 QUANTITIES = [i.name for i in PCR.rule.inputs if i.kind == "quantity"]
 
-UNITS = ["t", "kg", "Mt", "MWh", "kWh", "GWh", "GJ", "TJ", "%", "km", "t CO2/t", "furlong",
-         "ＭＷｈ", "t/h", "m3", "Nm3", "", "kWh/t", "tonnes", "吨", "%%", "1/0", "t t", "e3"]
-NUMBERS = ["1200", "1,200", "1 200", "1.200,5", "1 200,5", "-5", "0", "1e308", "1e400", "nan",
-           "inf", "-inf", "NaN", "0x10", "1_000", "１２", "12.", ".5", "5e", "--5", "+5", "١٢",
-           "1e-400", "99999999999999999999999999"]
+UNITS = [
+    "t",
+    "kg",
+    "Mt",
+    "MWh",
+    "kWh",
+    "GWh",
+    "GJ",
+    "TJ",
+    "%",
+    "km",
+    "t CO2/t",
+    "furlong",
+    "ＭＷｈ",
+    "t/h",
+    "m3",
+    "Nm3",
+    "",
+    "kWh/t",
+    "tonnes",
+    "吨",
+    "%%",
+    "1/0",
+    "t t",
+    "e3",
+]
+NUMBERS = [
+    "1200",
+    "1,200",
+    "1 200",
+    "1.200,5",
+    "1 200,5",
+    "-5",
+    "0",
+    "1e308",
+    "1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "NaN",
+    "0x10",
+    "1_000",
+    "１２",
+    "12.",
+    ".5",
+    "5e",
+    "--5",
+    "+5",
+    "١٢",
+    "1e-400",
+    "99999999999999999999999999",
+]
 
 amounts = st.one_of(
     st.builds(lambda n, u: f"{n} {u}".strip(), st.sampled_from(NUMBERS), st.sampled_from(UNITS)),
     st.text(max_size=30),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10**30), max_value=10**30),
-    st.booleans(), st.none(),
-    st.fixed_dictionaries({"value": st.sampled_from(NUMBERS + [0.5, -1, 1e309]),
-                           "unit": st.sampled_from(UNITS)}),
+    st.booleans(),
+    st.none(),
+    st.fixed_dictionaries(
+        {"value": st.sampled_from(NUMBERS + [0.5, -1, 1e309]), "unit": st.sampled_from(UNITS)}
+    ),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
@@ -70,8 +126,9 @@ def answered(inventory: Any) -> zuji.Result | None:
 @example("grinding_electricity", "1.200,5 MWh")
 @example("grinding_electricity", float("nan"))
 @example("cement", "0 t")
-def test_any_value_for_a_quantity_gets_a_result_or_an_error_naming_it(name: str, value: Any
-                                                                        ) -> None:
+def test_any_value_for_a_quantity_gets_a_result_or_an_error_naming_it(
+    name: str, value: Any
+) -> None:
     inventory = copy.deepcopy(CEMENT_INVENTORY)
     inventory["inputs"][name] = value
     try:
@@ -88,15 +145,32 @@ def test_any_value_for_a_quantity_gets_a_result_or_an_error_naming_it(name: str,
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=30)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=30,
+)
 
 
 @FUZZ_SETTINGS
-@given(st.dictionaries(st.sampled_from(["pcr", "inputs", "reference_period", "cutoff", "company",
-                                        "pcr_version", "kiln_fuels", "other"]), json_values,
-                       max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "pcr",
+                "inputs",
+                "reference_period",
+                "cutoff",
+                "company",
+                "pcr_version",
+                "kiln_fuels",
+                "other",
+            ]
+        ),
+        json_values,
+        max_size=6,
+    )
+)
 def test_documents_of_any_shape(document: dict[str, Any]) -> None:
     answered(document)
 
@@ -107,8 +181,7 @@ def test_documents_of_any_shape(document: dict[str, Any]) -> None:
 @example("{]")
 @example("pcr: cement\npcr: cement\n")
 @example("- - - - - - x")
-def test_any_text_as_an_inventory_file(tmp_path_factory: pytest.TempPathFactory, text: str
-                                       ) -> None:
+def test_any_text_as_an_inventory_file(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     path = tmp_path_factory.mktemp("inventories") / "inventory.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
@@ -134,11 +207,20 @@ def _document(**inputs: Any) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("written, words", [
-    ("1,200 MWh", "comma"), ("1.200,5 MWh", "comma"), ("5 furlong", "length"),
-    ("5 t", "mass"), ("5", "has no unit"), ("nan MWh", "does not start with a number"),
-    ("1e400 MWh", "not a finite number"), ("-5 MWh", "out of range"), ("5 ＭＷｈ", "not a unit"),
-])
+@pytest.mark.parametrize(
+    "written, words",
+    [
+        ("1,200 MWh", "comma"),
+        ("1.200,5 MWh", "comma"),
+        ("5 furlong", "length"),
+        ("5 t", "mass"),
+        ("5", "has no unit"),
+        ("nan MWh", "does not start with a number"),
+        ("1e400 MWh", "not a finite number"),
+        ("-5 MWh", "out of range"),
+        ("5 ＭＷｈ", "not a unit"),
+    ],
+)
 def test_each_bad_amount_is_named_at_its_line(tmp_path: Path, written: str, words: str) -> None:
     text = yaml.safe_dump(_document(grinding_electricity=written), allow_unicode=True)
     diagnostic = _error(tmp_path, text)
@@ -155,8 +237,11 @@ def test_thousands_separated_by_spaces_are_read_as_one_number() -> None:
 
 
 def test_a_list_item_is_named_by_its_place(tmp_path: Path) -> None:
-    text = yaml.safe_dump(_document(kiln_fuels=[{"fuel": "raw_coal", "amount": "100 t"},
-                                                {"fuel": "wood", "amount": "5 t"}]))
+    text = yaml.safe_dump(
+        _document(
+            kiln_fuels=[{"fuel": "raw_coal", "amount": "100 t"}, {"fuel": "wood", "amount": "5 t"}]
+        )
+    )
     diagnostic = _error(tmp_path, text)
     assert "kiln_fuels[1].fuel" in diagnostic.message and "'wood'" in diagnostic.message
     line = next(i for i, t in enumerate(text.split("\n"), 1) if "wood" in t)
@@ -173,14 +258,18 @@ def test_duplicate_keys_are_an_error_not_an_overwrite(tmp_path: Path) -> None:
 
 def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")
+    ]
     diagnostic = _error(tmp_path, "\n".join(levels) + "\n")
-    assert diagnostic.code in ("E011", "E014") and ("aliases" in diagnostic.message
-                                                    or "expands" in diagnostic.message)
+    assert diagnostic.code in ("E011", "E014") and (
+        "aliases" in diagnostic.message or "expands" in diagnostic.message
+    )
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x",
-                                  "{a: " * 100_000 + "1" + "}" * 100_000])
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x", "{a: " * 100_000 + "1" + "}" * 100_000],
+)
 def test_documents_nested_past_any_real_depth_are_refused(tmp_path: Path, text: str) -> None:
     # libyaml overflows its C stack on these; the depth guard must route them elsewhere.
     assert _error(tmp_path, text).code == "E012"
@@ -197,9 +286,14 @@ def test_code_cannot_run_from_an_inventory(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("data, code", [(b"\x00\x01\x02\xff", "E013"),
-                                         ("pcr: cement".encode("utf-16"), "E013"),
-                                         (b"\x89PNG\r\n\x1a\n\x00\x00", "E013")])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (b"\x00\x01\x02\xff", "E013"),
+        ("pcr: cement".encode("utf-16"), "E013"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "E013"),
+    ],
+)
 def test_files_that_are_not_text(tmp_path: Path, data: bytes, code: str) -> None:
     path = tmp_path / "inventory.yaml"
     path.write_bytes(data)
@@ -229,8 +323,9 @@ def test_many_unknown_inputs_are_summarised(tmp_path: Path) -> None:
     assert "and 490 more" in message and len(message) < 2000
 
 
-@pytest.mark.parametrize("found", sorted((Path(__file__).parent / "fuzz" / "found").glob("*.yaml")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "found", sorted((Path(__file__).parent / "fuzz" / "found").glob("*.yaml")), ids=lambda p: p.stem
+)
 def test_inventories_that_once_broke_the_engine(found: Path) -> None:
     """Each file says in its first comment what broke and the code it must now get."""
     text = found.read_text(encoding="utf-8")
@@ -243,22 +338,28 @@ def test_inventories_that_once_broke_the_engine(found: Path) -> None:
 
 # ------------------------------------------------------------------- every PCR of the library
 
-CASES = sorted(p for p in zuji.library.pcr_root().glob("*/cases/*.yaml"))
+CASES = sorted(p for p in zuji.core.library.pcr_root().glob("*/cases/*.yaml"))
 
 
 @FUZZ_SETTINGS
 @given(st.sampled_from(CASES), st.data())
 def test_any_value_in_any_worked_case_of_the_library(case: Path, data: st.DataObject) -> None:
     """A worked case of any PCR with one quantity replaced: a finite footprint, or an error."""
-    from zuji.cases import load_case
+    from zuji.runtime.cases import load_case
 
     pcr = zuji.load(case.parent.parent.name)
     inventory = copy.deepcopy(load_case(case)["inventory"])
     names = [i.name for i in pcr.rule.inputs if i.kind == "quantity"]
     name = data.draw(st.sampled_from(names))
-    inventory["inputs"][name] = data.draw(st.one_of(
-        amounts, st.builds(lambda n: f"{n} {next(i.unit for i in pcr.rule.inputs if i.name == name)}",
-                           st.sampled_from(["0", "1e-300", "1e300", "0.5", "100", "1e6"]))))
+    inventory["inputs"][name] = data.draw(
+        st.one_of(
+            amounts,
+            st.builds(
+                lambda n: f"{n} {next(i.unit for i in pcr.rule.inputs if i.name == name)}",
+                st.sampled_from(["0", "1e-300", "1e300", "0.5", "100", "1e6"]),
+            ),
+        )
+    )
     try:
         result = pcr.inventory(inventory, "fuzzed case", case.parent)
         result = pcr.evaluate(result)

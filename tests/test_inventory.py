@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import zuji
-from zuji import library
+from zuji.core import library
 
 # Only the required inputs of pcr/cement/cement.pcr; everything else takes its default.
 # 1000 t cement from 750 t own clinker; the calcination line by hand, with CaO 65 % and MgO 1.5 %:
@@ -68,8 +68,12 @@ def inventory(**inputs: Any) -> dict[str, Any]:
             values.pop(name, None)
         else:
             values[name] = value
-    return {"pcr": "cement", "company": "Test plant",
-            "reference_period": {"start": "2022-01-01", "end": "2022-12-31"}, "inputs": values}
+    return {
+        "pcr": "cement",
+        "company": "Test plant",
+        "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
+        "inputs": values,
+    }
 
 
 def refused(pcr: zuji.PCR, document: dict[str, Any] | Path) -> zuji.InventoryError:
@@ -147,8 +151,7 @@ def test_wrong_dimension(pcr: zuji.PCR) -> None:
 
 
 def test_wrong_dimension_in_a_list_item(pcr: zuji.PCR) -> None:
-    exc = refused(pcr, inventory(deliveries=[{"mass": "110 t", "distance": "5 t",
-                                              "mode": "rail"}]))
+    exc = refused(pcr, inventory(deliveries=[{"mass": "110 t", "distance": "5 t", "mode": "rail"}]))
     assert "deliveries[0].distance" in str(exc)
     assert "length" in str(exc)
 
@@ -169,10 +172,18 @@ def test_unit_written_twice(pcr: zuji.PCR) -> None:
     assert "gypsum" in str(exc) and "twice" in str(exc)
 
 
-@pytest.mark.parametrize("written", [
-    "41.25 GWh", "41 250 MWh", "41250 MWh", {"value": 41.25, "unit": "GWh"},
-    {"value": "41 250", "unit": "MWh"}, "41250000 kWh", "148500 GJ",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "41.25 GWh",
+        "41 250 MWh",
+        "41250 MWh",
+        {"value": 41.25, "unit": "GWh"},
+        {"value": "41 250", "unit": "MWh"},
+        "41250000 kWh",
+        "148500 GJ",
+    ],
+)
 def test_unit_conversion(pcr: zuji.PCR, written: Any) -> None:
     inv = pcr.inventory(inventory(kiln_electricity=written))
     assert inv.values["kiln_electricity"] == pytest.approx(41250, rel=1e-12)
@@ -190,11 +201,14 @@ def test_mass_in_kilograms_converts_to_tonnes(pcr: zuji.PCR) -> None:
     assert inv.values["gypsum"] == pytest.approx(50)
 
 
-@pytest.mark.parametrize("cao, mgo", [
-    ("65 %", "1.5 %"),
-    ({"value": 65, "unit": "%"}, {"value": 1.5, "unit": "%"}),
-    ({"value": "65", "unit": "%"}, "1.5%"),
-])
+@pytest.mark.parametrize(
+    "cao, mgo",
+    [
+        ("65 %", "1.5 %"),
+        ({"value": 65, "unit": "%"}, {"value": 1.5, "unit": "%"}),
+        ({"value": "65", "unit": "%"}, "1.5%"),
+    ],
+)
 def test_percentages(pcr: zuji.PCR, cao: Any, mgo: Any) -> None:
     result = pcr.evaluate(inventory(cao=cao, mgo=mgo))
     assert line(result, "calcination") == pytest.approx(CALCINATION_KG_PER_T, rel=1e-9)
@@ -233,11 +247,19 @@ def test_zero_reference_product_is_out_of_range(pcr: zuji.PCR) -> None:
     assert "cement" in str(exc) and "out of range" in str(exc) and "> 0" in str(exc)
 
 
-@pytest.mark.parametrize("value", [
-    float("nan"), float("inf"), float("-inf"),
-    {"value": float("nan"), "unit": "t"}, {"value": float("inf"), "unit": "t"},
-    "nan t", "inf t",
-], ids=["nan", "inf", "-inf", "nan-with-unit", "inf-with-unit", "nan-text", "inf-text"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        {"value": float("nan"), "unit": "t"},
+        {"value": float("inf"), "unit": "t"},
+        "nan t",
+        "inf t",
+    ],
+    ids=["nan", "inf", "-inf", "nan-with-unit", "inf-with-unit", "nan-text", "inf-text"],
+)
 def test_not_a_finite_number(pcr: zuji.PCR, value: Any) -> None:
     exc = refused(pcr, inventory(gypsum=value))
     assert exc.code == "E501"
@@ -247,8 +269,9 @@ def test_not_a_finite_number(pcr: zuji.PCR, value: Any) -> None:
 def test_yaml_nan_and_infinity(pcr: zuji.PCR, tmp_path: Path) -> None:
     for written in (".nan", ".inf", "-.inf", "{value: .nan, unit: t}"):
         path = tmp_path / "plant.yaml"
-        path.write_text(YAML_INVENTORY.replace("gypsum: 50 t", f"gypsum: {written}"),
-                        encoding="utf-8")
+        path.write_text(
+            YAML_INVENTORY.replace("gypsum: 50 t", f"gypsum: {written}"), encoding="utf-8"
+        )
         exc = refused(pcr, path)
         assert "gypsum" in str(exc), written
         assert "finite" in str(exc), written
@@ -285,14 +308,22 @@ def test_decimal_comma(pcr: zuji.PCR) -> None:
 # ------------------------------------------------------------------------------------ choices
 
 
-@pytest.mark.parametrize(("inputs", "name", "value"), [
-    ({"grid_region": "mars"}, "grid_region", "mars"),
-    ({"kiln_fuels": [{"fuel": "wood", "amount": "110 t"}]}, "fuel", "wood"),
-    ({"deliveries": [{"mass": "110 t", "distance": "500 km", "mode": "rocket"}]}, "mode",
-     "rocket"),
-], ids=["grid_region", "kiln_fuels.fuel", "deliveries.mode"])
-def test_choice_value_not_among_the_options(pcr: zuji.PCR, inputs: dict[str, Any], name: str,
-                                            value: str) -> None:
+@pytest.mark.parametrize(
+    ("inputs", "name", "value"),
+    [
+        ({"grid_region": "mars"}, "grid_region", "mars"),
+        ({"kiln_fuels": [{"fuel": "wood", "amount": "110 t"}]}, "fuel", "wood"),
+        (
+            {"deliveries": [{"mass": "110 t", "distance": "500 km", "mode": "rocket"}]},
+            "mode",
+            "rocket",
+        ),
+    ],
+    ids=["grid_region", "kiln_fuels.fuel", "deliveries.mode"],
+)
+def test_choice_value_not_among_the_options(
+    pcr: zuji.PCR, inputs: dict[str, Any], name: str, value: str
+) -> None:
     """A choice typed by a module's choice (one of electricity.grid_region) takes only that
     choice's options; anything else is an inventory error naming the input."""
     with pytest.raises(zuji.InventoryError) as info:
@@ -323,8 +354,9 @@ def test_duplicate_yaml_keys(pcr: zuji.PCR, tmp_path: Path) -> None:
 
 
 def test_duplicate_json_keys(pcr: zuji.PCR, tmp_path: Path) -> None:
-    text = json.dumps(inventory(), indent=1).replace('"gypsum": "50 t"',
-                                                     '"gypsum": "50 t", "gypsum": "60 t"')
+    text = json.dumps(inventory(), indent=1).replace(
+        '"gypsum": "50 t"', '"gypsum": "50 t", "gypsum": "60 t"'
+    )
     path = tmp_path / "plant.json"
     path.write_text(text, encoding="utf-8")
     exc = refused(pcr, path)
@@ -381,8 +413,12 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(BILLION_LAUGHS, encoding="utf-8")
     try:
-        done = subprocess.run([sys.executable, "-c", _BOMB_RUNNER, str(path)],
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [sys.executable, "-c", _BOMB_RUNNER, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("loading a billion-laughs YAML inventory did not finish in 30 s")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -461,8 +497,10 @@ def test_zero_reference_product(unbounded: zuji.PCR) -> None:
 def test_zero_reference_product_E624() -> None:
     """With the one division by cement guarded, a zero cement reaches the reference flow."""
     text = cement_text('zh "水泥产量" > 0', 'zh "水泥产量" >= 0')
-    text = text.replace("let clinker_ratio = (clinker_used + bought_clinker) / cement",
-                        "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1")
+    text = text.replace(
+        "let clinker_ratio = (clinker_used + bought_clinker) / cement",
+        "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1",
+    )
     guarded = zuji.load_text(text, "cement.pcr")
     assert guarded.errors == []
     with pytest.raises(zuji.EvaluationError) as info:
@@ -499,8 +537,9 @@ def test_cutoff_flow_within_limit_is_a_warning(pcr: zuji.PCR) -> None:
 
 def test_cutoff_flows_above_total_limit(pcr: zuji.PCR) -> None:
     document = inventory()
-    document["cutoff"] = [{"flow": f"flow_{i}", "share": "0.9 %", "reason": "No data"}
-                          for i in range(6)]
+    document["cutoff"] = [
+        {"flow": f"flow_{i}", "share": "0.9 %", "reason": "No data"} for i in range(6)
+    ]
     with pytest.raises(zuji.EvaluationError) as info:
         pcr.evaluate(document)
     assert info.value.code == "E642"

@@ -28,8 +28,11 @@ pcr gas_test {
 }
 """
 
-INVENTORY = {"pcr": "gas_test", "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
-             "inputs": {"product": "1 t", "gas": "1000 Nm3", "carbon_lost": "12 t C"}}
+INVENTORY = {
+    "pcr": "gas_test",
+    "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
+    "inputs": {"product": "1 t", "gas": "1000 Nm3", "carbon_lost": "12 t C"},
+}
 
 
 def test_option_written_as_argument_selects_the_family_member() -> None:
@@ -38,9 +41,12 @@ def test_option_written_as_argument_selects_the_family_member() -> None:
     result = pcr.evaluate(INVENTORY)
     lines = {line.name: line.co2e_kg for line in result.lines}
     # cn_fuels: 1000 Nm3 × 38.931 MJ/Nm3 = 38.931 GJ; × 15.3 t C/TJ = 0.59564 t C; × 0.99 × 44/12
-    assert lines["gas_burned"] == pytest.approx(1000 * 38.931e-3 * 15.3e-3 * 0.99 * 44 / 12 * 1000,
-                                                rel=1e-9)
-    assert lines["gas_burned"] == pytest.approx(2162.2, abs=0.1)  # cn_fuels co2_per_mass 2.1622 kg/m3
+    assert lines["gas_burned"] == pytest.approx(
+        1000 * 38.931e-3 * 15.3e-3 * 0.99 * 44 / 12 * 1000, rel=1e-9
+    )
+    assert lines["gas_burned"] == pytest.approx(
+        2162.2, abs=0.1
+    )  # cn_fuels co2_per_mass 2.1622 kg/m3
     assert lines["balance"] == pytest.approx(12 * 44 / 12 * 1000, rel=1e-12)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import zuji
-from zuji.errors import EvaluationError
+from zuji.core.errors import EvaluationError
 
 RULE = """
 pcr numbers {
@@ -93,7 +93,8 @@ def test_sums_of_many_lines_are_exactly_rounded() -> None:
     # 1000 lines alternating 1e8 and 0.1 kg: adding left to right in floats loses the small
     # ones' last digits; an exactly rounded sum is within 1e-15 of the exact rational sum.
     lines = "\n    ".join(
-        f"l{i} : CO2 = amount * {'1e5' if i % 2 else '0.0001'} [t CO2/t]" for i in range(1000))
+        f"l{i} : CO2 = amount * {'1e5' if i % 2 else '0.0001'} [t CO2/t]" for i in range(1000)
+    )
     result = rule(lines).evaluate(inventory())
     exact = 500 * Fraction(10**8) + 500 * Fraction(1, 10)  # kg CO2e per t product
     assert abs(Fraction(result.total) - exact) / exact < Fraction(1, 10**15)

@@ -16,9 +16,10 @@ import pytest
 import yaml
 
 import zuji
-from zuji import units as u
-from zuji.build import unit_from_text
-from zuji.pact import check, decimal_string, intensity, to_pact
+from zuji.exchange.pact import check, decimal_string, to_pact
+from zuji.lang import units as u
+from zuji.lang.units import unit_from_text
+from zuji.runtime.supplier import intensity
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "pcr" / "cement" / "cases"
@@ -33,12 +34,17 @@ def official() -> jsonschema.Draft202012Validator:
     if not OPENAPI.is_file():
         pytest.skip(f"the official PACT OpenAPI file is not at {OPENAPI} (it is not bundled)")
     spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
-    defs = json.loads(json.dumps(spec["components"]["schemas"]).replace(
-        "#/components/schemas/", "#/$defs/"))
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs,
-              "$ref": "#/$defs/ProductFootprint"}
+    defs = json.loads(
+        json.dumps(spec["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/")
+    )
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": defs,
+        "$ref": "#/$defs/ProductFootprint",
+    }
     return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _result(case: str, trace: bool = False) -> zuji.Result:
@@ -60,8 +66,10 @@ def _strings(value: Any) -> list[Any]:
 def test_every_case_gives_a_valid_product_footprint(case: str, official: Any) -> None:
     result = _result(case)
     document = to_pact(result)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in official.iter_errors(document)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in official.iter_errors(document)
+    ]
     assert errors == []
     assert check(document) == []
     pcf = document["pcf"]
@@ -70,21 +78,32 @@ def test_every_case_gives_a_valid_product_footprint(case: str, official: Any) ->
     for name in ("pcfExcludingBiogenicUptake", "fossilGhgEmissions", "primaryDataShare"):
         assert isinstance(pcf[name], str) and "e" not in pcf[name].lower()
     assert Decimal(pcf["pcfExcludingBiogenicUptake"]) == pytest.approx(Decimal(repr(result.total)))
-    parts = sum(Decimal(pcf[n]) for n in ("fossilGhgEmissions", "landUseChangeGhgEmissions",
-                                          "landManagementBiogenicCO2Emissions",
-                                          "biogenicNonCO2Emissions"))
+    parts = sum(
+        Decimal(pcf[n])
+        for n in (
+            "fossilGhgEmissions",
+            "landUseChangeGhgEmissions",
+            "landManagementBiogenicCO2Emissions",
+            "biogenicNonCO2Emissions",
+        )
+    )
     assert Decimal(pcf["pcfExcludingBiogenicUptake"]) == parts  # exact, in decimal arithmetic
-    assert Decimal(pcf["pcfIncludingBiogenicUptake"]) == \
-        Decimal(pcf["pcfExcludingBiogenicUptake"]) + Decimal(pcf["biogenicCO2Uptake"])
+    assert Decimal(pcf["pcfIncludingBiogenicUptake"]) == Decimal(
+        pcf["pcfExcludingBiogenicUptake"]
+    ) + Decimal(pcf["biogenicCO2Uptake"])
     assert pcf["declaredUnitOfMeasurement"] == "kilogram" and pcf["declaredUnitAmount"] == "1000"
     assert pcf["productMassPerDeclaredUnit"] == "1000"
-    assert pcf["ipccCharacterizationFactors"] == ["AR6"] and "ISO14067" in pcf["crossSectoralStandards"]
+    assert (
+        pcf["ipccCharacterizationFactors"] == ["AR6"]
+        and "ISO14067" in pcf["crossSectoralStandards"]
+    )
     assert pcf["geographyCountry"] == "CN"
     ours = pcf["productOrSectorSpecificRules"][0]
     assert ours["ruleNames"][0].startswith(f"cement {result.pcr.version} ")
     assert pcf["exemptedEmissionsPercent"] == decimal_string(result.cutoff_total_percent)
     assert Decimal(pcf["primaryDataShare"]) == pytest.approx(
-        Decimal(repr(result.data_quality.primary_data_share)), rel=Decimal("1e-9"))
+        Decimal(repr(result.data_quality.primary_data_share)), rel=Decimal("1e-9")
+    )
     start = result.inventory.period_start
     assert pcf["referencePeriodStart"] == f"{start}T00:00:00Z"
     assert pcf["referencePeriodEnd"].startswith(str(int(start[:4]) + 1))  # end is exclusive
@@ -107,10 +126,19 @@ def test_dqi_and_secondary_sources() -> None:
     assert {"cn_grid", "cn_fuels", "cement_process"} <= names
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (662.32173902616, "662.321739026"), (1e-7, "0.0000001"), (1.5e21, "1500000000000000000000"),
-    (-0.0, "0"), (0.1 + 0.2, "0.3"), (100.00000000000001, "100"), (-3.25, "-3.25"), (2.0, "2"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (662.32173902616, "662.321739026"),
+        (1e-7, "0.0000001"),
+        (1.5e21, "1500000000000000000000"),
+        (-0.0, "0"),
+        (0.1 + 0.2, "0.3"),
+        (100.00000000000001, "100"),
+        (-3.25, "-3.25"),
+        (2.0, "2"),
+    ],
+)
 def test_decimal_strings_have_no_exponent(value: float, text: str) -> None:
     assert decimal_string(value) == text
 
@@ -140,13 +168,17 @@ def test_check_finds_what_the_schema_cannot(official: Any) -> None:
         return document
 
     # The official schema lets these through; Zuji does not.
-    for document, field in ((broken(primaryDataShare="120"), "primaryDataShare"),
-                            (broken(exemptedEmissionsPercent="-1"), "exemptedEmissionsPercent"),
-                            (broken(declaredUnitAmount="1abc"), "declaredUnitAmount"),
-                            (broken(pcfIncludingBiogenicUptake="1"), "pcfIncludingBiogenicUptake"),
-                            (broken(fossilGhgEmissions="1.5"), "pcfExcludingBiogenicUptake"),
-                            (broken(dqi={"technologicalDQR": "7", "geographicalDQR": "1",
-                                         "temporalDQR": "1"}), "technologicalDQR")):
+    for document, field in (
+        (broken(primaryDataShare="120"), "primaryDataShare"),
+        (broken(exemptedEmissionsPercent="-1"), "exemptedEmissionsPercent"),
+        (broken(declaredUnitAmount="1abc"), "declaredUnitAmount"),
+        (broken(pcfIncludingBiogenicUptake="1"), "pcfIncludingBiogenicUptake"),
+        (broken(fossilGhgEmissions="1.5"), "pcfExcludingBiogenicUptake"),
+        (
+            broken(dqi={"technologicalDQR": "7", "geographicalDQR": "1", "temporalDQR": "1"}),
+            "technologicalDQR",
+        ),
+    ):
         assert list(official.iter_errors(document)) == [], field
         assert any(field in p for p in check(document)), (field, check(document))
     # And what the schema also refuses.
@@ -162,16 +194,34 @@ def test_check_finds_what_the_schema_cannot(official: Any) -> None:
 def test_rounding_of_received_figures_is_allowed() -> None:
     """A received document whose headline is its parts' sum, rounded as written, passes."""
     document = json.loads(SUPPLIER.read_text(encoding="utf-8"))
-    document["pcf"].update(fossilGhgEmissions="0.384", biogenicNonCO2Emissions="0.4",
-                           pcfExcludingBiogenicUptake="0.78", biogenicCO2Uptake="-1.61",
-                           pcfIncludingBiogenicUptake="-0.83")
+    document["pcf"].update(
+        fossilGhgEmissions="0.384",
+        biogenicNonCO2Emissions="0.4",
+        pcfExcludingBiogenicUptake="0.78",
+        biogenicCO2Uptake="-1.61",
+        pcfIncludingBiogenicUptake="-0.83",
+    )
     assert check(document) == []
 
 
 def test_cli_writes_pact(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "zuji.cli", "run", "cement", "-i",
-                           str(CASES / "purchased_clinker.yaml"), "--format", "pact"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zuji.interfaces.cli",
+            "run",
+            "cement",
+            "-i",
+            str(CASES / "purchased_clinker.yaml"),
+            "--format",
+            "pact",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert check(document) == []
@@ -198,24 +248,52 @@ def test_inline_document_gives_the_same_figure() -> None:
     case = yaml.safe_load((CASES / "purchased_clinker.yaml").read_text(encoding="utf-8"))
     inventory = case["inventory"]
     inventory["inputs"]["bought_clinker_footprint"] = {
-        "pact": json.loads(SUPPLIER.read_text(encoding="utf-8"))}
+        "pact": json.loads(SUPPLIER.read_text(encoding="utf-8"))
+    }
     inline = zuji.load("cement").evaluate(inventory)
     assert inline.total == pytest.approx(_result("purchased_clinker").total, rel=1e-12)
 
 
-@pytest.mark.parametrize(("pcf", "expected"), [
-    ({"declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1",
-      "pcfExcludingBiogenicUptake": "0.8405", "productMassPerDeclaredUnit": "1"}, 0.8405),
-    ({"declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1000",
-      "pcfExcludingBiogenicUptake": "840.5", "productMassPerDeclaredUnit": "1000"}, 0.8405),
-    # Per piece, with the piece's mass: converted through productMassPerDeclaredUnit.
-    ({"declaredUnitOfMeasurement": "piece", "declaredUnitAmount": "1",
-      "pcfExcludingBiogenicUptake": "21.01", "productMassPerDeclaredUnit": "25"}, 0.8404),
-])
+@pytest.mark.parametrize(
+    ("pcf", "expected"),
+    [
+        (
+            {
+                "declaredUnitOfMeasurement": "kilogram",
+                "declaredUnitAmount": "1",
+                "pcfExcludingBiogenicUptake": "0.8405",
+                "productMassPerDeclaredUnit": "1",
+            },
+            0.8405,
+        ),
+        (
+            {
+                "declaredUnitOfMeasurement": "kilogram",
+                "declaredUnitAmount": "1000",
+                "pcfExcludingBiogenicUptake": "840.5",
+                "productMassPerDeclaredUnit": "1000",
+            },
+            0.8405,
+        ),
+        # Per piece, with the piece's mass: converted through productMassPerDeclaredUnit.
+        (
+            {
+                "declaredUnitOfMeasurement": "piece",
+                "declaredUnitAmount": "1",
+                "pcfExcludingBiogenicUptake": "21.01",
+                "productMassPerDeclaredUnit": "25",
+            },
+            0.8404,
+        ),
+    ],
+)
 def test_declared_units_convert_to_the_input_unit(pcf: dict[str, str], expected: float) -> None:
     document = json.loads(SUPPLIER.read_text(encoding="utf-8"))
-    document["pcf"].update(pcf, fossilGhgEmissions=pcf["pcfExcludingBiogenicUptake"],
-                           pcfIncludingBiogenicUptake=pcf["pcfExcludingBiogenicUptake"])
+    document["pcf"].update(
+        pcf,
+        fossilGhgEmissions=pcf["pcfExcludingBiogenicUptake"],
+        pcfIncludingBiogenicUptake=pcf["pcfExcludingBiogenicUptake"],
+    )
     value, record = intensity(document, u.to_pint(unit_from_text("t CO2e/t")))
     assert value == pytest.approx(expected, rel=1e-12)
     kg_per_t, _ = intensity(document, u.to_pint(unit_from_text("kg CO2e/t")))
@@ -231,14 +309,16 @@ def test_zuji_reads_back_its_own_documents() -> None:
     assert record["company"] == result.inventory.company
 
 
-def _with_supplier(tmp_path: Path, value: Any, name: str = "bought_clinker_footprint"
-                   ) -> zuji.InventoryError:
+def _with_supplier(
+    tmp_path: Path, value: Any, name: str = "bought_clinker_footprint"
+) -> zuji.InventoryError:
     case = yaml.safe_load((CASES / "purchased_clinker.yaml").read_text(encoding="utf-8"))
     case["inventory"]["inputs"][name] = value
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump(case["inventory"], allow_unicode=True), encoding="utf-8")
-    (tmp_path / "supplier-clinker.json").write_text(SUPPLIER.read_text(encoding="utf-8"),
-                                                    encoding="utf-8")
+    (tmp_path / "supplier-clinker.json").write_text(
+        SUPPLIER.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     with pytest.raises(zuji.InventoryError) as info:
         zuji.load("cement").evaluate(path)
     return info.value
@@ -251,11 +331,15 @@ def test_bad_supplier_documents_name_the_input(tmp_path: Path) -> None:
     no_pcf = {k: v for k, v in supplier.items() if k != "pcf"}
     floats = copy.deepcopy(supplier)
     floats["pcf"]["pcfExcludingBiogenicUptake"] = 840.5
-    cases = [({"pact": deprecated}, "Deprecated"), ({"pact": v2}, "not PACT 3.x"),
-             ({"pact": no_pcf}, "pcf: required"), ({"pact": floats}, "decimal string"),
-             ({"pact": "missing.json"}, "cannot read"),
-             ({"pact": str(tmp_path / "supplier-clinker.json")}, "relative"),
-             ({"pact": 5}, "is not a value this input takes")]
+    cases = [
+        ({"pact": deprecated}, "Deprecated"),
+        ({"pact": v2}, "not PACT 3.x"),
+        ({"pact": no_pcf}, "pcf: required"),
+        ({"pact": floats}, "decimal string"),
+        ({"pact": "missing.json"}, "cannot read"),
+        ({"pact": str(tmp_path / "supplier-clinker.json")}, "relative"),
+        ({"pact": 5}, "is not a value this input takes"),
+    ]
     for value, words in cases:
         error = _with_supplier(tmp_path, value)
         assert error.code == "E501"
@@ -269,4 +353,5 @@ def test_per_pcr_schema_accepts_pact_only_for_intensities() -> None:
     validator = jsonschema.Draft202012Validator(properties["bought_clinker_footprint"])
     assert validator.is_valid({"pact": "supplier-clinker.json"})
     assert not jsonschema.Draft202012Validator(properties["cement"]).is_valid(
-        {"pact": "supplier-clinker.json"})
+        {"pact": "supplier-clinker.json"}
+    )

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import zuji
-from zuji import units as u
-from zuji.build import unit_from_text
-from zuji.cases import load_case
+from zuji.lang import units as u
+from zuji.lang.units import unit_from_text
+from zuji.runtime.cases import load_case
 
 RULE = """
 pcr reads_test {
@@ -56,13 +56,21 @@ pcr reads_test {
 """
 
 INVENTORY: dict[str, Any] = {
-    "pcr": "reads_test", "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
+    "pcr": "reads_test",
+    "reference_period": {"start": "2022-01-01", "end": "2022-12-31"},
     "inputs": {
-        "product": "10 t", "power": "100 MWh", "route": "own",
+        "product": "10 t",
+        "power": "100 MWh",
+        "route": "own",
         "material": {"value": "100 t", "dq": {"ter": 1, "ger": 1, "tir": 1, "p": 1}},
         # read only on the bought route: its poor scores must not touch the own route's rating
-        "bought": {"value": "50 t", "source": "secondary", "dq": {"ter": 5, "ger": 5, "tir": 5, "p": 5}},
-        "gas": "1000 Nm3", "gas_kind": "natural_gas",
+        "bought": {
+            "value": "50 t",
+            "source": "secondary",
+            "dq": {"ter": 5, "ger": 5, "tir": 5, "p": 5},
+        },
+        "gas": "1000 Nm3",
+        "gas_kind": "natural_gas",
     },
 }
 
@@ -105,7 +113,8 @@ def test_primary_share_counts_only_the_inputs_a_line_read() -> None:
     # a default: (5366 + 2000 + 216.2216) / (5366 + 2000 + 216.2216 + 100) = 98.698 %.
     primary = ELECTRICITY + MATERIAL + BURNING
     assert result.data_quality.primary_data_share == pytest.approx(
-        100 * primary / (primary + WASTE), rel=1e-9)
+        100 * primary / (primary + WASTE), rel=1e-9
+    )
     assert result.data_quality.primary_data_share == pytest.approx(98.698, abs=1e-3)
 
 
@@ -117,7 +126,8 @@ def test_the_taken_branch_decides_the_primary_share() -> None:
     assert {x.name: x.co2e_kg for x in result.lines}["material_supply"] == pytest.approx(material)
     primary = ELECTRICITY + BURNING
     assert result.data_quality.primary_data_share == pytest.approx(
-        100 * primary / (primary + material + WASTE), rel=1e-9)
+        100 * primary / (primary + material + WASTE), rel=1e-9
+    )
 
 
 def test_data_quality_rating_rests_on_what_was_read() -> None:
@@ -125,8 +135,9 @@ def test_data_quality_rating_rests_on_what_was_read() -> None:
     # electricity: the grid factor's scores (1, 2, 1, 2) -> 1.5; material_supply: material's
     # (1, 1, 1, 1) -> 1, not averaged with the bought route's 5s; the other lines have no scores.
     # dqr = (5366 × 1.5 + 2000 × 1) / (5366 + 2000) = 1.364241
-    assert result.data_quality.dqr == pytest.approx((ELECTRICITY * 1.5 + MATERIAL) /
-                                                    (ELECTRICITY + MATERIAL), rel=1e-9)
+    assert result.data_quality.dqr == pytest.approx(
+        (ELECTRICITY * 1.5 + MATERIAL) / (ELECTRICITY + MATERIAL), rel=1e-9
+    )
 
 
 # ------------------------------------------------------------------ unconfirmed factors (W602)
@@ -152,8 +163,10 @@ def test_unconfirmed_factor_in_an_untaken_branch_gives_no_warning() -> None:
 def test_default_taken_from_an_unconfirmed_factor_warns_W602() -> None:
     result = rule().evaluate(inventory())
     assert any("'bought_footprint'" in m for m in warnings(result, "W603"))
-    assert any("'bought_footprint'" in m and "plastics.supply.chlorine_cn_membrane" in m
-               for m in warnings(result, "W602"))
+    assert any(
+        "'bought_footprint'" in m and "plastics.supply.chlorine_cn_membrane" in m
+        for m in warnings(result, "W602")
+    )
     given = rule().evaluate(inventory(bought_footprint="0.6 t CO2e/t"))
     assert not any("bought_footprint" in m for m in warnings(given, "W602"))
 
@@ -181,9 +194,11 @@ def test_value_reading_a_missing_optional_input_is_not_given_until_used() -> Non
 
 
 def test_guarded_use_in_a_line_traces_the_value_as_not_given() -> None:
-    text = RULE.replace('    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n',
-                        '    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * (if given(purity) then '
-                        'purity_ratio else 1)\n')
+    text = RULE.replace(
+        "    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n",
+        "    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * (if given(purity) then "
+        "purity_ratio else 1)\n",
+    )
     result = rule(text).evaluate(inventory(), trace=True)
     assert result.trace is not None
     line = next(x for x in result.trace.lines if x.name == "waste_burning")
@@ -194,8 +209,10 @@ def test_guarded_use_in_a_line_traces_the_value_as_not_given() -> None:
 
 
 def test_unguarded_use_of_a_value_that_is_not_given_names_the_input() -> None:
-    text = RULE.replace('    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n',
-                        '    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * purity_ratio\n')
+    text = RULE.replace(
+        "    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n",
+        "    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * purity_ratio\n",
+    )
     with pytest.raises(zuji.EvaluationError) as info:
         rule(text).evaluate(inventory())
     diag = info.value.diagnostics[0]
@@ -234,8 +251,12 @@ pcr balance_test {
 def balance(carbon: str, captured: str) -> zuji.Result:
     pcr = zuji.load_text(BALANCE, "balance_test.pcr")
     assert pcr.errors == []
-    return pcr.evaluate({"pcr": "balance_test", "inputs": {
-        "product": "1 t", "carbon_fed": carbon, "co2_captured": captured}})
+    return pcr.evaluate(
+        {
+            "pcr": "balance_test",
+            "inputs": {"product": "1 t", "carbon_fed": carbon, "co2_captured": captured},
+        }
+    )
 
 
 def test_error_assertion_refuses_an_impossible_inventory_before_the_lines() -> None:
@@ -301,24 +322,37 @@ pcr sea_test {
 def test_sea_freight_uses_the_glec_bulk_carrier_factor() -> None:
     pcr = zuji.load_text(SEA, "sea_test.pcr")
     assert pcr.errors == []
-    result = pcr.evaluate({"pcr": "sea_test", "inputs": {"product": "1600 t", "legs": [
-        {"mass": "1600 t", "distance": "3500 km", "mode": "sea"},
-        {"mass": "1600 t", "distance": "200 km", "mode": "road_truck_30t"}]}})
+    result = pcr.evaluate(
+        {
+            "pcr": "sea_test",
+            "inputs": {
+                "product": "1600 t",
+                "legs": [
+                    {"mass": "1600 t", "distance": "3500 km", "mode": "sea"},
+                    {"mass": "1600 t", "distance": "200 km", "mode": "road_truck_30t"},
+                ],
+            },
+        }
+    )
     # 1600 t × 3500 km × 0.0054 kg CO2e/tkm (GLEC v3.0) = 30 240 kg
     # 1600 t × 200 km × 0.078 kg CO2e/tkm (GB/T 51366) = 24 960 kg; per t: 55 200 / 1600 = 34.5
-    assert result.total == pytest.approx((1600 * 3500 * 0.0054 + 1600 * 200 * 0.078) / 1600,
-                                         rel=1e-12)
+    assert result.total == pytest.approx(
+        (1600 * 3500 * 0.0054 + 1600 * 200 * 0.078) / 1600, rel=1e-12
+    )
 
 
-@pytest.mark.parametrize(("written", "shown", "to", "k"), [
-    ("min", "min", "s", 60.0),
-    ("h", "h", "min", 60.0),
-    ("d", "d", "h", 24.0),
-    ("day", "d", "h", 24.0),
-    ("a", "yr", "d", 365.25),
-    ("year", "yr", "d", 365.25),
-    ("min/d", "min/d", "s/h", 60 / 24),
-])
+@pytest.mark.parametrize(
+    ("written", "shown", "to", "k"),
+    [
+        ("min", "min", "s", 60.0),
+        ("h", "h", "min", 60.0),
+        ("d", "d", "h", 24.0),
+        ("day", "d", "h", 24.0),
+        ("a", "yr", "d", 365.25),
+        ("year", "yr", "d", 365.25),
+        ("min/d", "min/d", "s/h", 60 / 24),
+    ],
+)
 def test_time_units(written: str, shown: str, to: str, k: float) -> None:
     unit = u.to_pint(unit_from_text(written))
     assert u.format_unit(unit) == shown

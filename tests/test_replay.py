@@ -17,15 +17,21 @@ CASES = ROOT / "pcr" / "cement" / "cases"
 
 
 def zuji_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zuji.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zuji.interfaces.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The purchased_clinker case's result as `zuji run --format json --trace` writes it."""
-    done = zuji_cli("run", "cement", "-i", str(CASES / "purchased_clinker.yaml"), "--format",
-                    "json", "--trace")
+    done = zuji_cli(
+        "run", "cement", "-i", str(CASES / "purchased_clinker.yaml"), "--format", "json", "--trace"
+    )
     assert done.returncode == 0, done.stderr
     path = tmp_path_factory.mktemp("replay") / "result.json"
     path.write_text(done.stdout, encoding="utf-8")
@@ -60,43 +66,68 @@ def test_untouched_result_replays_exactly(written: Path) -> None:
     assert outcome.matches and outcome.compared > 100
 
 
-@pytest.mark.parametrize(("what", "change", "listed"), [
-    ("the total", lambda d: d.update(total=d["total"] + 0.01), "total: file"),
-    ("one line", lambda d: d["lines"][0].update(co2e_kg=d["lines"][0]["co2e_kg"] * 1.001),
-     "lines[0].co2e_kg"),
-    ("a stage", lambda d: d["by_stage"].update(cement_grinding=1.0), "by_stage.cement_grinding"),
-    ("an inventory value", lambda d: next(i for i in d["trace"]["inputs"]
-                                          if i["name"] == "gypsum").update(value=51000.0),
-     "by_stage.raw_materials"),
-    ("a factor value", lambda d: next(f for f in d["trace"]["factors"]
-                                      if f["reference"] == "cn_grid.national").update(value=0.5),
-     "factor electricity.national_grid"),
-    ("the primary-data share", lambda d: d["data_quality"].update(primary_data_share=90.0),
-     "data_quality.primary_data_share"),
-])
-def test_tampering_with_one_number_is_detected(written: Path, tmp_path: Path, what: str,
-                                               change: Any, listed: str) -> None:
+@pytest.mark.parametrize(
+    ("what", "change", "listed"),
+    [
+        ("the total", lambda d: d.update(total=d["total"] + 0.01), "total: file"),
+        (
+            "one line",
+            lambda d: d["lines"][0].update(co2e_kg=d["lines"][0]["co2e_kg"] * 1.001),
+            "lines[0].co2e_kg",
+        ),
+        (
+            "a stage",
+            lambda d: d["by_stage"].update(cement_grinding=1.0),
+            "by_stage.cement_grinding",
+        ),
+        (
+            "an inventory value",
+            lambda d: next(i for i in d["trace"]["inputs"] if i["name"] == "gypsum").update(
+                value=51000.0
+            ),
+            "by_stage.raw_materials",
+        ),
+        (
+            "a factor value",
+            lambda d: next(
+                f for f in d["trace"]["factors"] if f["reference"] == "cn_grid.national"
+            ).update(value=0.5),
+            "factor electricity.national_grid",
+        ),
+        (
+            "the primary-data share",
+            lambda d: d["data_quality"].update(primary_data_share=90.0),
+            "data_quality.primary_data_share",
+        ),
+    ],
+)
+def test_tampering_with_one_number_is_detected(
+    written: Path, tmp_path: Path, what: str, change: Any, listed: str
+) -> None:
     outcome = zuji.replay_file(_edit(written, tmp_path, change))
     assert not outcome.matches, what
     assert listed in outcome.report(), outcome.report()
 
 
 def test_cli_exit_code_lists_the_differing_figures(written: Path, tmp_path: Path) -> None:
-    done = zuji_cli("replay", str(_edit(written, tmp_path,
-                                        lambda d: d.update(total=d["total"] * 1.01))))
+    done = zuji_cli(
+        "replay", str(_edit(written, tmp_path, lambda d: d.update(total=d["total"] * 1.01)))
+    )
     assert done.returncode == 1 and "differs: total: file" in done.stdout
     assert "Traceback" not in done.stderr
 
 
 def test_another_pcr_version_cannot_replay(written: Path, tmp_path: Path) -> None:
-    done = zuji_cli("replay", str(_edit(written, tmp_path,
-                                        lambda d: d["pcr"].update(source_hash="0" * 64))))
+    done = zuji_cli(
+        "replay", str(_edit(written, tmp_path, lambda d: d["pcr"].update(source_hash="0" * 64)))
+    )
     assert done.returncode == 1 and "cannot replay" in done.stdout and "--pcr" in done.stdout
 
 
 def test_dataset_version_must_be_the_pinned_one(written: Path, tmp_path: Path) -> None:
-    done = zuji_cli("replay", str(_edit(written, tmp_path,
-                                        lambda d: d["datasets"][0].update(version="1999.1"))))
+    done = zuji_cli(
+        "replay", str(_edit(written, tmp_path, lambda d: d["datasets"][0].update(version="1999.1")))
+    )
     assert done.returncode == 1 and "pinned version 1999.1" in done.stdout
 
 

@@ -14,8 +14,8 @@ from review_kit import BASE, DATASET, ON_LIBRARY, changed, commit, library, repo
 from typer.testing import CliRunner
 
 import zuji
-from zuji.cli import app
-from zuji.review import check_against, load_version, review_since
+from zuji.interfaces.cli import app
+from zuji.review.rule_review import check_against, load_version, review_since
 
 PCR = Path("pcr/widget/widget.pcr")
 
@@ -37,8 +37,11 @@ def codes(found: list[zuji.Diagnostic]) -> list[str]:
     return sorted(d.code for d in found)
 
 
-BUMPED = changed('    1.0.0 2026-01-01', '    1.1.0 2026-06-01 "Coal factor" proposed "WG"\n'
-                 '    1.0.0 2026-01-01', changed("version 1.0.0", "version 1.1.0"))
+BUMPED = changed(
+    "    1.0.0 2026-01-01",
+    '    1.1.0 2026-06-01 "Coal factor" proposed "WG"\n    1.0.0 2026-01-01',
+    changed("version 1.0.0", "version 1.1.0"),
+)
 
 
 def test_version_at_a_revision_is_read_from_git(repo: Path) -> None:
@@ -76,8 +79,9 @@ def test_review_reads_the_old_datasets_from_git(repo: Path) -> None:
     assert (factor.old_values[0].value, factor.new_values[0].value) == (0.01, 0.015)
 
 
-def test_review_without_datasets_at_the_revision_says_so(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_review_without_datasets_at_the_revision_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = repository(tmp_path / "bare")
     folder = root / "pcr" / "cement"
     folder.mkdir(parents=True)
@@ -106,7 +110,8 @@ def test_cli_review_markdown_and_json(repo: Path) -> None:
     done = runner.invoke(app, ["review", "--base", "HEAD", "--format", "json"])
     data = json.loads(done.stdout)
     assert data["reviews"][0]["impact"]["cases"][0]["change_percent"] == pytest.approx(
-        100 * 1_000 / 27_000)
+        100 * 1_000 / 27_000
+    )
 
 
 def test_cli_diff_of_two_revisions(repo: Path) -> None:
@@ -118,8 +123,7 @@ def test_cli_diff_of_two_revisions(repo: Path) -> None:
     assert "Version discipline: ok" in done.stdout
 
 
-def test_cli_check_base_reports_discipline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                           ) -> None:
+def test_cli_check_base_reports_discipline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = repository(tmp_path / "plain")
     library(root, ON_LIBRARY, standards=False)
     commit(root, "Widget PCR 1.0.0")
@@ -136,19 +140,21 @@ def test_cli_check_base_reports_discipline(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_cosmetic_rewrite_with_patch_bump_passes(repo: Path) -> None:
-    text = changed("version 1.0.0", "version 1.0.1", changed(
-        "coal * 2.5 [t CO2/t]", "2.5 [t CO2/t] * coal"))
-    text = changed('    1.0.0 2026-01-01', '    1.0.1 2026-02-01 "Reordered"\n    1.0.0 2026-01-01',
-                   text)
+    text = changed(
+        "version 1.0.0", "version 1.0.1", changed("coal * 2.5 [t CO2/t]", "2.5 [t CO2/t] * coal")
+    )
+    text = changed(
+        "    1.0.0 2026-01-01", '    1.0.1 2026-02-01 "Reordered"\n    1.0.0 2026-01-01', text
+    )
     write(repo, text)
     assert check_against(repo / PCR, "HEAD") == []
 
 
 def test_substantive_change_with_patch_bump_is_an_error(repo: Path) -> None:
-    text = changed("version 1.0.0", "version 1.0.1", changed(
-        "coal * 2.5 [t CO2/t]", "coal * 2.6 [t CO2/t]"))
-    text = changed('    1.0.0 2026-01-01', '    1.0.1 2026-02-01 "Fix"\n    1.0.0 2026-01-01',
-                   text)
+    text = changed(
+        "version 1.0.0", "version 1.0.1", changed("coal * 2.5 [t CO2/t]", "coal * 2.6 [t CO2/t]")
+    )
+    text = changed("    1.0.0 2026-01-01", '    1.0.1 2026-02-01 "Fix"\n    1.0.0 2026-01-01', text)
     write(repo, text)
     assert codes(check_against(repo / PCR, "HEAD")) == ["E713"]
 
@@ -156,9 +162,12 @@ def test_substantive_change_with_patch_bump_is_an_error(repo: Path) -> None:
 def test_a_new_pcr_has_nothing_to_be_disciplined_against(repo: Path) -> None:
     other = repo / "pcr" / "gadget" / "gadget.pcr"
     other.parent.mkdir()
-    other.write_text(BASE.replace("pcr widget", "pcr gadget").replace("of widget", "of gadget")
-                     .replace("input widget", "input gadget").replace("product widget",
-                                                                       "product gadget"))
+    other.write_text(
+        BASE.replace("pcr widget", "pcr gadget")
+        .replace("of widget", "of gadget")
+        .replace("input widget", "input gadget")
+        .replace("product widget", "product gadget")
+    )
     assert check_against(other, "HEAD") == []
     reviews = {r.id: r for r in review_since("HEAD").reviews}
     assert reviews["gadget"].status == "added"

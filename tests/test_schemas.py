@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 import zuji
-from zuji import library
-from zuji.cases import case_files, load_case
-from zuji.documents import load_path, plain
+from zuji.core import library
+from zuji.core.documents import load_path, plain
+from zuji.runtime.cases import case_files, load_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = library.schemas_root()
@@ -28,18 +28,25 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def problems(check: jsonschema.Draft202012Validator, document: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-            for e in check.iter_errors(plain(document))]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+        for e in check.iter_errors(plain(document))
+    ]
 
 
 def test_every_schema_is_valid_draft_2020_12() -> None:
     names = sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
-    assert {"inventory.schema.json", "factor-dataset.schema.json", "gwp-set.schema.json",
-            "result.schema.json"} <= set(names)
+    assert {
+        "inventory.schema.json",
+        "factor-dataset.schema.json",
+        "gwp-set.schema.json",
+        "result.schema.json",
+    } <= set(names)
     for name in names:
         validator(name)
 
@@ -65,8 +72,9 @@ def test_case_inventories_fit_the_generic_and_their_pcr_schema(rule: Path, case:
 @pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.stem}/{c.stem}" for r, c in CASES])
 def test_case_results_fit_the_result_schema(rule: Path, case: Path) -> None:
     pcr = zuji.load(rule)
-    result = pcr.evaluate(pcr.inventory(load_case(case)["inventory"], case.name, case.parent),
-                          trace=True)
+    result = pcr.evaluate(
+        pcr.inventory(load_case(case)["inventory"], case.name, case.parent), trace=True
+    )
     assert problems(validator("result.schema.json"), json.loads(result.model_dump_json())) == []
 
 
@@ -89,8 +97,13 @@ def test_schemas_reject_what_they_should(inventory: dict[str, Any]) -> None:
 
 
 def test_zuji_schema_command_gives_the_pcr_schema() -> None:
-    done = subprocess.run([sys.executable, "-m", "zuji.cli", "schema", "cement"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "zuji.interfaces.cli", "schema", "cement"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0
     schema = json.loads(done.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -17,11 +17,15 @@ import schemathesis
 import uvicorn
 import yaml
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error,
-                                 response_schema_conformance, status_code_conformance)
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import zuji
-from zuji.serve import create_app
+from zuji.interfaces.serve import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "pcr" / "cement" / "cases"
@@ -38,8 +42,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     port = _free_port()
-    config = uvicorn.Config(create_app(max_body=MAX_BODY, max_rule=MAX_RULE), host="127.0.0.1",
-                            port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(max_body=MAX_BODY, max_rule=MAX_RULE),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -117,8 +125,10 @@ def test_supplier_pact_document_inline_over_http(http: httpx.Client) -> None:
     line = next(x for x in result["lines"] if x["name"] == "bought_clinker_supply")
     # 150 000 t × 0.8405 t CO2e/t over 1 000 000 t cement, in kg per t
     assert line["co2e_kg"] == pytest.approx(150000 * 0.8405 * 1000 / 1e6, rel=1e-12)
-    assert result["data_quality"]["inputs"]["bought_clinker_footprint"]["supplier"]["id"] == \
-        supplier["id"]
+    assert (
+        result["data_quality"]["inputs"]["bought_clinker_footprint"]["supplier"]["id"]
+        == supplier["id"]
+    )
     # A server reads no files named in a request: the document must come inline.
     inventory["inputs"]["bought_clinker_footprint"] = {"pact": "supplier-clinker.json"}
     body = _is_problem(http.post("/pcrs/cement/evaluate", json=inventory), 422, "E501")
@@ -166,37 +176,50 @@ def test_failed_assertion_is_a_422_problem_with_the_rule_position(http: httpx.Cl
     assert body["diagnostics"][0]["line"] > 0
 
 
-@pytest.mark.parametrize(("content", "code"), [
-    (b'{"pcr": "cement", "pcr": "x", "inputs": {}}', "E011"),  # duplicate key
-    (b"{not json", "E011"),
-    (b"[" * 50_000 + b"]" * 50_000, "E012"),
-    (b'{"company": "\xe9"}', "E013"),
-    (b"", "E902"),
-])
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b'{"pcr": "cement", "pcr": "x", "inputs": {}}', "E011"),  # duplicate key
+        (b"{not json", "E011"),
+        (b"[" * 50_000 + b"]" * 50_000, "E012"),
+        (b'{"company": "\xe9"}', "E013"),
+        (b"", "E902"),
+    ],
+)
 def test_malformed_bodies_are_400_problems(http: httpx.Client, content: bytes, code: str) -> None:
-    response = http.post("/pcrs/cement/evaluate", content=content,
-                         headers={"content-type": "application/json"})
+    response = http.post(
+        "/pcrs/cement/evaluate", content=content, headers={"content-type": "application/json"}
+    )
     _is_problem(response, 400, code)
 
 
 def test_not_an_inventory_is_a_422_problem(http: httpx.Client) -> None:
     _is_problem(http.post("/pcrs/cement/evaluate", json=[1, 2]), 422, "E500")
     text = json.dumps(_case_inventory("typical_plant")).replace('"1000000 t"', "1e309", 1)
-    body = _is_problem(http.post("/pcrs/cement/evaluate", content=text.encode(),
-                                 headers={"content-type": "application/json"}), 422, "E501")
+    body = _is_problem(
+        http.post(
+            "/pcrs/cement/evaluate",
+            content=text.encode(),
+            headers={"content-type": "application/json"},
+        ),
+        422,
+        "E501",
+    )
     assert any(d["where"] == "cement" and "finite" in d["message"] for d in body["diagnostics"])
 
 
 def test_wrong_media_type_is_415(http: httpx.Client) -> None:
-    response = http.post("/pcrs/cement/evaluate", content=b"<xml/>",
-                         headers={"content-type": "application/xml"})
+    response = http.post(
+        "/pcrs/cement/evaluate", content=b"<xml/>", headers={"content-type": "application/xml"}
+    )
     _is_problem(response, 415, "E902")
 
 
 def test_body_over_the_limit_is_413(http: httpx.Client) -> None:
     big = b"{" + b" " * (MAX_BODY + 10) + b"}"
-    response = http.post("/pcrs/cement/evaluate", content=big,
-                         headers={"content-type": "application/json"})
+    response = http.post(
+        "/pcrs/cement/evaluate", content=big, headers={"content-type": "application/json"}
+    )
     _is_problem(response, 413, "E900")
 
     def chunks() -> Iterator[bytes]:  # no content-length: the limit is counted as it streams
@@ -205,8 +228,9 @@ def test_body_over_the_limit_is_413(http: httpx.Client) -> None:
             yield b" " * 1000
         yield b"}"
 
-    response = http.post("/pcrs/cement/evaluate", content=chunks(),
-                         headers={"content-type": "application/json"})
+    response = http.post(
+        "/pcrs/cement/evaluate", content=chunks(), headers={"content-type": "application/json"}
+    )
     _is_problem(response, 413, "E900")
 
 
@@ -215,8 +239,15 @@ def test_unknown_route_and_method(http: httpx.Client) -> None:
     response = http.delete("/pcrs")
     _is_problem(response, 405, "E903")
     assert "GET" in response.headers.get("allow", "")
-    _is_problem(http.post("/pcrs/cement/evaluate", params={"trace": "perhaps"},
-                          json=_case_inventory("typical_plant")), 422, "E904")
+    _is_problem(
+        http.post(
+            "/pcrs/cement/evaluate",
+            params={"trace": "perhaps"},
+            json=_case_inventory("typical_plant"),
+        ),
+        422,
+        "E904",
+    )
 
 
 # ----------------------------------------------------------------------------- check
@@ -234,15 +265,19 @@ def test_check_gives_diagnostics_with_positions(http: httpx.Client) -> None:
     assert diag["file"] == "cement.pcr"  # the name only, never a path on the server
     assert broken.split("\n")[diag["line"] - 1].find("clinker_used + calcination_factor") >= 0
     assert diag["column"] > 0
-    syntax = http.post("/check", content=b"pcr x {\n  version 1.0\n}\n",
-                       headers={"content-type": "text/plain"}).json()
+    syntax = http.post(
+        "/check", content=b"pcr x {\n  version 1.0\n}\n", headers={"content-type": "text/plain"}
+    ).json()
     assert syntax["diagnostics"][0]["code"] == "E001" and syntax["diagnostics"][0]["line"] == 2
 
 
 def test_rule_text_over_the_limit_is_413(http: httpx.Client) -> None:
     text = "# padding\n" * (MAX_RULE // 10 + 1)
-    _is_problem(http.post("/check", content=text.encode(), headers={"content-type": "text/plain"}),
-                413, "E901")
+    _is_problem(
+        http.post("/check", content=text.encode(), headers={"content-type": "text/plain"}),
+        413,
+        "E901",
+    )
     _is_problem(http.post("/check", json={"text": 5}), 422, "E902")
 
 
@@ -251,8 +286,15 @@ def test_rule_text_over_the_limit_is_413(http: httpx.Client) -> None:
 
 def test_openapi_is_published_with_problem_responses(http: httpx.Client) -> None:
     document = http.get("/openapi.json").json()
-    assert set(document["paths"]) >= {"/health", "/pcrs", "/pcrs/{pcr_id}", "/pcrs/{pcr_id}/schema",
-                                      "/pcrs/{pcr_id}/evaluate", "/pcrs/{pcr_id}/pact", "/check"}
+    assert set(document["paths"]) >= {
+        "/health",
+        "/pcrs",
+        "/pcrs/{pcr_id}",
+        "/pcrs/{pcr_id}/schema",
+        "/pcrs/{pcr_id}/evaluate",
+        "/pcrs/{pcr_id}/pact",
+        "/check",
+    }
     evaluate = document["paths"]["/pcrs/{pcr_id}/evaluate"]["post"]
     assert "application/problem+json" in evaluate["responses"]["422"]["content"]
     assert "Problem" in document["components"]["schemas"]
@@ -267,16 +309,23 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_conforms_to_the_openapi(case: Any, server: str) -> None:
-    case.call_and_validate(base_url=server, checks=[
-        not_a_server_error, status_code_conformance, content_type_conformance,
-        response_schema_conformance])
+    case.call_and_validate(
+        base_url=server,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
 
 
 def test_check_of_a_text_with_a_lone_surrogate_is_a_finding(http: httpx.Client) -> None:
-    text = (zuji.library.pcr_root() / "common" / "heat.pcr").read_text(encoding="utf-8")
+    text = (zuji.core.library.pcr_root() / "common" / "heat.pcr").read_text(encoding="utf-8")
     body = '{"text": ' + json.dumps(text).replace("Purchased heat", "Purchased \\ud800") + "}"
-    response = http.post("/check", content=body.encode(),
-                         headers={"content-type": "application/json"})
+    response = http.post(
+        "/check", content=body.encode(), headers={"content-type": "application/json"}
+    )
     assert response.status_code < 500
     codes = [d["code"] for d in response.json().get("diagnostics", [])]
     assert response.status_code == 200 and "E003" in codes

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import zuji
-from zuji import library
-from zuji.errors import DatasetError
-from zuji.standards import load
+from zuji.core import library
+from zuji.core.errors import DatasetError
+from zuji.data.standards import load
 
 
 @pytest.fixture
@@ -40,8 +40,7 @@ def test_E400_no_datasets_folder(standards: Path) -> None:
 
 def test_malformed_dataset_names_file_and_line(standards: Path) -> None:
     path = standards / "factors" / "cn_grid.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n  broken: [unclosed\n",
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "\n  broken: [unclosed\n", encoding="utf-8")
     diagnostic = refused(standards)
     assert diagnostic.code == "E011" and diagnostic.span is not None
     assert diagnostic.span.file.endswith("cn_grid.yaml")
@@ -58,31 +57,34 @@ def test_E402_dataset_failing_its_schema(standards: Path) -> None:
 
 def test_E402_gwp_set_without_a_gas(standards: Path) -> None:
     path = standards / "gwp" / "AR6.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("\n  N2O:", "\n  N2O_typo:", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("\n  N2O:", "\n  N2O_typo:", 1), encoding="utf-8"
+    )
     diagnostic = refused(standards)
     assert diagnostic.code == "E402" and "AR6.yaml" in diagnostic.message
 
 
 def test_E403_dataset_id_that_is_not_its_file_name(standards: Path) -> None:
     path = standards / "factors" / "materials.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("id: materials", "id: material", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: materials", "id: material", 1),
+        encoding="utf-8",
+    )
     diagnostic = refused(standards)
     assert diagnostic.code == "E403" and "material" in diagnostic.message
 
 
-def test_E404_entry_with_a_unit_the_engine_cannot_read(standards: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_E404_entry_with_a_unit_the_engine_cannot_read(
+    standards: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The schema's unit pattern refuses such a unit first (E402); E404 is the engine's own check
     # behind it, for a schema that lets one through.
-    from zuji import standards as module
+    from zuji.data import standards as module
 
     monkeypatch.setattr(module, "validate", lambda *args, **kwargs: None)
     path = standards / "factors" / "cn_heat.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('unit: "t CO2/GJ"', 'unit: "t CO2/zorkmid"', 1),
-                    encoding="utf-8")
+    path.write_text(text.replace('unit: "t CO2/GJ"', 'unit: "t CO2/zorkmid"', 1), encoding="utf-8")
     diagnostic = refused(standards)
     assert diagnostic.code == "E404" and "purchased_heat" in diagnostic.message
 

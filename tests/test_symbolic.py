@@ -1,4 +1,4 @@
-"""zuji.symbolic: exact algebra of rule expressions, proofs of equivalence, and their LaTeX."""
+"""zuji.review.symbolic: exact algebra of rule expressions, proofs of equivalence, and their LaTeX."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import sympy
 
 import zuji
-from zuji import model as m
-from zuji.build import load_text
-from zuji.symbolic import (
+from zuji.lang import model as m
+from zuji.lang.build import load_text
+from zuji.review.symbolic import (
     FactorSymbol,
     Given,
     ItemSymbol,
@@ -98,8 +98,11 @@ def test_every_formula_of_the_library_converts() -> None:
         pcr = zuji.load(rule.path)
         files = [pcr.rule, *pcr.resolved.modules.values()]
         for rule_file in files:
-            for formula in [*(x.expr for x in rule_file.lets), *(f.expr for f in
-                            rule_file.formulas), *(line.expr for line in rule_file.lines)]:
+            for formula in [
+                *(x.expr for x in rule_file.lets),
+                *(f.expr for f in rule_file.formulas),
+                *(line.expr for line in rule_file.lines),
+            ]:
                 assert isinstance(to_sympy(formula, rule_file), sympy.Basic)
                 assert to_latex(formula, rule_file)
 
@@ -107,40 +110,48 @@ def test_every_formula_of_the_library_converts() -> None:
 # ------------------------------------------------------------------------------ equivalent
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("a * (b + c)", "a * b + a * c"),
-    ("a / b / c", "a / (b * c)"),
-    ("0.1 + 0.2", "0.3"),
-    ("a ^ 2", "a * a"),
-    ("-a ^ 2", "-(a * a)"),
-    ("x * 44 [t CO2] / 12 [t C]", "x * 11 [t CO2] / 3 [t C]"),
-    ("if r is eaf then a else b", "if r is not eaf then b else a"),
-    ("if c > 0 then a * (b + 1) else d", "if c > 0 then a * b + a else d"),
-    ("if r is a then 1 else if r is b then 2 else 3",
-     "if r is a then 1 else (if r is b then 2 else 3)"),
-    ("max(a, b)", "max(b, a)"),
-    ("sum over l (a * (b + c))", "sum over l (a * b + a * c)"),
-    ("f(a + b)", "f(b + a)"),
-    ("fam[k] * x", "x * fam[k]"),
-    ("x >= 1 and y < 2", "not (x < 1) and 2 > y"),
-    ("given(a) == given(b)", "given(b) == given(a)"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("a * (b + c)", "a * b + a * c"),
+        ("a / b / c", "a / (b * c)"),
+        ("0.1 + 0.2", "0.3"),
+        ("a ^ 2", "a * a"),
+        ("-a ^ 2", "-(a * a)"),
+        ("x * 44 [t CO2] / 12 [t C]", "x * 11 [t CO2] / 3 [t C]"),
+        ("if r is eaf then a else b", "if r is not eaf then b else a"),
+        ("if c > 0 then a * (b + 1) else d", "if c > 0 then a * b + a else d"),
+        (
+            "if r is a then 1 else if r is b then 2 else 3",
+            "if r is a then 1 else (if r is b then 2 else 3)",
+        ),
+        ("max(a, b)", "max(b, a)"),
+        ("sum over l (a * (b + c))", "sum over l (a * b + a * c)"),
+        ("f(a + b)", "f(b + a)"),
+        ("fam[k] * x", "x * fam[k]"),
+        ("x >= 1 and y < 2", "not (x < 1) and 2 > y"),
+        ("given(a) == given(b)", "given(b) == given(a)"),
+    ],
+)
 def test_rewrites_are_proven_equivalent(a: str, b: str) -> None:
     assert equivalent(expr(a), expr(b))
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("a - b", "b - a"),
-    ("a * b", "a + b"),
-    ("0.1", "0.10001"),
-    ("x * 1 [t]", "x * 1 [kg]"),
-    ("if r is eaf then a else b", "if r is eaf then b else a"),
-    ("max(a, b)", "min(a, b)"),
-    ("sum over l (a)", "sum over m (a)"),
-    ("f(a)", "g(a)"),
-    ("x >= 1", "x > 1"),
-    ("x >= 1", "x"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("a - b", "b - a"),
+        ("a * b", "a + b"),
+        ("0.1", "0.10001"),
+        ("x * 1 [t]", "x * 1 [kg]"),
+        ("if r is eaf then a else b", "if r is eaf then b else a"),
+        ("max(a, b)", "min(a, b)"),
+        ("sum over l (a)", "sum over m (a)"),
+        ("f(a)", "g(a)"),
+        ("x >= 1", "x > 1"),
+        ("x >= 1", "x"),
+    ],
+)
 def test_different_formulas_are_not_equivalent(a: str, b: str) -> None:
     assert not equivalent(expr(a), expr(b))
 
@@ -153,38 +164,48 @@ def test_equivalent_never_raises() -> None:
 # ------------------------------------------------------------------------------ to_latex
 
 
-@pytest.mark.parametrize(("text", "latex"), [
-    ("clinker_used", r"\mathrm{clinker\_used}"),
-    ("electricity.co2(e, r)",
-     r"\mathrm{electricity{.}co2}\left(\mathrm{e}, \mathrm{r}\right)"),
-    ("a / b", r"\frac{\mathrm{a}}{\mathrm{b}}"),
-    ("a / b / c", r"\frac{\mathrm{a}}{\mathrm{b} \cdot \mathrm{c}}"),
-    ("a + b + c", r"\mathrm{a} + \mathrm{b} + \mathrm{c}"),
-    ("a - (b + c)", r"\mathrm{a} - \left(\mathrm{b} + \mathrm{c}\right)"),
-    ("(a + b) ^ 2", r"\left(\mathrm{a} + \mathrm{b}\right)^{2}"),
-    ("-a", r"- \mathrm{a}"),
-    ("0.785 [t CO2/t]", r"0.785\,\mathrm{t}\,\mathrm{CO_{2}}/\mathrm{t}"),
-    ("44 [t CO2] / 12 [t C]",
-     r"\frac{44\,\mathrm{t}\,\mathrm{CO_{2}}}{12\,\mathrm{t}\,\mathrm{C}}"),
-    ("80 [%]", r"80\,\mathrm{\%}"),
-    ("max(a - b, 0)", r"\max\left(\mathrm{a} - \mathrm{b}, 0\right)"),
-    ("min(a, b)", r"\min\left(\mathrm{a}, \mathrm{b}\right)"),
-    ("given(cao)", r"\operatorname{given}\left(\mathrm{cao}\right)"),
-    ("regional_grid[region]", r"\mathrm{regional\_grid}\left[\mathrm{region}\right]"),
-    ("factor cn_grid.national", r"\operatorname{factor}\,\mathrm{cn\_grid{.}national}"),
-    ("x >= 1", r"\mathrm{x} \geq 1"),
-    ("r is eaf", r"\mathrm{r} = \mathsf{eaf}"),
-    ("r is not eaf", r"\mathrm{r} \neq \mathsf{eaf}"),
-    ("a > 1 and b < 2", r"\mathrm{a} > 1\ \text{and}\ \mathrm{b} < 2"),
-    ("a > 1 or b < 2", r"\mathrm{a} > 1\ \text{or}\ \mathrm{b} < 2"),
-    ("not a > 1", r"\text{not}\ \left(\mathrm{a} > 1\right)"),
-    ("given(a) == given(b)",
-     r"\operatorname{given}\left(\mathrm{a}\right) = \operatorname{given}\left(\mathrm{b}\right)"),
-    ("if r is eaf then a else b",
-     (r"\begin{cases} \mathrm{a} & \text{if}\ \mathrm{r} = \mathsf{eaf} \\ \mathrm{b} & "
-     r"\text{otherwise} \end{cases}")),
-    ("sum over l (x)", r"\sum_{i \in \mathrm{l}} \left(\mathrm{x}\right)"),
-])
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("clinker_used", r"\mathrm{clinker\_used}"),
+        ("electricity.co2(e, r)", r"\mathrm{electricity{.}co2}\left(\mathrm{e}, \mathrm{r}\right)"),
+        ("a / b", r"\frac{\mathrm{a}}{\mathrm{b}}"),
+        ("a / b / c", r"\frac{\mathrm{a}}{\mathrm{b} \cdot \mathrm{c}}"),
+        ("a + b + c", r"\mathrm{a} + \mathrm{b} + \mathrm{c}"),
+        ("a - (b + c)", r"\mathrm{a} - \left(\mathrm{b} + \mathrm{c}\right)"),
+        ("(a + b) ^ 2", r"\left(\mathrm{a} + \mathrm{b}\right)^{2}"),
+        ("-a", r"- \mathrm{a}"),
+        ("0.785 [t CO2/t]", r"0.785\,\mathrm{t}\,\mathrm{CO_{2}}/\mathrm{t}"),
+        (
+            "44 [t CO2] / 12 [t C]",
+            r"\frac{44\,\mathrm{t}\,\mathrm{CO_{2}}}{12\,\mathrm{t}\,\mathrm{C}}",
+        ),
+        ("80 [%]", r"80\,\mathrm{\%}"),
+        ("max(a - b, 0)", r"\max\left(\mathrm{a} - \mathrm{b}, 0\right)"),
+        ("min(a, b)", r"\min\left(\mathrm{a}, \mathrm{b}\right)"),
+        ("given(cao)", r"\operatorname{given}\left(\mathrm{cao}\right)"),
+        ("regional_grid[region]", r"\mathrm{regional\_grid}\left[\mathrm{region}\right]"),
+        ("factor cn_grid.national", r"\operatorname{factor}\,\mathrm{cn\_grid{.}national}"),
+        ("x >= 1", r"\mathrm{x} \geq 1"),
+        ("r is eaf", r"\mathrm{r} = \mathsf{eaf}"),
+        ("r is not eaf", r"\mathrm{r} \neq \mathsf{eaf}"),
+        ("a > 1 and b < 2", r"\mathrm{a} > 1\ \text{and}\ \mathrm{b} < 2"),
+        ("a > 1 or b < 2", r"\mathrm{a} > 1\ \text{or}\ \mathrm{b} < 2"),
+        ("not a > 1", r"\text{not}\ \left(\mathrm{a} > 1\right)"),
+        (
+            "given(a) == given(b)",
+            r"\operatorname{given}\left(\mathrm{a}\right) = \operatorname{given}\left(\mathrm{b}\right)",
+        ),
+        (
+            "if r is eaf then a else b",
+            (
+                r"\begin{cases} \mathrm{a} & \text{if}\ \mathrm{r} = \mathsf{eaf} \\ \mathrm{b} & "
+                r"\text{otherwise} \end{cases}"
+            ),
+        ),
+        ("sum over l (x)", r"\sum_{i \in \mathrm{l}} \left(\mathrm{x}\right)"),
+    ],
+)
 def test_latex_of_each_construct(text: str, latex: str) -> None:
     assert to_latex(expr(text)) == latex
 
@@ -194,4 +215,5 @@ def test_latex_marks_list_fields_as_items() -> None:
     kiln_heat = next(let for let in cement.lets if let.name == "kiln_heat")
     assert to_latex(kiln_heat.expr, cement) == (
         r"\sum_{i \in \mathrm{kiln\_fuels}} \left(\mathrm{combustion{.}energy}"
-        r"\left(\mathrm{amount}_{i}, \mathrm{fuel}_{i}\right)\right)")
+        r"\left(\mathrm{amount}_{i}, \mathrm{fuel}_{i}\right)\right)"
+    )

@@ -17,29 +17,37 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out),
-                    str(ROOT)], check=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True,
+        timeout=600,
+    )
     return next(out.glob("zuji-*.whl"))
 
 
 def test_wheel_holds_the_library(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("zuji/_library/grammar/pcr.lark", "zuji/_library/pcr/cement/cement.pcr",
-                   "zuji/_library/pcr/common/electricity.pcr",
-                   "zuji/_library/standards/factors/cn_grid.yaml",
-                   "zuji/_library/standards/gwp/AR6.yaml",
-                   "zuji/_library/standards/schemas/result.schema.json"):
+    for needed in (
+        "zuji/_library/grammar/pcr.lark",
+        "zuji/_library/pcr/cement/cement.pcr",
+        "zuji/_library/pcr/common/electricity.pcr",
+        "zuji/_library/standards/factors/cn_grid.yaml",
+        "zuji/_library/standards/gwp/AR6.yaml",
+        "zuji/_library/standards/schemas/result.schema.json",
+    ):
         assert needed in names
 
 
 @pytest.mark.slow
-def test_installed_wheel_checks_and_runs_outside_the_repository(wheel: Path,
-                                                                tmp_path: Path) -> None:
+def test_installed_wheel_checks_and_runs_outside_the_repository(
+    wheel: Path, tmp_path: Path
+) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True,
-                   timeout=900)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, timeout=900
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     zuji = env_dir / "bin" / "zuji"
@@ -47,9 +55,18 @@ def test_installed_wheel_checks_and_runs_outside_the_repository(wheel: Path,
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "0 errors" in checked.stdout
     case = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
-    ran = subprocess.run([str(python), "-c", "import zuji, sys; r = zuji.load('cement')"
-                          f".evaluate({str(case)!r}); print(round(r.total, 2)); "
-                          "print(zuji.__file__)"], cwd=work, capture_output=True, text=True)
+    ran = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import zuji, sys; r = zuji.load('cement')"
+            f".evaluate({str(case)!r}); print(round(r.total, 2)); "
+            "print(zuji.__file__)",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr
     total, location = ran.stdout.split()
     assert total == "664.29" and str(env_dir) in location

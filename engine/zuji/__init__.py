@@ -21,23 +21,24 @@ The public names (``__all__``), everything another system needs:
   column; ``where``: the inventory input at fault).
 """
 
-__version__ = "0.1.0"
-
-from zuji.api import PCR, check_paths, list_pcrs, load, load_text  # noqa: E402
-from zuji.errors import (  # noqa: E402
+from zuji.core import limits as limits  # zuji.limits.configure(...), as documented
+from zuji.core.errors import (  # noqa: E402
     DatasetError,
     Diagnostic,
     EvaluationError,
     InventoryError,
+    PactError,  # noqa: E402
     RuleError,
     Span,
     UsageError,
     ZujiError,
 )
-from zuji.pact import PactError, to_pact  # noqa: E402
-from zuji.pact import check as check_pact  # noqa: E402
-from zuji.replay import Replay, replay, replay_file  # noqa: E402
-from zuji.result import Result  # noqa: E402
+from zuji.core.version import __version__
+from zuji.exchange.pact import check as check_pact  # noqa: E402
+from zuji.exchange.pact import to_pact
+from zuji.exchange.replay import Replay, replay, replay_file  # noqa: E402
+from zuji.runtime.pcr import PCR, check_paths, list_pcrs, load, load_text  # noqa: E402
+from zuji.runtime.result import Result  # noqa: E402
 
 __all__ = [
     "PCR",

@@ -1,0 +1,225 @@
+"""Diagnostics and the one error hierarchy of Zuji.
+
+Every finding has a code, a severity, a message and, where it has one, a source span; it prints
+the same way everywhere: ``file:line:col: error[E203]: message`` followed by the source line and a
+caret. Checkers return findings as data; the API raises them wrapped in a :class:`ZujiError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a construct stands in its file (1-based lines and columns, end exclusive)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about a rule file, an inventory or a dataset."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    severity: Severity = Severity.ERROR
+    hint: str = ""
+    source_line: str = field(default="", compare=False)
+    # The part of a document at fault (inputs/kiln_electricity), for an inventory's findings.
+    where: str = field(default="", compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def render(self) -> str:
+        """The diagnostic as a compiler prints it, with the source line and a caret."""
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity.value}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        caret = _caret(self.span, self.source_line)
+        return f"{text}\n{caret}" if caret else text
+
+    def as_dict(self) -> dict[str, object]:
+        span = self.span
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint or None,
+            "file": span.file if span else None,
+            "line": span.line if span else None,
+            "column": span.column if span else None,
+            "where": self.where or None,
+        }
+
+
+def _caret(span: Span | None, source_line: str) -> str:
+    if span is None or not source_line:
+        return ""
+    width = 1
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    gutter = f"{span.line:>5} | "
+    pad = " " * (len(gutter) - 2) + "| " + _indent_like(source_line, span.column - 1)
+    return f"{gutter}{source_line}\n{pad}{'^' * width}"
+
+
+def _indent_like(line: str, count: int) -> str:
+    # Keep tabs so the caret lines up under tab-indented source.
+    return "".join("\t" if ch == "\t" else " " for ch in line[:count])
+
+
+def attach_source(diagnostics: list[Diagnostic], sources: dict[str, str]) -> list[Diagnostic]:
+    """Fill in each diagnostic's source line from the texts it points into."""
+    out = []
+    for diag in diagnostics:
+        text = sources.get(diag.span.file) if diag.span else None
+        if text is None or diag.source_line:
+            out.append(diag)
+            continue
+        lines = text.splitlines()
+        line = lines[diag.span.line - 1] if 0 < diag.span.line <= len(lines) else ""
+        out.append(_replace_source(diag, line))
+    return out
+
+
+def _replace_source(diag: Diagnostic, line: str) -> Diagnostic:
+    return Diagnostic(
+        diag.code, diag.message, diag.span, diag.severity, diag.hint, line, diag.where
+    )
+
+
+class ZujiError(Exception):
+    """Base of every error Zuji raises for a user's mistake; carries its diagnostics."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str, code: str = "E000"):
+        if isinstance(diagnostics, str):
+            diagnostics = Diagnostic(code, diagnostics)
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.render() for d in diagnostics))
+
+    @property
+    def code(self) -> str:
+        """The code of the first diagnostic (E501, E650 ...)."""
+        return self.diagnostics[0].code if self.diagnostics else "E000"
+
+    @property
+    def span(self) -> Span | None:
+        """Where the first diagnostic points (file, line, column), if it points anywhere."""
+        return self.diagnostics[0].span if self.diagnostics else None
+
+
+class RuleError(ZujiError):
+    """A rule file does not parse or does not pass its checks."""
+
+
+class InventoryError(ZujiError):
+    """An inventory does not fit its PCR."""
+
+
+class DatasetError(ZujiError):
+    """A factor dataset or GWP set is missing, malformed or fails its schema."""
+
+
+class EvaluationError(ZujiError):
+    """Evaluation produced a number that cannot be a footprint (NaN, infinity, division by zero)."""
+
+
+class UsageError(ZujiError):
+    """The command line or the API was called wrongly (unknown PCR, missing file)."""
+
+    exit_code = 2
+
+
+class PactError(ZujiError):
+    """A PACT document (made by Zuji or received from a supplier) breaks the specification."""
+
+
+class DocumentError(ZujiError, ValueError):
+    """A file that cannot be read or is not a well-formed YAML or JSON document (E010-E014).
+
+    Also a ValueError, the malformed-value error it is, so callers that read values may catch
+    either; each reader re-raises it as the error of what the document was meant to be (an
+    inventory, a dataset, a rule file), keeping its one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic)
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+
+class UnitSyntaxError(ZujiError, ValueError):
+    """A unit name that neither Zuji's table nor pint knows (E301).
+
+    Always folded into the diagnostic of the input, line or factor whose unit it is, so its text
+    (``str``) is the plain sentence, without a code or position of its own."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Diagnostic("E301", message))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# Raised by compiled closures while they run. The evaluator catches each and reports it as an
+# EvaluationError naming the line or value being computed, which the closure does not know.
+
+
+class NotGiven(EvaluationError):
+    """An optional input was used without a `given(...)` guard and the inventory left it out."""
+
+    def __init__(self, name: str, span: Span | None, via: tuple[str, ...] = ()) -> None:
+        super().__init__(
+            Diagnostic("E620", f"input '{name}' is needed, and the inventory leaves it out", span)
+        )
+        self.name, self.via = name, via
+
+
+class MissingMember(EvaluationError):
+    """A factor family has no value in force for the member an inventory's choice picks."""
+
+    def __init__(self, family: str, member: str) -> None:
+        super().__init__(Diagnostic("E610", f"factor {family}[{member}] has no value in force"))
+        self.family, self.member = family, member
+
+
+class DivisionByZero(EvaluationError):
+    """A divisor is zero in this inventory."""
+
+    def __init__(self, divisor: str, span: Span | None) -> None:
+        super().__init__(Diagnostic("E621", f"'{divisor}' is 0 in this inventory", span))
+        self.divisor = divisor
+
+
+def file_label(path: Path | str) -> str:
+    """A path as diagnostics show it: relative to the working folder when it lies below it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

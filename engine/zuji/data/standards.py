@@ -1,0 +1,273 @@
+"""Reference data: emission-factor datasets and GWP sets, loaded strictly and all at once.
+
+Every file is validated against its JSON Schema when the library is opened, so a malformed
+dataset stops the engine with a message naming the file and the field — never at the first
+evaluation that happens to touch it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from zuji.core import library
+from zuji.core.documents import load_path, plain
+from zuji.core.errors import DatasetError, Diagnostic, DocumentError, Span, file_label
+from zuji.lang.model import Text, UnitExpr
+from zuji.lang.units import to_pint, unit_from_text
+
+
+@dataclass(frozen=True, slots=True)
+class FactorValue:
+    """One value of an entry, in force from a date (or always, when it has none)."""
+
+    value: float
+    valid_from: date | None = None
+    year: int | None = None
+    source: str = ""
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FactorEntry:
+    """An emission factor or parameter with its provenance."""
+
+    dataset: str
+    key: str
+    unit: UnitExpr
+    values: tuple[FactorValue, ...]
+    source: str
+    region: str = ""
+    year: int | None = None
+    confirmed: bool = True
+    description: Text = Text()
+    uncertainty: dict[str, Any] = field(default_factory=dict, compare=False)
+    dq: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.dataset}.{self.key}"
+
+    @property
+    def dated(self) -> bool:
+        return any(v.valid_from for v in self.values)
+
+    def in_force(self, on: date | None) -> FactorValue | None:
+        """The value that applies on a date: the latest one in force from on or before it."""
+        if not self.dated:
+            return self.values[0]
+        candidates = [v for v in self.values if v.valid_from and (on is None or v.valid_from <= on)]
+        return max(candidates, key=lambda v: v.valid_from or date.min) if candidates else None
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    id: str
+    version: str
+    title: Text
+    publisher: str
+    year: int
+    region: str
+    path: str
+    entries: dict[str, FactorEntry] = field(compare=False)
+    purpose: str = ""
+
+    def family(self, prefix: str) -> dict[str, FactorEntry]:
+        """The entries named prefix.<member>, by member."""
+        start = prefix + "."
+        return {
+            k[len(start) :]: e
+            for k, e in self.entries.items()
+            if k.startswith(start) and "." not in k[len(start) :]
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GwpSet:
+    id: str
+    title: str
+    source: str
+    values: dict[str, float] = field(compare=False)
+    sources: dict[str, str] = field(compare=False)
+    path: str = ""
+
+    def factor(self, gas: str, origin: str) -> float:
+        """kg CO2e per kg of a gas. Methane's value depends on its origin (AR6)."""
+        if gas == "CO2e":
+            return 1.0
+        if gas == "CH4":
+            return self.values["CH4_biogenic" if origin == "biogenic" else "CH4_fossil"]
+        return self.values[gas]
+
+    def key(self, gas: str, origin: str) -> str:
+        if gas == "CH4":
+            return "CH4_biogenic" if origin == "biogenic" else "CH4_fossil"
+        return gas
+
+
+@dataclass(frozen=True)
+class Standards:
+    """All datasets and GWP sets of a library, by id."""
+
+    datasets: dict[str, Dataset]
+    gwp_sets: dict[str, GwpSet]
+
+    def entry(self, reference: str) -> FactorEntry | None:
+        dataset, _, key = reference.partition(".")
+        found = self.datasets.get(dataset)
+        return found.entries.get(key) if found else None
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    path = library.schemas_root() / name
+    try:
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DatasetError(Diagnostic("E401", f"schema {name} cannot be read: {exc}")) from None
+    return loaded
+
+
+def validate(document: Any, schema_name: str, label: str, code: str = "E402") -> None:
+    """Validate against a bundled JSON Schema; all violations become one DatasetError."""
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    errors = sorted(validator.iter_errors(plain(document)), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise DatasetError([_schema_diagnostic(e, label, code) for e in errors[:20]])
+
+
+def _schema_diagnostic(error: jsonschema.ValidationError, label: str, code: str) -> Diagnostic:
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    return Diagnostic(code, f"{label}: at {where}: {error.message}", Span(label, 1, 1))
+
+
+def load_dataset(path: Path) -> Dataset:
+    label = file_label(path)
+    document = _load(path)
+    validate(document, "factor-dataset.schema.json", label)
+    if document["id"] != path.stem:
+        raise DatasetError(
+            Diagnostic(
+                "E403",
+                f"{label}: id '{document['id']}' differs from the file name '{path.stem}'",
+                Span(label, 1, 1),
+            )
+        )
+    entries = {
+        key: _entry(document["id"], key, raw, label) for key, raw in document["entries"].items()
+    }
+    return Dataset(
+        id=document["id"],
+        version=str(document["version"]),
+        title=_text(document.get("title")),
+        publisher=document.get("publisher", ""),
+        year=int(document.get("year", 0)),
+        region=document.get("region", ""),
+        path=label,
+        entries=entries,
+        purpose=document.get("purpose", ""),
+    )
+
+
+def _load(path: Path) -> Any:
+    try:
+        return load_path(path)
+    except DocumentError as exc:
+        raise DatasetError(exc.diagnostic) from None
+
+
+def _entry(dataset: str, key: str, raw: dict[str, Any], label: str) -> FactorEntry:
+    try:
+        unit = unit_from_text(raw["unit"])
+
+        to_pint(unit)
+    except ValueError as exc:
+        raise DatasetError(
+            Diagnostic("E404", f"{label}: entry {key}: {exc}", Span(label, 1, 1))
+        ) from None
+    confirmed = bool(raw.get("confirmed", True))
+    if "values" in raw:
+        values = tuple(
+            FactorValue(
+                float(v["value"]),
+                _date(v["from"]),
+                v.get("year"),
+                v.get("source", raw["source"]),
+                bool(v.get("confirmed", confirmed)),
+            )
+            for v in raw["values"]
+        )
+    else:
+        values = (
+            FactorValue(float(raw["value"]), None, raw.get("year"), raw["source"], confirmed),
+        )
+    return FactorEntry(
+        dataset,
+        key,
+        unit,
+        values,
+        raw["source"],
+        raw.get("region", ""),
+        raw.get("year"),
+        confirmed,
+        _text(raw.get("description")),
+        dict(raw.get("uncertainty") or {}),
+        dict(raw.get("dq") or {}),
+    )
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _text(raw: Any) -> Text:
+    if isinstance(raw, dict):
+        return Text(en=str(raw.get("en", "")), zh=str(raw.get("zh", "")))
+    return Text(en=str(raw or ""))
+
+
+def load_gwp(path: Path) -> GwpSet:
+    label = file_label(path)
+    document = _load(path)
+    validate(document, "gwp-set.schema.json", label)
+    values = {gas: float(v["value"]) for gas, v in document["values"].items()}
+    sources = {
+        gas: v.get("source", document.get("source", "")) for gas, v in document["values"].items()
+    }
+    return GwpSet(
+        document["id"],
+        document.get("title", ""),
+        document.get("source", ""),
+        values,
+        sources,
+        label,
+    )
+
+
+def load(root: Path | None = None) -> Standards:
+    """Every dataset and GWP set below a standards folder (the library's by default)."""
+    if root is None:
+        return _library_standards()
+    return _load_all(root)
+
+
+@cache
+def _library_standards() -> Standards:
+    return _load_all(library.standards_root())
+
+
+def _load_all(root: Path) -> Standards:
+    factor_dir, gwp_dir = root / "factors", root / "gwp"
+    if not factor_dir.is_dir() or not gwp_dir.is_dir():
+        raise DatasetError(
+            Diagnostic("E400", f"no factor datasets or GWP sets under {file_label(root)}")
+        )
+    datasets = {d.id: d for d in map(load_dataset, sorted(factor_dir.glob("*.yaml")))}
+    gwp_sets = {g.id: g for g in map(load_gwp, sorted(gwp_dir.glob("*.yaml")))}
+    return Standards(datasets, gwp_sets)

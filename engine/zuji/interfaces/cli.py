@@ -1,0 +1,287 @@
+"""The command line: exit 0 when all is well, 1 on findings, 2 on a usage mistake.
+
+A user's mistake (a bad rule file, inventory or path) is reported as a diagnostic, never as a
+Python traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zuji.core import library as lib
+from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.interfaces import report
+from zuji.runtime import pcr as api
+from zuji.runtime.cases import case_files, check_case_inventory, run_case
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Zuji: product carbon footprints from Product Category Rules.",
+)
+
+FORMATS = ("table", "json", "pact", "markdown")
+
+
+def _say(text: str = "", err: bool = False) -> None:
+    typer.echo(text, err=err)
+
+
+@app.command("list")
+def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False) -> None:
+    """The PCR library: id, version, status, product."""
+    rules = api.list_pcrs()
+    rows = [
+        {
+            "id": r.id,
+            "version": r.version,
+            "status": r.status,
+            "name_en": r.name.en,
+            "name_zh": r.name.zh,
+            "declared_unit": f"{r.declared_unit.amount:g} {r.declared_unit.unit}"
+            if r.declared_unit
+            else "",
+            "path": r.path,
+        }
+        for r in rules
+    ]
+    if as_json:
+        _say(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    # The table says what the footprint is per ("1 t of cement"), which the JSON's bare "1 t"
+    # leaves to the reader; the JSON keeps its shape because other programs read it.
+    units = [
+        f"{r.declared_unit.amount:g} {r.declared_unit.unit} of {r.declared_unit.product}"
+        if r.declared_unit
+        else "-"
+        for r in rules
+    ]
+    table = [("id", "version", "status", "declared unit", "name")] + [
+        (row["id"], row["version"], row["status"], unit, f"{row['name_en']} / {row['name_zh']}")
+        for row, unit in zip(rows, units, strict=True)
+    ]
+    # Widths from the content; the name goes last, so its Chinese (wide) characters cannot
+    # push any column out of line.
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        _say("  ".join(f"{cell:<{width}}" for cell, width in zip(line, widths)) + "  " + line[4])
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Rule files or folders")] = None,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    strict: Annotated[bool, typer.Option(help="Treat warnings as findings")] = False,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Also check version discipline against this git revision"),
+    ] = None,
+) -> None:
+    """Parse and check rule files (and their cases' inventories)."""
+    targets = paths or [lib.pcr_root()]
+    for path in targets:
+        if not path.exists():
+            raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
+    results = api.check_paths(targets)
+    diagnostics: list[Diagnostic] = []
+    case_problems: list[str] = []
+    for path, found in results:
+        if base is not None and not any(d.is_error for d in found):
+            from zuji.interfaces.review_cli import discipline_findings
+
+            found = found + discipline_findings(path, base)
+        diagnostics.extend(found)
+        if not any(d.is_error for d in found):
+            case_problems += _case_inventory_problems(path)
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
+    if output == "json":
+        _say(
+            json.dumps(
+                {
+                    "files": len(results),
+                    "diagnostics": [d.as_dict() for d in diagnostics],
+                    "cases": case_problems,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for diag in diagnostics:
+            _say(diag.render())
+        for problem in case_problems:
+            _say(problem)
+        _say(
+            f"checked {len(results)} rule files: {len(errors)} errors, {len(warnings)} warnings"
+            + (f", {len(case_problems)} case inventories that do not fit" if case_problems else "")
+        )
+    if errors or case_problems or (strict and warnings):
+        raise typer.Exit(1)
+
+
+def _case_inventory_problems(path: Path) -> list[str]:
+    pcr = api.load(path)
+    if pcr.rule.kind != "pcr":
+        return []
+    return [problem for case in case_files(pcr) for problem in check_case_inventory(pcr, case)]
+
+
+@app.command("test")
+def test_cases(
+    paths: Annotated[list[Path] | None, typer.Argument(help="PCRs, files or folders")] = None,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="Report what the cases leave untested")
+    ] = False,
+) -> None:
+    """Run the worked cases beside each PCR."""
+    files: list[Path] = []
+    for path in paths or [lib.pcr_root()]:
+        found = lib.find_pcr(str(path))
+        files += (
+            lib.rule_files(path) if path.is_dir() and found is None else ([found] if found else [])
+        )
+        if found is None and not path.is_dir():
+            raise UsageError(Diagnostic("E002", f"{path}: no PCR there"))
+    passed = failed = 0
+    for file in files:
+        pcr = api.load(file)
+        if pcr.rule.kind != "pcr":
+            continue
+        for case in case_files(pcr):
+            outcome = run_case(pcr, case)
+            status = "ok  " if outcome.passed else "FAIL"
+            total = f"{outcome.result.total:.4g} {outcome.result.unit}" if outcome.result else ""
+            _say(f"{status} {pcr.id}/{outcome.name}  {total}  ({outcome.checked} figures)")
+            for failure in outcome.failures:
+                _say(f"     {failure}")
+            passed, failed = passed + outcome.passed, failed + (not outcome.passed)
+        if coverage:
+            from zuji.interfaces.review_cli import coverage_text
+
+            _say(coverage_text(pcr, case_files(pcr)))
+    _say(f"cases: {passed} passed, {failed} failed")
+    if failed or not passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
+    output: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, pact or markdown")
+    ] = "table",
+    trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+) -> None:
+    """Evaluate an inventory under a PCR."""
+    formats = [f.strip() for f in output.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(
+            Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
+        )
+    loaded = api.load(pcr)
+    result = loaded.evaluate(inventory, trace=trace)
+    for fmt in formats:
+        if fmt == "json":
+            _say(report.to_json(result))
+        elif fmt == "pact":
+            from zuji.exchange.pact import to_pact
+
+            _say(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
+        elif fmt == "markdown":
+            _say(report.to_markdown(result))
+        else:
+            _say(report.to_table(result))
+            if trace and result.trace:
+                _say(_trace_text(result))
+
+
+def _trace_text(result: object) -> str:
+    lines = []
+    for line in result.trace.values + result.trace.lines:  # type: ignore[attr-defined]
+        lines.append(f"{line.name} [{line.where}] = {line.formula}")
+        for value in line.values:
+            lines.append(
+                f"    {value.name} = {value.value} {value.unit}  ({value.origin}: {value.source})"
+            )
+        lines.append(f"    -> {line.value:.6g} {line.unit}")
+    return "\n".join(lines)
+
+
+@app.command()
+def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
+    """The JSON Schema of a PCR's inventory."""
+    _say(json.dumps(api.load(pcr).schema(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def docs(
+    config: Annotated[Path, typer.Option(help="The committed MkDocs config")] = Path("mkdocs.yml"),
+) -> None:
+    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."""
+    from zuji.interfaces.docsite import generate  # the docs stack is not needed to evaluate
+
+    done = generate(config)
+    for skipped in done.skipped:
+        _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
+    folder = done.pages[-1].parent if done.pages else config.parent
+    _say(
+        f"wrote {len(done.pages)} pages under {folder}; "
+        f"build with: mkdocs build --strict -f {done.config}"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    from zuji.interfaces.serve import run as run_server
+
+    run_server(host, port)
+
+
+@app.command()
+def replay(
+    result: Annotated[
+        Path, typer.Argument(help="A JSON result written with --format json --trace")
+    ],
+    pcr: Annotated[
+        Path | None,
+        typer.Option("--pcr", help="The rule file it was computed with, if not the library's"),
+    ] = None,
+) -> None:
+    """Recompute a result from the file alone and say whether every number matches."""
+    from zuji.exchange.replay import replay_file
+
+    outcome = replay_file(result, pcr)
+    _say(outcome.report())
+    if not outcome.matches:
+        raise typer.Exit(1)
+
+
+from zuji.interfaces.review_cli import register as _register_review
+
+_register_review(app)  # zuji diff, review, history
+
+
+def main() -> None:
+    """Entry point: Zuji's errors become diagnostics and exit codes, never tracebacks."""
+    try:
+        app()
+    except ZujiError as exc:
+        for diag in exc.diagnostics:
+            _say(diag.render(), err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The worked cases of a PCR: what the committee computed by hand, and what the engine gives now.
+
+The cases are run while the page is written, so a page can never show an expected figure that
+the engine no longer reproduces without saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zuji.core.documents import read_utf8
+from zuji.interfaces.docsite.markdown import details, esc, fenced, number, table
+from zuji.runtime import pcr as api
+from zuji.runtime.cases import CaseOutcome, case_files, load_case, run_case
+
+
+def cases_section(pcr: api.PCR) -> str:
+    files = case_files(pcr)
+    if not files:
+        return "This PCR has no worked cases yet.\n"
+    unit = pcr.rule.declared_unit
+    per = f"kg CO2e per {number(unit.amount)} {unit.unit}" if unit else "kg CO2e"
+    return "\n".join(_case(pcr, path, per) for path in files)
+
+
+def _case(pcr: api.PCR, path: Path, per: str) -> str:
+    try:
+        case = load_case(path)
+    except Exception as exc:  # noqa: BLE001 - an unreadable case is shown, not fatal
+        return f"### `{path.stem}`\n\nThis case cannot be read: {esc(str(exc))}\n"
+    try:
+        outcome = run_case(pcr, path)
+    except Exception as exc:  # noqa: BLE001 - an engine fault shows on the page, not as a crash
+        outcome = CaseOutcome(
+            path, path.stem, [(f"the engine could not run it: {type(exc).__name__}: {exc}")]
+        )
+    status = "passes" if outcome.passed else "**fails**"
+    head = [f"### `{case.get('case', path.stem)}`: {esc(str(case.get('title', '')))}\n"]
+    if case.get("description"):
+        head.append(esc(str(case["description"])) + "\n")
+    facts = [f"Tolerance {case.get('tolerance', '0.1 %')}", f"`zuji test`: this case {status}"]
+    published = case.get("published_range")
+    if published:
+        facts.insert(
+            1,
+            f"published range {published.get('low')}–{published.get('high')} "
+            f"({esc(str(published.get('source', '')).strip())})",
+        )
+    head.append("; ".join(facts) + ".\n")
+    head.append(table(["Figure", f"Expected ({per})", "Engine"], _rows(case, outcome)))
+    warnings = case.get("expected_warnings") or []
+    if warnings:
+        head.append("Expected warnings: " + ", ".join(f"`{w}`" for w in warnings) + ".\n")
+    for failure in outcome.failures:
+        head.append(f"- {esc(failure)}")
+    if case.get("calculation"):
+        head.append(details("Calculation by hand", fenced(str(case["calculation"]))))
+    head.append(details(f"Case file {path.name}", fenced(read_utf8(path), "yaml")))
+    return "\n".join(head) + "\n"
+
+
+def _rows(case: dict[str, Any], outcome: Any) -> list[list[str]]:
+    expected = case.get("expected") or {}
+    result = outcome.result
+    lines = {line.name: line.co2e_kg for line in result.lines} if result else {}
+    rows = []
+    if "total" in expected:
+        rows.append(
+            ["**total**", number(float(expected["total"])), number(result.total) if result else "—"]
+        )
+    for stage, value in (expected.get("by_stage") or {}).items():
+        got = result.by_stage.get(stage) if result else None
+        rows.append(
+            [f"stage `{stage}`", number(float(value)), number(got) if got is not None else "—"]
+        )
+    for line, value in (expected.get("lines") or {}).items():
+        got = lines.get(line)
+        rows.append(
+            [f"line `{line}`", number(float(value)), number(got) if got is not None else "—"]
+        )
+    for name in ("credits", "removals"):
+        if name in expected:
+            got = getattr(result, name, None) if result else None
+            rows.append(
+                [name, number(float(expected[name])), number(got) if got is not None else "—"]
+            )
+    return rows

@@ -1,0 +1,303 @@
+"""A review as a terminal report (rich), as Markdown for the committee's record, or as JSON."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+
+from zuji.review.diff import GROUPS, Change, RuleDiff
+from zuji.review.impact import Impact
+from zuji.review.rule_review import Review, ReviewSet
+
+FORMATS = ("table", "markdown", "json")
+_TITLES = {
+    "header": "Header",
+    "boundary": "Boundary",
+    "inputs": "Inputs",
+    "factors": "Factors",
+    "formulas": "Lines, values and formulas",
+    "allocation": "Allocation",
+    "assertions": "Assertions",
+    "changelog": "Changelog",
+}
+_MARK = {
+    "added": "+",
+    "removed": "-",
+    "changed": "~",
+    "equivalent": "≡",
+    "wording": "¶",
+    "unchanged": "=",
+}
+
+
+def render(reviews: ReviewSet | Review, fmt: str, width: int = 110) -> str:
+    if fmt == "json":
+        return reviews.model_dump_json(indent=2)
+    items = reviews.reviews if isinstance(reviews, ReviewSet) else [reviews]
+    if fmt == "markdown":
+        head = (
+            [f"# Rule-change review against `{reviews.base}`", ""]
+            if isinstance(reviews, ReviewSet)
+            else []
+        )
+        if isinstance(reviews, ReviewSet) and not items:
+            head.append("No PCR is touched by the changes since this revision.")
+        return "\n".join(head + [markdown(r) for r in items]) + "\n"
+    out = StringIO()
+    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    if isinstance(reviews, ReviewSet):
+        console.print(f"Rule-change review against {reviews.base}: {len(items)} rule file(s)")
+    for review in items:
+        terminal(review, console)
+    return out.getvalue()
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.3f} %"
+
+
+def _verdict(d: RuleDiff) -> str:
+    substantive, cosmetic = len(d.substantive), len(d.cosmetic)
+    if substantive:
+        return f"substantive: {substantive} change(s) that can move results, {cosmetic} cosmetic"
+    if cosmetic:
+        return f"cosmetic only: {cosmetic} change(s), no result can move"
+    return "no change in meaning"
+
+
+# ---------------------------------------------------------------------------------- terminal
+
+
+def terminal(review: Review, console: Console) -> None:
+    console.rule(f"{review.id}: {review.status}")
+    console.print(f"Why reviewed: {review.reason}")
+    if review.diff is None:
+        console.print(f"{review.old_label or '-'} → {review.new_label or '-'}")
+        return
+    d = review.diff
+    console.print(f"Old: {d.old_label} ({d.old_version}, {d.old_status})")
+    console.print(f"New: {d.new_label} ({d.new_version}, {d.new_status})")
+    console.print(f"Verdict: {_verdict(d)}")
+    for finding in review.findings:
+        console.print(
+            f"{finding.severity}[{finding.code}]: {finding.message}"
+            + (f"  ({finding.where})" if finding.where else "")
+        )
+    if not review.findings and d.kind == "pcr":
+        console.print("Version discipline: ok")
+    for group in GROUPS:
+        changes = d.group(group)
+        if not changes:
+            continue
+        console.print(f"\n{_TITLES[group]}")
+        _terminal_group(changes, console)
+    if review.impact is not None:
+        _terminal_impact(review.impact, console)
+    _terminal_coverage(review, console)
+    for note in d.notes:
+        console.print(f"note: {note}")
+
+
+def _terminal_group(changes: list[Change], console: Console) -> None:
+    same = [c.name for c in changes if c.kind == "unchanged" and not c.reads]
+    for change in changes:
+        if change.kind == "unchanged" and not change.reads:
+            continue
+        console.print(f"  {_MARK.get(change.kind, '?')} {change.summary}", highlight=False)
+        if change.group == "formulas" and change.kind != "unchanged":
+            if change.old:
+                console.print(f"      old: {change.old}", highlight=False)
+            if change.new:
+                console.print(f"      new: {change.new}", highlight=False)
+            if change.math and change.math.difference:
+                console.print(f"      new − old = {change.math.difference}", highlight=False)
+        elif change.group == "factors" and (change.old_values or change.new_values):
+            for label, points in (("old", change.old_values), ("new", change.new_values)):
+                for p in points:
+                    console.print(
+                        f"      {label}: {p.member + ' ' if p.member else ''}"
+                        f"{p.value:g} {p.unit}"
+                        + (f" from {p.valid_from}" if p.valid_from else "")
+                        + f" — {p.source}",
+                        highlight=False,
+                    )
+        elif change.kind in ("changed", "wording") and change.old is not None:
+            console.print(f"      old: {change.old}\n      new: {change.new}", highlight=False)
+    if same:
+        console.print(f"  = unchanged: {', '.join(same)}", highlight=False)
+
+
+def _terminal_impact(effect: Impact, console: Console) -> None:
+    table = Table(
+        title=f"\nImpact on the worked cases ({effect.unit} per declared unit)",
+        title_justify="left",
+    )
+    for column in ("case", "cases of", "before", "after", "change", "change %"):
+        table.add_column(column, justify="left" if column in ("case", "cases of") else "right")
+    for row in effect.cases:
+        table.add_row(
+            row.case,
+            row.versions,
+            _num(row.before) if row.error_before is None else "error",
+            _num(row.after) if row.error_after is None else "error",
+            _num(row.change),
+            _pct(row.change_percent),
+        )
+    console.print(table)
+    for row in effect.cases:
+        for side, error in (("old", row.error_before), ("new", row.error_after)):
+            if error:
+                console.print(f"  {row.case} under the {side} rule: {error}", highlight=False)
+        if row.lines and row.change is not None:
+            lines = Table(title=f"  lines that move {row.case}", title_justify="left")
+            for column in ("line", "stage", "before", "after", "change"):
+                lines.add_column(column, justify="left" if column in ("line", "stage") else "right")
+            for line in row.lines:
+                lines.add_row(
+                    line.name, line.stage, _num(line.before), _num(line.after), _num(line.change)
+                )
+            console.print(lines)
+    for note in effect.notes:
+        console.print(f"note: {note}")
+
+
+def _terminal_coverage(review: Review, console: Console) -> None:
+    if not review.coverage:
+        return
+    untested = [i for i in review.coverage if not i.exercised]
+    console.print(
+        f"\nCoverage of the changed parts by {len(review.coverage_cases)} case(s) of "
+        f"the new version: {len(review.coverage) - len(untested)} of "
+        f"{len(review.coverage)} exercised"
+    )
+    for item in untested:
+        console.print(f"  untested: {item.kind} {item.name} ({item.where})", highlight=False)
+
+
+# ---------------------------------------------------------------------------------- markdown
+
+
+def _cell(text: str | None) -> str:
+    return "-" if not text else text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(review: Review) -> str:
+    rows = [f"## `{review.id}`: {review.status}", "", f"Why reviewed: {review.reason}.", ""]
+    if review.diff is None:
+        rows.append(f"{review.old_label or '-'} → {review.new_label or '-'}")
+        return "\n".join(rows) + "\n"
+    d = review.diff
+    rows += [
+        "| | file | version | status |",
+        "|---|---|---|---|",
+        f"| old | `{d.old_label}` | {d.old_version} | {d.old_status} |",
+        f"| new | `{d.new_label}` | {d.new_version} | {d.new_status} |",
+        "",
+        f"**Verdict:** {_verdict(d)}.",
+        "",
+    ]
+    if review.findings:
+        rows += ["**Version discipline:**", ""]
+        rows += [f"- `{f.code}` ({f.severity}) {f.message}" for f in review.findings]
+        rows.append("")
+    elif d.kind == "pcr":
+        rows += ["**Version discipline:** ok.", ""]
+    for group in GROUPS:
+        changes = d.group(group)
+        if changes:
+            rows += [f"### {_TITLES[group]}", "", *_markdown_group(changes), ""]
+    if review.impact is not None:
+        rows += _markdown_impact(review.impact)
+    if review.coverage:
+        untested = [i for i in review.coverage if not i.exercised]
+        rows += [
+            "### Coverage of the changed parts",
+            "",
+            (
+                f"{len(review.coverage) - len(untested)} of {len(review.coverage)} exercised by "
+                f"the {len(review.coverage_cases)} case(s) of the new version."
+            ),
+            "",
+        ]
+        rows += [f"- untested: {i.kind} `{_cell(i.name)}` ({i.where})" for i in untested]
+        rows.append("")
+    rows += [f"> Note: {note}" for note in d.notes]
+    return "\n".join(rows) + "\n"
+
+
+def _markdown_group(changes: list[Change]) -> list[str]:
+    rows = []
+    same = [c.name for c in changes if c.kind == "unchanged" and not c.reads]
+    for c in changes:
+        if c.kind == "unchanged" and not c.reads:
+            continue
+        rows.append(f"- **{c.kind}** — {c.summary}" + (" *(substantive)*" if c.substantive else ""))
+        if c.group == "formulas" and c.kind != "unchanged" and c.math:
+            if c.old:
+                rows.append(
+                    f"    - old: `{c.old}`"
+                    + (f" — $${c.math.old_latex}$$" if c.math.old_latex else "")
+                )
+            if c.new:
+                rows.append(
+                    f"    - new: `{c.new}`"
+                    + (f" — $${c.math.new_latex}$$" if c.math.new_latex else "")
+                )
+            if c.math.difference:
+                rows.append(f"    - new − old = `{c.math.difference}`")
+        elif c.group == "factors":
+            for label, points in (("old", c.old_values), ("new", c.new_values)):
+                rows += [
+                    f"    - {label}: {p.member + ' ' if p.member else ''}{p.value:g} {p.unit}"
+                    + (f" from {p.valid_from}" if p.valid_from else "")
+                    + f" — {_cell(p.source)}"
+                    for p in points
+                ]
+        elif c.kind in ("changed", "wording") and c.old is not None:
+            rows += [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
+    if same:
+        rows.append("- unchanged: " + ", ".join(f"`{n}`" for n in same))
+    return rows
+
+
+def _markdown_impact(effect: Impact) -> list[str]:
+    rows = [
+        f"### Impact on the worked cases ({effect.unit} per declared unit)",
+        "",
+        "| case | cases of | before | after | change | change % |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in effect.cases:
+        rows.append(
+            f"| {r.case} | {r.versions} | "
+            f"{_num(r.before) if r.error_before is None else 'error'} | "
+            f"{_num(r.after) if r.error_after is None else 'error'} | {_num(r.change)} | "
+            f"{_pct(r.change_percent)} |"
+        )
+    rows.append("")
+    for r in effect.cases:
+        for side, error in (("old", r.error_before), ("new", r.error_after)):
+            if error:
+                rows.append(f"- `{r.case}` under the {side} rule: {_cell(error)}")
+        if r.lines and r.change is not None:
+            rows += [
+                "",
+                f"Lines that move `{r.case}`:",
+                "",
+                "| line | stage | before | after | change |",
+                "|---|---|---:|---:|---:|",
+            ]
+            rows += [
+                f"| {line.name} | {line.stage} | {_num(line.before)} | {_num(line.after)} | "
+                f"{_num(line.change)} |"
+                for line in r.lines
+            ]
+            rows.append("")
+    rows += ["", *[f"> Note: {n}" for n in effect.notes], ""]
+    return rows

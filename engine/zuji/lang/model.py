@@ -1,0 +1,453 @@
+"""The typed, immutable model of a rule file.
+
+Every node is a frozen, slotted dataclass. Its source span takes no part in equality, so two
+rule files that say the same thing compare equal wherever their text stands: caches and the review
+tool compare meaning, not position. The set of node kinds is small and closed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from zuji.core.errors import Span
+
+
+def _span() -> Span | None:
+    return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Bilingual text; either language may be missing."""
+
+    en: str = ""
+    zh: str = ""
+
+    def __str__(self) -> str:
+        return self.en or self.zh
+
+
+@dataclass(frozen=True, slots=True)
+class UnitExpr:
+    """A unit as written: numerator and denominator names with powers, e.g. t CO2 / MWh."""
+
+    numerator: tuple[tuple[str, int], ...]
+    denominator: tuple[tuple[str, int], ...] = ()
+    span: Span | None = _span()
+
+    def __str__(self) -> str:
+        top = " ".join(_power(n, p) for n, p in self.numerator) or "1"
+        if not self.denominator:
+            return top
+        return top + "/" + " ".join(_power(n, p) for n, p in self.denominator)
+
+
+def _power(name: str, power: int) -> str:
+    return name if power == 1 else f"{name}^{power}"
+
+
+# ------------------------------------------------------------------------------------- expressions
+
+# What each comparison written in a rule (or an input's bound) means.
+COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: float
+    unit: UnitExpr | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A name: an input, a value (let), a factor, a list field, or module.name."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """min, max, given, or a formula of this file or of a used module."""
+
+    function: str
+    args: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A member of a factor family picked by a choice: regional_grid[region]."""
+
+    family: str
+    key: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SumOver:
+    """The sum of an expression over the items of a list input."""
+
+    list_name: str
+    body: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRef:
+    """A factor written in place: factor dataset.entry."""
+
+    target: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # + - * / ^
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Negate:
+    operand: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # >= <= == != > <
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class IsChoice:
+    """route is eaf — true when a choice input has that option."""
+
+    subject: Expr
+    option: str
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    op: str  # and / or
+    operands: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span | None = _span()
+
+
+Expr = Number | Ref | Call | Index | SumOver | FactorRef | BinOp | Negate | Compare | IsChoice
+Expr = Expr | Logical | Not | If
+
+
+# ------------------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredUnit:
+    """unit 1 t of cement: the amount, its unit, and the input measuring the reference product."""
+
+    amount: float
+    unit: UnitExpr
+    product: str
+    description: str = ""
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    kind: str  # cradle_to_gate, cradle_to_grave, gate_to_gate
+    stages: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    name: str
+    reason: Text
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """Cut-off criteria, in percent of the footprint: per excluded flow and in total."""
+
+    per_flow: float | None = None
+    total: float | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """use common.electricity — a shared module; its names are written <alias>.<name>."""
+
+    module: str
+    alias: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    op: str
+    value: float
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Default:
+    """An input's default: a number in the input's unit, a choice option, or a factor."""
+
+    number: float | None = None
+    choice: str | None = None
+    factor: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A value the inventory supplies: a quantity, a choice, or a list of items."""
+
+    name: str
+    kind: str  # quantity, choice, list
+    unit: UnitExpr | None = None
+    options: tuple[str, ...] = ()
+    choice_type: str | None = None  # a choice declared elsewhere: module.choice
+    fields: tuple[Input, ...] = ()
+    description: Text = Text()
+    bounds: tuple[Bound, ...] = ()
+    default: Default | None = None
+    quality: str | None = None  # primary / secondary: the data quality the PCR requires
+    optional: bool = False
+    span: Span | None = _span()
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.optional
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceType:
+    name: str
+    options: tuple[str, ...]
+    description: Text = Text()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """A reference into a factor dataset: one entry, or a family of entries (entry.*)."""
+
+    name: str
+    dataset: str
+    entry: str
+    unit: UnitExpr | None = None
+    family: bool = False
+    pinned: date | None = None
+    description: Text = Text()
+    span: Span | None = _span()
+
+    @property
+    def target(self) -> str:
+        return f"{self.dataset}.{self.entry}"
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    """A named intermediate value, with an optional unit it must have."""
+
+    name: str
+    expr: Expr
+    unit: UnitExpr | None = None
+    description: Text = Text()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    unit: UnitExpr | None = None
+    choice_type: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A named formula with typed parameters, shared through modules; never recursive."""
+
+    name: str
+    params: tuple[Param, ...]
+    unit: UnitExpr
+    expr: Expr
+    description: Text = Text()
+    span: Span | None = _span()
+
+
+GASES = ("CO2", "CH4", "N2O", "CF4", "C2F6", "SF6", "HFC23", "NF3", "CO2e")
+ORIGINS = ("fossil", "biogenic", "luc")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One emission (or credit, or removal) line of a stage: a mass of one gas."""
+
+    name: str
+    stage: str
+    gas: str
+    origin: str
+    expr: Expr
+    kind: str = "emission"  # emission, credit, removal
+    description: Text = Text()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    lines: tuple[Line, ...]
+    description: Text = Text()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class CoProduct:
+    """A product of an allocation, with its weight (price, heating value or share) if the method needs one."""
+
+    name: str
+    property: str | None = None
+    weight: Expr | None = None
+    span: Span | None = _span()
+
+
+ALLOCATION_METHODS = {"mass": None, "energy": "lhv", "economic": "price", "fixed": "share"}
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    stages: tuple[str, ...]
+    method: str
+    products: tuple[CoProduct, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    expr: Expr
+    level: str  # error / warning
+    message: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    version: str
+    date: date
+    summary: str
+    fields: tuple[tuple[str, str], ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    """A parsed rule file: a PCR or a module. Header fields a module lacks stay empty."""
+
+    kind: str  # pcr / module
+    id: str
+    path: str
+    name: Text = Text()
+    description: Text = Text()
+    version: str = ""
+    status: str = ""
+    effective: date | None = None
+    standards: tuple[str, ...] = ()
+    gwp: str = ""
+    declared_unit: DeclaredUnit | None = None
+    classification: tuple[str, ...] = ()
+    geography: tuple[str, ...] = ()
+    boundary: Boundary | None = None
+    exclusions: tuple[Exclusion, ...] = ()
+    cutoff: Cutoff | None = None
+    uses: tuple[Use, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    choices: tuple[ChoiceType, ...] = ()
+    factors: tuple[Factor, ...] = ()
+    lets: tuple[Let, ...] = ()
+    formulas: tuple[Formula, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    allocations: tuple[Allocation, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    changelog: tuple[ChangeEntry, ...] = ()
+    source_hash: str = field(default="", compare=False)
+    header_spans: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False, repr=False)
+    span: Span | None = _span()
+
+    def span_of(self, header: str) -> Span | None:
+        """Where a header statement (gwp, version, name ...) stands, else the whole file."""
+        return dict(self.header_spans).get(header) or self.span
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(line for stage in self.stages for line in stage.lines)
+
+    def input(self, name: str) -> Input | None:
+        return next((i for i in self.inputs if i.name == name), None)
+
+
+def walk(expr: Expr):  # type: ignore[no-untyped-def]
+    """Every node of an expression, the node itself first."""
+    yield expr
+    for child in children(expr):
+        yield from walk(child)
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node."""
+    match expr:
+        case BinOp(_, left, right) | Compare(_, left, right):
+            return (left, right)
+        case Negate(operand) | Not(operand):
+            return (operand,)
+        case IsChoice(subject):
+            return (subject,)
+        case Logical(_, operands):
+            return operands
+        case If(condition, then, otherwise):
+            return (condition, then, otherwise)
+        case Call(_, args):
+            return args
+        case Index(_, key):
+            return (key,)
+        case SumOver(_, body):
+            return (body,)
+    return ()

@@ -1,0 +1,183 @@
+"""The facade: load a PCR, check it, evaluate inventories, get its inventory schema.
+
+Compilation happens once per PCR source (keyed by the hash of its text and its modules'), never
+per evaluation.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from zuji.core import library as lib
+from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
+from zuji.data.standards import Standards
+from zuji.data.standards import load as load_standards
+from zuji.lang import model as m
+from zuji.lang.build import load_file, read_rule_text
+from zuji.lang.build import load_text as build_text
+from zuji.runtime.evaluate import evaluate
+from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
+from zuji.runtime.result import Result
+from zuji.semantics.check import check
+from zuji.semantics.compile import Plan
+from zuji.semantics.resolve import Resolved, resolve
+
+# Compiled plans by source hashes; bounded, because a service checks texts it is sent.
+_PLANS: OrderedDict[tuple[str, ...], tuple[Plan, list[Diagnostic]]] = OrderedDict()
+_PLANS_MOST = 256
+
+
+@dataclass
+class PCR:
+    """A loaded Product Category Rule, checked and compiled, ready to evaluate inventories."""
+
+    rule: m.RuleFile
+    resolved: Resolved
+    plan: Plan
+    diagnostics: list[Diagnostic]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def version(self) -> str:
+        return self.rule.version
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    @property
+    def standards(self) -> Standards:
+        return self.resolved.standards
+
+    def inventory(
+        self,
+        source: str | Path | dict[str, Any],
+        label: str = "<inventory>",
+        base: Path | None = None,
+    ) -> Inventory:
+        """Read and check an inventory (a path, or an already loaded mapping).
+
+        Supplier PACT documents named by file are read relative to the inventory file's folder
+        (for a mapping: `base`; without it only inline documents are accepted).
+        """
+        if isinstance(source, dict):
+            return read_inventory(source, self.rule, self.standards, label, self.choices, base)
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
+        return load_inventory(path, self.rule, self.standards, self.choices)
+
+    @cached_property
+    def choices(self) -> dict[str, tuple[str, ...]]:
+        """The options of every named choice (the PCR's and its modules')."""
+        return {
+            name: tuple(symbol.decl.options)
+            for name, symbol in self.resolved.symbols.items()  # type: ignore[attr-defined]
+            if symbol.kind == "choice"
+        }
+
+    def evaluate(
+        self, inventory: Inventory | str | Path | dict[str, Any], trace: bool = False
+    ) -> Result:
+        """The footprint of one inventory. Raises ZujiError subclasses for bad input."""
+        if self.errors:
+            raise RuleError(self.errors)
+        if not isinstance(inventory, Inventory):
+            inventory = self.inventory(inventory)
+        return evaluate(self.plan, inventory, trace=trace)
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of this PCR's inventory."""
+        return schema_for(self.rule)
+
+    @cached_property
+    def folder(self) -> Path:
+        return Path(self.rule.path).parent
+
+
+def load(name: str | Path, standards: Standards | None = None) -> PCR:
+    """A PCR by library id ("cement"), folder or file path; checked and compiled once."""
+    path = lib.find_pcr(str(name))
+    if path is None:
+        known = ", ".join(p.stem for p in lib.rule_files() if p.parent.name != "common")
+        raise UsageError(Diagnostic("E002", f"no PCR '{name}' (library: {known})"))
+    text = read_rule_text(path)
+    rule, findings = build_text(text, file_label(path))
+    if standards is None and (own := lib.own_standards(path)) is not None:
+        standards = _standards_at(str(own))
+    return _assemble(rule, findings, text, standards)
+
+
+@lru_cache(maxsize=8)  # a committee repository's datasets, read once per process
+def _standards_at(folder: str) -> Standards:
+    return load_standards(Path(folder))
+
+
+def load_text(text: str, file: str = "<text>", standards: Standards | None = None) -> PCR:
+    """A PCR from rule text (as the HTTP service and tests receive it)."""
+    rule, findings = build_text(text, file)
+    return _assemble(rule, findings, text, standards)
+
+
+def _assemble(
+    rule: m.RuleFile, findings: list[Diagnostic], text: str, standards: Standards | None
+) -> PCR:
+    standards = standards or load_standards()
+    resolved = resolve(rule, standards)
+    resolved.sources[rule.path] = text.lstrip("\ufeff").replace("\r\n", "\n")
+    key = (
+        rule.source_hash,
+        *sorted(mod.source_hash for mod in resolved.modules.values()),
+        str(id(standards)),
+    )
+    if key in _PLANS:
+        _PLANS.move_to_end(key)
+    else:
+        _PLANS[key] = check(resolved)
+        if len(_PLANS) > _PLANS_MOST:
+            _PLANS.popitem(last=False)
+    plan, diagnostics = _PLANS[key]
+    plan.resolved.sources.update(resolved.sources)
+    return PCR(rule, plan.resolved, plan, findings + diagnostics)
+
+
+def check_paths(paths: list[Path]) -> list[tuple[Path, list[Diagnostic]]]:
+    """Check every rule file under the given paths; a syntax error is a finding, not a crash."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(lib.rule_files(path) if path.is_dir() else [path])
+    out = []
+    for path in files:
+        try:
+            pcr = load(path)
+            out.append((path, pcr.diagnostics))
+        except RuleError as exc:
+            out.append((path, exc.diagnostics))
+    return out
+
+
+def list_pcrs() -> list[m.RuleFile]:
+    """Every PCR of the bundled library (modules left out)."""
+    out = []
+    for path in lib.rule_files():
+        try:
+            rule, _ = load_file(path)
+        except RuleError:
+            continue
+        if rule.kind == "pcr":
+            out.append(rule)
+    return out
+
+
+__all__ = ["PCR", "check_paths", "list_pcrs", "load", "load_text"]

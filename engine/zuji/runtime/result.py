@@ -1,0 +1,203 @@
+"""The result of an evaluation, as pydantic models (JSON out with .model_dump_json()).
+
+Footprint figures are kilograms of CO2e per declared unit. Credits and removals are reported apart
+from the total and never netted into it silently. The trace holds, for every line, its formula,
+the values substituted and where each came from: enough to recompute every number from the result
+file alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PcrInfo(_Model):
+    id: str
+    version: str
+    status: str
+    name_en: str
+    name_zh: str
+    source_hash: str
+    gwp: str
+    standards: list[str]
+    boundary: str
+    stages: list[str]
+    stage_titles: dict[str, str] = Field(default_factory=dict)
+    exclusions: dict[str, str] = Field(
+        default_factory=dict, description="What the boundary leaves out, and why"
+    )
+    classification: list[str] = Field(default_factory=list)
+    geography: list[str] = Field(default_factory=list)
+
+
+class DatasetInfo(_Model):
+    id: str
+    version: str
+    publisher: str
+
+
+class DeclaredUnitInfo(_Model):
+    amount: float
+    unit: str
+    description: str
+    product: str
+    reference_flow: float = Field(
+        description="How many declared units the inventory's period produced"
+    )
+    product_mass_kg: float | None = Field(
+        default=None,
+        description="kg of product per declared unit, when the declared unit is a mass",
+    )
+
+
+class InventoryInfo(_Model):
+    file: str
+    company: str
+    product: str
+    site: str
+    period_start: str | None
+    period_end: str | None
+    company_ids: list[str] = Field(default_factory=list)
+    product_ids: list[str] = Field(default_factory=list)
+
+
+class GasFigure(_Model):
+    mass_kg: float = Field(description="kg of the gas per declared unit")
+    co2e_kg: float
+    gwp: float
+
+
+class LineFigure(_Model):
+    name: str
+    stage: str
+    kind: str
+    gas: str
+    origin: str
+    co2e_kg: float = Field(description="kg CO2e per declared unit, after allocation")
+    share_of_total: float | None
+
+
+class AllocationFigure(_Model):
+    stages: list[str]
+    method: str
+    shares: dict[str, float]
+    reference_product: str
+    reference_share: float
+
+
+class DataQuality(_Model):
+    dqr: float | None = Field(description="PEF-style data-quality rating, 1 best to 5 worst")
+    rating: str | None
+    primary_data_share: float = Field(description="Percent of the footprint from primary data")
+    inputs: dict[str, dict[str, Any]]
+    indicators: dict[str, float] = Field(
+        default_factory=dict,
+        description="Each PEF indicator (ter, ger, tir, p), weighted as dqr is",
+    )
+
+
+class CutoffFigure(_Model):
+    flow: str
+    share: float = Field(description="Percent of the footprint left out")
+    reason: str = ""
+
+
+class Finding(_Model):
+    code: str
+    level: str
+    message: str
+    where: str | None = None
+
+
+class TraceValue(_Model):
+    name: str
+    value: Any
+    unit: str
+    origin: str
+    source: str
+
+
+class TraceLine(_Model):
+    name: str
+    kind: str
+    stage: str
+    where: str
+    formula: str
+    values: list[TraceValue]
+    value: float
+    unit: str
+    mass_kg: float
+    gwp: float
+    co2e_kg: float
+    allocation_share: float
+    reference_flow: float
+    co2e_per_declared_unit: float
+
+
+class TraceInput(_Model):
+    """One input as the evaluation used it, in the PCR's unit: enough to evaluate it again."""
+
+    name: str
+    value: Any
+    unit: str
+    origin: str = Field(description="inventory, default, factor-default or not-given")
+    source: str = Field(description="primary or secondary data")
+    written: str = ""
+    dq: dict[str, int] = Field(default_factory=dict)
+    note: str = ""
+    supplier: dict[str, Any] = Field(
+        default_factory=dict, description="The supplier's PACT ProductFootprint the value came from"
+    )
+
+
+class TraceFactor(_Model):
+    """One factor value the evaluation read, with the dataset version it was read from."""
+
+    name: str
+    reference: str
+    dataset: str
+    dataset_version: str
+    value: float
+    unit: str
+    valid_from: str | None = None
+    confirmed: bool = True
+    source: str = ""
+
+
+class Trace(_Model):
+    values: list[TraceLine]
+    lines: list[TraceLine]
+    inputs: list[TraceInput] = Field(default_factory=list)
+    factors: list[TraceFactor] = Field(default_factory=list)
+
+
+class Result(_Model):
+    """A product carbon footprint, traceable to the rule, the inventory and the datasets."""
+
+    engine: str
+    pcr: PcrInfo
+    datasets: list[DatasetInfo]
+    inventory: InventoryInfo
+    declared_unit: DeclaredUnitInfo
+    unit: str = "kg CO2e"
+    total: float = Field(description="Emissions per declared unit, excluding credits and removals")
+    removals: float
+    total_including_removals: float
+    credits: float
+    by_stage: dict[str, float]
+    by_gas: dict[str, GasFigure]
+    by_origin: dict[str, float]
+    lines: list[LineFigure]
+    allocation: list[AllocationFigure]
+    data_quality: DataQuality
+    cutoff_total_percent: float
+    cutoff_flows: list[CutoffFigure] = Field(default_factory=list)
+    warnings: list[Finding]
+    assertions: list[Finding]
+    trace: Trace | None = None

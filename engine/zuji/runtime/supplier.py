@@ -1,0 +1,184 @@
+"""A supplier's PACT ProductFootprint as the value of an inventory input, so footprints chain along
+a supply chain: the document is checked against the format's rules, its footprint per declared unit
+converted to the input's unit, and the document recorded in the value's origin.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zuji.core.documents import load_path
+from zuji.core.errors import DocumentError, file_label
+from zuji.data.pact_format import DECLARED_UNITS, check
+from zuji.lang import units as u
+from zuji.lang.units import unit_from_text
+
+if TYPE_CHECKING:
+    from zuji.lang import model as m
+
+# An inventory value given as a supplier's PACT document: {pact: file.json} or {pact: {...}}.
+SUPPLIER_VALUE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["pact"],
+    "additionalProperties": False,
+    "description": "A supplier's PACT ProductFootprint (Tech Specs 3.0): inline, or a JSON file "
+    "path relative to the inventory file; its pcfExcludingBiogenicUptake per "
+    "declared unit is converted to this input's unit",
+    "properties": {
+        "pact": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}]},
+        "source": {"enum": ["primary", "secondary"]},
+        "dq": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                k: {"type": "integer", "minimum": 1, "maximum": 5}
+                for k in ("ter", "ger", "tir", "p")
+            },
+        },
+        "note": {"type": "string"},
+    },
+}
+
+
+def intensity(
+    document: Any, target: Any, label: str = "PACT document"
+) -> tuple[float, dict[str, Any]]:
+    """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
+    something), with the record of the document it came from. Raises ValueError naming the
+    field at fault."""
+    problems = check(document)
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("specVersion"), str)
+        and not document["specVersion"].startswith("3.")
+    ):
+        problems.insert(
+            0,
+            f"specVersion: {document['specVersion']} is not PACT 3.x; convert the "
+            "document to Tech Specs 3.0 first",
+        )
+    if problems:
+        raise ValueError(
+            f"{label} is not a valid PACT ProductFootprint: " + "; ".join(problems[:8])
+        )
+    if document["status"] != "Active":
+        raise ValueError(
+            f"{label}: status is {document['status']}; a deprecated footprint must "
+            "not be used (ask the supplier for the one that replaces it)"
+        )
+    pcf = document["pcf"]
+    measure = pcf["declaredUnitOfMeasurement"]
+    if measure not in DECLARED_UNITS:
+        raise ValueError(f"{label}: declared unit '{measure}' cannot be converted")
+    amount = Decimal(pcf["declaredUnitAmount"])
+    footprint = Decimal(pcf["pcfExcludingBiogenicUptake"])
+    per_unit = u.registry().Unit("kilogram") * u.gas_dimension("CO2e")
+    declared = u.to_pint(unit_from_text(DECLARED_UNITS[measure]))
+    value = float(footprint / amount)
+    source = per_unit / declared
+    if not u.same_dimension(source, target):
+        mass = Decimal(pcf["productMassPerDeclaredUnit"])
+        by_mass = per_unit / u.registry().Unit("kilogram")
+        if mass > 0 and u.same_dimension(by_mass, target):
+            value, source = float(footprint / mass), by_mass
+        else:
+            raise ValueError(
+                f"{label}: its footprint is per {measure}, which cannot be "
+                f"converted to {u.format_unit(target)}"
+                + ("" if mass > 0 else " (productMassPerDeclaredUnit is 0)")
+            )
+    converted = value * u.conversion(source, target)
+    if not math.isfinite(converted) or converted < 0:
+        raise ValueError(f"{label}: a footprint of {converted} is not usable")
+    record = {
+        "id": document["id"],
+        "company": document["companyName"],
+        "spec_version": document["specVersion"],
+        "product": document["productNameCompany"],
+        "pcf_excluding_biogenic_uptake": pcf["pcfExcludingBiogenicUptake"],
+        "declared_unit": f"{pcf['declaredUnitAmount']} {measure}",
+        "reference_period": f"{pcf['referencePeriodStart']} to {pcf['referencePeriodEnd']}",
+    }
+    return converted, record
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierFigure:
+    """A supplier's footprint read as an input value: the value in the input's unit, how it was
+    written, the supplier's data-quality scores and the record of the document."""
+
+    value: float
+    written: str
+    dq: dict[str, int]
+    record: dict[str, Any]
+
+
+def supplier_value(
+    inp: m.Input, raw: dict[str, Any], reader: Any, where: str
+) -> SupplierFigure | None:
+    """An inventory input given as a supplier's PACT document (inline or a file beside the
+    inventory): the figure in the input's unit, or None after reporting an error naming the
+    input to the reader."""
+    target = u.to_pint(inp.unit)
+    if target.dimensionality.get("[CO2e]") != 1:
+        reader.error(
+            where,
+            f"a PACT document gives a footprint (CO2e per unit), but this input "
+            f"is {u.describe_dimension(target)}",
+        )
+        return None
+    given = raw["pact"]
+    label = "the inline PACT document"
+    if isinstance(given, str):
+        if reader.base is None:
+            reader.error(
+                where,
+                "a PACT document can be named by file only in an inventory file",
+                "send the document itself: {pact: {...}}",
+            )
+            return None
+        path = Path(given)
+        if path.is_absolute():
+            reader.error(
+                where, f"'{given}': give the PACT document's path relative to the inventory file"
+            )
+            return None
+        try:
+            document = load_path(reader.base / path)
+        except DocumentError as exc:
+            reader.error(where, exc.diagnostic.message)
+            return None
+        label = f"PACT document {file_label(reader.base / path)}"
+    elif isinstance(given, dict):
+        document = given
+    else:
+        reader.error(where, "'pact' takes a file name or the document itself")
+        return None
+    try:
+        value, record = intensity(document, target, label)
+    except ValueError as exc:
+        reader.error(where, str(exc))
+        return None
+    if isinstance(given, str):
+        record["file"] = given
+    dq = dict(raw.get("dq") or _dq_from(document))
+    written = (
+        f"{record['pcf_excluding_biogenic_uptake']} kg CO2e per {record['declared_unit']} "
+        f"(PACT {record['id']}, {record['company']})"
+    )
+    return SupplierFigure(value, written, dq, record)
+
+
+def _dq_from(document: dict[str, Any]) -> dict[str, int]:
+    """The supplier's DQRs as Zuji's scores; PACT has no precision score, so none is made up."""
+    dqi = document["pcf"].get("dqi") or {}
+    keys = {"technologicalDQR": "ter", "geographicalDQR": "ger", "temporalDQR": "tir"}
+    return {
+        ours: max(1, min(5, round(float(dqi[theirs]))))
+        for theirs, ours in keys.items()
+        if theirs in dqi
+    }

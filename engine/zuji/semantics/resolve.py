@@ -1,0 +1,204 @@
+"""Stage 3: bind a PCR's modules and factor datasets, and build its table of names.
+
+Names of a used module are written <alias>.<name>. A factor is bound to its dataset entry (or its
+family of entries) here, once; which dated value applies is decided at evaluation, from the
+inventory's reference period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zuji.core import library
+from zuji.core.errors import Diagnostic, RuleError, Span, file_label
+from zuji.data.standards import FactorEntry, Standards
+from zuji.lang import model as m
+from zuji.lang.build import load_text, read_rule_text
+from zuji.lang.parse import normalise
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A name a formula may use, and what it stands for."""
+
+    name: str
+    kind: str  # input, let, factor, family, formula, choice
+    decl: object
+    module: str = ""  # alias of the module that declared it, "" for the PCR itself
+
+
+@dataclass
+class Resolved:
+    """A PCR with its modules loaded, its factors bound and its names tabled."""
+
+    pcr: m.RuleFile
+    standards: Standards
+    modules: dict[str, m.RuleFile] = field(default_factory=dict)
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    entries: dict[str, FactorEntry] = field(default_factory=dict)  # factor name -> entry
+    families: dict[str, dict[str, FactorEntry]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # file label -> text, for carets
+
+    def error(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, hint=hint))
+
+    def warn(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
+        from zuji.core.errors import Severity
+
+        self.diagnostics.append(Diagnostic(code, message, span, Severity.WARNING, hint))
+
+
+def resolve(
+    pcr: m.RuleFile, standards: Standards, loaded_modules: dict[str, m.RuleFile] | None = None
+) -> Resolved:
+    """Load the modules a PCR uses, then table every name and bind every factor."""
+    resolved = Resolved(pcr, standards)
+    for use in pcr.uses:
+        module = (loaded_modules or {}).get(use.module) or _load_module(use, pcr, resolved)
+        if module is not None:
+            resolved.modules[use.alias] = module
+    for alias, module in resolved.modules.items():
+        _table(resolved, module, alias)
+    _table(resolved, pcr, "")
+    _bind_inline_factors(resolved)
+    return resolved
+
+
+def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile | None:
+    path = library.module_path(use.module, Path(pcr.path) if pcr.path else None)
+    if path is None:
+        resolved.error(
+            "E201",
+            f"module '{use.module}' not found",
+            use.span,
+            f"a module {use.module} lives in pcr/{use.module.replace('.', '/')}.pcr",
+        )
+        return None
+    try:
+        text = read_rule_text(path)
+        module, findings = load_text(text, file_label(path))
+    except RuleError as exc:
+        resolved.diagnostics.extend(exc.diagnostics)
+        return None
+    resolved.diagnostics.extend(findings)
+    resolved.sources[module.path] = normalise(text)
+    if module.kind != "module":
+        resolved.error(
+            "E202",
+            f"'{use.module}' is a PCR, not a module",
+            use.span,
+            "only files starting with 'module' can be used",
+        )
+        return None
+    if module.uses:
+        resolved.error(
+            "E203",
+            f"module '{use.module}' uses other modules",
+            module.uses[0].span,
+            "a module is self-contained; move what it needs into it",
+        )
+    return module
+
+
+def _table(resolved: Resolved, rule_file: m.RuleFile, alias: str) -> None:
+    prefix = f"{alias}." if alias else ""
+    declared: list[tuple[str, str, object, Span | None]] = [
+        *((i.name, "input", i, i.span) for i in rule_file.inputs),
+        *((c.name, "choice", c, c.span) for c in rule_file.choices),
+        *((f.name, "family" if f.family else "factor", f, f.span) for f in rule_file.factors),
+        *((x.name, "let", x, x.span) for x in rule_file.lets),
+        *((f.name, "formula", f, f.span) for f in rule_file.formulas),
+    ]
+    if rule_file.kind == "module" and rule_file.inputs:
+        resolved.error(
+            "E204",
+            "a module cannot declare inputs",
+            rule_file.inputs[0].span,
+            "declare the input in the PCR and pass it to the module's formula",
+        )
+    for name, kind, decl, span in declared:
+        full = prefix + name
+        if full in resolved.symbols:
+            first = resolved.symbols[full].decl
+            resolved.error(
+                "E205",
+                f"'{name}' is declared twice (first at {getattr(first, 'span', '?')})",
+                span,
+                "rename one of them",
+            )
+            continue
+        resolved.symbols[full] = Symbol(full, kind, decl, alias)
+        if kind in ("factor", "family"):
+            _bind_factor(resolved, full, decl)  # type: ignore[arg-type]
+
+
+def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
+    dataset = resolved.standards.datasets.get(factor.dataset)
+    if dataset is None:
+        known = ", ".join(sorted(resolved.standards.datasets)) or "none"
+        resolved.error(
+            "E206",
+            f"factor '{factor.name}' refers to dataset '{factor.dataset}', "
+            "which the library does not hold",
+            factor.span,
+            f"datasets in standards/factors: {known}",
+        )
+        return
+    if factor.family:
+        members = dataset.family(factor.entry)
+        if not members:
+            resolved.error(
+                "E207",
+                f"dataset '{dataset.id}' has no entries "
+                f"'{factor.entry}.<member>' for factor family '{factor.name}'",
+                factor.span,
+                suggest(factor.entry, dataset.entries),
+            )
+        resolved.families[name] = members
+        return
+    entry = dataset.entries.get(factor.entry)
+    if entry is None:
+        resolved.error(
+            "E207",
+            f"dataset '{dataset.id}' has no entry '{factor.entry}' (factor '{factor.name}')",
+            factor.span,
+            suggest(factor.entry, dataset.entries),
+        )
+        return
+    resolved.entries[name] = entry
+
+
+def suggest(name: str, known: dict[str, object] | list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return ("did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close else ""
+
+
+def _bind_inline_factors(resolved: Resolved) -> None:
+    """Factors written in place (factor dataset.entry) and factor defaults of inputs."""
+    rule_files = [("", resolved.pcr), *((a, mod) for a, mod in resolved.modules.items())]
+    for _alias, rule_file in rule_files:
+        targets: list[tuple[str, Span | None]] = []
+        for expr in expressions(rule_file):
+            targets += [(n.target, n.span) for n in m.walk(expr) if isinstance(n, m.FactorRef)]
+        for inp in rule_file.inputs:
+            if inp.default and inp.default.factor:
+                targets.append((inp.default.factor, inp.default.span))
+        for target, span in targets:
+            if target in resolved.entries:
+                continue
+            dataset, _, entry = target.partition(".")
+            _bind_factor(resolved, target, m.Factor(target, dataset, entry, span=span))
+
+
+def expressions(rule_file: m.RuleFile) -> list[m.Expr]:
+    """Every expression of a rule file, in order of declaration."""
+    exprs: list[m.Expr] = [x.expr for x in rule_file.lets]
+    exprs += [f.expr for f in rule_file.formulas]
+    exprs += [line.expr for line in rule_file.lines]
+    exprs += [p.weight for a in rule_file.allocations for p in a.products if p.weight is not None]
+    exprs += [a.expr for a in rule_file.assertions]
+    return exprs
