@@ -107,6 +107,34 @@ def _replace_source(diag: Diagnostic, line: str) -> Diagnostic:
     )
 
 
+class DiagnosticSink:
+    """Where a pass puts its findings, in the order found: every stage that reports errors and
+    warnings (building, resolving, checking, compiling, reading an inventory, evaluating) collects
+    them here, so a finding is made the same way everywhere."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(
+        self, code: str, message: str, span: Span | None = None, hint: str = "", where: str = ""
+    ) -> None:
+        self.items.append(Diagnostic(code, message, span, Severity.ERROR, hint, where=where))
+
+    def warn(
+        self, code: str, message: str, span: Span | None = None, hint: str = "", where: str = ""
+    ) -> None:
+        self.items.append(Diagnostic(code, message, span, Severity.WARNING, hint, where=where))
+
+    def add(self, *diagnostics: Diagnostic) -> None:
+        self.items.extend(diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.is_error]
+
+
 class ZujiError(Exception):
     """Base of every error Zuji raises for a user's mistake; carries its diagnostics."""
 

@@ -422,32 +422,3 @@ class RuleFile:
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)
-
-
-def walk(expr: Expr):  # type: ignore[no-untyped-def]
-    """Every node of an expression, the node itself first."""
-    yield expr
-    for child in children(expr):
-        yield from walk(child)
-
-
-def children(expr: Expr) -> tuple[Expr, ...]:
-    """The direct sub-expressions of a node."""
-    match expr:
-        case BinOp(_, left, right) | Compare(_, left, right):
-            return (left, right)
-        case Negate(operand) | Not(operand):
-            return (operand,)
-        case IsChoice(subject):
-            return (subject,)
-        case Logical(_, operands):
-            return operands
-        case If(condition, then, otherwise):
-            return (condition, then, otherwise)
-        case Call(_, args):
-            return args
-        case Index(_, key):
-            return (key,)
-        case SumOver(_, body):
-            return (body,)
-    return ()

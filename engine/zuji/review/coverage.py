@@ -20,12 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from zuji.core.errors import DocumentError, EvaluationError, Span, ZujiError, file_label
+from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.runtime.cases import load_case
 from zuji.runtime.evaluate import evaluate
 from zuji.runtime.pcr import PCR
 from zuji.semantics.compile import compile_plan
-from zuji.semantics.resolve import expressions
 
 Fn = Callable[[Any], Any]
 
@@ -178,7 +178,7 @@ def _owners(rule: m.RuleFile, alias: str = "") -> list[tuple[str, m.Expr]]:
     out += [(prefix + f.name, f.expr) for f in rule.formulas]
     out += [(line.name, line.expr) for line in rule.lines]
     known = {id(e) for _, e in out}
-    out += [("assertion", e) for e in expressions(rule) if id(e) not in known]
+    out += [("assertion", e) for e in exprs.expressions(rule) if id(e) not in known]
     return out
 
 
@@ -189,7 +189,7 @@ def _branches(pcr: PCR, probe: Probe) -> list[Item]:
         owners += [(name, e) for name, e in _owners(module, alias) if name in pcr.plan.used]
     items = []
     for owner, expr in owners:
-        for node in m.walk(expr):
+        for node in exprs.walk(expr):
             key = _key(node.span)
             if isinstance(node, m.If):
                 condition = _snippet(pcr, node.condition)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from zuji.core.errors import Span
 from zuji.data.standards import FactorEntry
+from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.review.symbolic import equivalent, to_latex, to_sympy
 from zuji.runtime.pcr import PCR
@@ -575,83 +576,6 @@ def _values_text(points: list[ValuePoint]) -> str:
 # ---------------------------------------------------------------------------------- formulas
 
 
-def map_expr(
-    expr: m.Expr,
-    fn: Callable[[m.Expr, frozenset[str]], m.Expr | None],
-    rule: m.RuleFile,
-    shadow: frozenset[str] = frozenset(),
-) -> m.Expr:
-    """Rebuild an expression bottom-up; fn may replace a node (None keeps it). Inside
-    `sum over`, the list's fields are in `shadow`: they hide names of the file."""
-
-    def again(child: m.Expr, hidden: frozenset[str] = shadow) -> m.Expr:
-        return map_expr(child, fn, rule, hidden)
-
-    match expr:
-        case m.BinOp() | m.Compare():
-            expr = replace(expr, left=again(expr.left), right=again(expr.right))
-        case m.Negate() | m.Not():
-            expr = replace(expr, operand=again(expr.operand))
-        case m.IsChoice():
-            expr = replace(expr, subject=again(expr.subject))
-        case m.Logical():
-            expr = replace(expr, operands=tuple(again(o) for o in expr.operands))
-        case m.If():
-            expr = replace(
-                expr,
-                condition=again(expr.condition),
-                then=again(expr.then),
-                otherwise=again(expr.otherwise),
-            )
-        case m.Call() if expr.function != "given":  # given(x) names an input, not a value
-            expr = replace(expr, args=tuple(again(a) for a in expr.args))
-        case m.Index():
-            expr = replace(expr, key=again(expr.key))
-        case m.SumOver():
-            found = rule.input(expr.list_name)
-            fields = frozenset(f.name for f in found.fields) if found else frozenset()
-            expr = replace(expr, body=again(expr.body, shadow | fields))
-    swapped = fn(expr, shadow)
-    return expr if swapped is None else swapped
-
-
-def inline_lets(
-    expr: m.Expr, rule: m.RuleFile, keep: frozenset[str] = frozenset(), _seen: tuple[str, ...] = ()
-) -> m.Expr:
-    """The expression with every value (let) of the file written out, except those in keep."""
-    lets = {let.name: let for let in rule.lets}
-
-    def swap(node: m.Expr, shadow: frozenset[str]) -> m.Expr | None:
-        if (
-            isinstance(node, m.Ref)
-            and node.name in lets
-            and node.name not in shadow
-            and node.name not in keep
-            and node.name not in _seen
-        ):
-            return inline_lets(lets[node.name].expr, rule, keep, (*_seen, node.name))
-        return None
-
-    return map_expr(expr, swap, rule)
-
-
-def reads(expr: m.Expr) -> set[str]:
-    """Names an expression reads: references, formulas called, families indexed, factors."""
-    out: set[str] = set()
-    for node in m.walk(expr):
-        if isinstance(node, m.Ref):
-            out.add(node.name)
-        elif isinstance(node, m.Call):
-            out.add(node.function)
-        elif isinstance(node, m.Index):
-            out.add(node.family)
-        elif isinstance(node, m.FactorRef):
-            out.add(node.target)
-        elif isinstance(node, m.SumOver):
-            out.add(node.list_name)
-    return out
-
-
 def physical(
     expr: m.Expr, pcr: PCR, module: str = "", bound: dict[str, m.Expr] | None = None, depth: int = 0
 ) -> m.Expr:
@@ -730,16 +654,16 @@ def physical(
                 return times(inner, units[inner.name])
             return None
 
-        return replace(node, body=map_expr(node.body, field, pcr.rule, frozenset(units)))
+        return replace(node, body=exprs.map_expr(node.body, field, pcr.rule, frozenset(units)))
 
     def rewrite(node: m.Expr, shadow: frozenset[str]) -> m.Expr | None:
         return tag_fields(node) if isinstance(node, m.SumOver) else swap(node, shadow)
 
-    return map_expr(expr, rewrite, pcr.rule)
+    return exprs.map_expr(expr, rewrite, pcr.rule)
 
 
 def _same_fields(a: m.RuleFile, b: m.RuleFile, expr: m.Expr) -> bool:
-    for node in m.walk(expr):
+    for node in exprs.walk(expr):
         if isinstance(node, m.SumOver):
             x, y = a.input(node.list_name), b.input(node.list_name)
             if (x.fields if x else None) != (y.fields if y else None):
@@ -870,7 +794,7 @@ def _formulas(ctx: _Context) -> list[Change]:
             ):
                 continue
             item = (new_items.get(name) or old_items.get(name))[1]
-            hit = sorted(reads(item.expr) & moved - {name})
+            hit = sorted(exprs.reads(item.expr) & moved - {name})
             if hit:
                 touched[name], growing = hit, True
                 moved.add(name)
@@ -902,7 +826,7 @@ def _physical_touched(ctx: _Context, expr: m.Expr, moved: set[str]) -> list[str]
     """Changed inputs, and factors whose dataset values changed, in a written-out formula."""
     written = _physical(expr, ctx.new)
     hit = set()
-    for node in m.walk(written):
+    for node in exprs.walk(written):
         if isinstance(node, m.Ref) and node.name in moved:
             hit.add(node.name)
         elif isinstance(node, m.FactorRef) and _entry_moved(ctx, node.target):
@@ -980,7 +904,10 @@ def _verdict(
     proof, deep, how = proven_equal(old_item.expr, new_item.expr, a, b), False, ""
     if not proof and kind_name != "formula" and "." not in name:
         proof = proven_equal(
-            inline_lets(old_item.expr, a, keep), inline_lets(new_item.expr, b, keep), a, b
+            exprs.inline_lets(old_item.expr, a, keep),
+            exprs.inline_lets(new_item.expr, b, keep),
+            a,
+            b,
         )
         how = " once its values are written out"
         if not proof:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from zuji.core.errors import Diagnostic, Severity, Span, attach_source
+from zuji.core.errors import Diagnostic, DiagnosticSink, attach_source
 from zuji.lang import model as m
 from zuji.semantics.compile import Plan, compile_plan
 from zuji.semantics.resolve import Resolved
@@ -20,7 +20,7 @@ _REQUIRED_HEADER = ("name", "version", "status", "gwp", "declared_unit", "bounda
 
 def check(resolved: Resolved) -> tuple[Plan, list[Diagnostic]]:
     """Every finding about a PCR (or module), with the compiled plan."""
-    findings = _Findings()
+    findings = DiagnosticSink()
     pcr = resolved.pcr
     if pcr.kind == "pcr":
         _header(pcr, resolved, findings)
@@ -46,18 +46,7 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return list(dict.fromkeys(diagnostics))
 
 
-class _Findings:
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
-
-    def error(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
-        self.items.append(Diagnostic(code, message, span, hint=hint))
-
-    def warn(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
-        self.items.append(Diagnostic(code, message, span, Severity.WARNING, hint))
-
-
-def _header(pcr: m.RuleFile, resolved: Resolved, findings: _Findings) -> None:
+def _header(pcr: m.RuleFile, resolved: Resolved, findings: DiagnosticSink) -> None:
     for field_name in _REQUIRED_HEADER:
         if not getattr(pcr, field_name):
             word = field_name.replace("declared_unit", "unit")
@@ -81,7 +70,7 @@ def _header(pcr: m.RuleFile, resolved: Resolved, findings: _Findings) -> None:
         )
 
 
-def _boundary(pcr: m.RuleFile, findings: _Findings) -> None:
+def _boundary(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
     stage_names = [s.name for s in pcr.stages]
     for name, count in Counter(stage_names).items():
         if count > 1:
@@ -121,7 +110,7 @@ def _boundary(pcr: m.RuleFile, findings: _Findings) -> None:
                 )
 
 
-def _allocations(pcr: m.RuleFile, findings: _Findings) -> None:
+def _allocations(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
     seen: dict[str, m.Allocation] = {}
     stage_names = {s.name for s in pcr.stages}
     reference = pcr.declared_unit.product if pcr.declared_unit else None
@@ -149,7 +138,7 @@ def _allocations(pcr: m.RuleFile, findings: _Findings) -> None:
         _weights(allocation, findings)
 
 
-def _weights(allocation: m.Allocation, findings: _Findings) -> None:
+def _weights(allocation: m.Allocation, findings: DiagnosticSink) -> None:
     expected = m.ALLOCATION_METHODS.get(allocation.method)
     if allocation.method not in m.ALLOCATION_METHODS:
         return
@@ -180,7 +169,7 @@ def _weights(allocation: m.Allocation, findings: _Findings) -> None:
                 )
 
 
-def _changelog(pcr: m.RuleFile, findings: _Findings) -> None:
+def _changelog(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
     if not pcr.changelog:
         findings.warn(
             "W250",
@@ -199,12 +188,12 @@ def _changelog(pcr: m.RuleFile, findings: _Findings) -> None:
         )
 
 
-def _inputs(pcr: m.RuleFile, findings: _Findings) -> None:
+def _inputs(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
     for inp in pcr.inputs:
         _input(inp, findings, inside_list=False)
 
 
-def _input(inp: m.Input, findings: _Findings, inside_list: bool) -> None:
+def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
     if inp.kind == "choice":
         options = list(inp.options)
         if len(options) != len(set(options)):
@@ -246,7 +235,7 @@ def _input(inp: m.Input, findings: _Findings, inside_list: bool) -> None:
         )
 
 
-def _lines(pcr: m.RuleFile, findings: _Findings) -> None:
+def _lines(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
     names: dict[str, m.Line] = {}
     for line in pcr.lines:
         if line.name in names:
@@ -261,7 +250,7 @@ def _lines(pcr: m.RuleFile, findings: _Findings) -> None:
             findings.warn("W271", f"removal '{line.name}' is not biogenic", line.span)
 
 
-def _unused(pcr: m.RuleFile, plan: Plan, findings: _Findings) -> None:
+def _unused(pcr: m.RuleFile, plan: Plan, findings: DiagnosticSink) -> None:
     for inp in pcr.inputs:
         if inp.name not in plan.used:
             findings.warn(

@@ -27,6 +27,7 @@ from zuji.core.errors import (
     Span,
     UnitSyntaxError,
 )
+from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.semantics.resolve import Resolved, Symbol
@@ -419,7 +420,7 @@ class _Compiler:
         if typed.ok:
             uses_results = any(
                 isinstance(node, m.Ref) and node.name in BUILTIN_RESULTS
-                for node in m.walk(assertion.expr)
+                for node in exprs.walk(assertion.expr)
             )
             self.plan.assertions.append(
                 AssertionPlan(assertion, typed.fn, typed.deps, uses_results)
@@ -493,11 +494,9 @@ class _Compiler:
         return self.symbol_value(symbol, node.span)
 
     def undefined(self, name: str, span: Span | None, module: str) -> Typed:
-        from zuji.semantics.resolve import suggest
-
         prefix = f"{module}." if module else ""
         known = [s[len(prefix) :] for s in self.symbols if s.startswith(prefix)]
-        hint = suggest(name, known) or "declare it as an input, a value (let) or a factor"
+        hint = exprs.suggest(name, known) or "declare it as an input, a value (let) or a factor"
         return self.error("E210", f"unknown name '{name}'", span, hint)
 
     def symbol_value(self, symbol: Symbol, span: Span | None) -> Typed:
@@ -767,13 +766,11 @@ class _Compiler:
         if subject.kind != "choice":
             return self.error("E309", f"'is' tests a choice, not a {subject.kind}", node.span)
         if node.option not in subject.options:
-            from zuji.semantics.resolve import suggest
-
             return self.error(
                 "E218",
                 f"'{node.option}' is not one of the options",
                 node.span,
-                suggest(node.option, list(subject.options))
+                exprs.suggest(node.option, list(subject.options))
                 or "options: " + ", ".join(sorted(subject.options)),
             )
         fn, option, negated = subject.fn, node.option, node.negated
@@ -905,14 +902,12 @@ class _Compiler:
         if node.function in ("min", "max"):
             return self.extremum(node, args)
         if symbol is None or symbol.kind != "formula":
-            from zuji.semantics.resolve import suggest
-
             names = [s for s, v in self.symbols.items() if v.kind == "formula"]
             return self.error(
                 "E220",
                 f"unknown formula '{node.function}'",
                 node.span,
-                suggest(node.function, names + ["min", "max", "given"])
+                exprs.suggest(node.function, names + ["min", "max", "given"])
                 or "built in: min, max, given",
             )
         self.plan.used.add(symbol.name)

@@ -13,6 +13,7 @@ from pathlib import Path
 from zuji.core import library
 from zuji.core.errors import Diagnostic, RuleError, Span, file_label
 from zuji.data.standards import FactorEntry, Standards
+from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.lang.build import load_text, read_rule_text
 from zuji.lang.parse import normalise
@@ -154,7 +155,7 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
                 f"dataset '{dataset.id}' has no entries "
                 f"'{factor.entry}.<member>' for factor family '{factor.name}'",
                 factor.span,
-                suggest(factor.entry, dataset.entries),
+                exprs.suggest(factor.entry, dataset.entries),
             )
         resolved.families[name] = members
         return
@@ -164,17 +165,10 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
             "E207",
             f"dataset '{dataset.id}' has no entry '{factor.entry}' (factor '{factor.name}')",
             factor.span,
-            suggest(factor.entry, dataset.entries),
+            exprs.suggest(factor.entry, dataset.entries),
         )
         return
     resolved.entries[name] = entry
-
-
-def suggest(name: str, known: dict[str, object] | list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=3)
-    return ("did you mean " + " or ".join(f"'{c}'" for c in close) + "?") if close else ""
 
 
 def _bind_inline_factors(resolved: Resolved) -> None:
@@ -182,8 +176,8 @@ def _bind_inline_factors(resolved: Resolved) -> None:
     rule_files = [("", resolved.pcr), *((a, mod) for a, mod in resolved.modules.items())]
     for _alias, rule_file in rule_files:
         targets: list[tuple[str, Span | None]] = []
-        for expr in expressions(rule_file):
-            targets += [(n.target, n.span) for n in m.walk(expr) if isinstance(n, m.FactorRef)]
+        for expr in exprs.expressions(rule_file):
+            targets += [(n.target, n.span) for n in exprs.walk(expr) if isinstance(n, m.FactorRef)]
         for inp in rule_file.inputs:
             if inp.default and inp.default.factor:
                 targets.append((inp.default.factor, inp.default.span))
@@ -192,13 +186,3 @@ def _bind_inline_factors(resolved: Resolved) -> None:
                 continue
             dataset, _, entry = target.partition(".")
             _bind_factor(resolved, target, m.Factor(target, dataset, entry, span=span))
-
-
-def expressions(rule_file: m.RuleFile) -> list[m.Expr]:
-    """Every expression of a rule file, in order of declaration."""
-    exprs: list[m.Expr] = [x.expr for x in rule_file.lets]
-    exprs += [f.expr for f in rule_file.formulas]
-    exprs += [line.expr for line in rule_file.lines]
-    exprs += [p.weight for a in rule_file.allocations for p in a.products if p.weight is not None]
-    exprs += [a.expr for a in rule_file.assertions]
-    return exprs

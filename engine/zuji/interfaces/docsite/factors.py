@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zuji.data.standards import FactorEntry
 from zuji.interfaces.docsite.markdown import esc, number, table
+from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.semantics.resolve import Resolved
 
@@ -73,9 +74,12 @@ def factor_rows(rule: m.RuleFile, resolved: Resolved, prefix: str = "") -> list[
 
 
 def inline_targets(rule: m.RuleFile) -> list[str]:
-    from zuji.semantics.resolve import expressions
-
-    targets = [n.target for e in expressions(rule) for n in m.walk(e) if isinstance(n, m.FactorRef)]
+    targets = [
+        n.target
+        for e in exprs.expressions(rule)
+        for n in exprs.walk(e)
+        if isinstance(n, m.FactorRef)
+    ]
     targets += [i.default.factor for i in rule.inputs if i.default and i.default.factor]
     return list(dict.fromkeys(targets))
 
