@@ -10,18 +10,25 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from zuji.core import limits
 from zuji.core.errors import Diagnostic, DocumentError, Span, file_label
 
-# libyaml's parser where the wheel has it: the pure-Python one reads a large inventory ~20x slower.
-_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    # To the type checker both loaders are SafeLoaders, and so is the mixin below.
+    _SafeLoader = yaml.SafeLoader
+    _LoaderBase = yaml.SafeLoader
+else:
+    # libyaml's parser where the wheel has it: the pure-Python one reads a large inventory ~20x
+    # slower.
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _LoaderBase = object
 
 
-class _Strict:
+class _Strict(_LoaderBase):
     """SafeLoader that rejects duplicate keys and counts alias expansions."""
 
     constructed_objects: dict[Any, Any]
@@ -47,7 +54,7 @@ class _Strict:
     def construct_yaml_timestamp(self, node: Any) -> Any:
         # PyYAML recognises 2022-13-01 as a date by its shape, then fails to build it.
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+            return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(
                 None, None, f"'{node.value}' is not a date: {exc}", node.start_mark
@@ -71,10 +78,11 @@ class _Strict:
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
-class _StrictLoader(_Strict, _SafeLoader):  # type: ignore[misc, valid-type]
+class _StrictLoader(_Strict, _SafeLoader):
     pass
 
 
@@ -101,7 +109,7 @@ def load_text(text: str, file: str) -> Any:
         )
     try:
         loader = _StrictLoader if depth <= _SHALLOW else _PurePythonStrictLoader
-        document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=loader)  # safe: a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else None

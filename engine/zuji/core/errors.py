@@ -7,6 +7,8 @@ caret. Checkers return findings as data; the API raises them wrapped in a :class
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -26,7 +28,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 - a StrEnum would print its members differently
     ERROR = "error"
     WARNING = "warning"
 
@@ -91,12 +93,13 @@ def attach_source(diagnostics: list[Diagnostic], sources: dict[str, str]) -> lis
     """Fill in each diagnostic's source line from the texts it points into."""
     out = []
     for diag in diagnostics:
-        text = sources.get(diag.span.file) if diag.span else None
-        if text is None or diag.source_line:
+        span = diag.span
+        text = sources.get(span.file) if span else None
+        if span is None or text is None or diag.source_line:
             out.append(diag)
             continue
         lines = text.splitlines()
-        line = lines[diag.span.line - 1] if 0 < diag.span.line <= len(lines) else ""
+        line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
         out.append(_replace_source(diag, line))
     return out
 
@@ -198,6 +201,16 @@ class DocumentError(ZujiError, ValueError):
     @property
     def diagnostic(self) -> Diagnostic:
         return self.diagnostics[0]
+
+
+@contextmanager
+def read_as(error: type[ZujiError]) -> Iterator[None]:
+    """Within the block, a DocumentError is raised again as `error` with its one diagnostic: what
+    the document was meant to be (a rule file, a dataset) decides the error callers catch."""
+    try:
+        yield
+    except DocumentError as exc:
+        raise error(exc.diagnostic) from None
 
 
 class UnitSyntaxError(ZujiError, ValueError):

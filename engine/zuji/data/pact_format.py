@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
-from typing import Any
+from typing import Any, TypeGuard
 
 SPEC_VERSION = "3.0.3"
 SIGNIFICANT_DIGITS = 12  # ample for kg CO2e; keeps float noise (…0000001) out of the documents
@@ -174,12 +174,14 @@ def check(document: Any) -> list[str]:
 
     Each problem is a sentence starting with the field's path. An empty list means it passes.
     """
-    problems: list[str] = []
     if not isinstance(document, dict):
         return ["(document): a ProductFootprint is a JSON object"]
-    for name in _PF_REQUIRED:
-        if document.get(name) is None:
-            problems.append(f"{name}: required, missing")
+    return [*_identity(document), *_company_and_product(document), *_footprint(document)]
+
+
+def _identity(document: dict[str, Any]) -> list[str]:
+    """The required fields, and the document's id, version and status."""
+    problems = [f"{name}: required, missing" for name in _PF_REQUIRED if document.get(name) is None]
     if "id" in document and not _is_uuid(document["id"]):
         problems.append(f"id: {document['id']!r} is not a UUID")
     spec = document.get("specVersion")
@@ -187,6 +189,12 @@ def check(document: Any) -> list[str]:
         problems.append(f"specVersion: {spec!r} is not a version such as 3.0.3")
     if document.get("status") not in (None, "Active", "Deprecated"):
         problems.append(f"status: {document['status']!r} is not Active or Deprecated")
+    return problems
+
+
+def _company_and_product(document: dict[str, Any]) -> list[str]:
+    """Its dates, the names of the company and product, and their identifiers."""
+    problems = []
     for name in ("created", "validityPeriodStart", "validityPeriodEnd"):
         if name in document and not _is_datetime(document[name]):
             problems.append(f"{name}: {document[name]!r} is not an RFC 3339 date-time")
@@ -196,29 +204,57 @@ def check(document: Any) -> list[str]:
     for name in ("companyIds", "productIds", "productClassifications"):
         if name in document:
             problems += _urns(name, document[name])
-    pcf = document.get("pcf")
-    if pcf is not None:
-        if isinstance(pcf, dict):
-            problems += [f"pcf.{p}" for p in _check_pcf(pcf)]
-        else:
-            problems.append("pcf: must be a CarbonFootprint object")
     return problems
 
 
+def _footprint(document: dict[str, Any]) -> list[str]:
+    pcf = document.get("pcf")
+    if pcf is None:
+        return []
+    if not isinstance(pcf, dict):
+        return ["pcf: must be a CarbonFootprint object"]
+    return [f"pcf.{p}" for p in _check_pcf(pcf)]
+
+
 def _check_pcf(pcf: dict[str, Any]) -> list[str]:
+    """Every way a CarbonFootprint breaks the specification, concern by concern."""
     problems = [f"{name}: required, missing" for name in _CF_REQUIRED if pcf.get(name) is None]
+    numbers, malformed = _decimals(pcf)
+    problems += malformed
+    problems += _ranges(pcf, numbers)
+    unit = pcf.get("declaredUnitOfMeasurement")
+    if unit is not None and unit not in (*DECLARED_UNITS, "megabit second"):
+        problems.append(f"declaredUnitOfMeasurement: {unit!r} is not a PACT declared unit")
+    problems += _reference_period(pcf)
+    problems += _geography(pcf)
+    problems += _lists(pcf)
+    problems += _dqi(pcf.get("dqi"))
+    if pcf.get("packagingEmissionsIncluded") is False and "packagingGhgEmissions" in pcf:
+        problems.append(
+            "packagingGhgEmissions: must be left out when packagingEmissionsIncluded is false"
+        )
+    problems += _arithmetic(pcf, numbers)
+    return problems
+
+
+# The figures of a CarbonFootprint written as decimal strings.
+_DECIMAL_FIELDS = (
+    *NONNEGATIVE,
+    *NONPOSITIVE,
+    "declaredUnitAmount",
+    "productMassPerDeclaredUnit",
+    "pcfExcludingBiogenicUptake",
+    "pcfIncludingBiogenicUptake",
+    "exemptedEmissionsPercent",
+    "primaryDataShare",
+)
+
+
+def _decimals(pcf: dict[str, Any]) -> tuple[dict[str, Decimal], list[str]]:
+    """The figures given as decimal strings, by name, and a problem for each that is not one."""
     numbers: dict[str, Decimal] = {}
-    decimal_fields = (
-        *NONNEGATIVE,
-        *NONPOSITIVE,
-        "declaredUnitAmount",
-        "productMassPerDeclaredUnit",
-        "pcfExcludingBiogenicUptake",
-        "pcfIncludingBiogenicUptake",
-        "exemptedEmissionsPercent",
-        "primaryDataShare",
-    )
-    for name in decimal_fields:
+    problems = []
+    for name in _DECIMAL_FIELDS:
         if pcf.get(name) is None:
             continue
         value = _dec(pcf[name])
@@ -229,6 +265,12 @@ def _check_pcf(pcf: dict[str, Any]) -> list[str]:
             )
             continue
         numbers[name] = value
+    return numbers, problems
+
+
+def _ranges(pcf: dict[str, Any], numbers: dict[str, Decimal]) -> list[str]:
+    """Each figure's sign, and the amounts and percentages within their ranges."""
+    problems = []
     for name in NONNEGATIVE:
         if name in numbers and numbers[name] < 0:
             problems.append(f"{name}: {pcf[name]} must be zero or positive")
@@ -242,9 +284,11 @@ def _check_pcf(pcf: dict[str, Any]) -> list[str]:
     for name in ("exemptedEmissionsPercent", "primaryDataShare"):
         if name in numbers and not 0 <= numbers[name] <= 100:
             problems.append(f"{name}: {pcf[name]} is not a percentage within 0..100")
-    unit = pcf.get("declaredUnitOfMeasurement")
-    if unit is not None and unit not in (*DECLARED_UNITS, "megabit second"):
-        problems.append(f"declaredUnitOfMeasurement: {unit!r} is not a PACT declared unit")
+    return problems
+
+
+def _reference_period(pcf: dict[str, Any]) -> list[str]:
+    problems = []
     for name in ("referencePeriodStart", "referencePeriodEnd"):
         if name in pcf and not _is_datetime(pcf[name]):
             problems.append(f"{name}: {pcf[name]!r} is not an RFC 3339 date-time")
@@ -254,6 +298,12 @@ def _check_pcf(pcf: dict[str, Any]) -> list[str]:
         and _when(pcf["referencePeriodEnd"]) <= _when(pcf["referencePeriodStart"])
     ):
         problems.append("referencePeriodEnd: must come after referencePeriodStart")
+    return problems
+
+
+def _geography(pcf: dict[str, Any]) -> list[str]:
+    """At most one geography field, and that one a code or region PACT knows."""
+    problems = []
     geography = [
         g
         for g in ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
@@ -269,17 +319,11 @@ def _check_pcf(pcf: dict[str, Any]) -> list[str]:
         problems.append("geographyCountrySubdivision: not an ISO 3166-2 code")
     if "geographyRegionOrSubregion" in pcf and pcf["geographyRegionOrSubregion"] not in UN_REGIONS:
         problems.append("geographyRegionOrSubregion: not a UN region or sub-region")
-    problems += _lists(pcf)
-    problems += _dqi(pcf.get("dqi"))
-    if pcf.get("packagingEmissionsIncluded") is False and "packagingGhgEmissions" in pcf:
-        problems.append(
-            "packagingGhgEmissions: must be left out when packagingEmissionsIncluded is false"
-        )
-    problems += _arithmetic(pcf, numbers)
     return problems
 
 
 def _lists(pcf: dict[str, Any]) -> list[str]:
+    """The list fields: characterisation factors, standards, sector rules, factor sources."""
     problems = []
     ipcc = pcf.get("ipccCharacterizationFactors")
     if ipcc is not None and not (
@@ -291,31 +335,7 @@ def _lists(pcf: dict[str, Any]) -> list[str]:
         _unique_nonempty(standards) and all(isinstance(x, str) for x in standards)
     ):
         problems.append("crossSectoralStandards: a non-empty list of distinct names")
-    rules = pcf.get("productOrSectorSpecificRules")
-    if rules is not None:
-        if not isinstance(rules, list) or not rules:
-            problems.append("productOrSectorSpecificRules: leave it out rather than empty")
-        for i, rule in enumerate(rules if isinstance(rules, list) else []):
-            if not isinstance(rule, dict) or rule.get("operator") not in (
-                "PEF",
-                "EPD International",
-                "Other",
-            ):
-                problems.append(
-                    f"productOrSectorSpecificRules[{i}].operator: PEF, EPD International or Other"
-                )
-                continue
-            names = rule.get("ruleNames")
-            if not (_unique_nonempty(names) and all(isinstance(n, str) and n for n in names)):
-                problems.append(
-                    f"productOrSectorSpecificRules[{i}].ruleNames: a non-empty list "
-                    "of distinct names"
-                )
-            if rule["operator"] == "Other" and not rule.get("otherOperatorName"):
-                problems.append(
-                    f"productOrSectorSpecificRules[{i}].otherOperatorName: needed "
-                    "when the operator is Other"
-                )
+    problems += _sector_rules(pcf.get("productOrSectorSpecificRules"))
     sources = pcf.get("secondaryEmissionFactorSources")
     if sources is not None and (
         not isinstance(sources, list)
@@ -323,6 +343,35 @@ def _lists(pcf: dict[str, Any]) -> list[str]:
         or not all(isinstance(s, dict) and s.get("name") and s.get("version") for s in sources)
     ):
         problems.append("secondaryEmissionFactorSources: a non-empty list of {name, version}")
+    return problems
+
+
+def _sector_rules(rules: Any) -> list[str]:
+    """productOrSectorSpecificRules: left out or a non-empty list, each rule with its operator."""
+    if rules is None:
+        return []
+    problems = []
+    if not isinstance(rules, list) or not rules:
+        problems.append("productOrSectorSpecificRules: leave it out rather than empty")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        problems += _sector_rule(i, rule)
+    return problems
+
+
+def _sector_rule(i: int, rule: Any) -> list[str]:
+    where = f"productOrSectorSpecificRules[{i}]"
+    if not isinstance(rule, dict) or rule.get("operator") not in (
+        "PEF",
+        "EPD International",
+        "Other",
+    ):
+        return [f"{where}.operator: PEF, EPD International or Other"]
+    problems = []
+    names = rule.get("ruleNames")
+    if not (_unique_nonempty(names) and all(isinstance(n, str) and n for n in names)):
+        problems.append(f"{where}.ruleNames: a non-empty list of distinct names")
+    if rule["operator"] == "Other" and not rule.get("otherOperatorName"):
+        problems.append(f"{where}.otherOperatorName: needed when the operator is Other")
     return problems
 
 
@@ -386,7 +435,7 @@ def _arithmetic(pcf: dict[str, Any], numbers: dict[str, Decimal]) -> list[str]:
     return problems
 
 
-def _unique_nonempty(value: Any) -> bool:
+def _unique_nonempty(value: Any) -> TypeGuard[list[Any]]:
     if not isinstance(value, list) or not value:
         return False
     try:
@@ -421,4 +470,4 @@ def _is_datetime(value: Any) -> bool:
 
 def _when(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

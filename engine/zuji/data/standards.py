@@ -18,7 +18,7 @@ import jsonschema
 
 from zuji.core import library
 from zuji.core.documents import load_path, plain
-from zuji.core.errors import DatasetError, Diagnostic, DocumentError, Span, file_label
+from zuji.core.errors import DatasetError, Diagnostic, Span, file_label, read_as
 from zuji.lang.model import Text, UnitExpr
 from zuji.lang.units import to_pint, unit_from_text
 
@@ -46,7 +46,7 @@ class FactorEntry:
     region: str = ""
     year: int | None = None
     confirmed: bool = True
-    description: Text = Text()
+    description: Text = field(default_factory=Text)
     uncertainty: dict[str, Any] = field(default_factory=dict, compare=False)
     dq: dict[str, int] = field(default_factory=dict, compare=False)
 
@@ -176,10 +176,8 @@ def load_dataset(path: Path) -> Dataset:
 
 
 def _load(path: Path) -> Any:
-    try:
+    with read_as(DatasetError):
         return load_path(path)
-    except DocumentError as exc:
-        raise DatasetError(exc.diagnostic) from None
 
 
 def _entry(dataset: str, key: str, raw: dict[str, Any], label: str) -> FactorEntry:

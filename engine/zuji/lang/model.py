@@ -11,12 +11,51 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, Literal, TypeAlias, TypeGuard, get_args
 
 from zuji.core.errors import Span
 
+# ------------------------------------------------------------------------------------- closed sets
+# The words the language gives a meaning to. Where the grammar admits only these words (origins,
+# line kinds, data quality, assertion levels, operators) a model field has exactly this type.
+# Where the grammar reads any name and the builder reports an unknown one (status E103, boundary
+# E104, gas E107, allocation method E109), the word is kept as written, so the field is the set
+# or a plain str; the is_<set> guards narrow it.
 
-def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
+RuleKind = Literal["pcr", "module"]
+Status = Literal["draft", "review", "approved", "withdrawn"]
+BoundaryKind = Literal["cradle_to_gate", "cradle_to_grave", "gate_to_gate"]
+Gas = Literal["CO2", "CH4", "N2O", "CF4", "C2F6", "SF6", "HFC23", "NF3", "CO2e"]
+Origin = Literal["fossil", "biogenic", "luc"]
+LineKind = Literal["emission", "credit", "removal"]
+AllocationMethod = Literal["mass", "energy", "economic", "fixed"]
+InputKind = Literal["quantity", "choice", "list"]
+DataQuality = Literal["primary", "secondary"]
+AssertionLevel = Literal["error", "warning"]
+ArithmeticOp = Literal["+", "-", "*", "/", "^"]
+ComparisonOp = Literal[">=", "<=", "==", "!=", ">", "<"]
+LogicalOp = Literal["and", "or"]
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+BOUNDARIES: tuple[BoundaryKind, ...] = get_args(BoundaryKind)
+GASES: tuple[Gas, ...] = get_args(Gas)
+ORIGINS: tuple[Origin, ...] = get_args(Origin)
+
+
+def is_status(word: str) -> TypeGuard[Status]:
+    return word in STATUSES
+
+
+def is_boundary_kind(word: str) -> TypeGuard[BoundaryKind]:
+    return word in BOUNDARIES
+
+
+def is_gas(word: str) -> TypeGuard[Gas]:
+    return word in GASES
+
+
+def is_allocation_method(word: str) -> TypeGuard[AllocationMethod]:
+    return word in ALLOCATION_METHODS
 
 
 # ------------------------------------------------------------------------------------- text
@@ -39,7 +78,7 @@ class UnitExpr:
 
     numerator: tuple[tuple[str, int], ...]
     denominator: tuple[tuple[str, int], ...] = ()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         top = " ".join(_power(n, p) for n, p in self.numerator) or "1"
@@ -55,7 +94,8 @@ def _power(name: str, power: int) -> str:
 # ------------------------------------------------------------------------------------- expressions
 
 # What each comparison written in a rule (or an input's bound) means.
-COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+# Keyed by str, not ComparisonOp: an inventory's version ranges are compared with them too.
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
     ">": operator.gt,
@@ -69,7 +109,7 @@ COMPARISONS: dict[str, Callable[[object, object], bool]] = {
 class Number:
     value: float
     unit: UnitExpr | None = None
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +117,7 @@ class Ref:
     """A name: an input, a value (let), a factor, a list field, or module.name."""
 
     name: str
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +126,7 @@ class Call:
 
     function: str
     args: tuple[Expr, ...]
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +135,7 @@ class Index:
 
     family: str
     key: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +144,7 @@ class SumOver:
 
     list_name: str
     body: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,29 +152,29 @@ class FactorRef:
     """A factor written in place: factor dataset.entry."""
 
     target: str
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
-    op: str  # + - * / ^
+    op: ArithmeticOp
     left: Expr
     right: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Negate:
     operand: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    op: str  # >= <= == != > <
+    op: ComparisonOp
     left: Expr
     right: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,20 +184,20 @@ class IsChoice:
     subject: Expr
     option: str
     negated: bool = False
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Logical:
-    op: str  # and / or
+    op: LogicalOp
     operands: tuple[Expr, ...]
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +205,24 @@ class If:
     condition: Expr
     then: Expr
     otherwise: Expr
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-Expr = Number | Ref | Call | Index | SumOver | FactorRef | BinOp | Negate | Compare | IsChoice
-Expr = Expr | Logical | Not | If
+Expr: TypeAlias = (
+    Number
+    | Ref
+    | Call
+    | Index
+    | SumOver
+    | FactorRef
+    | BinOp
+    | Negate
+    | Compare
+    | IsChoice
+    | Logical
+    | Not
+    | If
+)
 
 
 # ------------------------------------------------------------------------------------- declarations
@@ -183,21 +236,21 @@ class DeclaredUnit:
     unit: UnitExpr
     product: str
     description: str = ""
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Boundary:
-    kind: str  # cradle_to_gate, cradle_to_grave, gate_to_gate
+    kind: BoundaryKind | str  # an unknown kind is kept as written (E104)
     stages: tuple[str, ...]
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     name: str
     reason: Text
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +259,7 @@ class Cutoff:
 
     per_flow: float | None = None
     total: float | None = None
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +268,14 @@ class Use:
 
     module: str
     alias: str
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Bound:
-    op: str
+    op: ComparisonOp
     value: float
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +285,7 @@ class Default:
     number: float | None = None
     choice: str | None = None
     factor: str | None = None
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +293,7 @@ class Input:
     """A value the inventory supplies: a quantity, a choice, or a list of items."""
 
     name: str
-    kind: str  # quantity, choice, list
+    kind: InputKind
     unit: UnitExpr | None = None
     options: tuple[str, ...] = ()
     choice_type: str | None = None  # a choice declared elsewhere: module.choice
@@ -248,9 +301,9 @@ class Input:
     description: Text = Text()
     bounds: tuple[Bound, ...] = ()
     default: Default | None = None
-    quality: str | None = None  # primary / secondary: the data quality the PCR requires
+    quality: DataQuality | None = None  # the data quality the PCR requires
     optional: bool = False
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def required(self) -> bool:
@@ -262,7 +315,7 @@ class ChoiceType:
     name: str
     options: tuple[str, ...]
     description: Text = Text()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +329,7 @@ class Factor:
     family: bool = False
     pinned: date | None = None
     description: Text = Text()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def target(self) -> str:
@@ -291,7 +344,7 @@ class Let:
     expr: Expr
     unit: UnitExpr | None = None
     description: Text = Text()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +352,7 @@ class Param:
     name: str
     unit: UnitExpr | None = None
     choice_type: str | None = None
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,11 +364,7 @@ class Formula:
     unit: UnitExpr
     expr: Expr
     description: Text = Text()
-    span: Span | None = _span()
-
-
-GASES = ("CO2", "CH4", "N2O", "CF4", "C2F6", "SF6", "HFC23", "NF3", "CO2e")
-ORIGINS = ("fossil", "biogenic", "luc")
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,12 +373,12 @@ class Line:
 
     name: str
     stage: str
-    gas: str
-    origin: str
+    gas: Gas | str  # an unknown gas is kept as written (E107)
+    origin: Origin
     expr: Expr
-    kind: str = "emission"  # emission, credit, removal
+    kind: LineKind = "emission"
     description: Text = Text()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,36 +386,43 @@ class Stage:
     name: str
     lines: tuple[Line, ...]
     description: Text = Text()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class CoProduct:
-    """A product of an allocation, with its weight (price, heating value or share) if the method needs one."""
+    """A product of an allocation, with its weight (price, heating value or share) if the method
+    needs one."""
 
     name: str
     property: str | None = None
     weight: Expr | None = None
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
-ALLOCATION_METHODS = {"mass": None, "energy": "lhv", "economic": "price", "fixed": "share"}
+# Each method and the property a co-product's weight is given by (mass needs none).
+ALLOCATION_METHODS: dict[str, str | None] = {
+    "mass": None,
+    "energy": "lhv",
+    "economic": "price",
+    "fixed": "share",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
     stages: tuple[str, ...]
-    method: str
+    method: AllocationMethod | str  # an unknown method is kept as written (E109)
     products: tuple[CoProduct, ...]
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Assertion:
     expr: Expr
-    level: str  # error / warning
+    level: AssertionLevel
     message: str
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,20 +431,20 @@ class ChangeEntry:
     date: date
     summary: str
     fields: tuple[tuple[str, str], ...] = ()
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class RuleFile:
     """A parsed rule file: a PCR or a module. Header fields a module lacks stay empty."""
 
-    kind: str  # pcr / module
+    kind: RuleKind
     id: str
     path: str
     name: Text = Text()
     description: Text = Text()
     version: str = ""
-    status: str = ""
+    status: Status | str = ""  # "" when not given; an unknown status is kept as written (E103)
     effective: date | None = None
     standards: tuple[str, ...] = ()
     gwp: str = ""
@@ -410,7 +466,7 @@ class RuleFile:
     changelog: tuple[ChangeEntry, ...] = ()
     source_hash: str = field(default="", compare=False)
     header_spans: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False, repr=False)
-    span: Span | None = _span()
+    span: Span | None = field(default=None, compare=False, repr=False)
 
     def span_of(self, header: str) -> Span | None:
         """Where a header statement (gwp, version, name ...) stands, else the whole file."""

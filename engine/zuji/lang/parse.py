@@ -79,7 +79,7 @@ def normalise(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse(text: str, file: str = "<text>") -> Tree:
+def parse(text: str, file: str = "<text>") -> Tree[Token]:
     """Parse rule text, raising a RuleError with one positioned diagnostic on a syntax error."""
     text = normalise(text)
     try:
@@ -90,14 +90,14 @@ def parse(text: str, file: str = "<text>") -> Tree:
     return tree
 
 
-def _within_nesting(tree: Tree, file: str, text: str) -> None:
+def _within_nesting(tree: Tree[Token], file: str, text: str) -> None:
     """Refuse a tree deeper than the nesting limit, before anything walks it recursively.
 
     The LALR parser builds the tree without recursion; measuring it here, with a stack, is what
     keeps a rule such as `1 + 1 + ... + 1` ten thousand times from overflowing the builder.
     """
     most = limits.current().nesting
-    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > most:
@@ -243,6 +243,6 @@ def _character_hint(char: str) -> str:
     return ""
 
 
-def parse_unit_text(text: str) -> Tree:
+def parse_unit_text(text: str) -> Tree[Token]:
     """Parse a unit written in a dataset or inventory, e.g. 'kg CO2/kWh'."""
     return parser("unit_expr").parse(text.strip())

@@ -10,12 +10,13 @@ quirks (``m3``, ``C`` for coulomb) never reach a user.
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import cast
 
 import pint
 
 from zuji.core.errors import UnitSyntaxError
 from zuji.lang.build import build_unit
-from zuji.lang.model import GASES, UnitExpr
+from zuji.lang.model import GASES, Gas, UnitExpr
 from zuji.lang.parse import parse_unit_text
 
 # Our spelling -> pint's. Anything not here must be a unit pint knows by that exact name.
@@ -71,7 +72,7 @@ _NAMES = {
     "tyre": "piece",
     "passenger": "passenger",
 }
-_GAS_UNIT = {gas: f"gas_{gas}" for gas in GASES}
+_GAS_UNIT: dict[str, str] = {gas: f"gas_{gas}" for gas in GASES}
 _DISPLAY = {
     v: k for k, v in _NAMES.items() if k not in ("l", "yuan", "pcs", "tyre", "a", "day", "year")
 }
@@ -99,9 +100,9 @@ _DEFINITIONS = [
 
 
 @cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[float]:
     """The one unit registry of the process."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
     for definition in _DEFINITIONS:
         ureg.define(definition)
     return ureg
@@ -180,14 +181,15 @@ def gas_dimension(gas: str) -> pint.Unit:
 
 def mass_of(gas: str) -> pint.Unit:
     """The unit every line of that gas is converted to: kilograms of the gas."""
-    return registry().Unit("kilogram") * gas_dimension(gas)
+    kilograms: pint.Unit = registry().Unit("kilogram") * gas_dimension(gas)
+    return kilograms
 
 
 def is_mass_of(unit: pint.Unit, gas: str) -> bool:
     return same_dimension(unit, mass_of(gas))
 
 
-def gas_of(unit: pint.Unit) -> str | None:
+def gas_of(unit: pint.Unit) -> Gas | None:
     """Which gas a mass unit is a mass of, if any."""
     return next((gas for gas in GASES if is_mass_of(unit, gas)), None)
 
@@ -206,13 +208,20 @@ _KINDS = {
 
 def describe_dimension(unit: pint.Unit) -> str:
     """A dimension in words a committee member reads: 'mass CO2 per energy'."""
-    up, down = [], []
-    for name, power in unit._units.items():
+    up: list[str] = []
+    down: list[str] = []
+    for name, power in _powers(unit):
         word = _kind(registry().Unit(name))
         if word:
             (up if power > 0 else down).append(word if abs(power) == 1 else f"{word}^{abs(power)}")
     text = " ".join(up) or "a pure number"
     return text + (" per " + " ".join(down) if down else "")
+
+
+def _powers(unit: pint.Unit) -> list[tuple[str, float]]:
+    """The unit's names with their exponents, as pint keeps them (its types allow any number; a
+    unit's exponents are real)."""
+    return [(name, cast(float, power)) for name, power in unit._units.items()]
 
 
 def _kind(unit: pint.Unit) -> str:
@@ -227,8 +236,9 @@ def _kind(unit: pint.Unit) -> str:
 
 def format_unit(unit: pint.Unit) -> str:
     """A pint unit written our way: t CO2/MWh."""
-    up, down = [], []
-    for name, power in unit._units.items():
+    up: list[str] = []
+    down: list[str] = []
+    for name, power in _powers(unit):
         shown = _DISPLAY.get(name, name)
         target = up if power > 0 else down
         target.append(shown if abs(power) == 1 else f"{shown}^{abs(int(power))}")
