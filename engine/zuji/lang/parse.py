@@ -79,6 +79,24 @@ def normalise(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def encoded(text: str, file: str) -> bytes:
+    """The text as UTF-8. A text from a file was decoded from UTF-8 already; one sent over the
+    network may hold a lone surrogate (JSON "\\ud800"), which is no character at all."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text[: exc.start].count("\n") + 1
+        raise RuleError(
+            Diagnostic(
+                "E003",
+                f"{file}: the rule text is not Unicode text "
+                f"(character {exc.start} is a lone surrogate)",
+                Span(file, line, 1),
+                hint="send the rule as UTF-8 text",
+            )
+        ) from None
+
+
 def parse(text: str, file: str = "<text>") -> Tree[Token]:
     """Parse rule text, raising a RuleError with one positioned diagnostic on a syntax error."""
     text = normalise(text)
