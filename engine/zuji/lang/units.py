@@ -15,7 +15,7 @@ from typing import cast
 import pint
 
 from zuji.core.errors import UnitSyntaxError
-from zuji.lang.build import build_unit
+from zuji.lang.build_exprs import build_unit
 from zuji.lang.model import GASES, Gas, UnitExpr
 from zuji.lang.parse import parse_unit_text
 
