@@ -114,7 +114,7 @@ class _Allocation:
         quantity = self.compiler.units.unit_of(inp.unit, inp.span)
         if quantity is None:
             return None
-        weight = self.compiler.sub(product.weight) if product.weight is not None else None
+        weight = self.compiler.expr(product.weight, {}, "") if product.weight is not None else None
         if weight is not None and not weight.ok:
             return None
         # `product polymer mass monomer_used`: the mass that enters the allocated stages is

@@ -48,17 +48,21 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
     # ----------------------------------------------------------------- entry points
     def expr(self, node: m.Expr, scope: Scope, module: str) -> Typed:
         """The typed closure of an expression, its names looked up in scope, then the module."""
-        self.compilation.count(node.span)
-        with self._frame(scope, module):
+        with self.frame(scope, module):
             return self.visit(node)
 
-    def sub(self, node: m.Expr) -> Typed:
-        """A sub-expression, in the scope and module of the node being compiled."""
-        self.compilation.count(node.span)
-        return self.visit(node)
+    def visit(self, expr: m.Expr) -> Typed:
+        """A node, in the current scope and module, counted against the operations budget.
+
+        Dispatch is done here rather than in a further call of exprs.Visitor.visit: formulas
+        inlined within formulas nest deeply, and each Python frame per node counts."""
+        self.compilation.count(expr.span)
+        method = getattr(self, f"visit_{type(expr).__name__}", None)
+        return method(expr) if method is not None else self.generic(expr)
 
     @contextmanager
-    def _frame(self, scope: Scope, module: str) -> Iterator[None]:
+    def frame(self, scope: Scope, module: str) -> Iterator[None]:
+        """Compile within a scope (parameters, list fields) and a module's names."""
         saved = self.scope, self.module
         self.scope, self.module = scope, module
         try:
@@ -77,7 +81,13 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(constant(value), "quantity", unit)
 
     def visit_Ref(self, node: m.Ref) -> Typed:
-        return self.reader.ref(node)
+        if node.name in self.scope:
+            return self.scope[node.name]
+        symbol = self.names.lookup(node.name, self.module)
+        if symbol is None:
+            return self.names.undefined(node.name, node.span, self.module)
+        self.names.use(symbol.name)
+        return self.reader.symbol_value(symbol, node.span)
 
     def visit_FactorRef(self, node: m.FactorRef) -> Typed:
         return self.reader.factor_ref(node)
@@ -86,11 +96,28 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return self.reader.index(node)
 
     def visit_Call(self, node: m.Call) -> Typed:
-        return self.inliner.call(node)
+        """A formula, inlined at its call (inline.py), or a built-in function."""
+        inliner = self.inliner
+        if node.function == "given":
+            return inliner.given(node)
+        symbol = self.names.lookup(node.function, self.module)
+        scope = self.scope
+        args = [
+            inliner.choice_literal(a, i, symbol, scope) or self.visit(a)
+            for i, a in enumerate(node.args)
+        ]
+        if not all(a.ok for a in args):
+            return POISON
+        if node.function in ("min", "max"):
+            return inliner.extremum(node, args)
+        if symbol is None or not isinstance(symbol.decl, m.Formula):
+            return inliner.unknown(node)
+        self.names.use(symbol.name)
+        return inliner.inline(node, symbol, symbol.decl, args)
 
     # ----------------------------------------------------------------- arithmetic
     def visit_BinOp(self, node: m.BinOp) -> Typed:
-        left, right = self.sub(node.left), self.sub(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         if not (left.ok and right.ok):
             return POISON
         for side in (left, right):
@@ -160,7 +187,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         )
 
     def visit_Negate(self, node: m.Negate) -> Typed:
-        inner = self.sub(node.operand)
+        inner = self.visit(node.operand)
         if not inner.ok:
             return POISON
         if inner.kind != "quantity":
@@ -171,7 +198,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
 
     # ----------------------------------------------------------------- conditions
     def visit_Compare(self, node: m.Compare) -> Typed:
-        left, right = self.sub(node.left), self.sub(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         if not (left.ok and right.ok):
             return POISON
         if left.kind == right.kind == "bool" and node.op in ("==", "!="):
@@ -195,7 +222,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         )
 
     def visit_IsChoice(self, node: m.IsChoice) -> Typed:
-        subject = self.sub(node.subject)
+        subject = self.visit(node.subject)
         if not subject.ok:
             return POISON
         if subject.kind != "choice":
@@ -219,7 +246,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(test, "bool", deps=subject.deps)
 
     def visit_Logical(self, node: m.Logical) -> Typed:
-        parts = [self.sub(x) for x in node.operands]
+        parts = [self.visit(x) for x in node.operands]
         if not all(p.ok for p in parts):
             return POISON
         if any(p.kind != "bool" for p in parts):
@@ -231,17 +258,19 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(lambda env: any(f(env) for f in fns), "bool", deps=deps)
 
     def visit_Not(self, node: m.Not) -> Typed:
-        inner = self.sub(node.operand)
+        inner = self.visit(node.operand)
         if inner.ok and inner.kind != "bool":
             return self.error("E309", "'not' takes a condition", node.span)
         fn = inner.fn
         return Typed(lambda env: not fn(env), "bool", deps=inner.deps) if inner.ok else POISON
 
     def visit_If(self, node: m.If) -> Typed:
-        cond = self.sub(node.condition)
+        cond = self.visit(node.condition)
         then_scope, other_scope = self.narrowed(node.condition)
-        then = self.expr(node.then, then_scope, self.module)
-        other = self.expr(node.otherwise, other_scope, self.module)
+        with self.frame(then_scope, self.module):
+            then = self.visit(node.then)
+        with self.frame(other_scope, self.module):
+            other = self.visit(node.otherwise)
         if not (cond.ok and then.ok and other.ok):
             return POISON
         if cond.kind != "bool":
@@ -267,7 +296,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         scope = self.scope
         if not (isinstance(condition, m.IsChoice) and isinstance(condition.subject, m.Ref)):
             return scope, scope
-        subject = self.sub(condition.subject)
+        subject = self.visit(condition.subject)
         if subject.kind != "choice" or condition.option not in subject.options:
             return scope, scope
         only = frozenset([condition.option])
@@ -320,7 +349,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
                     if unit is not None
                     else POISON
                 )
-        body = self.expr(node.body, ChainMap(fields, dict(self.scope)), self.module)
+        with self.frame(ChainMap(fields, dict(self.scope)), self.module):
+            body = self.visit(node.body)
         if not body.ok:
             return POISON
         if body.kind != "quantity":

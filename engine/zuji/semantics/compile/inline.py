@@ -29,29 +29,14 @@ class Inliner:
         self.units = compiler.units
         self.calling: list[str] = []  # the formulas being inlined, outermost first
 
-    def call(self, node: m.Call) -> Typed:
-        if node.function == "given":
-            return self.given(node)
-        scope, module = self.compiler.scope, self.compiler.module
-        symbol = self.names.lookup(node.function, module)
-        args = [
-            self.choice_literal(a, i, symbol, scope) or self.compiler.sub(a)
-            for i, a in enumerate(node.args)
-        ]
-        if not all(a.ok for a in args):
-            return POISON
-        if node.function in ("min", "max"):
-            return self.extremum(node, args)
-        if symbol is None or not isinstance(symbol.decl, m.Formula):
-            return self.compiler.error(
-                "E220",
-                f"unknown formula '{node.function}'",
-                node.span,
-                exprs.suggest(node.function, [*self.names.formulas(), *BUILT_IN])
-                or "built in: min, max, given",
-            )
-        self.names.use(symbol.name)
-        return self.inline(node, symbol, symbol.decl, args)
+    def unknown(self, node: m.Call) -> Typed:
+        return self.compiler.error(
+            "E220",
+            f"unknown formula '{node.function}'",
+            node.span,
+            exprs.suggest(node.function, [*self.names.formulas(), *BUILT_IN])
+            or "built in: min, max, given",
+        )
 
     def choice_literal(
         self, arg: m.Expr, index: int, symbol: Symbol | None, scope: Scope
@@ -130,7 +115,8 @@ class Inliner:
             if not bound[param.name].ok:
                 return POISON
         self.calling.append(symbol.name)
-        body = self.compiler.expr(formula.expr, bound, symbol.module)
+        with self.compiler.frame(bound, symbol.module):
+            body = self.compiler.visit(formula.expr)
         self.calling.pop()
         if not body.ok:
             return POISON

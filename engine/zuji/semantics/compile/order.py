@@ -40,7 +40,8 @@ class ValueOrder:
                 "a value cannot depend on itself",
             )
         self.visiting.append(name)
-        typed = self.compiler.expr(decl.expr, {}, module)
+        with self.compiler.frame({}, module):
+            typed = self.compiler.visit(decl.expr)
         self.visiting.pop()
         if typed.ok and typed.kind != "quantity":
             typed = self.compiler.error(

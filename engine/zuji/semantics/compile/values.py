@@ -38,15 +38,6 @@ class NameReader:
         self.names = compiler.names
         self.units = compiler.units
 
-    def ref(self, node: m.Ref) -> Typed:
-        if node.name in self.compiler.scope:
-            return self.compiler.scope[node.name]
-        symbol = self.names.lookup(node.name, self.compiler.module)
-        if symbol is None:
-            return self.names.undefined(node.name, node.span, self.compiler.module)
-        self.names.use(symbol.name)
-        return self.symbol_value(symbol, node.span)
-
     def symbol_value(self, symbol: Symbol, span: Span | None) -> Typed:
         key, decl = symbol.name, symbol.decl
         deps = frozenset([key])
@@ -112,7 +103,7 @@ class NameReader:
                 node.span,
             )
         self.names.use(symbol.name)
-        key = self.compiler.sub(node.key)
+        key = self.compiler.visit(node.key)
         if not key.ok:
             return POISON
         if key.kind != "choice":
