@@ -1,8 +1,9 @@
 """Code generation: an expression becomes a closure on plain floats, its unit inferred on the way.
 
 One visit per node: the unit checks (units.py) decide the unit and the conversion factors, which
-are folded into the closure built here. Reading names is values.py's, calling formulas inline.py's.
-A coverage probe, when given, wraps the branches of `if` and each `is` test.
+are folded into the closure built here. What a name reads is values.py's business, and what a
+formula's call compiles to inline.py's. A coverage probe, when given, wraps the branches of `if`
+and each `is` test.
 """
 
 from __future__ import annotations
