@@ -1379,7 +1379,7 @@ def test_every_engine_check_has_a_test() -> None:
     raised = set()
     sources = [
         *(engine / "lang").glob("*.py"),
-        *(engine / "semantics").glob("*.py"),
+        *(engine / "semantics").rglob("*.py"),
         engine / "core" / "documents.py",
         engine / "core" / "limits.py",
         engine / "interfaces" / "cli.py",

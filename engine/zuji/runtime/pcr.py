@@ -7,9 +7,11 @@ per evaluation.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from zuji.core import library as lib
@@ -23,11 +25,11 @@ from zuji.runtime.evaluate import evaluate
 from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
 from zuji.runtime.result import Result
 from zuji.semantics.check import check
-from zuji.semantics.compile import Plan
+from zuji.semantics.compile import Plan, compile_plan
 from zuji.semantics.resolve import Resolved, resolve
 
 # Compiled plans by source hashes; bounded, because a service checks texts it is sent.
-_PLANS: OrderedDict[tuple[str, ...], tuple[Plan, list[Diagnostic]]] = OrderedDict()
+_PLANS: OrderedDict[tuple[str, ...], tuple[Plan, tuple[Diagnostic, ...]]] = OrderedDict()
 _PLANS_MOST = 256
 
 
@@ -83,8 +85,8 @@ class PCR:
         """The options of every named choice (the PCR's and its modules')."""
         return {
             name: tuple(symbol.decl.options)
-            for name, symbol in self.resolved.symbols.items()  # type: ignore[attr-defined]
-            if symbol.kind == "choice"
+            for name, symbol in self.resolved.symbols.items()
+            if isinstance(symbol.decl, m.ChoiceType)
         }
 
     def evaluate(
@@ -135,7 +137,7 @@ def _assemble(
 ) -> PCR:
     standards = standards or load_standards()
     resolved = resolve(rule, standards)
-    resolved.sources[rule.path] = text.lstrip("\ufeff").replace("\r\n", "\n")
+    resolved = resolved.with_source(rule.path, text.lstrip("\ufeff").replace("\r\n", "\n"))
     key = (
         rule.source_hash,
         *sorted(mod.source_hash for mod in resolved.modules.values()),
@@ -144,12 +146,30 @@ def _assemble(
     if key in _PLANS:
         _PLANS.move_to_end(key)
     else:
-        _PLANS[key] = check(resolved)
+        _PLANS[key] = _compile_and_check(resolved)
         if len(_PLANS) > _PLANS_MOST:
             _PLANS.popitem(last=False)
-    plan, diagnostics = _PLANS[key]
-    plan.resolved.sources.update(resolved.sources)
-    return PCR(rule, plan.resolved, plan, findings + diagnostics)
+    cached, diagnostics = _PLANS[key]
+    plan = _knowing(cached, resolved.sources)
+    return PCR(rule, plan.resolved, plan, findings + list(diagnostics))
+
+
+def _knowing(plan: Plan, sources: Mapping[str, str]) -> Plan:
+    """The cached plan, or a copy of it that also knows the texts of these files.
+
+    A cached plan is shared by every PCR loaded from the same sources and is never changed; the
+    same text loaded under another file name gets a copy whose sources include that name."""
+    known = plan.resolved.sources
+    if all(known.get(label) == text for label, text in sources.items()):
+        return plan
+    merged = MappingProxyType({**known, **sources})
+    return replace(plan, resolved=replace(plan.resolved, sources=merged))
+
+
+def _compile_and_check(resolved: Resolved) -> tuple[Plan, tuple[Diagnostic, ...]]:
+    """Compile a resolved PCR, then check it: the plan and every finding about the rule."""
+    plan = compile_plan(resolved)
+    return plan, tuple(check(resolved, plan))
 
 
 def check_paths(paths: list[Path]) -> list[tuple[Path, list[Diagnostic]]]:

@@ -1,25 +1,27 @@
 """Stage 4: the checks of a rule file that need no evaluation.
 
-Names and duplicates are found by resolve.py, units and cycles by compile.py; this module adds the
+Names and duplicates are found by resolve.py, units and cycles by compile; this module adds the
 rules of the PCR itself: a complete header, a boundary that matches the stages, allocations that
-name their reference product, choice defaults among the choices, and unused names. All findings
-are returned as data, sorted by position.
+name their reference product, choice defaults among the choices, and unused names. It runs after
+compiling (which names are unused is known from the plan) and reports every finding of resolving,
+checking and compiling together, as data sorted by position.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 
 from zuji.core.errors import Diagnostic, DiagnosticSink, attach_source
 from zuji.lang import model as m
-from zuji.semantics.compile import Plan, compile_plan
+from zuji.semantics.compile import Plan
 from zuji.semantics.resolve import Resolved
 
 _REQUIRED_HEADER = ("name", "version", "status", "gwp", "declared_unit", "boundary")
 
 
-def check(resolved: Resolved) -> tuple[Plan, list[Diagnostic]]:
-    """Every finding about a PCR (or module), with the compiled plan."""
+def check(resolved: Resolved, plan: Plan) -> list[Diagnostic]:
+    """Every finding about a PCR (or module): resolve's, its own and those of compiling `plan`."""
     findings = DiagnosticSink()
     pcr = resolved.pcr
     if pcr.kind == "pcr":
@@ -29,13 +31,12 @@ def check(resolved: Resolved) -> tuple[Plan, list[Diagnostic]]:
         _changelog(pcr, findings)
     _inputs(pcr, findings)
     _lines(pcr, findings)
-    plan = compile_plan(resolved)
     if pcr.kind == "pcr":
-        _unused(pcr, plan, findings)
-    diagnostics = resolved.diagnostics + findings.items + plan.diagnostics
-    diagnostics = attach_source(diagnostics, resolved.sources)
+        _unused(pcr, plan.used, findings)
+    diagnostics = [*resolved.diagnostics, *findings.items, *plan.diagnostics]
+    diagnostics = attach_source(diagnostics, dict(resolved.sources))
     diagnostics.sort(key=_position)
-    return plan, _dedupe(diagnostics)
+    return _dedupe(diagnostics)
 
 
 def _position(d: Diagnostic) -> tuple[str, int, int]:
@@ -161,8 +162,9 @@ def _weights(allocation: m.Allocation, findings: DiagnosticSink) -> None:
             )
     if allocation.method == "fixed":
         shares = [p.weight for p in allocation.products]
-        if all(isinstance(s, m.Number) and s.unit is None for s in shares):
-            total = sum(s.value for s in shares)  # type: ignore[union-attr]
+        numbers = [s for s in shares if isinstance(s, m.Number) and s.unit is None]
+        if len(numbers) == len(shares):
+            total = sum(s.value for s in numbers)
             if abs(total - 1) > 1e-9:
                 findings.error(
                     "E246", f"fixed allocation shares add up to {total:g}, not 1", allocation.span
@@ -250,9 +252,9 @@ def _lines(pcr: m.RuleFile, findings: DiagnosticSink) -> None:
             findings.warn("W271", f"removal '{line.name}' is not biogenic", line.span)
 
 
-def _unused(pcr: m.RuleFile, plan: Plan, findings: DiagnosticSink) -> None:
+def _unused(pcr: m.RuleFile, used: Collection[str], findings: DiagnosticSink) -> None:
     for inp in pcr.inputs:
-        if inp.name not in plan.used:
+        if inp.name not in used:
             findings.warn(
                 "W280",
                 f"input '{inp.name}' is never used",
@@ -260,8 +262,8 @@ def _unused(pcr: m.RuleFile, plan: Plan, findings: DiagnosticSink) -> None:
                 "use it in a formula or remove it",
             )
     for let in pcr.lets:
-        if let.name not in plan.used:
+        if let.name not in used:
             findings.warn("W281", f"value '{let.name}' is never used", let.span)
     for factor in pcr.factors:
-        if factor.name not in plan.used:
+        if factor.name not in used:
             findings.warn("W282", f"factor '{factor.name}' is never used", factor.span)

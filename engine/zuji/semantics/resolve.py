@@ -7,16 +7,22 @@ inventory's reference period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
 
 from zuji.core import library
-from zuji.core.errors import Diagnostic, RuleError, Span, file_label
+from zuji.core.errors import Diagnostic, DiagnosticSink, RuleError, Span, file_label
 from zuji.data.standards import FactorEntry, Standards
 from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.lang.build import load_text, read_rule_text
 from zuji.lang.parse import normalise
+
+SymbolKind = Literal["input", "let", "factor", "family", "formula", "choice"]
+Declaration = m.Input | m.ChoiceType | m.Factor | m.Let | m.Formula
 
 
 @dataclass(frozen=True)
@@ -24,38 +30,67 @@ class Symbol:
     """A name a formula may use, and what it stands for."""
 
     name: str
-    kind: str  # input, let, factor, family, formula, choice
-    decl: object
+    kind: SymbolKind
+    decl: Declaration
     module: str = ""  # alias of the module that declared it, "" for the PCR itself
 
 
-@dataclass
+def _nothing() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, eq=False)
 class Resolved:
-    """A PCR with its modules loaded, its factors bound and its names tabled."""
+    """A PCR with its modules loaded, its factors bound and its names tabled.
+
+    Read-only once built: a compiled plan keeps it, and a plan is shared by every PCR object
+    loaded from the same text."""
+
+    pcr: m.RuleFile
+    standards: Standards
+    modules: Mapping[str, m.RuleFile] = field(default_factory=_nothing)
+    symbols: Mapping[str, Symbol] = field(default_factory=_nothing)
+    entries: Mapping[str, FactorEntry] = field(default_factory=_nothing)  # factor name -> entry
+    families: Mapping[str, Mapping[str, FactorEntry]] = field(default_factory=_nothing)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=_nothing)  # file label -> text, for carets
+
+    def with_source(self, label: str, text: str) -> Resolved:
+        """The same resolution, knowing one more file's text (for carets under findings)."""
+        return replace(self, sources=MappingProxyType({**self.sources, label: text}))
+
+
+@dataclass
+class _Resolving:
+    """What resolve() fills in, frozen into a Resolved when it is done."""
 
     pcr: m.RuleFile
     standards: Standards
     modules: dict[str, m.RuleFile] = field(default_factory=dict)
     symbols: dict[str, Symbol] = field(default_factory=dict)
-    entries: dict[str, FactorEntry] = field(default_factory=dict)  # factor name -> entry
-    families: dict[str, dict[str, FactorEntry]] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # file label -> text, for carets
+    entries: dict[str, FactorEntry] = field(default_factory=dict)
+    families: dict[str, Mapping[str, FactorEntry]] = field(default_factory=dict)
+    findings: DiagnosticSink = field(default_factory=DiagnosticSink)
+    sources: dict[str, str] = field(default_factory=dict)
 
-    def error(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(code, message, span, hint=hint))
-
-    def warn(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
-        from zuji.core.errors import Severity
-
-        self.diagnostics.append(Diagnostic(code, message, span, Severity.WARNING, hint))
+    def freeze(self) -> Resolved:
+        return Resolved(
+            self.pcr,
+            self.standards,
+            MappingProxyType(self.modules),
+            MappingProxyType(self.symbols),
+            MappingProxyType(self.entries),
+            MappingProxyType(self.families),
+            tuple(self.findings.items),
+            MappingProxyType(self.sources),
+        )
 
 
 def resolve(
     pcr: m.RuleFile, standards: Standards, loaded_modules: dict[str, m.RuleFile] | None = None
 ) -> Resolved:
     """Load the modules a PCR uses, then table every name and bind every factor."""
-    resolved = Resolved(pcr, standards)
+    resolved = _Resolving(pcr, standards)
     for use in pcr.uses:
         module = (loaded_modules or {}).get(use.module) or _load_module(use, pcr, resolved)
         if module is not None:
@@ -64,13 +99,13 @@ def resolve(
         _table(resolved, module, alias)
     _table(resolved, pcr, "")
     _bind_inline_factors(resolved)
-    return resolved
+    return resolved.freeze()
 
 
-def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile | None:
+def _load_module(use: m.Use, pcr: m.RuleFile, resolved: _Resolving) -> m.RuleFile | None:
     path = library.module_path(use.module, Path(pcr.path) if pcr.path else None)
     if path is None:
-        resolved.error(
+        resolved.findings.error(
             "E201",
             f"module '{use.module}' not found",
             use.span,
@@ -81,12 +116,12 @@ def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile 
         text = read_rule_text(path)
         module, findings = load_text(text, file_label(path))
     except RuleError as exc:
-        resolved.diagnostics.extend(exc.diagnostics)
+        resolved.findings.add(*exc.diagnostics)
         return None
-    resolved.diagnostics.extend(findings)
+    resolved.findings.add(*findings)
     resolved.sources[module.path] = normalise(text)
     if module.kind != "module":
-        resolved.error(
+        resolved.findings.error(
             "E202",
             f"'{use.module}' is a PCR, not a module",
             use.span,
@@ -94,7 +129,7 @@ def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile 
         )
         return None
     if module.uses:
-        resolved.error(
+        resolved.findings.error(
             "E203",
             f"module '{use.module}' uses other modules",
             module.uses[0].span,
@@ -103,17 +138,17 @@ def _load_module(use: m.Use, pcr: m.RuleFile, resolved: Resolved) -> m.RuleFile 
     return module
 
 
-def _table(resolved: Resolved, rule_file: m.RuleFile, alias: str) -> None:
+def _table(resolved: _Resolving, rule_file: m.RuleFile, alias: str) -> None:
     prefix = f"{alias}." if alias else ""
-    declared: list[tuple[str, str, object, Span | None]] = [
+    declared: list[tuple[str, SymbolKind, Declaration, Span | None]] = [
         *((i.name, "input", i, i.span) for i in rule_file.inputs),
         *((c.name, "choice", c, c.span) for c in rule_file.choices),
-        *((f.name, "family" if f.family else "factor", f, f.span) for f in rule_file.factors),
+        *((f.name, _factor_kind(f), f, f.span) for f in rule_file.factors),
         *((x.name, "let", x, x.span) for x in rule_file.lets),
         *((f.name, "formula", f, f.span) for f in rule_file.formulas),
     ]
     if rule_file.kind == "module" and rule_file.inputs:
-        resolved.error(
+        resolved.findings.error(
             "E204",
             "a module cannot declare inputs",
             rule_file.inputs[0].span,
@@ -123,23 +158,27 @@ def _table(resolved: Resolved, rule_file: m.RuleFile, alias: str) -> None:
         full = prefix + name
         if full in resolved.symbols:
             first = resolved.symbols[full].decl
-            resolved.error(
+            resolved.findings.error(
                 "E205",
-                f"'{name}' is declared twice (first at {getattr(first, 'span', '?')})",
+                f"'{name}' is declared twice (first at {first.span})",
                 span,
                 "rename one of them",
             )
             continue
         resolved.symbols[full] = Symbol(full, kind, decl, alias)
-        if kind in ("factor", "family"):
-            _bind_factor(resolved, full, decl)  # type: ignore[arg-type]
+        if isinstance(decl, m.Factor):
+            _bind_factor(resolved, full, decl)
 
 
-def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
+def _factor_kind(factor: m.Factor) -> SymbolKind:
+    return "family" if factor.family else "factor"
+
+
+def _bind_factor(resolved: _Resolving, name: str, factor: m.Factor) -> None:
     dataset = resolved.standards.datasets.get(factor.dataset)
     if dataset is None:
         known = ", ".join(sorted(resolved.standards.datasets)) or "none"
-        resolved.error(
+        resolved.findings.error(
             "E206",
             f"factor '{factor.name}' refers to dataset '{factor.dataset}', "
             "which the library does not hold",
@@ -150,7 +189,7 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
     if factor.family:
         members = dataset.family(factor.entry)
         if not members:
-            resolved.error(
+            resolved.findings.error(
                 "E207",
                 f"dataset '{dataset.id}' has no entries "
                 f"'{factor.entry}.<member>' for factor family '{factor.name}'",
@@ -161,7 +200,7 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
         return
     entry = dataset.entries.get(factor.entry)
     if entry is None:
-        resolved.error(
+        resolved.findings.error(
             "E207",
             f"dataset '{dataset.id}' has no entry '{factor.entry}' (factor '{factor.name}')",
             factor.span,
@@ -171,7 +210,7 @@ def _bind_factor(resolved: Resolved, name: str, factor: m.Factor) -> None:
     resolved.entries[name] = entry
 
 
-def _bind_inline_factors(resolved: Resolved) -> None:
+def _bind_inline_factors(resolved: _Resolving) -> None:
     """Factors written in place (factor dataset.entry) and factor defaults of inputs."""
     rule_files = [("", resolved.pcr), *((a, mod) for a, mod in resolved.modules.items())]
     for _alias, rule_file in rule_files:
