@@ -8,9 +8,15 @@ file alone.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def iso_date(value: date | None) -> str | None:
+    """A date as a result writes it (2024-01-01), or None."""
+    return value.isoformat() if value else None
 
 
 class _Model(BaseModel):
