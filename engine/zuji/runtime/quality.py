@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zuji.data.standards import FactorEntry
-from zuji.runtime.inventory import DQ_KEYS, Origin
-from zuji.runtime.result import DataQuality
+from zuji.runtime.inventory import Origin
+from zuji.runtime.result import DQ_KEYS, DataQuality
 from zuji.runtime.run import LineResult, Run
 
 # PEF data-quality classes (PEFCR Guidance 6.3; see standards/README.md on their confirmation).
