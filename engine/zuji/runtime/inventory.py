@@ -4,6 +4,9 @@ An inventory is YAML or JSON. Values carry units as people write them ("62 000 M
 {value: 62, unit: GWh}); a convertible unit is converted to the unit the PCR declares, a wrong
 dimension, a missing required input, a value out of range or an unknown input is an error that
 names the input and the file. Each PCR's inventory has a JSON Schema generated from its inputs.
+
+Reading amounts and their units is in runtime.amounts, the schema and what its findings say in
+runtime.inventory_schema, a supplier's PACT document as a value in runtime.supplier.
 """
 
 from __future__ import annotations
@@ -92,10 +95,10 @@ class Inventory:
         return math.fsum(c.share for c in self.cutoff)
 
 
-# --------------------------------------------------------------------------------- loading
-
-
 class _Reader:
+    """What reading one inventory needs at hand (the PCR, its datasets, the options of named
+    choices, the file's folder) and the findings made so far, each naming the part at fault."""
+
     def __init__(
         self,
         pcr: m.RuleFile,

@@ -70,7 +70,7 @@ class LineResult:
     reads: frozenset[str] = frozenset()  # what the line read for this inventory
 
 
-def run_families(env: Scope) -> Families:
+def _families(env: Scope) -> Families:
     families: Families = env.get("$families", {})
     return families
 
@@ -132,7 +132,7 @@ def call(
 def _missing_member(
     exc: MissingMember, env: Scope, span: Span | None, what: str
 ) -> EvaluationError:
-    members, when = run_families(env).get(exc.family, ({}, None))
+    members, when = _families(env).get(exc.family, ({}, None))
     entry = members.get(exc.member)
     first = (
         min((v.valid_from for v in entry.values if v.valid_from), default=None) if entry else None
