@@ -730,7 +730,7 @@ def _detail(pcr: api.PCR) -> PcrDetail:
 
 
 def _input(inp: Any, choices: dict[str, tuple[str, ...]]) -> InputInfo:
-    from zuji.runtime.inventory import _is_intensity
+    from zuji.runtime.supplier import is_intensity as _is_intensity
 
     default = inp.default
     shown = None

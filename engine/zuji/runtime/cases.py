@@ -12,7 +12,7 @@ from typing import Any
 
 from zuji.core.documents import load_path
 from zuji.core.errors import DocumentError, ZujiError, file_label
-from zuji.runtime.inventory import parse_amount
+from zuji.runtime.amounts import parse_amount
 from zuji.runtime.pcr import PCR
 from zuji.runtime.result import Result
 

@@ -4,6 +4,9 @@ An inventory is YAML or JSON. Values carry units as people write them ("62 000 M
 {value: 62, unit: GWh}); a convertible unit is converted to the unit the PCR declares, a wrong
 dimension, a missing required input, a value out of range or an unknown input is an error that
 names the input and the file. Each PCR's inventory has a JSON Schema generated from its inputs.
+
+Reading amounts and their units is in runtime.amounts, the schema and what its findings say in
+runtime.inventory_schema, a supplier's PACT document as a value in runtime.supplier.
 """
 
 from __future__ import annotations
@@ -12,23 +15,38 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from zuji.core import limits
 from zuji.core.documents import load_text, locate, plain, read_utf8
-from zuji.core.errors import Diagnostic, DocumentError, InventoryError, Span, file_label
+from zuji.core.errors import (
+    Diagnostic,
+    DiagnosticSink,
+    DocumentError,
+    InventoryError,
+    Span,
+    file_label,
+)
 from zuji.data.standards import Standards
 from zuji.lang import model as m
 from zuji.lang import units as u
-from zuji.lang.units import unit_from_text
-from zuji.runtime.supplier import SUPPLIER_VALUE_SCHEMA, supplier_value
+from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
+from zuji.runtime.inventory_schema import schema_for, schema_problems
+from zuji.runtime.result import DQ_KEYS
+from zuji.runtime.supplier import supplier_value
 
-DQ_KEYS = ("ter", "ger", "tir", "p")
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d  _]*)?\.?\d+(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+__all__ = [
+    "DQ_KEYS",
+    "CutoffFlow",
+    "Inventory",
+    "Origin",
+    "load_inventory",
+    "parse_inventory_text",
+    "read_inventory",
+    "schema_for",
+    "version_fits",
+]
 
 
 @dataclass(frozen=True)
@@ -77,156 +95,10 @@ class Inventory:
         return math.fsum(c.share for c in self.cutoff)
 
 
-# --------------------------------------------------------------------------------- schema
-
-
-def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
-    """The JSON Schema of the inventory of one PCR, generated from its inputs."""
-    properties = {inp.name: _input_schema(inp) for inp in pcr.inputs}
-    required = [inp.name for inp in pcr.inputs if inp.required]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://zuji.example/schemas/inventory/{pcr.id}-{pcr.version}.schema.json",
-        "title": f"Inventory for PCR {pcr.id} {pcr.version}: {pcr.name}",
-        "type": "object",
-        "required": ["pcr", "inputs"],
-        "additionalProperties": False,
-        "properties": {
-            "pcr": {"const": pcr.id, "description": "The id of the PCR this inventory is for"},
-            "pcr_version": {"type": "string", "description": "Versions it fits, e.g. >=1.0.0,<2"},
-            "company": {"type": "string"},
-            "product": {"type": "string"},
-            "site": {"type": "string"},
-            "description": {"type": "string"},
-            "company_ids": _URNS,
-            "product_ids": _URNS,
-            "reference_period": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["start", "end"],
-                "properties": {
-                    "start": {"type": "string", "format": "date"},
-                    "end": {"type": "string", "format": "date"},
-                },
-            },
-            "inputs": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": required,
-                "properties": properties,
-            },
-            "cutoff": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["flow", "share"],
-                    "properties": {
-                        "flow": {"type": "string"},
-                        "share": {
-                            "type": ["string", "number"],
-                            "description": "Estimated share of the footprint, %",
-                        },
-                        "reason": {"type": "string"},
-                    },
-                },
-            },
-        },
-    }
-
-
-_URNS = {
-    "type": "array",
-    "items": {"type": "string", "pattern": "^[uU][rR][nN]:"},
-    "description": "URNs identifying the company or product, as PACT documents carry them",
-}
-
-_DQ_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {k: {"type": "integer", "minimum": 1, "maximum": 5} for k in DQ_KEYS},
-}
-
-
-def _input_schema(inp: m.Input) -> dict[str, Any]:
-    description = str(inp.description)
-    if inp.kind == "list":
-        item = {
-            "type": "object",
-            "additionalProperties": False,
-            "required": [f.name for f in inp.fields if f.required],
-            "properties": {f.name: _input_schema(f) for f in inp.fields},
-        }
-        return {"type": "array", "items": item, "description": description}
-    if inp.kind == "choice":
-        options = sorted(inp.options) if inp.options else None
-        plain_value: dict[str, Any] = {"type": "string"}
-        if options:
-            plain_value["enum"] = options
-        return {
-            "description": description,
-            "anyOf": [
-                plain_value,
-                {
-                    "type": "object",
-                    "required": ["value"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "value": plain_value,
-                        "source": {"enum": ["primary", "secondary"]},
-                        "dq": _DQ_SCHEMA,
-                        "note": {"type": "string"},
-                    },
-                },
-            ],
-        }
-    amount = {"anyOf": [{"type": "number"}, {"type": "string"}]}
-    if _is_intensity(inp):
-        return {
-            "description": f"{description} [{inp.unit}]; may be a supplier's PACT document",
-            "anyOf": [
-                {"type": "number"},
-                {"type": "string"},
-                SUPPLIER_VALUE_SCHEMA,
-                {
-                    "type": "object",
-                    "required": ["value"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "value": amount,
-                        "unit": {"type": "string"},
-                        "source": {"enum": ["primary", "secondary"]},
-                        "dq": _DQ_SCHEMA,
-                        "note": {"type": "string"},
-                    },
-                },
-            ],
-        }
-    return {
-        "description": f"{description} [{inp.unit}]",
-        "anyOf": [
-            {"type": "number"},
-            {"type": "string"},
-            {
-                "type": "object",
-                "required": ["value"],
-                "additionalProperties": False,
-                "properties": {
-                    "value": amount,
-                    "unit": {"type": "string"},
-                    "source": {"enum": ["primary", "secondary"]},
-                    "dq": _DQ_SCHEMA,
-                    "note": {"type": "string"},
-                },
-            },
-        ],
-    }
-
-
-# --------------------------------------------------------------------------------- loading
-
-
 class _Reader:
+    """What reading one inventory needs at hand (the PCR, its datasets, the options of named
+    choices, the file's folder) and the findings made so far, each naming the part at fault."""
+
     def __init__(
         self,
         pcr: m.RuleFile,
@@ -237,18 +109,17 @@ class _Reader:
     ) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
         self.base = base  # the inventory file's folder: supplier documents are read from there
-        self.errors: list[Diagnostic] = []
+        self.findings = DiagnosticSink()
 
     def error(self, where: str, message: str, hint: str = "") -> None:
-        self.errors.append(
-            Diagnostic(
-                "E501",
-                f"{self.label}: {where}: {message}",
-                Span(self.label, 1, 1),
-                hint=hint,
-                where=where,
-            )
+        """E501 at the part of the document at fault; placed on its line once the text is known."""
+        self.findings.error(
+            "E501", f"{self.label}: {where}: {message}", Span(self.label, 1, 1), hint, where
         )
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return self.findings.errors
 
 
 def load_inventory(
@@ -394,14 +265,8 @@ def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> Non
         )
     if not _within_list_limit(document, pcr, reader):
         return  # validating a list past the limit would only spend the time the limit saves
-    validator = _validator(pcr)
-    for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))[:20]:
-        reader.error(_where(err), _say(err, pcr))
-
-
-@lru_cache(maxsize=64)  # per rule (frozen, hashed by value): built once, not per inventory
-def _validator(pcr: m.RuleFile) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema_for(pcr))
+    for where, message in schema_problems(document, pcr):
+        reader.error(where, message)
 
 
 def _within_list_limit(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> bool:
@@ -418,35 +283,6 @@ def _within_list_limit(document: dict[str, Any], pcr: m.RuleFile, reader: _Reade
                 "(ZUJI_LIMITS=list_items=...)",
             )
     return not reader.errors
-
-
-def _where(err: jsonschema.ValidationError) -> str:
-    path = [str(p) for p in err.absolute_path]
-    return "/".join(path) or "(top level)"
-
-
-def _say(err: jsonschema.ValidationError, pcr: m.RuleFile) -> str:
-    if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        known = ", ".join(err.schema.get("properties", {}))
-        named = ", ".join(f"'{x}'" for x in extra[:10])
-        more = f" and {len(extra) - 10:,} more" if len(extra) > 10 else ""
-        return f"unknown {'input' if _is_inputs(err) else 'field'} {named}{more} (known: {known})"
-    if err.validator == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else err.message
-        what = "required input" if _is_inputs(err) else "field"
-        inp = pcr.input(missing)
-        unit = f" [{inp.unit}]" if inp is not None and inp.unit else ""
-        return f"missing {what} '{missing}'{unit}" + (f": {inp.description}" if inp else "")
-    if err.validator == "anyOf":
-        return f"{err.instance!r} is not a value this input takes"
-    if err.validator == "const":
-        return f"must be {err.validator_value!r}"
-    return err.message
-
-
-def _is_inputs(err: jsonschema.ValidationError) -> bool:
-    return list(err.absolute_path)[-1:] == ["inputs"] or list(err.absolute_path) == ["inputs"]
 
 
 def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, date | None]:
@@ -466,57 +302,71 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
 def _value(
     inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
 ) -> tuple[Any, Origin]:
+    """An input's value in the PCR's unit and where it came from; a problem is reported to the
+    reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
     if raw is None:
         return _default(inp, on, reader, where)
     if inp.kind == "list":
-        items = []
-        for i, item in enumerate(raw):
-            items.append(
-                {
-                    f.name: _value(f, item.get(f.name), on, reader, f"{where}[{i}].{f.name}")[0]
-                    for f in inp.fields
-                }
-            )
-        return items, Origin("inventory", f"{len(items)} items")
+        return _items(inp, raw, on, reader, where)
     if isinstance(raw, dict) and "pact" in raw and inp.kind == "quantity":
-        figure = supplier_value(inp, raw, reader, where)
-        if figure is None:
-            return None, Origin("not-given")
-        _check_bounds(figure.value, inp, reader, where)
-        return figure.value, Origin(
-            "inventory",
-            figure.written,
-            raw.get("source", "primary"),
-            figure.dq,
-            raw.get("note", ""),
-            figure.record,
-        )
+        return _supplied(inp, raw, reader, where)
     meta = raw if isinstance(raw, dict) else {"value": raw}
     origin = Origin(
         "inventory",
-        _written(meta),
+        written(meta),
         meta.get("source", "primary"),
         dict(meta.get("dq") or {}),
         meta.get("note", ""),
     )
     if inp.kind == "choice":
-        options = inp.options or reader.choices.get(inp.choice_type or "", ())
-        if options and str(meta["value"]) not in options:
-            reader.error(
-                where,
-                f"'{meta['value']}' is not one of the options",
-                "options: " + ", ".join(options),
-            )
-        return str(meta["value"]), origin
-    value = _quantity(meta, inp, reader, where)
+        return _choice(inp, meta, reader, where), origin
+    value = quantity(meta, inp, reader, where)
     if value is not None:
-        _check_bounds(value, inp, reader, where)
+        check_bounds(value, inp, reader, where)
     return value, origin
 
 
-def _written(meta: dict[str, Any]) -> str:
-    value, unit = meta.get("value"), meta.get("unit")
-    return f"{value} {unit}" if unit else str(value)
+def _items(
+    inp: m.Input, raw: list[dict[str, Any]], on: date | None, reader: _Reader, where: str
+) -> tuple[list[dict[str, Any]], Origin]:
+    items = []
+    for i, item in enumerate(raw):
+        items.append(
+            {
+                f.name: _value(f, item.get(f.name), on, reader, f"{where}[{i}].{f.name}")[0]
+                for f in inp.fields
+            }
+        )
+    return items, Origin("inventory", f"{len(items)} items")
+
+
+def _supplied(
+    inp: m.Input, raw: dict[str, Any], reader: _Reader, where: str
+) -> tuple[float | None, Origin]:
+    """A value given as a supplier's PACT document, its record kept in the origin."""
+    figure = supplier_value(inp, raw, reader, where)
+    if figure is None:
+        return None, Origin("not-given")
+    check_bounds(figure.value, inp, reader, where)
+    return figure.value, Origin(
+        "inventory",
+        figure.written,
+        raw.get("source", "primary"),
+        figure.dq,
+        raw.get("note", ""),
+        figure.record,
+    )
+
+
+def _choice(inp: m.Input, meta: dict[str, Any], reader: _Reader, where: str) -> str:
+    options = inp.options or reader.choices.get(inp.choice_type or "", ())
+    if options and str(meta["value"]) not in options:
+        reader.error(
+            where,
+            f"'{meta['value']}' is not one of the options",
+            "options: " + ", ".join(options),
+        )
+    return str(meta["value"])
 
 
 def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tuple[Any, Origin]:
@@ -548,89 +398,8 @@ def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tupl
     )
 
 
-def parse_amount(text: str) -> tuple[float, str]:
-    """'62 000 MWh' -> (62000.0, 'MWh'). Raises ValueError with a plain message."""
-    if "," in text:
-        raise ValueError(
-            f"'{text}' has a comma; write numbers without thousands separators "
-            "(62000 or 62 000) and with a decimal point"
-        )
-    match = _NUMBER.match(text)
-    if not match:
-        raise ValueError(f"'{text}' does not start with a number")
-    number = float(re.sub(r"[  _]", "", match.group(1)))
-    return number, match.group(2)
-
-
-def _quantity(meta: dict[str, Any], inp: m.Input, reader: _Reader, where: str) -> float | None:
-    raw, unit_text = meta.get("value"), meta.get("unit")
-    try:
-        if isinstance(raw, bool):
-            raise ValueError(f"{raw!r} is not a number")
-        if isinstance(raw, (int, float)):
-            number, written_unit = float(raw), ""
-        else:
-            number, written_unit = parse_amount(str(raw))
-        if unit_text and written_unit:
-            raise ValueError(f"the unit is written twice ('{written_unit}' and '{unit_text}')")
-        written_unit = unit_text or written_unit
-    except ValueError as exc:
-        reader.error(where, str(exc))
-        return None
-    if not math.isfinite(number):
-        word = "NaN" if math.isnan(number) else "infinity"
-        reader.error(
-            where,
-            f"{word} is not a finite number, so not an amount a footprint can use",
-            "give the measured amount",
-        )
-        return None
-    target = u.to_pint(inp.unit)
-    if not written_unit:
-        if target._units:  # even a %: is 0.65 a fraction or 0.65 %? The unit must be written.
-            reader.error(
-                where,
-                f"{number:g} has no unit",
-                f"write it with its unit, e.g. '{number:g} {inp.unit}'",
-            )
-            return None
-        return number
-    try:
-        source = u.to_pint(unit_from_text(written_unit))
-    except ValueError as exc:  # UnitSyntaxError too
-        reader.error(where, str(exc), f"this input is measured in {inp.unit}")
-        return None
-    if not u.same_dimension(source, target):
-        reader.error(
-            where,
-            f"'{written_unit}' is {u.describe_dimension(source)}, but this input "
-            f"is {u.describe_dimension(target)}",
-            f"give it in {inp.unit} or a unit convertible to it",
-        )
-        return None
-    return number * u.conversion(source, target)
-
-
-def _is_intensity(inp: m.Input) -> bool:
-    """An emission intensity (CO2e per something): a supplier's footprint can give it."""
-    try:
-        dims = u.to_pint(inp.unit).dimensionality
-    except ValueError:  # UnitSyntaxError too
-        return False
-    return bool(inp.unit) and dims.get("[CO2e]") == 1
-
-
-def _check_bounds(value: float, inp: m.Input, reader: _Reader, where: str) -> None:
-    for bound in inp.bounds:
-        if not m.COMPARISONS[bound.op](value, bound.value):
-            reader.error(
-                where,
-                f"{value:g} {inp.unit} is out of range: it must be {bound.op} {bound.value:g}",
-            )
-
-
 def _cutoff(raw: dict[str, Any], reader: _Reader, index: int) -> CutoffFlow:
-    share = raw.get("share")
+    share = raw["share"]  # the schema requires it: a number or text such as "0.4 %"
     try:
         number, unit = parse_amount(str(share)) if isinstance(share, str) else (float(share), "%")
         if unit not in ("%", ""):

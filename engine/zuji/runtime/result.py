@@ -8,9 +8,19 @@ file alone.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# The PEF data-quality indicators a value is scored on, 1 best to 5 worst: technological,
+# geographical and time representativeness, and precision.
+DQ_KEYS = ("ter", "ger", "tir", "p")
+
+
+def iso_date(value: date | None) -> str | None:
+    """A date as a result writes it (2024-01-01), or None."""
+    return value.isoformat() if value else None
 
 
 class _Model(BaseModel):

@@ -9,16 +9,18 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import pint
 
 from zuji.core.documents import load_path
 from zuji.core.errors import DocumentError, file_label
 from zuji.data.pact_format import DECLARED_UNITS, check
+from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.lang.units import unit_from_text
-
-if TYPE_CHECKING:
-    from zuji.lang import model as m
+from zuji.runtime.amounts import Reporter
+from zuji.runtime.result import DQ_KEYS
 
 # An inventory value given as a supplier's PACT document: {pact: file.json} or {pact: {...}}.
 SUPPLIER_VALUE_SCHEMA: dict[str, Any] = {
@@ -34,18 +36,32 @@ SUPPLIER_VALUE_SCHEMA: dict[str, Any] = {
         "dq": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {
-                k: {"type": "integer", "minimum": 1, "maximum": 5}
-                for k in ("ter", "ger", "tir", "p")
-            },
+            "properties": {k: {"type": "integer", "minimum": 1, "maximum": 5} for k in DQ_KEYS},
         },
         "note": {"type": "string"},
     },
 }
 
 
+class DocumentReader(Reporter, Protocol):
+    """What reading a supplier's document needs of the inventory reader: the folder the
+    inventory file is in (None for an inventory that is not a file), and where to report."""
+
+    @property
+    def base(self) -> Path | None: ...
+
+
+def is_intensity(inp: m.Input) -> bool:
+    """An emission intensity (CO2e per something): a supplier's footprint can give it."""
+    try:
+        dims = u.to_pint(inp.unit).dimensionality
+    except ValueError:  # UnitSyntaxError too
+        return False
+    return bool(inp.unit) and dims.get("[CO2e]") == 1
+
+
 def intensity(
-    document: Any, target: Any, label: str = "PACT document"
+    document: Any, target: pint.Unit, label: str = "PACT document"
 ) -> tuple[float, dict[str, Any]]:
     """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
     something), with the record of the document it came from. Raises ValueError naming the
@@ -118,7 +134,7 @@ class SupplierFigure:
 
 
 def supplier_value(
-    inp: m.Input, raw: dict[str, Any], reader: Any, where: str
+    inp: m.Input, raw: dict[str, Any], reader: DocumentReader, where: str
 ) -> SupplierFigure | None:
     """An inventory input given as a supplier's PACT document (inline or a file beside the
     inventory): the figure in the input's unit, or None after reporting an error naming the

@@ -1,0 +1,94 @@
+"""The rule's assertions and cut-off criteria, checked against one inventory's footprint.
+
+An error assertion that fails, or a cut-off above the PCR's limits, refuses the inventory; a
+warning assertion that fails is reported with the result.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from zuji.core.errors import Diagnostic, EvaluationError
+from zuji.runtime.result import DataQuality, Finding
+from zuji.runtime.run import Run, call
+from zuji.runtime.scope import Scope
+from zuji.semantics.compile import AssertionPlan
+
+
+def check_cutoff(run: Run) -> None:
+    """W640 for each flow the inventory cuts off; E641 and E642 past the PCR's limits."""
+    cutoff = run.plan.pcr.cutoff
+    flows = run.inventory.cutoff
+    for flow in flows:
+        run.warnings.warn(
+            "W640",
+            f"cut-off applied: '{flow.flow}' ({flow.share:g} % of the footprint) "
+            f"left out: {flow.reason}",
+        )
+        if cutoff and cutoff.per_flow is not None and flow.share > cutoff.per_flow:
+            raise EvaluationError(
+                Diagnostic(
+                    "E641",
+                    f"{run.inventory.file}: cut-off flow '{flow.flow}' is {flow.share:g} % of "
+                    f"the footprint, above the PCR's per-flow limit of {cutoff.per_flow:g} %",
+                    cutoff.span,
+                    hint="include this flow in the inventory",
+                )
+            )
+    total = run.inventory.cutoff_total
+    if cutoff and cutoff.total is not None and total > cutoff.total:
+        raise EvaluationError(
+            Diagnostic(
+                "E642",
+                f"{run.inventory.file}: cut-off flows add up to {total:g} % of the "
+                f"footprint, above the PCR's total limit of {cutoff.total:g} %",
+                cutoff.span,
+            )
+        )
+
+
+def early_assertions(run: Run) -> None:
+    """Error assertions that need no result run before the lines: an inventory the rule refuses
+    is refused in the rule's own words, not by what a line makes of it (a negative line, E625)."""
+    for index, ap in enumerate(run.plan.assertions):
+        if ap.assertion.level == "error" and not ap.uses_results:
+            run.early[index] = _assertion(run, ap, run.env)
+
+
+def _assertion(run: Run, ap: AssertionPlan, env: dict[str, Any]) -> bool:
+    a = ap.assertion
+    passed = bool(call(ap.fn, Scope(env, run.reads), a.span, "assertion"))
+    if not passed and a.level == "error":
+        raise EvaluationError(
+            Diagnostic("E650", f"{run.inventory.file}: assertion failed: {a.message}", a.span)
+        )
+    return passed
+
+
+def assertions(run: Run, total: float, quality: DataQuality, cutoff_total: float) -> list[Finding]:
+    """Every assertion's outcome, those run early included; W650 for each that failed."""
+    env = dict(run.env)
+    env.update(
+        {
+            "$total": total,
+            "$dqr": quality.dqr if quality.dqr is not None else math.nan,
+            "$primary_share": quality.primary_data_share,
+            "$cutoff_total": cutoff_total,
+        }
+    )
+    findings = []
+    for index, ap in enumerate(run.plan.assertions):
+        a = ap.assertion
+        passed = run.early[index] if index in run.early else _assertion(run, ap, env)
+        findings.append(
+            Finding(
+                code="A" + ("E" if a.level == "error" else "W"),
+                level="passed" if passed else a.level,
+                message=a.message,
+                where=str(a.span) if a.span else None,
+            )
+        )
+        if not passed:
+            run.warnings.warn("W650", f"assertion: {a.message}", a.span)
+    return findings

@@ -1,0 +1,129 @@
+"""The data quality of a footprint: its PEF data-quality rating and its share of primary data.
+
+Both rest on what each emission line read for this inventory (through the values it read), each
+line weighing as much as its part of the footprint: a line that is not part of this footprint
+(an untaken branch, an optional input only tested by given(...)) does not count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from zuji.data.standards import FactorEntry
+from zuji.runtime.inventory import Origin
+from zuji.runtime.result import DQ_KEYS, DataQuality
+from zuji.runtime.run import LineResult, Run
+
+# PEF data-quality classes (PEFCR Guidance 6.3; see standards/README.md on their confirmation).
+DQR_CLASSES = ((1.5, "excellent"), (2.0, "very good"), (3.0, "good"), (4.0, "fair"), (5.0, "poor"))
+
+
+@dataclass
+class _Tally:
+    """Each scored line's rating and indicators times its weight (its magnitude per declared
+    unit), the weights, and the magnitudes of the lines resting on primary data alone."""
+
+    weighted: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    primary: list[float] = field(default_factory=list)
+    by_indicator: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in DQ_KEYS})
+
+
+def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
+    tally = _Tally()
+    for f in emissions:
+        _count_line(run, f, tally)
+    weights = tally.weights
+    dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
+    rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
+    magnitude = math.fsum(abs(f.per_du) for f in emissions)
+    share = 100 * math.fsum(tally.primary) / magnitude if magnitude else 0.0
+    total_weight = math.fsum(weights)
+    indicators = (
+        {k: math.fsum(v) / total_weight for k, v in tally.by_indicator.items()}
+        if weights and total_weight
+        else {}
+    )
+    return DataQuality(
+        dqr=dqr,
+        rating=rating,
+        primary_data_share=share,
+        inputs=_inputs(run.inventory.origins),
+        indicators=indicators,
+    )
+
+
+def _count_line(run: Run, f: LineResult, tally: _Tally) -> None:
+    origins = run.inventory.origins
+    deps = dependencies(run, f.reads)
+    scored = _scored(run, deps)
+    scores = [sum(dq[k] for k in DQ_KEYS) / 4 for dq in scored]
+    if scores:
+        tally.weighted.append(abs(f.per_du) * sum(scores) / len(scores))
+        tally.weights.append(abs(f.per_du))
+        for key, values in tally.by_indicator.items():
+            values.append(abs(f.per_du) * sum(dq[key] for dq in scored) / len(scored))
+    inventory_inputs = [d for d in deps if d in origins]
+    if inventory_inputs and all(
+        origins[d].kind == "inventory" and origins[d].source == "primary" for d in inventory_inputs
+    ):
+        tally.primary.append(abs(f.per_du))
+
+
+def _scored(run: Run, deps: set[str]) -> list[dict[str, int]]:
+    """The scores of the inputs and factor values a line rests on that have all four."""
+    origins, factors = run.inventory.origins, run.factor_values
+    scored = [origins[d].dq for d in deps if d in origins and origins[d].dqr is not None]
+    scored += [
+        factors[d][0].dq for d in deps if d in factors and _entry_dqr(factors[d][0]) is not None
+    ]
+    return scored
+
+
+def _inputs(origins: dict[str, Origin]) -> dict[str, dict[str, Any]]:
+    """Where each input came from, as the data-quality section reports it."""
+    inputs: dict[str, dict[str, Any]] = {
+        name: {"origin": o.kind, "source": o.source, "dqr": o.dqr, "written": o.written}
+        for name, o in origins.items()
+    }
+    for name, o in origins.items():
+        if o.supplier:
+            inputs[name]["supplier"] = dict(o.supplier)
+    return inputs
+
+
+def _entry_dqr(entry: FactorEntry) -> float | None:
+    if all(k in entry.dq for k in DQ_KEYS):
+        return sum(entry.dq[k] for k in DQ_KEYS) / 4
+    return None
+
+
+def dependencies(run: Run, reads: frozenset[str]) -> set[str]:
+    """Inputs and factor values a line read for this inventory, through the values it read.
+
+    An input left out (an optional input, or an optional list without items) can only have been
+    tested by given(...): reading its value would have stopped the evaluation. It is not data
+    the line rests on.
+    """
+    step_reads, origins = run.step_reads, run.inventory.origins
+    seen: set[str] = set()
+    todo = list(reads)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in step_reads:
+            todo.extend(step_reads[name])
+    return {n for n in seen if n not in step_reads and not _left_out(run, n, origins.get(n))}
+
+
+def _left_out(run: Run, name: str, origin: Origin | None) -> bool:
+    if origin is None or origin.kind not in ("not-given", "default"):
+        return False
+    if origin.kind == "not-given":
+        return True
+    inp = run.plan.pcr.input(name)  # a list left out has no default: it is an optional list
+    return inp is not None and inp.kind == "list"
