@@ -9,7 +9,9 @@ prints when run at the repository root: the command on the first line, the exit 
 second, then standard output as printed and, after a "--- stderr" line, standard error if any. An
 optional <name>.env holds NAME=value lines set for the run (the limits of ZUJI_LIMITS, lowered so
 that a small rule meets them). A name whose path does not exist is the golden file of a missing
-one.
+one. Each rule file starts with a comment naming its code: it tells a reader what the file is
+for, and it keeps every text distinct from the others and from those other tests load, since the
+engine keeps compiled rules by the hash of their text.
 
 The message, its hint, the span's line and column and the caret under the source are what a
 committee member reads, so a change to any of them must be a decision. After one,
