@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz fuzz-parser clean docs serve-docs
+.PHONY: demo test gates browser bench metrics fuzz fuzz-parser clean docs serve-docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +15,40 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/zuji run cement --inventory pcr/cement/cases/typical_plant.yaml --format table
 
-test: $(STAMP)
+# Everything: the browser the docs tests need, the code gates, every rule and worked case, the
+# documentation, then the tests.
+test: $(STAMP) browser gates
 	$(BIN)/zuji check pcr/
 	$(BIN)/zuji test pcr/
 	$(MAKE) docs
 	$(BIN)/python -m pytest
+
+# The code gates, cheapest first; each can be run alone by copying its line.
+gates: $(STAMP)
+	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/mypy --strict engine/zuji
+	PYTHONPATH=engine $(BIN)/lint-imports
+	$(BIN)/python benchmarks/code_metrics.py --check
+
+# Module and function sizes and complexity of the engine, over the limits or not.
+metrics: $(STAMP)
+	$(BIN)/python benchmarks/code_metrics.py
+
+# The documentation site is tested in headless Chromium, Debian's package (Playwright never
+# downloads a browser of its own); a CJK font lets the screenshots show the Chinese names. pip
+# installs neither: as root with apt-get this installs both, otherwise it names the command to run.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing chromium and fonts-wqy-microhei with apt-get (the docs site is tested in it)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium fonts-wqy-microhei' first" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

@@ -96,7 +96,8 @@ def main() -> None:
         rule_with("pcr widget {", "# " + "x" * 2_000_000 + "\npcr widget {"),
     )
     levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")
+        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]"
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
     ]
     measure(
         "inventory: billion laughs (10^9 values through aliases)",

@@ -99,7 +99,7 @@ amounts = st.one_of(
     st.booleans(),
     st.none(),
     st.fixed_dictionaries(
-        {"value": st.sampled_from(NUMBERS + [0.5, -1, 1e309]), "unit": st.sampled_from(UNITS)}
+        {"value": st.sampled_from([*NUMBERS, 0.5, -1, 1e309]), "unit": st.sampled_from(UNITS)}
     ),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
@@ -258,7 +258,8 @@ def test_duplicate_keys_are_an_error_not_an_overwrite(tmp_path: Path) -> None:
 
 def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")
+        f"{b}: &{b} [{', '.join(['*' + a] * 10)}]"
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
     ]
     diagnostic = _error(tmp_path, "\n".join(levels) + "\n")
     assert diagnostic.code in ("E011", "E014") and (
@@ -304,9 +305,8 @@ def test_files_that_are_not_text(tmp_path: Path, data: bytes, code: str) -> None
 
 def test_huge_documents_stop_at_the_limits(tmp_path: Path) -> None:
     document = _document(kiln_fuels=[{"fuel": "raw_coal", "amount": "1 t"}] * 60)
-    with limited(list_items=50):
-        with pytest.raises(InventoryError) as info:
-            PCR.evaluate(document)
+    with limited(list_items=50), pytest.raises(InventoryError) as info:
+        PCR.evaluate(document)
     assert "kiln_fuels: 60 items, above the list items limit (50)" in str(info.value)
     path = tmp_path / "inventory.json"
     path.write_text(json.dumps(document), encoding="utf-8")

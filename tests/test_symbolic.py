@@ -1,4 +1,4 @@
-"""zuji.review.symbolic: exact algebra of rule expressions, proofs of equivalence, and their LaTeX."""
+"""zuji.review.symbolic: exact algebra of rule expressions, proofs of equivalence, and LaTeX."""
 
 from __future__ import annotations
 
@@ -194,7 +194,8 @@ def test_equivalent_never_raises() -> None:
         ("not a > 1", r"\text{not}\ \left(\mathrm{a} > 1\right)"),
         (
             "given(a) == given(b)",
-            r"\operatorname{given}\left(\mathrm{a}\right) = \operatorname{given}\left(\mathrm{b}\right)",
+            r"\operatorname{given}\left(\mathrm{a}\right) = "
+            r"\operatorname{given}\left(\mathrm{b}\right)",
         ),
         (
             "if r is eaf then a else b",
