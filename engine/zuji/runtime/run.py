@@ -8,7 +8,7 @@ line and the inputs involved.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ from zuji.semantics.compile import LinePlan, Plan, Step
 Closure = Callable[[Any], Any]
 
 # The family members of each factor family the plan reads, and the date their values are taken on.
-Families = dict[str, tuple[dict[str, FactorEntry], date | None]]
+Families = dict[str, tuple[Mapping[str, FactorEntry], date | None]]
 
 
 @dataclass
