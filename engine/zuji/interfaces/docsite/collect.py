@@ -67,7 +67,7 @@ def _load(path: Path) -> tuple[api.PCR | None, str]:
         loaded = api.load(path)
     except ZujiError as exc:
         return None, _first(exc.diagnostics)
-    except Exception as exc:  # noqa: BLE001 - a broken rule file must not stop the site
+    except Exception as exc:  # a broken rule file must not stop the site
         return None, f"{type(exc).__name__}: {exc}"
     if loaded.errors:
         return None, _first(loaded.errors) + (
@@ -87,7 +87,7 @@ def _first(diagnostics: list) -> str:  # type: ignore[type-arg]
 def _parse_only(path: Path) -> m.RuleFile | None:
     try:
         return load_file(path)[0]
-    except Exception:  # noqa: BLE001 - only used to name what was skipped
+    except Exception:  # only used to name what was skipped
         return None
 
 
