@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zuji.core import library as lib
-from zuji.core.errors import ZujiError
+from zuji.core.errors import Diagnostic, ZujiError
 from zuji.lang import model as m
 from zuji.lang.build import load_file
 from zuji.runtime import pcr as api
@@ -76,7 +76,7 @@ def _load(path: Path) -> tuple[api.PCR | None, str]:
     return loaded, ""
 
 
-def _first(diagnostics: list) -> str:  # type: ignore[type-arg]
+def _first(diagnostics: list[Diagnostic]) -> str:
     if not diagnostics:
         return "does not load"
     diag = diagnostics[0]
