@@ -1,4 +1,8 @@
-"""The command line as a user runs it: output, exit codes, and no tracebacks."""
+"""The command line as a user runs it: output, exit codes, and no tracebacks.
+
+The commands run in-process through the entry point (cli_kit); the last tests start the
+installed `zuji` and `python -m zuji` to prove that both run it the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+from cli_kit import ROOT, zuji
+
 CASE = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
-
-
-def zuji(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zuji.interfaces.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_list_shows_the_library() -> None:
@@ -102,3 +98,38 @@ def test_bad_inventory_exits_one_naming_the_input(tmp_path: Path) -> None:
     done = zuji("run", "cement", "-i", str(inventory), cwd=tmp_path)
     assert done.returncode == 1
     assert "kiln_electricity" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------ as separate processes
+
+
+def _process(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(command), cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.slow
+def test_installed_command_exits_zero_with_json_and_one_on_findings(tmp_path: Path) -> None:
+    installed = Path(sys.executable).parent / "zuji"
+    if not installed.is_file():
+        pytest.skip(f"no installed zuji command beside {sys.executable}")
+    listed = _process(str(installed), "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert "cement" in {row["id"] for row in json.loads(listed.stdout)}
+    broken = tmp_path / "broken.pcr"
+    broken.write_text("pcr x {\n  version 1.0\n}\n", encoding="utf-8")
+    checked = _process(str(installed), "check", str(broken), cwd=tmp_path)
+    assert checked.returncode == 1 and "error[E001]" in checked.stdout
+
+
+@pytest.mark.slow
+def test_python_dash_m_zuji_gives_json_and_exits_two_on_a_usage_mistake(tmp_path: Path) -> None:
+    ran = _process(
+        sys.executable, "-m", "zuji", "run", "cement", "-i", str(CASE), "--format", "json"
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert abs(json.loads(ran.stdout)["total"] - 664.29) < 0.01
+    mistake = _process(sys.executable, "-m", "zuji", "run", "no_such_pcr", "-i", str(CASE))
+    assert mistake.returncode == 2
+    assert "no_such_pcr" in mistake.stderr and "Traceback" not in mistake.stderr

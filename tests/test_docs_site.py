@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_kit import zuji as zuji_cli
 
 import zuji
 from zuji.interfaces.docsite import generate
@@ -51,15 +52,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """zuji docs, then mkdocs build --strict into a private folder, as make docs does."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     started = time.monotonic()
-    zuji_docs = subprocess.run(
-        [sys.executable, "-m", "zuji.interfaces.cli", "docs"],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    zuji_docs = zuji_cli("docs")
     assert zuji_docs.returncode == 0, zuji_docs.stderr
     site = tmp_path_factory.mktemp("site")
     build = subprocess.run(

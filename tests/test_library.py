@@ -11,14 +11,13 @@ figure, in test_cases.py.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cli_kit import zuji as _zuji
 
 import zuji
 from zuji.core import library
@@ -209,17 +208,6 @@ def test_pcr_does_not_redeclare_a_factor_its_modules_provide(pcr_id: str) -> Non
 
 
 # ----------------------------------------------------------------------------- zuji list
-
-
-def _zuji(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zuji.interfaces.cli", *args],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_list_json_shows_every_pcr_with_its_names() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from cli_kit import zuji as zuji_cli
 
 import zuji
 from zuji.exchange.pact import check, decimal_string, to_pact
@@ -205,22 +204,8 @@ def test_rounding_of_received_figures_is_allowed() -> None:
 
 
 def test_cli_writes_pact(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "zuji.interfaces.cli",
-            "run",
-            "cement",
-            "-i",
-            str(CASES / "purchased_clinker.yaml"),
-            "--format",
-            "pact",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = zuji_cli(
+        "run", "cement", "-i", str(CASES / "purchased_clinker.yaml"), "--format", "pact"
     )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from cli_kit import zuji as zuji_cli
 
 import zuji
 from zuji.core import library
@@ -97,13 +96,7 @@ def test_schemas_reject_what_they_should(inventory: dict[str, Any]) -> None:
 
 
 def test_zuji_schema_command_gives_the_pcr_schema() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "zuji.interfaces.cli", "schema", "cement"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = zuji_cli("schema", "cement")
     assert done.returncode == 0
     schema = json.loads(done.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -3,6 +3,7 @@ outside the repository finds its own library."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -42,16 +43,23 @@ def test_wheel_holds_the_library(wheel: Path) -> None:
 def test_installed_wheel_checks_and_runs_outside_the_repository(
     wheel: Path, tmp_path: Path
 ) -> None:
+    # Without PYTHONPATH, which would put a checkout's engine before the installed one.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, timeout=900
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        check=True,
+        timeout=900,
+        env=env,
     )
     work = tmp_path / "elsewhere"
     work.mkdir()
     zuji = env_dir / "bin" / "zuji"
-    checked = subprocess.run([str(zuji), "check"], cwd=work, capture_output=True, text=True)
+    checked = subprocess.run(
+        [str(zuji), "check"], cwd=work, env=env, capture_output=True, text=True
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "0 errors" in checked.stdout
     case = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
@@ -64,6 +72,7 @@ def test_installed_wheel_checks_and_runs_outside_the_repository(
             "print(zuji.__file__)",
         ],
         cwd=work,
+        env=env,
         capture_output=True,
         text=True,
     )

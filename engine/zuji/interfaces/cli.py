@@ -16,8 +16,11 @@ import typer
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
+from zuji.interfaces.review_cli import coverage_text, discipline_findings
+from zuji.interfaces.review_cli import register as _register_review
 from zuji.runtime import pcr as api
 from zuji.runtime.cases import case_files, check_case_inventory, run_case
+from zuji.runtime.result import Trace
 
 app = typer.Typer(
     add_completion=False,
@@ -69,7 +72,11 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] 
     # push any column out of line.
     widths = [max(len(line[i]) for line in table) for i in range(4)]
     for line in table:
-        _say("  ".join(f"{cell:<{width}}" for cell, width in zip(line, widths)) + "  " + line[4])
+        _say(
+            "  ".join(f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False))
+            + "  "
+            + line[4]
+        )
 
 
 @app.command()
@@ -88,16 +95,7 @@ def check(
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
     results = api.check_paths(targets)
-    diagnostics: list[Diagnostic] = []
-    case_problems: list[str] = []
-    for path, found in results:
-        if base is not None and not any(d.is_error for d in found):
-            from zuji.interfaces.review_cli import discipline_findings
-
-            found = found + discipline_findings(path, base)
-        diagnostics.extend(found)
-        if not any(d.is_error for d in found):
-            case_problems += _case_inventory_problems(path)
+    diagnostics, case_problems = _check_findings(results, base)
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     if output == "json":
@@ -113,16 +111,37 @@ def check(
             )
         )
     else:
-        for diag in diagnostics:
-            _say(diag.render())
-        for problem in case_problems:
-            _say(problem)
-        _say(
-            f"checked {len(results)} rule files: {len(errors)} errors, {len(warnings)} warnings"
-            + (f", {len(case_problems)} case inventories that do not fit" if case_problems else "")
-        )
+        _say_check_text(len(results), diagnostics, case_problems)
     if errors or case_problems or (strict and warnings):
         raise typer.Exit(1)
+
+
+def _check_findings(
+    results: list[tuple[Path, list[Diagnostic]]], base: str | None
+) -> tuple[list[Diagnostic], list[str]]:
+    """Every file's diagnostics (with its version discipline against `base`, when given) and
+    the problems of its cases' inventories; a file with errors is not checked further."""
+    diagnostics: list[Diagnostic] = []
+    case_problems: list[str] = []
+    for path, found in results:
+        if base is not None and not any(d.is_error for d in found):
+            found = found + discipline_findings(path, base)
+        diagnostics.extend(found)
+        if not any(d.is_error for d in found):
+            case_problems += _case_inventory_problems(path)
+    return diagnostics, case_problems
+
+
+def _say_check_text(files: int, diagnostics: list[Diagnostic], case_problems: list[str]) -> None:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    for diag in diagnostics:
+        _say(diag.render())
+    for problem in case_problems:
+        _say(problem)
+    _say(
+        f"checked {files} rule files: {errors} errors, {len(diagnostics) - errors} warnings"
+        + (f", {len(case_problems)} case inventories that do not fit" if case_problems else "")
+    )
 
 
 def _case_inventory_problems(path: Path) -> list[str]:
@@ -162,8 +181,6 @@ def test_cases(
                 _say(f"     {failure}")
             passed, failed = passed + outcome.passed, failed + (not outcome.passed)
         if coverage:
-            from zuji.interfaces.review_cli import coverage_text
-
             _say(coverage_text(pcr, case_files(pcr)))
     _say(f"cases: {passed} passed, {failed} failed")
     if failed or not passed:
@@ -200,12 +217,12 @@ def run(
         else:
             _say(report.to_table(result))
             if trace and result.trace:
-                _say(_trace_text(result))
+                _say(_trace_text(result.trace))
 
 
-def _trace_text(result: object) -> str:
+def _trace_text(trace: Trace) -> str:
     lines = []
-    for line in result.trace.values + result.trace.lines:  # type: ignore[attr-defined]
+    for line in trace.values + trace.lines:
         lines.append(f"{line.name} [{line.where}] = {line.formula}")
         for value in line.values:
             lines.append(
@@ -268,9 +285,8 @@ def replay(
         raise typer.Exit(1)
 
 
-from zuji.interfaces.review_cli import register as _register_review
-
-_register_review(app)  # zuji diff, review, history
+# After the commands above, so that --help lists zuji diff, review and history after them.
+_register_review(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.runtime.pcr import PCR
 
 _FORMATS = ("table", "markdown", "json")
 
@@ -80,11 +81,11 @@ def discipline_findings(path: Path, base: str) -> list[Diagnostic]:
     return check_against(path, base)
 
 
-def coverage_text(pcr: object, cases: list[Path]) -> str:
+def coverage_text(pcr: PCR, cases: list[Path]) -> str:
     """`zuji test --coverage`: what the cases of one PCR leave untested."""
     from zuji.review.coverage import coverage
 
-    found = coverage(pcr, cases)  # type: ignore[arg-type]
+    found = coverage(pcr, cases)
     parts = ", ".join(f"{kind} {done}/{total}" for kind, (done, total) in found.summary().items())
     rows = [f"     coverage of {found.pcr} by {len(found.cases)} case(s): {parts}"]
     rows += [

@@ -110,27 +110,36 @@ def _terminal_group(changes: list[Change], console: Console) -> None:
         if change.kind == "unchanged" and not change.reads:
             continue
         console.print(f"  {_MARK.get(change.kind, '?')} {change.summary}", highlight=False)
-        if change.group == "formulas" and change.kind != "unchanged":
-            if change.old:
-                console.print(f"      old: {change.old}", highlight=False)
-            if change.new:
-                console.print(f"      new: {change.new}", highlight=False)
-            if change.math and change.math.difference:
-                console.print(f"      new − old = {change.math.difference}", highlight=False)
-        elif change.group == "factors" and (change.old_values or change.new_values):
-            for label, points in (("old", change.old_values), ("new", change.new_values)):
-                for p in points:
-                    console.print(
-                        f"      {label}: {p.member + ' ' if p.member else ''}"
-                        f"{p.value:g} {p.unit}"
-                        + (f" from {p.valid_from}" if p.valid_from else "")
-                        + f" — {p.source}",
-                        highlight=False,
-                    )
-        elif change.kind in ("changed", "wording") and change.old is not None:
-            console.print(f"      old: {change.old}\n      new: {change.new}", highlight=False)
+        for text in _terminal_detail(change):
+            console.print(text, highlight=False)
     if same:
         console.print(f"  = unchanged: {', '.join(same)}", highlight=False)
+
+
+def _terminal_detail(change: Change) -> list[str]:
+    """What is printed under a change: a formula's old and new text and their difference, a
+    factor's old and new values, or the old and new wording."""
+    if change.group == "formulas" and change.kind != "unchanged":
+        out = []
+        if change.old:
+            out.append(f"      old: {change.old}")
+        if change.new:
+            out.append(f"      new: {change.new}")
+        if change.math and change.math.difference:
+            out.append(f"      new − old = {change.math.difference}")
+        return out
+    if change.group == "factors" and (change.old_values or change.new_values):
+        return [
+            f"      {label}: {p.member + ' ' if p.member else ''}"
+            f"{p.value:g} {p.unit}"
+            + (f" from {p.valid_from}" if p.valid_from else "")
+            + f" — {p.source}"
+            for label, points in (("old", change.old_values), ("new", change.new_values))
+            for p in points
+        ]
+    if change.kind in ("changed", "wording") and change.old is not None:
+        return [f"      old: {change.old}\n      new: {change.new}"]
+    return []
 
 
 def _terminal_impact(effect: Impact, console: Console) -> None:
@@ -238,32 +247,39 @@ def _markdown_group(changes: list[Change]) -> list[str]:
         if c.kind == "unchanged" and not c.reads:
             continue
         rows.append(f"- **{c.kind}** — {c.summary}" + (" *(substantive)*" if c.substantive else ""))
-        if c.group == "formulas" and c.kind != "unchanged" and c.math:
-            if c.old:
-                rows.append(
-                    f"    - old: `{c.old}`"
-                    + (f" — $${c.math.old_latex}$$" if c.math.old_latex else "")
-                )
-            if c.new:
-                rows.append(
-                    f"    - new: `{c.new}`"
-                    + (f" — $${c.math.new_latex}$$" if c.math.new_latex else "")
-                )
-            if c.math.difference:
-                rows.append(f"    - new − old = `{c.math.difference}`")
-        elif c.group == "factors":
-            for label, points in (("old", c.old_values), ("new", c.new_values)):
-                rows += [
-                    f"    - {label}: {p.member + ' ' if p.member else ''}{p.value:g} {p.unit}"
-                    + (f" from {p.valid_from}" if p.valid_from else "")
-                    + f" — {_cell(p.source)}"
-                    for p in points
-                ]
-        elif c.kind in ("changed", "wording") and c.old is not None:
-            rows += [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
+        rows += _markdown_detail(c)
     if same:
         rows.append("- unchanged: " + ", ".join(f"`{n}`" for n in same))
     return rows
+
+
+def _markdown_detail(c: Change) -> list[str]:
+    """The sub-items of a change: a formula's old and new text (with its mathematics) and their
+    difference, a factor's old and new values, or the old and new wording."""
+    if c.group == "formulas" and c.kind != "unchanged" and c.math:
+        rows = []
+        if c.old:
+            rows.append(
+                f"    - old: `{c.old}`" + (f" — $${c.math.old_latex}$$" if c.math.old_latex else "")
+            )
+        if c.new:
+            rows.append(
+                f"    - new: `{c.new}`" + (f" — $${c.math.new_latex}$$" if c.math.new_latex else "")
+            )
+        if c.math.difference:
+            rows.append(f"    - new − old = `{c.math.difference}`")
+        return rows
+    if c.group == "factors":
+        return [
+            f"    - {label}: {p.member + ' ' if p.member else ''}{p.value:g} {p.unit}"
+            + (f" from {p.valid_from}" if p.valid_from else "")
+            + f" — {_cell(p.source)}"
+            for label, points in (("old", c.old_values), ("new", c.new_values))
+            for p in points
+        ]
+    if c.kind in ("changed", "wording") and c.old is not None:
+        return [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
+    return []
 
 
 def _markdown_impact(effect: Impact) -> list[str]:

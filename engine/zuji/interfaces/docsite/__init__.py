@@ -66,44 +66,74 @@ def _render_all(
 ) -> dict[Path, str]:
     """Every page's text. A page that cannot be written is dropped, with the links to it."""
     while True:
-        texts: dict[Path, str] = {}
         failed: list[Skipped] = []
-        for pcr in library.pcrs:
-            links = {name: _rel(path, pcr_files[pcr.id]) for name, path in module_files.items()}
-            text = _render(lambda: pcr_page.render(pcr, links), pcr.rule, failed)  # noqa: B023
-            if text is not None:
-                texts[pcr_files[pcr.id]] = text
-        for name, module in library.modules.items():
-            users = [
-                (pcr_page.title(p.rule), _rel(pcr_files[p.id], module_files[name]))
-                for p in library.pcrs
-                if any(u.module == name for u in p.rule.uses)
-            ]
-            text = _render(
-                lambda: module_page.render(name, module, users),  # noqa: B023
-                module.rule,
-                failed,
-            )
-            if text is not None:
-                texts[module_files[name]] = text
+        texts = _render_pcrs(library, pcr_files, module_files, failed)
+        texts.update(_render_modules(library, pcr_files, module_files, failed))
         if not failed:
             return texts
-        library.skipped += failed
-        gone = {s.path for s in failed}
-        library.pcrs = [p for p in library.pcrs if Path(p.rule.path) not in gone]
-        library.modules = {
-            k: v for k, v in library.modules.items() if Path(v.rule.path) not in gone
-        }
-        for key in [k for k in pcr_files if k not in {p.id for p in library.pcrs}]:
-            del pcr_files[key]
-        for key in [k for k in module_files if k not in library.modules]:
-            del module_files[key]
+        _drop(library, pcr_files, module_files, failed)
+
+
+def _render_pcrs(
+    library: Library,
+    pcr_files: dict[str, Path],
+    module_files: dict[str, Path],
+    failed: list[Skipped],
+) -> dict[Path, str]:
+    texts: dict[Path, str] = {}
+    for pcr in library.pcrs:
+        links = {name: _rel(path, pcr_files[pcr.id]) for name, path in module_files.items()}
+        text = _render(lambda: pcr_page.render(pcr, links), pcr.rule, failed)  # noqa: B023
+        if text is not None:
+            texts[pcr_files[pcr.id]] = text
+    return texts
+
+
+def _render_modules(
+    library: Library,
+    pcr_files: dict[str, Path],
+    module_files: dict[str, Path],
+    failed: list[Skipped],
+) -> dict[Path, str]:
+    texts: dict[Path, str] = {}
+    for name, module in library.modules.items():
+        users = [
+            (pcr_page.title(p.rule), _rel(pcr_files[p.id], module_files[name]))
+            for p in library.pcrs
+            if any(u.module == name for u in p.rule.uses)
+        ]
+        text = _render(
+            lambda: module_page.render(name, module, users),  # noqa: B023
+            module.rule,
+            failed,
+        )
+        if text is not None:
+            texts[module_files[name]] = text
+    return texts
+
+
+def _drop(
+    library: Library,
+    pcr_files: dict[str, Path],
+    module_files: dict[str, Path],
+    failed: list[Skipped],
+) -> None:
+    """Take the rules whose pages failed out of the library and of the page maps, so that the
+    next pass writes no link to a page that will not exist."""
+    library.skipped += failed
+    gone = {s.path for s in failed}
+    library.pcrs = [p for p in library.pcrs if Path(p.rule.path) not in gone]
+    library.modules = {k: v for k, v in library.modules.items() if Path(v.rule.path) not in gone}
+    for key in [k for k in pcr_files if k not in {p.id for p in library.pcrs}]:
+        del pcr_files[key]
+    for key in [k for k in module_files if k not in library.modules]:
+        del module_files[key]
 
 
 def _render(write: Callable[[], str], rule: m.RuleFile, failed: list[Skipped]) -> str | None:
     try:
         return write()
-    except Exception as exc:  # noqa: BLE001 - one odd rule file must not stop the site
+    except Exception as exc:  # one odd rule file must not stop the site
         failed.append(
             Skipped(
                 Path(rule.path),

@@ -46,8 +46,9 @@ def _box(x: float, y: float, title: str, subtitle: str, included: bool) -> str:
     room = 4 - len(heading)
     below = textwrap.wrap(subtitle, 28)
     if len(below) > room:
-        below = below[: room - 1] + [
-            textwrap.shorten(" ".join(below[room - 1 :]), 28, placeholder=" …")
+        below = [
+            *below[: room - 1],
+            textwrap.shorten(" ".join(below[room - 1 :]), 28, placeholder=" …"),
         ]
     lines += [(t, False) for t in below]
     top = y + BOX_H / 2 - (len(lines) - 1) * 9

@@ -27,11 +27,11 @@ def cases_section(pcr: api.PCR) -> str:
 def _case(pcr: api.PCR, path: Path, per: str) -> str:
     try:
         case = load_case(path)
-    except Exception as exc:  # noqa: BLE001 - an unreadable case is shown, not fatal
+    except Exception as exc:  # an unreadable case is shown, not fatal
         return f"### `{path.stem}`\n\nThis case cannot be read: {esc(str(exc))}\n"
     try:
         outcome = run_case(pcr, path)
-    except Exception as exc:  # noqa: BLE001 - an engine fault shows on the page, not as a crash
+    except Exception as exc:  # an engine fault shows on the page, not as a crash
         outcome = CaseOutcome(
             path, path.stem, [(f"the engine could not run it: {type(exc).__name__}: {exc}")]
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zuji.core import library as lib
-from zuji.core.errors import ZujiError
+from zuji.core.errors import Diagnostic, ZujiError
 from zuji.lang import model as m
 from zuji.lang.build import load_file
 from zuji.runtime import pcr as api
@@ -67,7 +67,7 @@ def _load(path: Path) -> tuple[api.PCR | None, str]:
         loaded = api.load(path)
     except ZujiError as exc:
         return None, _first(exc.diagnostics)
-    except Exception as exc:  # noqa: BLE001 - a broken rule file must not stop the site
+    except Exception as exc:  # a broken rule file must not stop the site
         return None, f"{type(exc).__name__}: {exc}"
     if loaded.errors:
         return None, _first(loaded.errors) + (
@@ -76,7 +76,7 @@ def _load(path: Path) -> tuple[api.PCR | None, str]:
     return loaded, ""
 
 
-def _first(diagnostics: list) -> str:  # type: ignore[type-arg]
+def _first(diagnostics: list[Diagnostic]) -> str:
     if not diagnostics:
         return "does not load"
     diag = diagnostics[0]
@@ -87,7 +87,7 @@ def _first(diagnostics: list) -> str:  # type: ignore[type-arg]
 def _parse_only(path: Path) -> m.RuleFile | None:
     try:
         return load_file(path)[0]
-    except Exception:  # noqa: BLE001 - only used to name what was skipped
+    except Exception:  # only used to name what was skipped
         return None
 
 

@@ -35,42 +35,22 @@ def factor_rows(rule: m.RuleFile, resolved: Resolved, prefix: str = "") -> list[
         pinned = f"<br>pinned at {factor.pinned.isoformat()}" if factor.pinned else ""
         if factor.family:
             members = resolved.families.get(prefix + factor.name, {})
-            for member, entry in sorted(members.items()):
-                rows.append(
-                    [
-                        f"{name}[`{member}`]",
-                        f"`{entry.reference}`",
-                        _values(entry),
-                        str(entry.unit),
-                        _source(entry),
-                    ]
-                )
-            continue
-        entry = resolved.entries.get(prefix + factor.name)
-        if entry is None:
-            continue
-        rows.append(
-            [
-                name + note + pinned,
-                f"`{entry.reference}`",
-                _values(entry),
-                str(entry.unit),
-                _source(entry),
+            rows += [
+                _row(f"{name}[`{member}`]", entry) for member, entry in sorted(members.items())
             ]
-        )
+            continue
+        declared = resolved.entries.get(prefix + factor.name)
+        if declared is not None:
+            rows.append(_row(name + note + pinned, declared))
     for target in inline_targets(rule):
-        entry = resolved.entries.get(target)
-        if entry is not None:
-            rows.append(
-                [
-                    f"`factor {target}` (in place)",
-                    f"`{entry.reference}`",
-                    _values(entry),
-                    str(entry.unit),
-                    _source(entry),
-                ]
-            )
+        in_place = resolved.entries.get(target)
+        if in_place is not None:
+            rows.append(_row(f"`factor {target}` (in place)", in_place))
     return rows
+
+
+def _row(label: str, entry: FactorEntry) -> list[str]:
+    return [label, f"`{entry.reference}`", _values(entry), str(entry.unit), _source(entry)]
 
 
 def inline_targets(rule: m.RuleFile) -> list[str]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
-from typing import Any
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from zuji.core import library
 
@@ -35,7 +36,7 @@ def mathjax_root() -> Path:
     return root
 
 
-def on_files(files: Files, config: Any) -> Files:
+def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = mathjax_root()
     for source, target in MATHJAX_FILES.items():
         files.append(File.generated(config, target, abs_src_path=str(root / source)))
@@ -46,7 +47,7 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
-def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     def embed(match: re.Match[str]) -> str:
         path = library.schemas_root() / match[1]
         if not path.is_file():
