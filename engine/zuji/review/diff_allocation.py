@@ -30,8 +30,9 @@ def allocations(ctx: Context) -> list[Change]:
     grouped: dict[tuple[object, object], list[str]] = {}
     for stage in stages:
         x, y = before.get(stage), after.get(stage)
-        if x is not None and y is not None and _same_allocation(ctx, x, y) is not False:
-            if _same_allocation(ctx, x, y) is None:
+        same = _same_allocation(ctx, x, y) if x is not None and y is not None else False
+        if same is not False:
+            if same is None:
                 grouped.setdefault(("equivalent", id(y)), []).append(stage)
             continue
         if x is None and y is None:

@@ -58,6 +58,8 @@ class History(_Model):
 
 
 def history(name: str) -> History:
+    """The versions of a PCR (by id or path), oldest first, with the commits of each; rendered
+    by zuji.interfaces.history_report."""
     path = lib.find_pcr(name)
     if path is None:
         raise UsageError(Diagnostic("E002", f"{name}: no such rule file or PCR"))
