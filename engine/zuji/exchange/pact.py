@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ def to_pact(result: Result, created: datetime | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "id": str(uuid.uuid5(_NAMESPACE, content)),
         "specVersion": SPEC_VERSION,
-        "created": _rfc3339(created or datetime.now(timezone.utc)),
+        "created": _rfc3339(created or datetime.now(UTC)),
         "status": "Active",
         "companyName": company,
         "companyIds": inventory.company_ids or [f"urn:uuid:{uuid.uuid5(_NAMESPACE, company)}"],
@@ -129,19 +129,7 @@ def _declared_unit(result: Result, problems: list[str]) -> tuple[str, Decimal, D
 def _carbon_footprint(
     result: Result, measure: str, amount: Decimal, mass: Decimal
 ) -> dict[str, Any]:
-    emissions = [line for line in result.lines if line.kind == "emission"]
-    biogenic_co2 = math.fsum(
-        x.co2e_kg for x in emissions if x.origin == "biogenic" and x.gas == "CO2"
-    )
-    biogenic_other = math.fsum(
-        x.co2e_kg for x in emissions if x.origin == "biogenic" and x.gas != "CO2"
-    )
-    parts = {
-        "fossilGhgEmissions": decimal_string(result.by_origin.get("fossil", 0.0)),
-        "landUseChangeGhgEmissions": decimal_string(result.by_origin.get("luc", 0.0)),
-        "landManagementBiogenicCO2Emissions": decimal_string(biogenic_co2),
-        "biogenicNonCO2Emissions": decimal_string(biogenic_other),
-    }
+    parts = _emissions(result)
     uptake = decimal_string(-result.removals)
     with localcontext() as ctx:
         ctx.prec = 60
@@ -174,6 +162,32 @@ def _carbon_footprint(
     }
     geography = _geography(result.pcr.geography)
     pcf.update(geography)
+    pcf.update(_optional_fields(result))
+    return pcf
+
+
+def _emissions(result: Result) -> dict[str, str]:
+    """The emissions PACT asks for by origin, as decimal strings; they sum to the footprint
+    excluding biogenic uptake."""
+    emissions = [line for line in result.lines if line.kind == "emission"]
+    biogenic_co2 = math.fsum(
+        x.co2e_kg for x in emissions if x.origin == "biogenic" and x.gas == "CO2"
+    )
+    biogenic_other = math.fsum(
+        x.co2e_kg for x in emissions if x.origin == "biogenic" and x.gas != "CO2"
+    )
+    return {
+        "fossilGhgEmissions": decimal_string(result.by_origin.get("fossil", 0.0)),
+        "landUseChangeGhgEmissions": decimal_string(result.by_origin.get("luc", 0.0)),
+        "landManagementBiogenicCO2Emissions": decimal_string(biogenic_co2),
+        "biogenicNonCO2Emissions": decimal_string(biogenic_other),
+    }
+
+
+def _optional_fields(result: Result) -> dict[str, Any]:
+    """The fields PACT gives only when there is something to say: allocation, the datasets
+    used, the data quality ratings."""
+    pcf: dict[str, Any] = {}
     if result.allocation:
         pcf["allocationRulesDescription"] = "; ".join(
             f"{', '.join(a.stages)} allocated by {a.method} to {a.reference_product} "
@@ -299,7 +313,7 @@ def _comment(result: Result) -> str:
 
 
 def _rfc3339(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+    moment = moment.astimezone(UTC).replace(microsecond=0)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

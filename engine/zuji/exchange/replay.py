@@ -194,26 +194,38 @@ def _compare(left: Any, right: Any, path: str, outcome: Replay) -> None:
             outcome.differences.append(f"{path}: file {left!r}, recomputed {right!r}")
         return
     if isinstance(left, dict) and isinstance(right, dict):
-        for key in sorted(set(left) | set(right)):
-            where = f"{path}.{key}" if path else key
-            if key not in left or key not in right:
-                if _has_number(left.get(key)) or _has_number(right.get(key)):
-                    outcome.differences.append(
-                        f"{where}: only in the {'file' if key in left else 'recomputed result'}"
-                    )
-                continue
-            _compare(left[key], right[key], where, outcome)
+        _compare_mappings(left, right, path, outcome)
         return
     if isinstance(left, list) and isinstance(right, list):
-        if len(left) != len(right):
-            outcome.differences.append(
-                f"{path}: {len(left)} items in the file, {len(right)} recomputed"
-            )
-        for i, (a, b) in enumerate(zip(left, right)):
-            _compare(a, b, f"{path}[{i}]", outcome)
+        _compare_lists(left, right, path, outcome)
         return
     if _has_number(left) or _has_number(right):
         outcome.differences.append(f"{path}: file {left!r}, recomputed {right!r}")
+
+
+def _compare_mappings(
+    left: dict[str, Any], right: dict[str, Any], path: str, outcome: Replay
+) -> None:
+    """Key by key; a key only one side has is a difference when it holds a number."""
+    for key in sorted(set(left) | set(right)):
+        where = f"{path}.{key}" if path else key
+        if key not in left or key not in right:
+            if _has_number(left.get(key)) or _has_number(right.get(key)):
+                outcome.differences.append(
+                    f"{where}: only in the {'file' if key in left else 'recomputed result'}"
+                )
+            continue
+        _compare(left[key], right[key], where, outcome)
+
+
+def _compare_lists(left: list[Any], right: list[Any], path: str, outcome: Replay) -> None:
+    """Item by item, as far as the shorter goes; differing lengths are a difference too."""
+    if len(left) != len(right):
+        outcome.differences.append(
+            f"{path}: {len(left)} items in the file, {len(right)} recomputed"
+        )
+    for i, (a, b) in enumerate(zip(left, right, strict=False)):
+        _compare(a, b, f"{path}[{i}]", outcome)
 
 
 def _has_number(value: Any) -> bool:

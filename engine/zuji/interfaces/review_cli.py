@@ -60,7 +60,8 @@ def history_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
 ) -> None:
     """The versions of a PCR: changelog, committee decisions and the git commits behind them."""
-    from zuji.review.history import history, render
+    from zuji.interfaces.history_report import render
+    from zuji.review.history import history
 
     typer.echo(render(history(pcr), _format(fmt)))
 

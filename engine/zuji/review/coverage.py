@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from zuji.core.errors import DocumentError, EvaluationError, Span, ZujiError, file_label
+from zuji.core.errors import EvaluationError, Span, ZujiError, file_label
 from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.runtime.cases import load_case
@@ -129,7 +129,7 @@ def coverage(pcr: PCR, cases: list[Path]) -> Coverage:
                 if diag.code == "E650":  # an error assertion failed: that is a path taken too
                     assertions.add((_key(diag.span), "failed"))
             continue
-        except (DocumentError, ZujiError):
+        except ZujiError:  # a DocumentError too
             failed.append(path.stem)
             continue
         for finding in result.assertions:
@@ -151,9 +151,9 @@ def coverage(pcr: PCR, cases: list[Path]) -> Coverage:
 
 
 def _snippet(pcr: PCR, node: Any) -> str:
-    span = getattr(node, "span", None)
+    span: Span | None = getattr(node, "span", None)
     text = pcr.resolved.sources.get(span.file, "") if span else ""
-    if not text or span.line != span.end_line:
+    if not text or span is None or span.line != span.end_line:
         return type(node).__name__
     return text.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1].strip()
 

@@ -9,12 +9,9 @@ declared at that commit (read with `git show`, never written).
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from rich.console import Console
-from rich.table import Table
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
@@ -61,6 +58,8 @@ class History(_Model):
 
 
 def history(name: str) -> History:
+    """The versions of a PCR (by id or path), oldest first, with the commits of each; rendered
+    by zuji.interfaces.history_report."""
     path = lib.find_pcr(name)
     if path is None:
         raise UsageError(Diagnostic("E002", f"{name}: no such rule file or PCR"))
@@ -146,74 +145,3 @@ def _version_at(top: Path, sha: str, relative: str) -> str | None:
     except UsageError:
         return None
     return found.group(1) if found else None
-
-
-# ---------------------------------------------------------------------------------- output
-
-
-def render(h: History, fmt: str, width: int = 110) -> str:
-    if fmt == "json":
-        return h.model_dump_json(indent=2)
-    if fmt == "markdown":
-        return _markdown(h)
-    out = StringIO()
-    console = Console(file=out, width=width, force_terminal=False, color_system=None)
-    console.print(f"{h.id} {h.version} ({h.status}) — {h.path}")
-    table = Table(title="Versions (changelog)", title_justify="left")
-    for column in (
-        "version",
-        "date",
-        "summary",
-        "proposed by",
-        "reviewed by",
-        "decision",
-        "commits",
-    ):
-        table.add_column(column)
-    for v in h.versions:
-        table.add_row(
-            v.version + (" *" if v.current else ""),
-            v.date,
-            v.summary,
-            v.proposed or "-",
-            v.reviewed or "-",
-            v.decision or "-",
-            "\n".join(f"{c.sha[:8]} {c.date} {_short(c.subject)}" for c in v.commits) or "-",
-        )
-    console.print(table)
-    for c in h.other_commits:
-        console.print(
-            f"commit {c.sha[:8]} {c.date} {c.author}: {c.subject} (version "
-            f"{c.version or '?'}, no changelog entry)",
-            highlight=False,
-        )
-    if h.uncommitted:
-        console.print("the working tree has uncommitted changes to this file")
-    if not h.in_git:
-        console.print("not in a git repository: no commits to show")
-    return out.getvalue()
-
-
-def _short(subject: str, most: int = 48) -> str:
-    return subject if len(subject) <= most else subject[: most - 1] + "…"
-
-
-def _markdown(h: History) -> str:
-    rows = [
-        f"# Versions of `{h.id}`",
-        "",
-        f"Current: {h.version} ({h.status}), `{h.path}`.",
-        "",
-        "| version | date | summary | proposed by | reviewed by | decision | commits |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for v in h.versions:
-        commits = "<br>".join(f"`{c.sha[:8]}` {c.date} {c.subject}" for c in v.commits) or "-"
-        rows.append(
-            f"| {v.version}{' (current)' if v.current else ''} | {v.date} | "
-            f"{v.summary} | {v.proposed or '-'} | {v.reviewed or '-'} | "
-            f"{v.decision or '-'} | {commits} |"
-        )
-    if h.uncommitted:
-        rows += ["", "The working tree has uncommitted changes to this file."]
-    return "\n".join(rows) + "\n"

@@ -77,7 +77,7 @@ def _cases(old: list[Path], new: list[Path]) -> list[tuple[str, str, Path, dict[
     def read(path: Path) -> dict[str, Any] | None:
         try:
             return load_case(path)
-        except (DocumentError, ZujiError):
+        except ZujiError:  # a DocumentError too
             return None
 
     olds = {p.stem: (p, read(p)) for p in old}
@@ -132,7 +132,8 @@ def _row(
         percent = (
             100 * change / b if b else (0.0 if change == 0 else math.copysign(math.inf, change))
         )
-    unit = (after or before).unit if (after or before) else ""
+    either = after or before
+    unit = either.unit if either else ""
     return CaseImpact(
         case=name,
         versions=versions,
@@ -157,6 +158,7 @@ def _lines(before: Result | None, after: Result | None) -> list[LineImpact]:
         change = (a or 0.0) - (b or 0.0)
         if abs(change) <= 1e-12 * max(abs(a or 0.0), abs(b or 0.0), 1.0):
             continue  # a line added or removed at 0 moves nothing
-        out.append(LineImpact(name=name, stage=(y or x).stage, before=b, after=a, change=change))
+        stage = y.stage if y else old[name].stage  # a name comes from at least one version
+        out.append(LineImpact(name=name, stage=stage, before=b, after=a, change=change))
     out.sort(key=lambda line: -abs(line.change))
     return out

@@ -29,7 +29,7 @@ from zuji.data.standards import Standards
 from zuji.data.standards import load as load_standards
 from zuji.lang import model as m
 from zuji.review.coverage import Coverage, Item, coverage
-from zuji.review.diff import RuleDiff, diff
+from zuji.review.diff import Change, RuleDiff, diff
 from zuji.review.gitrev import changed_files, exists_at, snapshot, toplevel
 from zuji.review.impact import Impact, impact
 from zuji.runtime import pcr as api
@@ -110,7 +110,7 @@ def _standards_at(folder: Path, rev: str) -> tuple[Standards | None, str]:
     if (folder / "factors").is_dir():
         try:
             return load_standards(folder), ""
-        except Exception as exc:  # noqa: BLE001 - an old dataset that no longer loads
+        except Exception as exc:  # an old dataset that no longer loads
             return None, (
                 f"the datasets of {rev} cannot be loaded ({exc}); the current "
                 "datasets are used for both versions"
@@ -243,37 +243,56 @@ def discipline(old: m.RuleFile, new: m.RuleFile, changes: RuleDiff) -> list[Diag
     """The version rules of a PCR change, as diagnostics pointing at the new file."""
     if new.kind != "pcr":
         return []
-    out = []
-    where = new.span_of("version")
     step = bump(old.version, new.version)
-    substantive = changes.substantive
-    cosmetic = changes.cosmetic
-    what = "; ".join(c.summary for c in substantive[:3]) + (
+    return [
+        *_unbumped(old, new, changes, step),
+        *_bumped(old, new, changes, step),
+        *_rewritten_entries(old, new),
+    ]
+
+
+def _first_three(substantive: list[Change]) -> str:
+    return "; ".join(c.summary for c in substantive[:3]) + (
         f" (and {len(substantive) - 3} more)" if len(substantive) > 3 else ""
     )
-    if step == "none" and old.status == "approved":
-        if substantive:
-            out.append(
-                Diagnostic(
-                    "E710",
-                    f"approved PCR {new.id} {old.version} changes in "
-                    f"substance without a version bump: {what}",
-                    where,
-                    hint=f"bump to {_next(old.version, 'minor')} (or a major "
-                    "version) and add a changelog entry",
-                )
+
+
+def _unbumped(old: m.RuleFile, new: m.RuleFile, changes: RuleDiff, step: str) -> list[Diagnostic]:
+    """An approved PCR changed (E710) or reworded (W710) under the same version."""
+    if step != "none" or old.status != "approved":
+        return []
+    where = new.span_of("version")
+    substantive, cosmetic = changes.substantive, changes.cosmetic
+    if substantive:
+        return [
+            Diagnostic(
+                "E710",
+                f"approved PCR {new.id} {old.version} changes in "
+                f"substance without a version bump: {_first_three(substantive)}",
+                where,
+                hint=f"bump to {_next(old.version, 'minor')} (or a major "
+                "version) and add a changelog entry",
             )
-        elif cosmetic:
-            out.append(
-                Diagnostic(
-                    "W710",
-                    f"approved PCR {new.id} {old.version} is reworded "
-                    "without a version bump: " + "; ".join(c.summary for c in cosmetic[:3]),
-                    where,
-                    Severity.WARNING,
-                    hint=f"a patch bump is enough: {_next(old.version, 'patch')}",
-                )
+        ]
+    if cosmetic:
+        return [
+            Diagnostic(
+                "W710",
+                f"approved PCR {new.id} {old.version} is reworded "
+                "without a version bump: " + "; ".join(c.summary for c in cosmetic[:3]),
+                where,
+                Severity.WARNING,
+                hint=f"a patch bump is enough: {_next(old.version, 'patch')}",
             )
+        ]
+    return []
+
+
+def _bumped(old: m.RuleFile, new: m.RuleFile, changes: RuleDiff, step: str) -> list[Diagnostic]:
+    """A version that goes backwards (E712), a bump with no changelog entry (E711), a patch
+    bump for a change in substance (E713)."""
+    where = new.span_of("version")
+    out = []
     if step == "down":
         out.append(
             Diagnostic(
@@ -294,17 +313,24 @@ def discipline(old: m.RuleFile, new: m.RuleFile, changes: RuleDiff) -> list[Diag
                 'reviewed "..." decision "..."',
             )
         )
+    substantive = changes.substantive
     if step == "patch" and substantive:
         out.append(
             Diagnostic(
                 "E713",
                 f"{old.version} → {new.version} is a patch bump, but the "
-                f"change is not cosmetic: {what}",
+                f"change is not cosmetic: {_first_three(substantive)}",
                 where,
                 hint=f"bump at least the minor version: {_next(old.version, 'minor')}",
             )
         )
+    return out
+
+
+def _rewritten_entries(old: m.RuleFile, new: m.RuleFile) -> list[Diagnostic]:
+    """Earlier changelog entries removed or rewritten (W711): they record past decisions."""
     kept = {c.version: c for c in new.changelog}
+    out = []
     for entry in old.changelog:
         now = kept.get(entry.version)
         if now is None or (now.date, now.summary) != (entry.date, entry.summary):

@@ -21,10 +21,10 @@ import re
 from collections.abc import Callable
 from functools import reduce
 
-import sympy
-from sympy.core.function import AppliedUndef
-from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFunction
-from sympy.printing.latex import LatexPrinter
+import sympy  # type: ignore[import-untyped]  # sympy ships without type information
+from sympy.core.function import AppliedUndef  # type: ignore[import-untyped]  # sympy ships without type information
+from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFunction  # type: ignore[import-untyped]  # sympy ships without type information
+from sympy.printing.latex import LatexPrinter  # type: ignore[import-untyped]  # sympy ships without type information
 
 from zuji.lang import model as m
 
@@ -43,42 +43,43 @@ __all__ = [
 ]
 
 
-class UnitSymbol(sympy.Symbol):
+class UnitSymbol(sympy.Symbol):  # type: ignore[misc]  # sympy's classes are untyped
     """One unit name (t, CO2, MWh, %); in display form, a whole unit as written (t CO2/t)."""
 
     def _sympystr(self, printer: object) -> str:
         return f"[{self.name}]"
 
 
-class OptionSymbol(sympy.Symbol):
+class OptionSymbol(sympy.Symbol):  # type: ignore[misc]  # sympy's classes are untyped
     """An option of a choice: the right-hand side of `route is eaf`."""
 
     def _sympystr(self, printer: object) -> str:
         return f"'{self.name}'"
 
 
-class FactorSymbol(sympy.Symbol):
+class FactorSymbol(sympy.Symbol):  # type: ignore[misc]  # sympy's classes are untyped
     """A factor written in place, `factor dataset.entry`, named by its target."""
 
     def _sympystr(self, printer: object) -> str:
         return f"factor {self.name}"
 
 
-class ItemSymbol(sympy.Symbol):
+class ItemSymbol(sympy.Symbol):  # type: ignore[misc]  # sympy's classes are untyped
     """A field of the current item inside `sum over list (...)`, named list.field."""
 
     @property
     def field(self) -> str:
-        return self.name.rpartition(".")[2]
+        name: str = self.name
+        return name.rpartition(".")[2]
 
 
-class ListSum(sympy.Function):
+class ListSum(sympy.Function):  # type: ignore[misc]  # sympy's classes are untyped
     """sum over list (body): ListSum(Symbol(list), body); equal bodies give equal sums."""
 
     nargs = 2
 
 
-class Given(BooleanFunction):
+class Given(BooleanFunction):  # type: ignore[misc]  # sympy's classes are untyped
     """given(name): true when the inventory supplies the optional input."""
 
     nargs = 1
@@ -88,13 +89,13 @@ class Given(BooleanFunction):
         return None
 
 
-class _Quantity(sympy.Function):
+class _Quantity(sympy.Function):  # type: ignore[misc]  # sympy's classes are untyped
     """Display only: a number written with its unit, printed as 44 t CO2 without a product sign."""
 
     nargs = 2
 
 
-class _Fraction(sympy.Function):
+class _Fraction(sympy.Function):  # type: ignore[misc]  # sympy's classes are untyped
     """Display only: a division as written, one fraction bar."""
 
     nargs = 2
@@ -295,7 +296,7 @@ def unit_latex(unit: str) -> str:
     return parts[0] + ("/" + parts[1] if bottom.strip() else "")
 
 
-class _Printer(LatexPrinter):
+class _Printer(LatexPrinter):  # type: ignore[misc]  # sympy's classes are untyped
     """sympy's LaTeX with the names of a rule kept readable and the conditions in words."""
 
     def __init__(self) -> None:
@@ -321,7 +322,8 @@ class _Printer(LatexPrinter):
         return f"{text}^{{{exp}}}" if exp else text
 
     def _print_Given(self, expr: Given) -> str:
-        return r"\operatorname{given}\left(" + self._print(expr.args[0]) + r"\right)"
+        arg: str = self._print(expr.args[0])
+        return r"\operatorname{given}\left(" + arg + r"\right)"
 
     def _print_ListSum(self, expr: ListSum, exp: str | None = None) -> str:
         items, body = expr.args
@@ -349,7 +351,8 @@ class _Printer(LatexPrinter):
         return self._join(expr.args, r"\ \text{or}\ ")
 
     def _print_Not(self, expr: sympy.Not) -> str:
-        return r"\text{not}\ \left(" + self._print(expr.args[0]) + r"\right)"
+        operand: str = self._print(expr.args[0])
+        return r"\text{not}\ \left(" + operand + r"\right)"
 
     def _print_Equivalent(self, expr: sympy.Equivalent) -> str:
         return self._join(expr.args, " = ")
@@ -379,7 +382,8 @@ def to_latex(expr: m.Expr, rule: m.RuleFile | None = None) -> str:
     """LaTeX of an expression as written: its order, fractions and units, readable names."""
     with sympy.evaluate(False):
         tree = _Converter(rule, display=True)(expr)
-        return _Printer().doprint(tree)
+        text: str = _Printer().doprint(tree)
+        return text
 
 
 # ---------------------------------------------------------------------------------- proofs
@@ -394,7 +398,7 @@ def equivalent(a: m.Expr, b: m.Expr, rule: m.RuleFile | None = None) -> bool:
         if _is_condition(left) or _is_condition(right):
             return _is_condition(left) and _is_condition(right) and _same_truth(left, right)
         return _is_zero(_normalise(left - right))
-    except Exception:  # noqa: BLE001 - sympy may fail in many ways; not proven is the answer
+    except Exception:  # sympy may fail in many ways; not proven is the answer
         return False
 
 

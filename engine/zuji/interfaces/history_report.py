@@ -1,0 +1,80 @@
+"""`zuji history` as a table, markdown or JSON: the versions of a PCR with the committee's record
+and the git commits behind each (the history itself is gathered by zuji.review.history)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+
+from zuji.review.history import History
+
+
+def render(h: History, fmt: str, width: int = 110) -> str:
+    """The history as JSON, markdown, or a plain-text table `width` characters wide."""
+    if fmt == "json":
+        return h.model_dump_json(indent=2)
+    if fmt == "markdown":
+        return _markdown(h)
+    out = StringIO()
+    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    console.print(f"{h.id} {h.version} ({h.status}) — {h.path}")
+    table = Table(title="Versions (changelog)", title_justify="left")
+    for column in (
+        "version",
+        "date",
+        "summary",
+        "proposed by",
+        "reviewed by",
+        "decision",
+        "commits",
+    ):
+        table.add_column(column)
+    for v in h.versions:
+        table.add_row(
+            v.version + (" *" if v.current else ""),
+            v.date,
+            v.summary,
+            v.proposed or "-",
+            v.reviewed or "-",
+            v.decision or "-",
+            "\n".join(f"{c.sha[:8]} {c.date} {_short(c.subject)}" for c in v.commits) or "-",
+        )
+    console.print(table)
+    for c in h.other_commits:
+        console.print(
+            f"commit {c.sha[:8]} {c.date} {c.author}: {c.subject} (version "
+            f"{c.version or '?'}, no changelog entry)",
+            highlight=False,
+        )
+    if h.uncommitted:
+        console.print("the working tree has uncommitted changes to this file")
+    if not h.in_git:
+        console.print("not in a git repository: no commits to show")
+    return out.getvalue()
+
+
+def _short(subject: str, most: int = 48) -> str:
+    return subject if len(subject) <= most else subject[: most - 1] + "…"
+
+
+def _markdown(h: History) -> str:
+    rows = [
+        f"# Versions of `{h.id}`",
+        "",
+        f"Current: {h.version} ({h.status}), `{h.path}`.",
+        "",
+        "| version | date | summary | proposed by | reviewed by | decision | commits |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for v in h.versions:
+        commits = "<br>".join(f"`{c.sha[:8]}` {c.date} {c.subject}" for c in v.commits) or "-"
+        rows.append(
+            f"| {v.version}{' (current)' if v.current else ''} | {v.date} | "
+            f"{v.summary} | {v.proposed or '-'} | {v.reviewed or '-'} | "
+            f"{v.decision or '-'} | {commits} |"
+        )
+    if h.uncommitted:
+        rows += ["", "The working tree has uncommitted changes to this file."]
+    return "\n".join(rows) + "\n"

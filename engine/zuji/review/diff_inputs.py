@@ -1,0 +1,99 @@
+"""The inputs a rule asks of the inventory, version against version, aspect by aspect."""
+
+from __future__ import annotations
+
+from zuji.lang import model as m
+from zuji.review.diff_context import Context, by_name, pairs, show
+from zuji.review.diff_model import Change
+
+
+def input_terms(inp: m.Input) -> dict[str, str]:
+    """What an input asks of the inventory, aspect by aspect, as text."""
+    default = inp.default
+    written = (
+        "-"
+        if default is None
+        else (
+            f"{default.number:g}"
+            if default.number is not None
+            else default.choice
+            if default.choice is not None
+            else f"factor {default.factor}"
+        )
+    )
+    terms = {
+        "kind": inp.kind,
+        "unit": str(inp.unit) if inp.unit else "-",
+        "options": ", ".join(inp.options) or (inp.choice_type or "-"),
+        "range": " ".join(f"{b.op} {b.value:g}" for b in inp.bounds) or "-",
+        "default": written,
+        "data quality": inp.quality or "-",
+        "optional": "optional" if inp.optional else "required" if inp.required else "-",
+    }
+    for field in inp.fields:
+        for key, value in input_terms(field).items():
+            terms[f"{field.name}.{key}"] = value
+    return terms
+
+
+def inputs(ctx: Context) -> list[Change]:
+    """One change per input added, removed, changed in what it asks, or only reworded."""
+    out = []
+    for name, x, y in pairs(by_name(ctx.a.inputs), by_name(ctx.b.inputs)):
+        if x == y:
+            continue
+        where = ctx.where(y.span) if y else None
+        if x is None or y is None:
+            out.append(_added_or_removed(name, x, y, where))
+        else:
+            out.append(_changed(name, x, y, where))
+    return out
+
+
+def _added_or_removed(name: str, x: m.Input | None, y: m.Input | None, where: str | None) -> Change:
+    inp = y or x
+    assert inp is not None  # a name comes from at least one of the versions
+    kind = "added" if x is None else "removed"
+    terms = input_terms(inp)
+    text = f"{terms['kind']} in {terms['unit']}" if inp.kind == "quantity" else terms["kind"]
+    return Change(
+        group="inputs",
+        kind=kind,
+        item="input",
+        name=name,
+        substantive=True,
+        where=where,
+        summary=f"input '{name}' {kind} ({text}, {terms['optional']})",
+        old=text if x else None,
+        new=text if y else None,
+    )
+
+
+def _changed(name: str, x: m.Input, y: m.Input, where: str | None) -> Change:
+    before, after = input_terms(x), input_terms(y)
+    moved = [k for k in after.keys() | before.keys() if before.get(k) != after.get(k)]
+    if not moved:
+        return Change(
+            group="inputs",
+            kind="wording",
+            item="input",
+            name=name,
+            substantive=False,
+            where=where,
+            old=show(x.description),
+            new=show(y.description),
+            summary=f"input '{name}': description reworded",
+        )
+    moved.sort()
+    return Change(
+        group="inputs",
+        kind="changed",
+        item="input",
+        name=name,
+        substantive=True,
+        where=where,
+        old="; ".join(f"{k} {before.get(k, '-')}" for k in moved),
+        new="; ".join(f"{k} {after.get(k, '-')}" for k in moved),
+        summary=f"input '{name}': "
+        + ", ".join(f"{k} {before.get(k, '-')} → {after.get(k, '-')}" for k in moved),
+    )
