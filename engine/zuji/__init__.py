@@ -22,23 +22,23 @@ The public names (``__all__``), everything another system needs:
 """
 
 from zuji.core import limits as limits  # zuji.limits.configure(...), as documented
-from zuji.core.errors import (  # noqa: E402
+from zuji.core.errors import (
     DatasetError,
     Diagnostic,
     EvaluationError,
     InventoryError,
-    PactError,  # noqa: E402
+    PactError,
     RuleError,
     Span,
     UsageError,
     ZujiError,
 )
 from zuji.core.version import __version__
-from zuji.exchange.pact import check as check_pact  # noqa: E402
+from zuji.exchange.pact import check as check_pact
 from zuji.exchange.pact import to_pact
-from zuji.exchange.replay import Replay, replay, replay_file  # noqa: E402
-from zuji.runtime.pcr import PCR, check_paths, list_pcrs, load, load_text  # noqa: E402
-from zuji.runtime.result import Result  # noqa: E402
+from zuji.exchange.replay import Replay, replay, replay_file
+from zuji.runtime.pcr import PCR, check_paths, list_pcrs, load, load_text
+from zuji.runtime.result import Result
 
 __all__ = [
     "PCR",

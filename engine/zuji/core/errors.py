@@ -7,7 +7,7 @@ caret. Checkers return findings as data; the API raises them wrapped in a :class
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -89,7 +89,7 @@ def _indent_like(line: str, count: int) -> str:
     return "".join("\t" if ch == "\t" else " " for ch in line[:count])
 
 
-def attach_source(diagnostics: list[Diagnostic], sources: dict[str, str]) -> list[Diagnostic]:
+def attach_source(diagnostics: list[Diagnostic], sources: Mapping[str, str]) -> list[Diagnostic]:
     """Fill in each diagnostic's source line from the texts it points into."""
     out = []
     for diag in diagnostics:

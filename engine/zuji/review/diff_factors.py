@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zuji.data.standards import FactorEntry
@@ -27,7 +28,7 @@ def _points(entry: FactorEntry | None, member: str = "") -> list[ValuePoint]:
     ]
 
 
-def _family_points(members: dict[str, FactorEntry] | None) -> list[ValuePoint]:
+def _family_points(members: Mapping[str, FactorEntry] | None) -> list[ValuePoint]:
     found = members or {}
     return [p for key in sorted(found) for p in _points(found[key], key)]
 

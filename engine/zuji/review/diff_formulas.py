@@ -25,7 +25,7 @@ Items = dict[str, tuple[ItemKind, Item]]
 _MOVES = ("changed", "added", "removed")
 
 
-def _items(rule: m.RuleFile, modules: dict[str, m.RuleFile]) -> Items:
+def _items(rule: m.RuleFile, modules: Mapping[str, m.RuleFile]) -> Items:
     """Every line, value and formula, by name (a module's as alias.name), with its kind."""
     out: Items = {}
     for alias, module in modules.items():
