@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pytest
 
 import zuji
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        help="rewrite the golden files (tests/diagnostics/*.expected, tests/golden/) from what "
+        "the engine prints now; review their diff with the change",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The golden tests read ZUJI_REGEN_GOLDEN when they are collected, after this hook.
+    if config.getoption("--regen-golden"):
+        os.environ["ZUJI_REGEN_GOLDEN"] = "1"
+
 
 # A small plant, figures chosen for easy hand arithmetic; see test_engine.py for the sums.
 CEMENT_INVENTORY: dict[str, Any] = {

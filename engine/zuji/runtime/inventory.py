@@ -23,10 +23,10 @@ from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import (
     Diagnostic,
     DiagnosticSink,
-    DocumentError,
     InventoryError,
     Span,
     file_label,
+    read_as,
 )
 from zuji.data.standards import Standards
 from zuji.lang import model as m
@@ -129,11 +129,9 @@ def load_inventory(
     choices: dict[str, tuple[str, ...]] | None = None,
 ) -> Inventory:
     label = file_label(path)
-    try:
+    with read_as(InventoryError):
         text = read_utf8(path)
         document = load_text(text, label)
-    except DocumentError as exc:
-        raise InventoryError(exc.diagnostic) from None
     prefix: list[str | int] = []
     if isinstance(document, dict) and "inventory" in document and "inputs" not in document:
         document = document["inventory"]  # a worked case: its inventory is the one to run
@@ -197,10 +195,8 @@ def _path_of(where: str) -> list[str | int]:
 def parse_inventory_text(
     text: str, pcr: m.RuleFile, standards: Standards, label: str = "<inventory>.yaml"
 ) -> Inventory:
-    try:
+    with read_as(InventoryError):
         document = load_text(text, label)
-    except DocumentError as exc:
-        raise InventoryError(exc.diagnostic) from None
     return read_inventory(document, pcr, standards, label)
 
 
