@@ -137,3 +137,36 @@ def test_stated_mass_in_another_mass_unit_is_converted() -> None:
     assert pcr.evaluate(INVENTORY).allocation[0].reference_share == pytest.approx(
         1000 / 2156.4, rel=1e-12
     )
+
+
+def test_optional_co_product_left_out_is_E620_naming_it() -> None:
+    text = RULE.replace("METHOD", "mass").replace(
+        "PRODUCTS", "product naoh\n    product chlorine\n    product hydrogen"
+    )
+    text = text.replace('input hydrogen : t "H2" >= 0', 'input hydrogen : t "H2" >= 0 optional')
+    text = text.replace(
+        "credit hydrogen_sold : CO2e = hydrogen * 9 [t CO2e/t]",
+        "credit hydrogen_sold : CO2e = if given(hydrogen) then hydrogen * 9 [t CO2e/t] "
+        "else 0 [t CO2e]",
+    )
+    pcr = zuji.load_text(text, "t.pcr")
+    assert pcr.errors == []
+    inputs = {k: v for k, v in INVENTORY["inputs"].items() if k != "hydrogen"}
+    with pytest.raises(zuji.EvaluationError) as info:
+        pcr.evaluate({**INVENTORY, "inputs": inputs})
+    assert info.value.code == "E620"
+    assert "co-product 'hydrogen'" in str(info.value)
+    assert info.value.span is not None and info.value.span.line == 19  # the allocate block
+
+
+def test_condition_as_co_product_weight_is_E303() -> None:
+    pcr = zuji.load_text(
+        RULE.replace("METHOD", "economic").replace(
+            "PRODUCTS",
+            "product naoh price (chlorine > 1 [t])\n    product chlorine price 100 [CNY/t]\n"
+            "    product hydrogen price 10 [CNY/t]",
+        ),
+        "t.pcr",
+    )
+    assert [d.code for d in pcr.errors] == ["E303"]
+    assert "price of co-product 'naoh' must be a number, not a condition" in pcr.errors[0].message

@@ -715,6 +715,16 @@ def test_E210_undefined_name_with_did_you_mean() -> None:
     assert "power * gird" in rendered and "^^^^" in rendered
 
 
+def test_same_text_in_two_files_is_reported_under_each_name() -> None:
+    """Plans are cached by source; the findings of one file must never be shown under another's
+    name when both hold the same text."""
+    text = broken("power * grid", "power * gird")
+    first, second = zuji.load_text(text, "first.pcr"), zuji.load_text(text, "second.pcr")
+    assert [d.span.file for d in first.errors] == ["first.pcr"]
+    assert [d.span.file for d in second.errors] == ["second.pcr"]
+    assert first.errors[0].render().replace("first", "second") == second.errors[0].render()
+
+
 def line_of_text(text: str, needle: str) -> str:
     return text.split("\n")[line_of(text, needle) - 1]
 

@@ -558,3 +558,19 @@ def test_error_assertion_fails(pcr: zuji.PCR) -> None:
         pcr.evaluate(inventory(clinker_used="800 t"))
     assert info.value.code == "E650"
     assert "Own clinker used cannot exceed clinker produced" in str(info.value)
+
+
+def test_negative_reference_product_E624() -> None:
+    """A rule that leaves the reference product unbounded still refuses a negative amount: the
+    footprint per declared unit would have the right size and the wrong sign."""
+    text = cement_text('zh "水泥产量" > 0', 'zh "水泥产量"')
+    text = text.replace(
+        "let clinker_ratio = (clinker_used + bought_clinker) / cement",
+        "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1",
+    )
+    unbounded = zuji.load_text(text, "cement.pcr")
+    assert unbounded.errors == []
+    with pytest.raises(zuji.EvaluationError) as info:
+        unbounded.evaluate(inventory(cement="-1000 t"))
+    assert info.value.code == "E624"
+    assert "'cement' is -1000.0" in str(info.value)

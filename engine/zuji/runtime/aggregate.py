@@ -47,7 +47,7 @@ def _weights(run: Run, ap: AllocationPlan) -> dict[str, float]:
     alone where the weight is the product's whole weight (a fixed share)."""
     weights = {}
     for product in ap.products:
-        quantity = float(run.env[product.name]) * product.quantity_to_base
+        quantity = _amount(run, ap, product.name) * product.quantity_to_base
         weight = 1.0
         if product.weight is not None:
             weight = (
@@ -61,6 +61,22 @@ def _weights(run: Run, ap: AllocationPlan) -> dict[str, float]:
             )
         weights[product.name] = weight if product.weight_only else quantity * weight
     return weights
+
+
+def _amount(run: Run, ap: AllocationPlan, name: str) -> float:
+    """A co-product's amount; an optional co-product the inventory leaves out cannot be shared."""
+    amount = run.env.get(name)
+    if amount is None:
+        raise EvaluationError(
+            Diagnostic(
+                "E620",
+                f"allocation of {', '.join(ap.allocation.stages)}: co-product '{name}' is an "
+                "optional input the inventory leaves out",
+                ap.allocation.span,
+                hint=f"give '{name}' (0 if none was produced in the period)",
+            )
+        )
+    return float(amount)
 
 
 def _product_shares(ap: AllocationPlan, weights: dict[str, float]) -> dict[str, float]:

@@ -138,7 +138,10 @@ def _assemble(
     standards = standards or load_standards()
     resolved = resolve(rule, standards)
     resolved = resolved.with_source(rule.path, text.lstrip("\ufeff").replace("\r\n", "\n"))
+    # The file's name is part of the key: the plan's findings and spans point into that file, so
+    # the same text under another name must not report them under the first name.
     key = (
+        rule.path,
         rule.source_hash,
         *sorted(mod.source_hash for mod in resolved.modules.values()),
         str(id(standards)),

@@ -173,7 +173,9 @@ def reference_flow(run: Run) -> float:
     if declared is None:
         return 1.0
     amount = run.env.get(declared.product)
-    if not amount:
+    # A negative amount would give a footprint of the right size and the wrong sign: refused
+    # like a zero one, whatever bounds the rule gave the input.
+    if not amount or amount < 0:
         raise EvaluationError(
             Diagnostic(
                 "E624",

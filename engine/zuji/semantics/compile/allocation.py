@@ -117,6 +117,14 @@ class _Allocation:
         weight = self.compiler.expr(product.weight, {}, "") if product.weight is not None else None
         if weight is not None and not weight.ok:
             return None
+        if weight is not None and weight.kind != "quantity":
+            self.compiler.error(
+                "E303",
+                f"the {product.property or 'weight'} of co-product '{product.name}' must be a "
+                f"number, not a {'condition' if weight.kind == 'bool' else weight.kind}",
+                product.span,
+            )
+            return None
         # `product polymer mass monomer_used`: the mass that enters the allocated stages is
         # given, as when the declared product is not itself the stage's output.
         stated_mass = self.method == "mass" and product.property == "mass" and weight is not None
@@ -213,7 +221,6 @@ def _value_unit(quantity: pint.Unit, weight: Typed | None) -> pint.Unit:
     """The unit of a co-product's amount times its weight."""
     if weight is None:
         return quantity
-    # A condition or choice as a weight has no unit, and multiplying by None raises TypeError,
-    # as it always has: that case is not caught by a diagnostic yet.
+    # A condition or choice as a weight was refused (E303) before this is reached.
     product: pint.Unit = quantity * weight.unit
     return product
