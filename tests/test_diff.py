@@ -256,3 +256,28 @@ def test_report_formats(tmp_path: Path) -> None:
 
     data = json.loads(render(review, "json"))
     assert data["impact"]["cases"][0]["change"] == pytest.approx(1_000)
+
+
+def test_reworded_line_shows_the_old_and_new_wording(tmp_path: Path) -> None:
+    d = compare(
+        tmp_path, changed('2.5 [t CO2/t] "Coal burned"', '2.5 [t CO2/t] "Coal burned in the kiln"')
+    ).diff
+    change = the(d, "formulas", "burning")
+    assert (change.kind, change.substantive) == ("wording", False)
+    assert (change.old, change.new) == ("Coal burned", "Coal burned in the kiln")
+
+
+def test_reworded_assertion_found_behind_a_removed_one(tmp_path: Path) -> None:
+    """The reworded assertion is matched by its condition even when an assertion removed from
+    the same file stands before it."""
+    two = changed(
+        '  assert coal >= 0 [t] otherwise warning "Coal cannot be negative"\n',
+        '  assert power >= 0 [MWh] otherwise warning "Power cannot be negative"\n'
+        '  assert coal >= 0 [t] otherwise warning "Coal cannot be negative"\n',
+    )
+    new = changed(
+        '  assert power >= 0 [MWh] otherwise warning "Power cannot be negative"\n', "", two
+    ).replace('"Coal cannot be negative"', '"Coal is never negative"')
+    d = compare(tmp_path, new, old_text=two).diff
+    kinds = sorted((c.kind, c.name) for c in d.group("assertions"))
+    assert kinds == [("removed", "Power cannot be negative"), ("wording", "Coal is never negative")]

@@ -125,8 +125,10 @@ def assertions(ctx: Context) -> list[Change]:
     unmatched_old = [a for msg, a in old_by.items() if msg not in new_by]
     for msg, y in new_by.items():
         x = old_by.get(msg)
-        if x is None and unmatched_old and unmatched_old[0].expr == y.expr:
-            x = unmatched_old.pop(0)  # the same condition with a reworded message
+        if x is None:  # the same condition with a reworded message, wherever it stood
+            x = next((a for a in unmatched_old if a.expr == y.expr), None)
+            if x is not None:
+                unmatched_old.remove(x)
         if x == y:
             continue
         out.append(_assertion_change(ctx, msg, x, y))

@@ -14,7 +14,7 @@ from typing import Literal
 from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.review.diff_algebra import math_diff, proven_equal, written_out
-from zuji.review.diff_context import Context, pairs
+from zuji.review.diff_context import Context, pairs, show
 from zuji.review.diff_factors import factors
 from zuji.review.diff_inputs import inputs
 from zuji.review.diff_model import Change, MathDiff
@@ -217,6 +217,8 @@ def _verdict(
             summary = f"{kind_name} '{name}' unchanged"
             return verdict("unchanged", summary, where=where, old=old, new=new), False
         summary = f"{kind_name} '{name}' reworded (formula unchanged)"
+        # The formula is the same on both sides: what the committee reads is the wording.
+        old, new = show(old_item.description), show(new_item.description)
         return verdict("wording", summary, where=where, old=old, new=new), False
     proof, deep, how = _prove(ctx, name, kind_name, old_item.expr, new_item.expr, keep)
     math = math_diff(old_item.expr, new_item.expr, a, b)
