@@ -21,6 +21,7 @@ from zuji.runtime import pcr as api
 from zuji.runtime.evaluate import evaluate
 from zuji.runtime.inventory import read_inventory
 from zuji.semantics.check import check
+from zuji.semantics.compile import compile_plan
 from zuji.semantics.resolve import resolve
 
 CASE = library.pcr_root() / "cement" / "cases" / "typical_plant.yaml"
@@ -49,9 +50,8 @@ def main() -> None:
     def parse_and_check() -> None:
         # build() directly: load_text would hand back the model it built before
         rule, _ = build(parse(text, "pcr/cement/cement.pcr"), "pcr/cement/cement.pcr", text)
-        resolved = resolve(rule, standards)
-        resolved.sources[rule.path] = text
-        check(resolved)
+        resolved = resolve(rule, standards).with_source(rule.path, text)
+        check(resolved, compile_plan(resolved))
 
     timed("parse+build cement.pcr, resolve, check, compile", parse_and_check, 30)
     timed("zuji.load('cement') again (model and plan cached)", lambda: zuji.load("cement"), 30)
