@@ -58,7 +58,12 @@ def run_case(pcr: PCR, path: Path) -> CaseOutcome:
         outcome.failures.append(str(exc))
         return outcome
     outcome.result = result
-    _compare(case, result, outcome)
+    try:
+        _compare(case, result, outcome)
+    except (ValueError, TypeError) as exc:  # a tolerance or an expected figure that is no number
+        outcome.failures.append(
+            f"{file_label(path)}: error[E700]: the case's expected figures cannot be read: {exc}"
+        )
     return outcome
 
 
