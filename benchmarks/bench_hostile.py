@@ -38,10 +38,10 @@ def measure(name: str, action: Callable[[], object]) -> None:
 
 
 def _answer(action: Callable[[], object]) -> str:
-    from zuji.lang import build
+    from zuji.lang import load
     from zuji.runtime import pcr as api
 
-    build._BUILT.clear()  # each run reads the rule afresh, as a new process would
+    load._BUILT.clear()  # each run reads the rule afresh, as a new process would
     api._PLANS.clear()
     try:
         answer = action()
