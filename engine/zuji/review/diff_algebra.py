@@ -15,7 +15,7 @@ import sympy  # type: ignore[import-untyped]  # sympy ships without type informa
 from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.review.diff_model import MathDiff
-from zuji.review.symbolic import equivalent, to_latex, to_sympy
+from zuji.review.symbolic import equivalent, is_condition, to_latex, to_sympy
 from zuji.runtime.pcr import PCR
 from zuji.semantics.resolve import Symbol
 
@@ -162,23 +162,12 @@ def proven_equal(old: m.Expr, new: m.Expr, a: m.RuleFile, b: m.RuleFile) -> bool
     return equivalent(old, new, b)
 
 
-def _is_condition(value: sympy.Basic) -> bool:
-    return isinstance(
-        value,
-        (
-            sympy.core.relational.Relational,
-            sympy.logic.boolalg.BooleanFunction,
-            sympy.logic.boolalg.BooleanAtom,
-        ),
-    )
-
-
 def math_diff(old: m.Expr | None, new: m.Expr | None, a: m.RuleFile, b: m.RuleFile) -> MathDiff:
     """Both formulas as algebra and, for numbers, new minus old simplified."""
     x = _safe(lambda: to_sympy(old, a)) if old is not None else None
     y = _safe(lambda: to_sympy(new, b)) if new is not None else None
     difference = None
-    if x is not None and y is not None and not (_is_condition(x) or _is_condition(y)):
+    if x is not None and y is not None and not (is_condition(x) or is_condition(y)):
         difference = _safe(lambda: str(_simplify(y - x)))
     return MathDiff(
         old=str(x) if x is not None else None,

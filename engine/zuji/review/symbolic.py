@@ -36,6 +36,7 @@ __all__ = [
     "OptionSymbol",
     "UnitSymbol",
     "equivalent",
+    "is_condition",
     "latex_name",
     "to_latex",
     "to_sympy",
@@ -111,7 +112,8 @@ _RELATIONS: dict[str, Callable[..., sympy.Basic]] = {
 }
 
 
-def _is_condition(value: sympy.Basic) -> bool:
+def is_condition(value: sympy.Basic) -> bool:
+    """Whether a sympy expression is a condition (a relation or a logical value)."""
     # Symbol derives from Boolean too, so test for the kinds a condition can actually be.
     return isinstance(value, (sympy.core.relational.Relational, BooleanFunction, BooleanAtom))
 
@@ -190,7 +192,7 @@ class _Converter:
 
     def _Compare(self, node: m.Compare) -> sympy.Basic:
         left, right = self(node.left), self(node.right)
-        if node.op in ("==", "!=") and _is_condition(left) and _is_condition(right):
+        if node.op in ("==", "!=") and is_condition(left) and is_condition(right):
             both = sympy.Equivalent(left, right, evaluate=self.evaluate)
             return both if node.op == "==" else sympy.Not(both, evaluate=self.evaluate)
         return _RELATIONS[node.op](left, right, evaluate=self.evaluate)
@@ -395,8 +397,8 @@ def equivalent(a: m.Expr, b: m.Expr, rule: m.RuleFile | None = None) -> bool:
         left, right = to_sympy(a, rule), to_sympy(b, rule)
         if left == right:
             return True
-        if _is_condition(left) or _is_condition(right):
-            return _is_condition(left) and _is_condition(right) and _same_truth(left, right)
+        if is_condition(left) or is_condition(right):
+            return is_condition(left) and is_condition(right) and _same_truth(left, right)
         return _is_zero(_normalise(left - right))
     except Exception:  # sympy may fail in many ways; not proven is the answer
         return False
@@ -407,7 +409,7 @@ def _normalise(expr: sympy.Basic) -> sympy.Basic:
 
     def expand_args(node: sympy.Basic) -> sympy.Basic:
         return node.func(
-            *(sympy.expand(arg) if not _is_condition(arg) else arg for arg in node.args)
+            *(sympy.expand(arg) if not is_condition(arg) else arg for arg in node.args)
         )
 
     return expr.replace(lambda n: isinstance(n, (ListSum, AppliedUndef)), expand_args)
