@@ -494,19 +494,33 @@ def test_zero_reference_product(unbounded: zuji.PCR) -> None:
     assert "'cement'" in str(info.value)
 
 
-def test_zero_reference_product_E624() -> None:
-    """With the one division by cement guarded, a zero cement reaches the reference flow."""
-    text = cement_text('zh "水泥产量" > 0', 'zh "水泥产量" >= 0')
+def cement_guarded(bound: str) -> zuji.PCR:
+    """Cement with its amount bounded by `bound` ("" for none) and the one division by it
+    guarded, so whatever amount is given reaches the reference flow."""
+    text = cement_text('zh "水泥产量" > 0', f'zh "水泥产量" {bound}'.rstrip())
     text = text.replace(
         "let clinker_ratio = (clinker_used + bought_clinker) / cement",
         "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1",
     )
     guarded = zuji.load_text(text, "cement.pcr")
     assert guarded.errors == []
+    return guarded
+
+
+@pytest.mark.parametrize(
+    ("bound", "amount", "said"),
+    [
+        (">= 0", "0 t", "'cement' is 0.0"),
+        # An unbounded reference product still refuses a negative amount: the footprint per
+        # declared unit would have the right size and the wrong sign.
+        ("", "-1000 t", "'cement' is -1000.0"),
+    ],
+)
+def test_zero_or_negative_reference_product_E624(bound: str, amount: str, said: str) -> None:
     with pytest.raises(zuji.EvaluationError) as info:
-        guarded.evaluate(inventory(cement="0 t"))
+        cement_guarded(bound).evaluate(inventory(cement=amount))
     assert info.value.code == "E624"
-    assert "'cement'" in str(info.value)
+    assert said in str(info.value)
 
 
 def test_division_by_zero_names_the_input(unbounded: zuji.PCR) -> None:
@@ -558,19 +572,3 @@ def test_error_assertion_fails(pcr: zuji.PCR) -> None:
         pcr.evaluate(inventory(clinker_used="800 t"))
     assert info.value.code == "E650"
     assert "Own clinker used cannot exceed clinker produced" in str(info.value)
-
-
-def test_negative_reference_product_E624() -> None:
-    """A rule that leaves the reference product unbounded still refuses a negative amount: the
-    footprint per declared unit would have the right size and the wrong sign."""
-    text = cement_text('zh "水泥产量" > 0', 'zh "水泥产量"')
-    text = text.replace(
-        "let clinker_ratio = (clinker_used + bought_clinker) / cement",
-        "let clinker_ratio = if cement > 0 [t] then clinker_used / cement else 1",
-    )
-    unbounded = zuji.load_text(text, "cement.pcr")
-    assert unbounded.errors == []
-    with pytest.raises(zuji.EvaluationError) as info:
-        unbounded.evaluate(inventory(cement="-1000 t"))
-    assert info.value.code == "E624"
-    assert "'cement' is -1000.0" in str(info.value)
