@@ -17,7 +17,7 @@ from zuji.core.documents import load_path
 from zuji.data.standards import load as load_standards
 from zuji.lang.build import build
 from zuji.lang.parse import parse
-from zuji.runtime import pcr as api
+from zuji.runtime import pcr as pcr_api
 from zuji.runtime.evaluate import evaluate
 from zuji.runtime.inventory import read_inventory
 from zuji.semantics.check import check
@@ -70,7 +70,7 @@ def main() -> None:
         200,
     )
     print(f"{'evaluations per second (no trace)':<44} {1 / per_eval:12.0f}")
-    print(f"compiled plans cached: {len(api._PLANS)}")
+    print(f"compiled plans cached: {len(pcr_api._PLANS)}")
 
 
 if __name__ == "__main__":

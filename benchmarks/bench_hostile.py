@@ -39,10 +39,10 @@ def measure(name: str, action: Callable[[], object]) -> None:
 
 def _answer(action: Callable[[], object]) -> str:
     from zuji.lang import load
-    from zuji.runtime import pcr as api
+    from zuji.runtime import pcr
 
     load._BUILT.clear()  # each run reads the rule afresh, as a new process would
-    api._PLANS.clear()
+    pcr._PLANS.clear()
     try:
         answer = action()
     except ZujiError as exc:

@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from zuji.core.documents import read_utf8
 from zuji.core.errors import Diagnostic, DocumentError, UsageError, ZujiError, file_label
-from zuji.runtime import pcr as api
 from zuji.runtime.inventory import CutoffFlow, Inventory, Origin
+from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import load as load_pcr
 from zuji.runtime.result import Result
 
 REL_TOLERANCE = 1e-9  # replay runs the same float operations; only the JSON round trip differs
@@ -108,10 +109,10 @@ def replay(document: Any, label: str = "<result>", pcr_path: Path | None = None)
     return outcome
 
 
-def _pcr(recorded: Result, pcr_path: Path | None, outcome: Replay) -> api.PCR | None:
+def _pcr(recorded: Result, pcr_path: Path | None, outcome: Replay) -> PCR | None:
     info = recorded.pcr
     try:
-        pcr = api.load(pcr_path or info.id)
+        pcr = load_pcr(pcr_path or info.id)
     except ZujiError as exc:
         outcome.problems.append(f"PCR {info.id}: {exc.diagnostics[0].message}")
         return None
@@ -125,7 +126,7 @@ def _pcr(recorded: Result, pcr_path: Path | None, outcome: Replay) -> api.PCR | 
     return pcr
 
 
-def _datasets(recorded: Result, pcr: api.PCR, outcome: Replay) -> None:
+def _datasets(recorded: Result, pcr: PCR, outcome: Replay) -> None:
     library = pcr.standards.datasets
     for dataset in recorded.datasets:
         held = library.get(dataset.id)

@@ -18,8 +18,10 @@ from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
-from zuji.runtime import pcr as api
 from zuji.runtime.cases import case_files, check_case_inventory, run_case
+from zuji.runtime.pcr import check_paths
+from zuji.runtime.pcr import list_pcrs as library_pcrs
+from zuji.runtime.pcr import load as load_pcr
 from zuji.runtime.result import Trace
 
 app = typer.Typer(
@@ -38,7 +40,7 @@ def _say(text: str = "", err: bool = False) -> None:
 @app.command("list")
 def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False) -> None:
     """The PCR library: id, version, status, product."""
-    rules = api.list_pcrs()
+    rules = library_pcrs()
     rows = [
         {
             "id": r.id,
@@ -94,7 +96,7 @@ def check(
     for path in targets:
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
-    results = api.check_paths(targets)
+    results = check_paths(targets)
     diagnostics, case_problems = _check_findings(results, base)
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
@@ -145,7 +147,7 @@ def _say_check_text(files: int, diagnostics: list[Diagnostic], case_problems: li
 
 
 def _case_inventory_problems(path: Path) -> list[str]:
-    pcr = api.load(path)
+    pcr = load_pcr(path)
     if pcr.rule.kind != "pcr":
         return []
     return [problem for case in case_files(pcr) for problem in check_case_inventory(pcr, case)]
@@ -169,7 +171,7 @@ def test_cases(
             raise UsageError(Diagnostic("E002", f"{path}: no PCR there"))
     passed = failed = 0
     for file in files:
-        pcr = api.load(file)
+        pcr = load_pcr(file)
         if pcr.rule.kind != "pcr":
             continue
         for case in case_files(pcr):
@@ -203,7 +205,7 @@ def run(
         raise UsageError(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
-    loaded = api.load(pcr)
+    loaded = load_pcr(pcr)
     result = loaded.evaluate(inventory, trace=trace)
     for fmt in formats:
         if fmt == "json":
@@ -235,7 +237,7 @@ def _trace_text(trace: Trace) -> str:
 @app.command()
 def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
     """The JSON Schema of a PCR's inventory."""
-    _say(json.dumps(api.load(pcr).schema(), ensure_ascii=False, indent=2))
+    _say(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
 @app.command()

@@ -37,8 +37,10 @@ from zuji.interfaces.serve_models import (
     summary,
 )
 from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log
-from zuji.runtime import pcr as api
 from zuji.runtime.inventory import Inventory, read_inventory
+from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import load as load_pcr
+from zuji.runtime.pcr import load_text as load_pcr_text
 from zuji.runtime.result import Result
 
 MAX_BODY_BYTES = 2_000_000  # an inventory of a large plant with every delivery is ~100 kB
@@ -50,7 +52,7 @@ class _Library:
     """Loaded PCRs by id, reloaded when their file changes."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, tuple[tuple[int, int], api.PCR]] = {}
+        self._loaded: dict[str, tuple[tuple[int, int], PCR]] = {}
 
     def ids(self) -> list[str]:
         return sorted(
@@ -59,7 +61,7 @@ class _Library:
             if p.parent.name != "common" and p.parent.name == p.stem
         )
 
-    def get(self, pcr_id: str) -> api.PCR:
+    def get(self, pcr_id: str) -> PCR:
         path = lib.pcr_root() / pcr_id / f"{pcr_id}.pcr"
         if pcr_id not in self.ids() or not path.is_file():
             raise UsageError(
@@ -69,7 +71,7 @@ class _Library:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._loaded.get(pcr_id)
         if cached is None or cached[0] != stamp:
-            cached = (stamp, api.load(path))
+            cached = (stamp, load_pcr(path))
             self._loaded[pcr_id] = cached
         return cached[1]
 
@@ -274,7 +276,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def _inventory(pcr: api.PCR, document: Any) -> Inventory:
+def _inventory(pcr: PCR, document: Any) -> Inventory:
     # No base folder: a request cannot make the server read files (supplier documents inline).
     return read_inventory(document, pcr.rule, pcr.standards, "<request>", pcr.choices)
 
@@ -284,7 +286,7 @@ def _check_text(text: str, name: str) -> CheckReport:
     and its caches are bounded, so texts from the network cannot pile up in memory."""
     rule_id = None
     try:
-        pcr = api.load_text(text, name)
+        pcr = load_pcr_text(text, name)
         rule_id, diagnostics = pcr.rule.id, pcr.diagnostics
     except ZujiError as exc:
         diagnostics = exc.diagnostics

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.lang import model as m
-from zuji.runtime import pcr as api
+from zuji.runtime.pcr import PCR
 from zuji.runtime.supplier import is_intensity
 
 
@@ -137,7 +137,7 @@ InputInfo.model_rebuild()
 # ----------------------------------------------------------------------------- PCR views
 
 
-def summary(pcr: api.PCR) -> PcrSummary:
+def summary(pcr: PCR) -> PcrSummary:
     """A PCR as the library list shows it, with the links a client follows from there."""
     rule = pcr.rule
     unit = rule.declared_unit
@@ -159,7 +159,7 @@ def summary(pcr: api.PCR) -> PcrSummary:
     )
 
 
-def detail(pcr: api.PCR) -> PcrDetail:
+def detail(pcr: PCR) -> PcrDetail:
     """A PCR's metadata, inputs and changelog."""
     rule = pcr.rule
     return PcrDetail(

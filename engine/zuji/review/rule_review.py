@@ -32,7 +32,8 @@ from zuji.review.coverage import Coverage, Item, coverage
 from zuji.review.diff import Change, RuleDiff, diff
 from zuji.review.gitrev import changed_files, exists_at, snapshot, toplevel
 from zuji.review.impact import Impact, impact
-from zuji.runtime import pcr as api
+from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import load as load_pcr
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Version:
     """One version of a rule file, loaded, with the cases beside it."""
 
     label: str
-    pcr: api.PCR
+    pcr: PCR
     cases: tuple[Path, ...]
     note: str = ""
 
@@ -50,9 +51,9 @@ def _cases(path: Path) -> tuple[Path, ...]:
     return tuple(sorted(folder.glob("*.yaml"))) if folder.is_dir() else ()
 
 
-def _load(path: Path, standards: Standards | None) -> api.PCR:
+def _load(path: Path, standards: Standards | None) -> PCR:
     try:
-        return api.load(path, standards)
+        return load_pcr(path, standards)
     except RuleError as exc:
         raise UsageError(exc.diagnostics) from None
 

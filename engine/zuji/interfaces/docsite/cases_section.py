@@ -11,11 +11,11 @@ from typing import Any
 
 from zuji.core.documents import read_utf8
 from zuji.interfaces.docsite.markdown import details, esc, fenced, number, table
-from zuji.runtime import pcr as api
 from zuji.runtime.cases import CaseOutcome, case_files, load_case, run_case
+from zuji.runtime.pcr import PCR
 
 
-def cases_section(pcr: api.PCR) -> str:
+def cases_section(pcr: PCR) -> str:
     files = case_files(pcr)
     if not files:
         return "This PCR has no worked cases yet.\n"
@@ -24,7 +24,7 @@ def cases_section(pcr: api.PCR) -> str:
     return "\n".join(_case(pcr, path, per) for path in files)
 
 
-def _case(pcr: api.PCR, path: Path, per: str) -> str:
+def _case(pcr: PCR, path: Path, per: str) -> str:
     try:
         case = load_case(path)
     except Exception as exc:  # an unreadable case is shown, not fatal

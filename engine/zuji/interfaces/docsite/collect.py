@@ -14,7 +14,8 @@ from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, ZujiError
 from zuji.lang import model as m
 from zuji.lang.build import load_file
-from zuji.runtime import pcr as api
+from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import load as load_pcr
 
 
 @dataclass
@@ -28,8 +29,8 @@ class Skipped:
 
 @dataclass
 class Library:
-    pcrs: list[api.PCR] = field(default_factory=list)
-    modules: dict[str, api.PCR] = field(default_factory=dict)  # dotted name -> loaded module
+    pcrs: list[PCR] = field(default_factory=list)
+    modules: dict[str, PCR] = field(default_factory=dict)  # dotted name -> loaded module
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -62,9 +63,9 @@ def collect(root: Path | None = None) -> Library:
     return found
 
 
-def _load(path: Path) -> tuple[api.PCR | None, str]:
+def _load(path: Path) -> tuple[PCR | None, str]:
     try:
-        loaded = api.load(path)
+        loaded = load_pcr(path)
     except ZujiError as exc:
         return None, _first(exc.diagnostics)
     except Exception as exc:  # a broken rule file must not stop the site

@@ -8,7 +8,7 @@ from zuji.interfaces.docsite.factors import datasets_table, factors_table
 from zuji.interfaces.docsite.markdown import bilingual, details, esc, fenced, math_block, table
 from zuji.lang import model as m
 from zuji.review.symbolic import latex_name, to_latex, unit_latex
-from zuji.runtime import pcr as api
+from zuji.runtime.pcr import PCR
 
 
 def title(name: str, rule: m.RuleFile) -> str:
@@ -16,7 +16,7 @@ def title(name: str, rule: m.RuleFile) -> str:
     return f"{names} (`{name}`)" if names else f"`{name}`"
 
 
-def render(name: str, module: api.PCR, users: list[tuple[str, str]]) -> str:
+def render(name: str, module: PCR, users: list[tuple[str, str]]) -> str:
     """users: (PCR id, page path relative to this page) of the PCRs that use the module."""
     rule = module.rule
     parts = [

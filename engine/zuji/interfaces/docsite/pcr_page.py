@@ -21,7 +21,7 @@ from zuji.interfaces.docsite.markdown import (
 )
 from zuji.lang import model as m
 from zuji.review.symbolic import latex_name, to_latex
-from zuji.runtime import pcr as api
+from zuji.runtime.pcr import PCR
 
 GAS_TITLES = {
     "CO2": "CO₂",
@@ -47,7 +47,7 @@ def title(rule: m.RuleFile) -> str:
     return " · ".join(t for t in (rule.name.zh, rule.name.en) if t) or rule.id
 
 
-def render(pcr: api.PCR, module_pages: dict[str, str]) -> str:
+def render(pcr: PCR, module_pages: dict[str, str]) -> str:
     """module_pages: dotted module name -> page path relative to this page."""
     rule = pcr.rule
     parts = [
@@ -82,7 +82,7 @@ def render(pcr: api.PCR, module_pages: dict[str, str]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _header(rule: m.RuleFile, pcr: api.PCR) -> str:
+def _header(rule: m.RuleFile, pcr: PCR) -> str:
     unit = rule.declared_unit
     declared = (
         (
@@ -109,7 +109,7 @@ def _header(rule: m.RuleFile, pcr: api.PCR) -> str:
     return (f"{description}\n\n" if description else "") + table(["About this PCR", ""], rows)
 
 
-def _gwp(rule: m.RuleFile, pcr: api.PCR) -> str:
+def _gwp(rule: m.RuleFile, pcr: PCR) -> str:
     gwp = pcr.standards.gwp_sets.get(rule.gwp)
     return f"{rule.gwp} — {esc(gwp.title)}" if gwp and gwp.title else rule.gwp
 
@@ -156,13 +156,13 @@ def _modules(rule: m.RuleFile, module_pages: dict[str, str]) -> str:
     return "## Shared modules used\n\n" + "\n".join(items) + "\n"
 
 
-def choice_options(inp: m.Input | m.Param, pcr: api.PCR) -> tuple[str, ...]:
+def choice_options(inp: m.Input | m.Param, pcr: PCR) -> tuple[str, ...]:
     if isinstance(inp, m.Input) and inp.options:
         return inp.options
     return pcr.choices.get(inp.choice_type or "", ())
 
 
-def _input_row(inp: m.Input, pcr: api.PCR, name: str) -> list[str]:
+def _input_row(inp: m.Input, pcr: PCR, name: str) -> list[str]:
     if inp.kind == "choice":
         options = choice_options(inp, pcr)
         kind = "one of: " + ", ".join(esc(o) for o in options)
@@ -185,7 +185,7 @@ def _input_row(inp: m.Input, pcr: api.PCR, name: str) -> list[str]:
     return [name, kind, bilingual(inp.description), bounds(inp), default, quality]
 
 
-def _inputs(rule: m.RuleFile, pcr: api.PCR) -> str:
+def _inputs(rule: m.RuleFile, pcr: PCR) -> str:
     rows = []
     for inp in rule.inputs:
         rows.append(_input_row(inp, pcr, f"`{inp.name}`"))
@@ -210,7 +210,7 @@ def _values(rule: m.RuleFile) -> str:
     return "\n".join(out)
 
 
-def _stages(rule: m.RuleFile, pcr: api.PCR) -> str:
+def _stages(rule: m.RuleFile, pcr: PCR) -> str:
     gwp = pcr.standards.gwp_sets.get(rule.gwp)
     out = []
     for stage in rule.stages:
