@@ -50,8 +50,13 @@ INVENTORY: dict[str, Any] = {
 }
 
 
+def rule_text(method: str, products: str) -> zuji.PCR:
+    """The test rule allocating by `method` among `products`, checked but not required clean."""
+    return zuji.load_text(RULE.replace("METHOD", method).replace("PRODUCTS", products), "t.pcr")
+
+
 def rule(method: str, products: str) -> zuji.PCR:
-    pcr = zuji.load_text(RULE.replace("METHOD", method).replace("PRODUCTS", products), "t.pcr")
+    pcr = rule_text(method, products)
     assert pcr.errors == [], [d.render() for d in pcr.errors]
     return pcr
 
@@ -103,13 +108,10 @@ def test_fixed_shares() -> None:
 
 
 def test_energy_allocation_needs_an_energy() -> None:
-    pcr = zuji.load_text(
-        RULE.replace("METHOD", "energy").replace(
-            "PRODUCTS",
-            "product naoh lhv 1 [t]\n    product chlorine lhv 1 [t]\n    "
-            "product hydrogen lhv 120 [GJ/t]",
-        ),
-        "t.pcr",
+    pcr = rule_text(
+        "energy",
+        "product naoh lhv 1 [t]\n    product chlorine lhv 1 [t]\n    "
+        "product hydrogen lhv 120 [GJ/t]",
     )
     assert "E342" in {d.code for d in pcr.errors}
 
@@ -160,13 +162,10 @@ def test_optional_co_product_left_out_is_E620_naming_it() -> None:
 
 
 def test_condition_as_co_product_weight_is_E303() -> None:
-    pcr = zuji.load_text(
-        RULE.replace("METHOD", "economic").replace(
-            "PRODUCTS",
-            "product naoh price (chlorine > 1 [t])\n    product chlorine price 100 [CNY/t]\n"
-            "    product hydrogen price 10 [CNY/t]",
-        ),
-        "t.pcr",
+    pcr = rule_text(
+        "economic",
+        "product naoh price (chlorine > 1 [t])\n    product chlorine price 100 [CNY/t]\n"
+        "    product hydrogen price 10 [CNY/t]",
     )
     assert [d.code for d in pcr.errors] == ["E303"]
     assert "price of co-product 'naoh' must be a number, not a condition" in pcr.errors[0].message

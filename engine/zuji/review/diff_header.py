@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from zuji.lang import model as m
 from zuji.review.diff_context import Context, by_name, pairs, show
 from zuji.review.diff_model import Change
@@ -85,30 +87,12 @@ def _stages(ctx: Context) -> list[Change]:
     where = ctx.where(b.span if b else None)
     old_stages, new_stages = (a.stages if a else ()), (b.stages if b else ())
     added = [
-        Change(
-            group="boundary",
-            kind="added",
-            item="stage",
-            name=stage,
-            substantive=True,
-            new=stage,
-            where=where,
-            summary=f"stage '{stage}' added to the boundary",
-        )
+        _stage_change("added", stage, where, f"stage '{stage}' added to the boundary")
         for stage in new_stages
         if stage not in old_stages
     ]
     removed = [
-        Change(
-            group="boundary",
-            kind="removed",
-            item="stage",
-            name=stage,
-            substantive=True,
-            old=stage,
-            where=where,
-            summary=f"stage '{stage}' removed from the boundary",
-        )
+        _stage_change("removed", stage, where, f"stage '{stage}' removed from the boundary")
         for stage in old_stages
         if stage not in new_stages
     ]
@@ -165,3 +149,21 @@ def _cutoff(cutoff: m.Cutoff | None) -> str:
         f"total {cutoff.total:g} %" if cutoff.total is not None else "",
     ]
     return ", ".join(p for p in parts if p) or "none"
+
+
+def _stage_change(
+    kind: Literal["added", "removed"], stage: str, where: str | None, summary: str
+) -> Change:
+    """A stage entering or leaving the boundary; its name stands on the side it is on."""
+    added = kind == "added"
+    return Change(
+        group="boundary",
+        kind=kind,
+        item="stage",
+        name=stage,
+        substantive=True,
+        new=stage if added else None,
+        old=None if added else stage,
+        where=where,
+        summary=summary,
+    )
