@@ -7,6 +7,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.text import printable
 from zuji.runtime.result import Result
 
 
@@ -27,7 +28,15 @@ def _per(result: Result) -> str:
 def to_table(result: Result, width: int = 100) -> str:
     """A readable summary: total, by stage, by gas, fossil and biogenic apart, data quality."""
     out = StringIO()
-    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    # Names come from inventories: square brackets in them are text, not rich's markup.
+    console = Console(
+        file=out,
+        width=width,
+        force_terminal=False,
+        color_system=None,
+        markup=False,
+        highlight=False,
+    )
     pcr, inv = result.pcr, result.inventory
     console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {pcr.name_en} / {pcr.name_zh}")
     period = f"{inv.period_start} to {inv.period_end}" if inv.period_start else "not given"
@@ -49,7 +58,7 @@ def to_table(result: Result, width: int = 100) -> str:
     )
     for finding in result.warnings:
         console.print(f"warning[{finding.code}]: {finding.message}")
-    return out.getvalue()
+    return printable(out.getvalue())
 
 
 def _stages(result: Result) -> Table:
@@ -139,7 +148,7 @@ def to_markdown(result: Result) -> str:
                 f"    - `{v.name}` = {v.value} {v.unit} — {v.origin}: {v.source}"
                 for v in line.values
             ]
-    return "\n".join(rows) + "\n"
+    return printable("\n".join(rows) + "\n")
 
 
 def to_json(result: Result) -> str:
