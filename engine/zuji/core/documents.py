@@ -194,15 +194,26 @@ def read_utf8(
 ) -> str:
     """A file's text; an unreadable file or one that is not UTF-8 is a DocumentError with the
     given codes, the second pointing at the line of the first bad byte. A file above its size
-    limit is refused before it is read."""
+    limit is refused: before it is read when it says so, and after at most the limit plus one
+    byte when it does not (a device or a FIFO says it is empty)."""
     label = file_label(path)
+    most = getattr(limits.current(), limit)
     try:
         within_size(path.stat().st_size, label, limit)
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(most + 1)
     except OSError as exc:
         raise DocumentError(
             Diagnostic(unreadable, f"cannot read {label}: {exc.strerror}")
         ) from None
+    if len(raw) > most:
+        within_size(len(raw), label, limit, at_least=True)
+    return decode_utf8(raw, label, not_utf8)
+
+
+def decode_utf8(raw: bytes, label: str, not_utf8: str = "E013") -> str:
+    """Bytes read from a file as text; UTF-16 or bytes that are not UTF-8 are a DocumentError
+    pointing at the line of the first bad byte, without repeating what the file holds."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # as Windows Notepad saves "Unicode"
         raise DocumentError(
             Diagnostic(
@@ -226,15 +237,17 @@ def read_utf8(
         ) from None
 
 
-def within_size(size: int, label: str, limit: str) -> None:
-    """Refuse a text of `size` bytes above the named limit (rule_bytes or document_bytes)."""
+def within_size(size: int, label: str, limit: str, at_least: bool = False) -> None:
+    """Refuse a text of `size` bytes (`at_least` that many, when reading stopped there) above
+    the named limit (rule_bytes or document_bytes)."""
     most = getattr(limits.current(), limit)
     if size > most:
         code, what = ("E081", "rule file") if limit == "rule_bytes" else ("E086", "file")
+        amount = f"more than {most:,}" if at_least else f"{size:,}"
         raise DocumentError(
             Diagnostic(
                 code,
-                f"{label}: the {what} is {size:,} bytes, above the {limit} limit ({most:,})",
+                f"{label}: the {what} is {amount} bytes, above the {limit} limit ({most:,})",
                 Span(label, 1, 1),
                 hint=f"split it, or raise the limit: ZUJI_LIMITS={limit}=...",
             )

@@ -205,6 +205,14 @@ def run(
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    documents_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--documents-root",
+            help="Folder the files an inventory names (supplier PACT documents) must lie in; "
+            "by default the inventory's own folder",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -214,7 +222,9 @@ def run(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
     loaded = load_pcr(pcr)
-    result = loaded.evaluate(inventory, trace=trace)
+    if documents_root is not None and not documents_root.is_dir():
+        raise UsageError(Diagnostic("E002", f"--documents-root {documents_root}: no such folder"))
+    result = loaded.evaluate(inventory, trace=trace, documents_root=documents_root)
     for fmt in formats:
         if fmt == "json":
             _say_json(report.to_json(result))
