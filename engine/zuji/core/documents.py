@@ -235,6 +235,7 @@ def _within_size(document: Any, file: str) -> None:
                     "E014",
                     f"{file}: the document expands to more than {most:,} values "
                     "(through aliases?); refusing it",
+                    Span(file, 1, 1),  # the whole document: no one value is at fault
                     hint="write the values out without & and *, "
                     "or raise the document_nodes limit (ZUJI_LIMITS)",
                 )

@@ -40,7 +40,9 @@ def to_table(result: Result, width: int = 100) -> str:
     pcr, inv = result.pcr, result.inventory
     console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {pcr.name_en} / {pcr.name_zh}")
     period = f"{inv.period_start} to {inv.period_end}" if inv.period_start else "not given"
-    console.print(f"Inventory {inv.file}  company: {inv.company or '-'}  period: {period}")
+    # Made printable before rich measures them: rich drops some controls and keeps others.
+    company, file = printable(inv.company or "-"), printable(inv.file)
+    console.print(f"Inventory {file}  company: {company}  period: {period}")
     console.print(
         f"Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
         f"{result.declared_unit.description}  (reference flow "
@@ -57,7 +59,7 @@ def to_table(result: Result, width: int = 100) -> str:
         f"cut-off {result.cutoff_total_percent:g} %"
     )
     for finding in result.warnings:
-        console.print(f"warning[{finding.code}]: {finding.message}")
+        console.print(f"warning[{finding.code}]: {printable(finding.message)}")
     return printable(out.getvalue())
 
 
