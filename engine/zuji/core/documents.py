@@ -183,7 +183,7 @@ def _too_deep(text: str, file: str, how: str) -> DocumentError:
     )
 
 
-_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+_TOKENS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{}]')
 
 
 def _deepest_offset(text: str) -> int:
@@ -283,30 +283,32 @@ class _LongNumber(ValueError):
 
 
 def _second_key(text: str, message: str) -> tuple[int, int]:
-    """0-based line and column of the second occurrence of a duplicated key (the first object
-    holding it twice): the key is named in the message as 'duplicate key '...''."""
+    """0-based line and column of the second occurrence of a duplicated key within one object;
+    the key is named in the message as duplicate key '...'. One pass over the JSON's strings and
+    brackets, keeping the keys of each open object."""
     found = re.match(r"duplicate key '(.*)'$", message, flags=re.S)
-    key = json.dumps(found.group(1), ensure_ascii=False) if found else ""
-    node = None
-    try:
-        node = yaml.compose(text, Loader=_SafeLoader) if _depth(text) <= _SHALLOW else None
-    except yaml.YAMLError:
-        node = None
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value in current.value:
-                if found and key_node.value == found.group(1) and key_node.value in seen:
-                    return key_node.start_mark.line, key_node.start_mark.column
-                seen.add(key_node.value)
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    first = text.find(key) if key else -1
-    second = text.find(key, first + 1) if first >= 0 else -1
-    return _line_and_column(text, second) if second >= 0 else (0, 0)
+    if found is None:
+        return 0, 0
+    wanted = found.group(1)
+    objects: list[set[str] | None] = []  # None for an open list
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in "{[":
+            objects.append(set() if token == "{" else None)
+        elif token in "}]":
+            if objects:
+                objects.pop()
+        elif match.group(1) and objects and objects[-1] is not None:
+            quoted = token[: -len(match.group(1))]
+            key = json.loads(quoted) if "\\" in quoted else quoted[1:-1]
+            if key == wanted and key in objects[-1]:
+                return _line_and_column(text, match.start())
+            objects[-1].add(key)
+    return 0, 0
+
+
+# Whole strings (a key when a colon follows), and brackets.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?|[{}\[\]]')
 
 
 def read_utf8(
