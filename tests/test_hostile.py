@@ -28,10 +28,12 @@ import yaml
 from cli_kit import Ran, zuji
 from conftest import CEMENT_INVENTORY
 
+from zuji.core import errors as zuji_errors
 from zuji.core import limits
 from zuji.core.confined import read_confined
 from zuji.core.errors import DocumentError
 from zuji.core.text import HIDDEN, json_printable, printable
+from zuji.lang.load import load_file as load_rule_file
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -170,14 +172,33 @@ def test_inventory_that_is_no_file_is_a_usage_mistake(tmp_path: Path, kind: str)
     assert ran.returncode == 2 and "E002" in ran.stderr and "Traceback" not in ran.stderr
 
 
-def test_an_inventory_that_claims_no_size_is_read_no_further_than_the_limit(
-    tmp_path: Path,
-) -> None:
+def test_a_document_that_is_no_regular_file_is_not_read() -> None:
     from zuji.core.documents import read_utf8
 
-    with limits.limited(document_bytes=1000), pytest.raises(DocumentError) as info:
+    with pytest.raises(DocumentError) as info:
         read_utf8(Path("/dev/zero"))  # says it is 0 bytes long, and never ends
-    assert info.value.code == "E086" and "more than 1,000 bytes" in str(info.value)
+    assert info.value.code == "E010" and "not a regular file" in str(info.value)
+
+
+def test_a_fifo_among_rule_files_does_not_stall_check(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "tests" / "fuzz" / "seeds" / "widget.pcr", tmp_path / "widget.pcr")
+    os.mkfifo(tmp_path / "stall.pcr")
+    ran = zuji("check", str(tmp_path))  # a FIFO is no PCR: a usage mistake, and no wait
+    assert ran.returncode == 2 and "Traceback" not in ran.stdout + ran.stderr
+    assert "E002" in ran.stderr and "stall.pcr" in ran.stderr
+    with pytest.raises(zuji_errors.RuleError) as info:
+        load_rule_file(tmp_path / "stall.pcr")
+    assert info.value.code == "E002" and "not a regular file" in str(info.value)
+
+
+def test_a_file_longer_than_it_was_is_read_no_further_than_the_limit(tmp_path: Path) -> None:
+    """The limit counts the bytes read, not the size the file reported before (a file growing
+    while read, or a /proc file that reports 0)."""
+    from zuji.core.confined import read_regular
+
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"x" * 5000)
+    assert len(read_regular(path, 1000) or b"") == 1001
 
 
 # ------------------------------------------------------------------------- terminal output

@@ -90,6 +90,18 @@ def read_confined(given: str, base: Path, root: Path, limit: str = "document_byt
     return raw
 
 
+def read_regular(path: Path, most: int) -> bytes | None:
+    """At most `most` + 1 bytes of a regular file, opened without waiting on a FIFO; None when
+    the path is no regular file (a device, FIFO, socket or folder). OSError when unreadable."""
+    descriptor = os.open(path, _FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return _read_at_most(descriptor, most + 1)
+    finally:
+        os.close(descriptor)
+
+
 def _still_inside(
     descriptor: int, status: os.stat_result, real: Path, root: Path, given: str
 ) -> None:

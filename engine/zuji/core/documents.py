@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from zuji.core import limits
+from zuji.core.confined import read_regular
 from zuji.core.errors import Diagnostic, DocumentError, Span, file_label
 from zuji.core.text import describe
 
@@ -317,17 +318,23 @@ def read_utf8(
     """A file's text; an unreadable file or one that is not UTF-8 is a DocumentError with the
     given codes, the second pointing at the line of the first bad byte. A file above its size
     limit is refused: before it is read when it says so, and after at most the limit plus one
-    byte when it does not (a device or a FIFO says it is empty)."""
+    byte when it does not. Only regular files are read: a device or a FIFO would never end."""
     label = file_label(path)
     most = getattr(limits.current(), limit)
     try:
         within_size(path.stat().st_size, label, limit)
-        with path.open("rb") as stream:
-            raw = stream.read(most + 1)
+        raw = read_regular(path, most)
     except OSError as exc:
         raise DocumentError(
             Diagnostic(unreadable, f"cannot read {label}: {exc.strerror}")
         ) from None
+    if raw is None:  # a FIFO named x.pcr in a rule folder would otherwise stall `zuji check`
+        raise DocumentError(
+            Diagnostic(
+                unreadable,
+                f"cannot read {label}: not a regular file (a device, FIFO, socket or folder)",
+            )
+        )
     if len(raw) > most:
         within_size(len(raw), label, limit, at_least=True)
     return decode_utf8(raw, label, not_utf8)
