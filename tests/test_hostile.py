@@ -73,6 +73,7 @@ RULES = {
     "cutoff_per_flow_above_total": ("E113", 9, 3),
     "full_width_colon": ("E001", 18, 12),
     "cyrillic_name": ("E001", 13, 10),
+    "unit_scale_overflow": ("E301", 22, 48),
 }
 
 
@@ -115,6 +116,7 @@ INVENTORIES = {
     "nul_in_value.yaml": "E011",
     "unknown_lookalike_input.yaml": "E501",
     "utf16.yaml": "E013",
+    "unit_scale_overflow.yaml": "E501",
 }
 
 

@@ -226,5 +226,8 @@ def _flatten(op: m.LogicalOp, operands: list[Any]) -> tuple[m.Expr, ...]:
 
 def build_unit(tree: Tree[Token], file: str = "<unit>") -> m.UnitExpr:
     """The model UnitExpr of a parsed unit text (see :func:`zuji.lang.units.unit_from_text`)."""
-    unit: m.UnitExpr = ExpressionBuilder(file).transform(tree)
+    builder = ExpressionBuilder(file)
+    unit: m.UnitExpr = builder.transform(tree)
+    if builder.findings.errors:  # a power of many digits: refused, not read as another unit
+        raise ValueError(builder.findings.errors[0].message)
     return unit
