@@ -165,6 +165,28 @@ def test_giant_list_is_refused_at_the_input(tmp_path: Path) -> None:
     assert '"kiln_fuels"' in line
 
 
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("10**400", "infinity is not a finite number"),
+        ('"1000 t^99999999999"', "power has at most two digits"),
+        ('"1000 t^-9999"', "power has at most two digits"),
+        ('"1e308 Mt"', "beyond the range"),
+        ('{"value": 1000, "unit": "Mt^60/t^59"}', "beyond the range"),
+    ],
+)
+def test_amounts_past_float_range_are_refused_at_the_input(
+    tmp_path: Path, amount: str, words: str
+) -> None:
+    document = json.dumps(CEMENT_INVENTORY, indent=1).replace('"1000 t"', "AMOUNT", 1)
+    path = tmp_path / "inventory.json"
+    path.write_text(document.replace("AMOUNT", str(10**400) if amount == "10**400" else amount))
+    ran = zuji("run", "cement", "-i", str(path))
+    found = refused(ran, str(path), "E501")
+    assert words in ran.stderr
+    assert '"cement"' in path.read_text().split("\n")[int(found["line"]) - 1]
+
+
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
 def test_inventory_that_is_no_file_is_a_usage_mistake(tmp_path: Path, kind: str) -> None:
     path = {"device": Path("/dev/zero"), "folder": tmp_path}.get(kind, tmp_path / "fifo.yaml")

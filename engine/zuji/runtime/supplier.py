@@ -75,12 +75,8 @@ def is_intensity(inp: m.Input) -> bool:
     return bool(inp.unit) and dims.get("[CO2e]") == 1
 
 
-def intensity(
-    document: Any, target: pint.Unit, label: str = "PACT document"
-) -> tuple[float, dict[str, Any]]:
-    """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
-    something), with the record of the document it came from. Raises ValueError naming the
-    field at fault."""
+def _refuse_invalid(document: Any, label: str) -> None:
+    """UnusableFootprint unless the document is a valid, active PACT 3.x ProductFootprint."""
     problems = check(document)
     if (
         isinstance(document, dict)
@@ -103,6 +99,15 @@ def intensity(
             "not be used (ask the supplier for the one that replaces it)",
             ("status",),
         )
+
+
+def intensity(
+    document: Any, target: pint.Unit, label: str = "PACT document"
+) -> tuple[float, dict[str, Any]]:
+    """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
+    something), with the record of the document it came from. Raises ValueError naming the
+    field at fault."""
+    _refuse_invalid(document, label)
     pcf = document["pcf"]
     measure = pcf["declaredUnitOfMeasurement"]
     if measure not in DECLARED_UNITS:
