@@ -187,6 +187,21 @@ def test_amounts_past_float_range_are_refused_at_the_input(
     assert '"cement"' in path.read_text().split("\n")[int(found["line"]) - 1]
 
 
+def test_factor_without_a_value_in_force_names_the_rule_line_and_the_inventory(
+    tmp_path: Path,
+) -> None:
+    """E610 once named neither the rule nor the inventory: it points at the declaration of the
+    factor the rule reads, and names the inventory file and the date its period asks for."""
+    path = _inventory_file(tmp_path, reference_period={"start": "2015-01-01", "end": "2015-12-31"})
+    ran = zuji("run", "cement", "-i", str(path))
+    found = refused(ran, "pcr/common/electricity.pcr", "E610")
+    declared = (ROOT / "pcr" / "common" / "electricity.pcr").read_text(encoding="utf-8")
+    line = declared.split("\n")[int(found["line"]) - 1]
+    assert line.strip().startswith("factor national_grid = cn_grid.national")
+    assert str(path) in ran.stderr and "2015-01-01" in ran.stderr
+    assert "factor national_grid" in ran.stderr  # the source line and its caret
+
+
 @pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
 def test_inventory_that_is_no_file_is_a_usage_mistake(tmp_path: Path, kind: str) -> None:
     path = {"device": Path("/dev/zero"), "folder": tmp_path}.get(kind, tmp_path / "fifo.yaml")
@@ -248,6 +263,14 @@ def test_reports_for_people_show_hidden_characters_as_replacements(
     assert HIDDEN.search(ran.stdout) is None
     assert printable(HOSTILE_COMPANY) in ran.stdout  # the name is shown, made harmless
     assert "[bold]Co[/bold]" in ran.stdout  # brackets are text, not rich's markup
+
+
+def test_markdown_keeps_an_inventory_text_on_its_line(tmp_path: Path) -> None:
+    path = _inventory_file(tmp_path, company="ACME\n# Verified by the programme | `x`")
+    ran = zuji("run", "cement", "-i", str(path), "--format", "markdown")
+    assert ran.returncode == 0, ran.stderr
+    assert "\n# Verified" not in ran.stdout
+    assert "ACME # Verified by the programme \\| 'x'" in ran.stdout
 
 
 @pytest.mark.parametrize("fmt", ["json", "pact"])

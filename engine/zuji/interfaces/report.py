@@ -94,6 +94,12 @@ def _origins(result: Result) -> Table:
     return table
 
 
+def _inline(text: str) -> str:
+    """An inventory's text kept on its line of Markdown: a line break, a backtick or a '|' in a
+    company name would otherwise start a heading, end code or split a table."""
+    return " ".join(text.split("\n")).replace("`", "'").replace("|", "\\|")
+
+
 def to_markdown(result: Result) -> str:
     pcr, dq = result.pcr, result.data_quality
     rows = [
@@ -103,7 +109,8 @@ def to_markdown(result: Result) -> str:
         f"- Standards: {', '.join(pcr.standards)}; GWP set {pcr.gwp}",
         f"- Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
         f"{result.declared_unit.description}",
-        f"- Inventory: `{result.inventory.file}`, {result.inventory.company or '-'}, "
+        f"- Inventory: `{_inline(result.inventory.file)}`, "
+        f"{_inline(result.inventory.company or '-')}, "
         f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
         "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
         f"- Engine: {result.engine}",
