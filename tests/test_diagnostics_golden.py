@@ -39,7 +39,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
     "E000": "a diagnostic without a code of its own; nothing in a rule file raises it",
     "E004": "an unknown output format of `zuji run`, a command-line mistake",
     **dict.fromkeys(
-        ["E010", "E011", "E012", "E013", "E014", "E086"],
+        ["E010", "E011", "E012", "E013", "E014", "E015", "E086"],
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from zuji.core.errors import Diagnostic, EvaluationError
+from zuji.core.errors import Diagnostic, EvaluationError, attach_source
 from zuji.data.standards import FactorEntry
 from zuji.lang import model as m
 from zuji.runtime.run import Run
@@ -32,6 +32,31 @@ def bind_factors(run: Run) -> None:
         }
         run.family_entries[name] = (members, when)
     run.env["$families"] = run.family_entries
+    run.env["$inventory"] = run.inventory.file  # named by errors about factors in force
+
+
+def _not_in_force(run: Run, name: str, entry: FactorEntry, on: date | None) -> EvaluationError:
+    """E610 at the rule's declaration of the factor, naming the inventory whose reference period
+    (or the rule's pinned date) asks for a value the dataset does not have."""
+    first = min(v.valid_from for v in entry.values if v.valid_from)
+    symbol = run.plan.resolved.symbols.get(name.split("[", 1)[0])
+    span = symbol.decl.span if symbol is not None else None
+    pinned = _pinned(run.plan.resolved, name.split("[", 1)[0])
+    why = (
+        "the date the rule pins it to with 'at'"
+        if pinned is not None and pinned == on
+        else f"the start of the reference period of {run.inventory.file}"
+    )
+    diagnostic = Diagnostic(
+        "E610",
+        f"factor {entry.reference} ('{name}' in the rule) has no value in force on {on}, "
+        f"{why} (its first value applies from {first})",
+        span,
+        hint="give a reference period the dataset covers, or pin "
+        "the factor to a date in the PCR with 'at'",
+        where="reference_period",
+    )
+    return EvaluationError(attach_source([diagnostic], run.plan.resolved.sources))
 
 
 def _pinned(resolved: Resolved, name: str) -> date | None:
@@ -43,16 +68,7 @@ def _pinned(resolved: Resolved, name: str) -> date | None:
 def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> float:
     value = entry.in_force(on)
     if value is None:
-        first = min(v.valid_from for v in entry.values if v.valid_from)
-        raise EvaluationError(
-            Diagnostic(
-                "E610",
-                f"factor {entry.reference} has no value in force on {on} (its first value "
-                f"applies from {first})",
-                hint="give a reference period the dataset covers, or pin "
-                "the factor to a date in the PCR with 'at'",
-            )
-        )
+        raise _not_in_force(run, name, entry, on)
     run.factor_values[name] = (entry, value)
     notes = []
     if entry.dated and on is None:

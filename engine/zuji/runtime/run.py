@@ -141,9 +141,11 @@ def _missing_member(
         Diagnostic(
             "E610",
             f"{what}: factor {entry.reference if entry else exc.family} has no value in "
-            f"force on {when} (its first value applies from {first})",
+            f"force on {when} for the reference period of {env.get('$inventory', 'the inventory')}"
+            f" (its first value applies from {first})",
             span,
             hint="give a reference period the dataset covers, or pin the factor with 'at'",
+            where="reference_period",
         )
     )
 
