@@ -228,6 +228,15 @@ def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
             _input(fld, findings, inside_list=True)
         if inp.default:
             findings.error("E266", f"list '{inp.name}' cannot have a default", inp.default.span)
+    if inp.quality == "primary" and inp.default:
+        findings.warn(
+            "W268",
+            f"input '{inp.name}' is primary data and has a default, which can never be used: "
+            "leaving it out is an error (E611)",
+            inp.span,
+            "drop the default to require the value, or drop 'primary' to let the default stand "
+            "for a flow the site does not have",
+        )
     if inp.optional and inp.default:
         findings.warn(
             "W267",
