@@ -202,3 +202,45 @@ def test_a_period_the_newest_value_covers_gives_no_such_warning() -> None:
     cement = zuji.load("cement")
     result = cement.evaluate(period(case_inventory("cement", "typical_plant"), 2023))
     assert "W604" not in {w.code for w in result.warnings}
+
+
+# ---------------------------------------------------------------- electricity: methods and Shandong
+
+
+@pytest.mark.parametrize(
+    ("criterion", "number"),
+    [("cancelled", "3"), ("sole_claim", "2"), ("vintage", "4"), ("same_market", "5")],
+)
+def test_an_instrument_failing_a_scope2_quality_criterion_is_refused(
+    criterion: str, number: str
+) -> None:
+    aluminium = zuji.load("aluminium")
+    inventory = case_inventory("aluminium", "shandong_green_power")
+    inventory["inputs"]["green_power"][1][criterion] = "not_met"
+    diagnostic = refused(aluminium, inventory)
+    assert diagnostic.code == "E650" and f"criterion {number}" in diagnostic.message
+
+
+def test_market_based_electricity_keeps_the_location_based_figure_beside_it() -> None:
+    aluminium = zuji.load("aluminium")
+    market = aluminium.evaluate(case_inventory("aluminium", "shandong_green_power"))
+    location_inventory = case_inventory("aluminium", "shandong_green_power")
+    location_inventory["inputs"]["electricity_method"] = "location_based"
+    location = aluminium.evaluate(location_inventory)
+    beside = line(market, "grid_power_location_based")
+    # the memo line is in no total: the market-based total is the sum of its stages ...
+    assert market.total == pytest.approx(sum(market.by_stage.values()), rel=1e-12)
+    # ... and the memo is what the location-based method puts in the total
+    assert beside == pytest.approx(line(location, "grid_power_co2"), rel=1e-12)
+    assert location.total - market.total == pytest.approx(
+        beside - line(market, "grid_power_co2"), rel=1e-9
+    )
+    assert market.credits == 0
+
+
+def test_shandong_is_a_grid_region_of_every_pcr_that_asks_for_one() -> None:
+    for path in library.rule_files():
+        rule = zuji.load(path)
+        if rule.rule.kind != "pcr" or rule.rule.input("grid_region") is None:
+            continue
+        assert "shandong" in rule.choices["electricity.grid_region"], path
