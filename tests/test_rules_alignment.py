@@ -207,17 +207,18 @@ def test_a_period_the_newest_value_covers_gives_no_such_warning() -> None:
 # ---------------------------------------------------------------- electricity: methods and Shandong
 
 
+@pytest.mark.parametrize("pcr", ["aluminium", "caustic_soda"])
 @pytest.mark.parametrize(
     ("criterion", "number"),
     [("cancelled", "3"), ("sole_claim", "2"), ("vintage", "4"), ("same_market", "5")],
 )
 def test_an_instrument_failing_a_scope2_quality_criterion_is_refused(
-    criterion: str, number: str
+    pcr: str, criterion: str, number: str
 ) -> None:
-    aluminium = zuji.load("aluminium")
-    inventory = case_inventory("aluminium", "shandong_green_power")
+    rule = zuji.load(pcr)
+    inventory = case_inventory(pcr, "shandong_green_power")
     inventory["inputs"]["green_power"][1][criterion] = "not_met"
-    diagnostic = refused(aluminium, inventory)
+    diagnostic = refused(rule, inventory)
     assert diagnostic.code == "E650" and f"criterion {number}" in diagnostic.message
 
 
