@@ -245,3 +245,35 @@ def test_shandong_is_a_grid_region_of_every_pcr_that_asks_for_one() -> None:
         if rule.rule.kind != "pcr" or rule.rule.input("grid_region") is None:
             continue
         assert "shandong" in rule.choices["electricity.grid_region"], path
+
+
+PINNED = """
+pcr pinned_grid {
+  name en "Pinned grid" zh "固定电网因子"
+  version 1.0.0
+  status draft
+  gwp AR6
+  unit 1 t of product "Product"
+  boundary cradle_to_gate: making
+  input product : t "Product" > 0
+  input power : MWh "Electricity" >= 0
+  factor grid = cn_grid.national AT
+  stage making {
+    electricity : CO2 = power * grid
+  }
+  changelog {
+    1.0.0 2026-01-01 "Test"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("pin", "warned"), [("", True), ("at 2023-01-01", False)])
+def test_a_factor_pinned_to_a_date_is_not_warned_as_past_its_newest_value(
+    pin: str, warned: bool
+) -> None:
+    rule = zuji.load_text(PINNED.replace("AT", pin), f"pinned_{warned}.pcr")
+    inventory = period({"pcr": "pinned_grid", "inputs": {"product": "1 t", "power": "1 MWh"}}, 2025)
+    result = rule.evaluate(inventory)
+    assert result.total == pytest.approx(530.6)  # 1 MWh × 0.5306 t/MWh, the 2023 value
+    assert ("W604" in {w.code for w in result.warnings}) is warned

@@ -90,12 +90,11 @@ def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
     """W604 when the period starts after the data year of a dated factor's newest value: the
     value still applies (a step series holds its last value), but it describes an earlier year,
     and a newer publication may exist."""
-    dated = [v for v in entry.values if v.valid_from]
+    dated = [(v.valid_from, v) for v in entry.values if v.valid_from]
     if on is None or not dated:
         return []
-    newest = max(dated, key=lambda v: v.valid_from or date.min)
-    assert newest.valid_from is not None
-    data_year = newest.year or newest.valid_from.year
+    start, newest = max(dated, key=lambda pair: pair[0])
+    data_year = newest.year or start.year
     if on.year <= data_year:
         return []
     return [
@@ -103,7 +102,7 @@ def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
             "W604",
             f"the reference period starts {on}, after the newest value of factor "
             f"{entry.reference} ({newest.value:g} {entry.unit}, data year {data_year}, in force "
-            f"from {newest.valid_from}); that value is used: add a newer value to "
+            f"from {start}); that value is used: add a newer value to "
             f"{entry.dataset} when one is published, or pin the factor with 'at'",
         )
     ]
