@@ -277,3 +277,17 @@ def test_a_factor_pinned_to_a_date_is_not_warned_as_past_its_newest_value(
     result = rule.evaluate(inventory)
     assert result.total == pytest.approx(530.6)  # 1 MWh × 0.5306 t/MWh, the 2023 value
     assert ("W604" in {w.code for w in result.warnings}) is warned
+
+
+# ---------------------------------------------------------------- tyres: use-phase method
+
+
+def test_the_fuel_elasticity_method_needs_a_combustion_car_and_its_fuel_use() -> None:
+    tyre = zuji.load("tyre")
+    inventory = case_inventory("tyre", "typical_tyre_fuel_elasticity")
+    del inventory["inputs"]["vehicle_energy_use"]
+    assert "vehicle_energy_use" in refused(tyre, inventory).message
+    inventory = case_inventory("tyre", "typical_tyre_fuel_elasticity")
+    inventory["inputs"]["powertrain"] = "electric"
+    diagnostic = refused(tyre, inventory)
+    assert diagnostic.code == "E650" and "electric" in diagnostic.message
