@@ -748,6 +748,12 @@ def test_W267_optional_input_with_default() -> None:
     assert errors(load(text)) == []
 
 
+def test_W268_primary_input_with_default() -> None:
+    text = broken('"Coal burned" >= 0', '"Coal burned" >= 0 = 0 primary')
+    expect(text, "W268", "input coal", "'coal'", "primary", "E611", severity=Severity.WARNING)
+    assert errors(load(text)) == []
+
+
 def test_E270_line_written_twice() -> None:
     text = broken(
         "    burning : CO2 = heat * 0.1 [t CO2/GJ]\n",

@@ -55,7 +55,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "arithmetic of an evaluation on the figures of an inventory",
     ),
     **dict.fromkeys(
-        ["W601", "W602", "E610", "W640", "E641", "E642", "E650", "W650"],
+        ["W601", "W602", "W604", "E610", "W640", "E641", "E642", "E650", "W650"],
         "factors in force, cut-off and assertions, judged on an inventory's figures",
     ),
     **dict.fromkeys(

@@ -20,13 +20,15 @@ def bind_factors(run: Run) -> None:
     resolved, on, used = run.plan.resolved, run.inventory.period_start, run.plan.used
     for name, entry in resolved.entries.items():
         if name in used:
-            run.env[name] = _factor_value(run, name, entry, _pinned(resolved, name) or on)
+            pinned = _pinned(resolved, name)
+            run.env[name] = _factor_value(run, name, entry, pinned or on, pinned is not None)
     for name, members in resolved.families.items():
         if name not in used:
             continue
-        when = _pinned(resolved, name) or on
+        pinned = _pinned(resolved, name)
+        when = pinned or on
         run.env[name] = {
-            k: _factor_value(run, f"{name}[{k}]", e, when)
+            k: _factor_value(run, f"{name}[{k}]", e, when, pinned is not None)
             for k, e in members.items()
             if e.in_force(when) is not None
         }
@@ -65,7 +67,9 @@ def _pinned(resolved: Resolved, name: str) -> date | None:
     return pinned
 
 
-def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> float:
+def _factor_value(
+    run: Run, name: str, entry: FactorEntry, on: date | None, pinned: bool = False
+) -> float:
     value = entry.in_force(on)
     if value is None:
         raise _not_in_force(run, name, entry, on)
@@ -91,9 +95,33 @@ def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> f
                 ),
             )
         )
+    if not pinned:
+        notes.extend(_past_newest(entry, on))
     if notes:
         run.factor_notes[name] = notes
     return value.value
+
+
+def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
+    """W604 when the period starts after the data year of a dated factor's newest value: the
+    value still applies (a step series holds its last value), but it describes an earlier year,
+    and a newer publication may exist."""
+    dated = [(v.valid_from, v) for v in entry.values if v.valid_from]
+    if on is None or not dated:
+        return []
+    start, newest = max(dated, key=lambda pair: pair[0])
+    data_year = newest.year or start.year
+    if on.year <= data_year:
+        return []
+    return [
+        (
+            "W604",
+            f"the reference period starts {on}, after the newest value of factor "
+            f"{entry.reference} ({newest.value:g} {entry.unit}, data year {data_year}, in force "
+            f"from {start}); that value is used: add a newer value to "
+            f"{entry.dataset} when one is published, or pin the factor with 'at'",
+        )
+    ]
 
 
 def factor_warnings(run: Run) -> None:
