@@ -43,8 +43,8 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(
-        ["E400", "E401", "E402", "E403", "E404"],
-        "the library's datasets, GWP sets and schemas, not rule files",
+        ["E400", "E401", "E402", "E403", "E404", "E405", "E406"],
+        "the library's datasets, GWP sets, benchmark sets and schemas, not rule files",
     ),
     **dict.fromkeys(
         ["E500", "E501", "W603", "E611", "E612", "E700"],
