@@ -43,7 +43,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(
-        ["E400", "E401", "E402", "E403", "E404"],
+        ["E400", "E401", "E402", "E403", "E404", "E405"],
         "the library's datasets, GWP sets and schemas, not rule files",
     ),
     **dict.fromkeys(
