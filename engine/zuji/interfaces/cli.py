@@ -197,6 +197,12 @@ def run(
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity", help="Add exact derivatives, elasticities and line contributions"
+        ),
+    ] = False,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -206,7 +212,12 @@ def run(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
     loaded = load_pcr(pcr)
-    result = loaded.evaluate(inventory, trace=trace)
+    read = loaded.inventory(inventory)
+    result = loaded.evaluate(read, trace=trace)
+    if sensitivity:
+        from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
+
+        result = with_sensitivity(loaded, read, result)
     for fmt in formats:
         if fmt == "json":
             _say(report.to_json(result))
@@ -220,6 +231,10 @@ def run(
             _say(report.to_table(result))
             if trace and result.trace:
                 _say(_trace_text(result.trace))
+            if result.sensitivity:
+                from zuji.interfaces.sensitivity_report import sensitivity_table
+
+                _say(sensitivity_table(result.sensitivity))
 
 
 def _trace_text(trace: Trace) -> str:
