@@ -27,7 +27,6 @@ from typing import Any
 import sympy  # type: ignore[import-untyped]  # sympy ships without type information
 
 from zuji.core.errors import (
-    Diagnostic,
     DivisionByZero,
     EvaluationError,
     MissingMember,
@@ -306,10 +305,4 @@ def _evaluator(expr: Any, symbols: Sequence[Any]) -> Callable[..., float]:
 
 def with_sensitivity(pcr: PCR, inventory: Inventory, result: Result) -> Result:
     """The result with its `sensitivity` section filled in."""
-    try:
-        section = sensitivity(pcr, inventory, result)
-    except (TypeError, ValueError) as exc:  # an expression sympy cannot differentiate
-        raise EvaluationError(
-            Diagnostic("E626", f"the sensitivities cannot be worked out: {exc}")
-        ) from None
-    return result.model_copy(update={"sensitivity": section})
+    return result.model_copy(update={"sensitivity": sensitivity(pcr, inventory, result)})
