@@ -335,3 +335,100 @@ def _present(raw: pd.Series) -> Array:
     if raw.dtype == object:
         present &= raw.astype(str).str.strip().ne("").to_numpy()
     return present
+
+
+# ---------------------------------------------------------------------- documents
+
+# What an inventory document may hold besides its inputs without the row leaving the vectorised
+# path; anything else (cut-off flows, data-quality scores, a supplier's PACT document, a value
+# marked secondary) only the scalar reader judges.
+_PLAIN_KEYS = {"pcr", "pcr_version", "company", "product", "site", "description"}
+_PLAIN_KEYS |= {"reference_period", "inputs", "company_ids", "product_ids"}
+
+
+def documents_frame(
+    documents: Sequence[Any], rule: m.RuleFile
+) -> tuple[pd.DataFrame, list[dict[str, Any]], Array]:
+    """Inventory documents (or flat rows, with lists nested) as a flat table, each kept for the
+    scalar path, and the rows only the scalar path can read."""
+    rows: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    suspect = np.zeros(len(documents), dtype=bool)
+    for i, raw in enumerate(documents):
+        document = raw if isinstance(raw, dict) and "inputs" in raw else _as_document(raw, rule)
+        kept.append(document)
+        cells, plain = _flatten(document, rule)
+        rows.append(cells)
+        suspect[i] = not plain
+    return pd.DataFrame(rows), kept, suspect
+
+
+def _as_document(row: Any, rule: m.RuleFile) -> dict[str, Any]:
+    """A flat row ({"cement": 1000, "kiln_fuels": [{...}]}) as an inventory document."""
+    if not isinstance(row, dict):
+        return {"pcr": rule.id, "inputs": row}  # the scalar reader says what is wrong
+    meta = {k: v for k, v in row.items() if k in META}
+    document: dict[str, Any] = {"pcr": rule.id}
+    document.update({k: v for k, v in meta.items() if k in ("company", "product", "site")})
+    if "period_start" in meta or "period_end" in meta:
+        document["reference_period"] = {
+            "start": str(meta.get("period_start", "")),
+            "end": str(meta.get("period_end", "")),
+        }
+    document["inputs"] = {k: v for k, v in row.items() if k not in META}
+    return document
+
+
+def _flatten(document: dict[str, Any], rule: m.RuleFile) -> tuple[dict[str, Any], bool]:
+    """A document's cells under flat column names, and whether the vectorised path can take it."""
+    cells: dict[str, Any] = {}
+    plain = set(document) <= _PLAIN_KEYS and document.get("pcr") in (None, rule.id)
+    plain = plain and not document.get("pcr_version") and isinstance(document.get("inputs"), dict)
+    period = document.get("reference_period")
+    if isinstance(period, dict):
+        cells["period_start"], cells["period_end"] = period.get("start"), period.get("end")
+    elif period is not None:
+        plain = False
+    for key in ("company", "product", "site"):
+        if key in document:
+            cells[key] = document[key]
+    for name, value in (document.get("inputs") or {}).items() if plain else ():
+        inp = rule.input(str(name))
+        if inp is None:
+            plain = False
+        elif inp.kind == "list":
+            plain &= _items(name, value, inp, cells)
+        else:
+            plain &= _put(str(name), value, inp, cells)
+    return cells, plain
+
+
+def _items(name: str, value: Any, inp: m.Input, cells: dict[str, Any]) -> bool:
+    if not isinstance(value, list):
+        return False
+    plain = True
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not set(item) <= {f.name for f in inp.fields}:
+            return False
+        for fld in inp.fields:
+            if fld.name in item:
+                plain &= _put(f"{name}.{index}.{fld.name}", item[fld.name], fld, cells)
+    return plain
+
+
+def _put(header: str, value: Any, inp: m.Input, cells: dict[str, Any]) -> bool:
+    """One value as a cell; False where only the scalar reader can read it."""
+    if isinstance(value, dict):
+        if not set(value) <= {"value", "unit"} or "value" not in value:
+            return False
+        unit = value.get("unit")
+        value = f"{value['value']} {unit}" if unit else value["value"]
+    if isinstance(value, bool):
+        return False
+    if inp.kind == "quantity" and isinstance(value, (int, float)):
+        cells[header] = value
+        # A bare number for an input with a unit is an error for one inventory (E501, "has no
+        # unit"); a flat table's bare number is in the PCR's unit, but not a document's.
+        return inp.unit is None or not u.to_pint(inp.unit)._units
+    cells[header] = value if inp.kind == "quantity" else str(value)
+    return inp.kind == "quantity" or isinstance(value, str)
