@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from zuji.runtime.executors import Executor
+    from zuji.runtime.montecarlo import MonteCarlo
 
 # Compiled plans by source hashes; bounded, because a service checks texts it is sent.
 _PLANS: OrderedDict[tuple[str, ...], tuple[Plan, tuple[Diagnostic, ...]]] = OrderedDict()
@@ -123,6 +124,24 @@ class PCR:
         from zuji.runtime.batch import evaluate_many
 
         return evaluate_many(self, table, executor, chunk_rows)
+
+    def monte_carlo(
+        self,
+        inventory: Inventory | str | Path | dict[str, Any],
+        n: int,
+        seed: int | None = None,
+        executor: Executor | None = None,
+    ) -> MonteCarlo:
+        """The footprint's distribution over n samples of its uncertain inputs and factors
+        (zuji.runtime.montecarlo): mean, median, sd, percentiles and each parameter's share of
+        the variance. The same seed gives the same figures bit for bit."""
+        if self.errors:
+            raise RuleError(self.errors)
+        if not isinstance(inventory, Inventory):
+            inventory = self.inventory(inventory)
+        from zuji.runtime.montecarlo import monte_carlo  # numpy only for those who sample
+
+        return monte_carlo(self, inventory, n, seed, executor)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
