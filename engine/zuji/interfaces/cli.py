@@ -16,6 +16,7 @@ import typer
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
+from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
@@ -305,6 +306,7 @@ def replay(
 
 # After the commands above, so that --help lists zuji diff, review and history after them.
 _register_review(app)
+_register_batch(app)
 _register_mc(app)
 
 

@@ -141,7 +141,26 @@ def evaluate_batch(pcr: PCR, batch: Batch) -> pd.DataFrame:
     out = _output(pcr, batch, figures)
     for i in np.flatnonzero(suspect):
         _scalar_row(pcr, batch, int(i), out)
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    return frame.reindex(columns=output_columns(pcr, frame), fill_value=np.nan)
+
+
+def output_columns(pcr: PCR, frame: pd.DataFrame) -> list[str]:
+    """The output's columns: the same for every partition, whatever path its rows took."""
+    plan, rule = pcr.plan, pcr.rule
+    gwp = plan.resolved.standards.gwp_sets[rule.gwp]
+    stages = list(rule.boundary.stages) if rule.boundary else []
+    emissions = [lp.line for lp in plan.lines if lp.line.kind == "emission"]
+    stages += [line.stage for line in emissions if line.stage not in stages]
+    gases = sorted({gwp.key(line.gas, line.origin) for line in emissions})
+    passed = [k for k in PASSED if k in frame.columns]
+    return [
+        "row",
+        *passed,
+        *OUTPUT[1:],
+        *(f"stage.{s}" for s in stages),
+        *(f"gas.{g}" for g in gases),
+    ]
 
 
 def _by_period(pcr: PCR, batch: Batch, inputs: dict[str, Any]) -> Figures:
@@ -278,7 +297,7 @@ def result_figures(result: Result) -> dict[str, float]:
 
 
 def empty_output(pcr: PCR) -> pd.DataFrame:
-    return pd.DataFrame({name: [] for name in OUTPUT})
+    return pd.DataFrame({name: [] for name in output_columns(pcr, pd.DataFrame())})
 
 
 __all__ = ["META", "OUTPUT", "evaluate_many", "evaluate_parts", "partitions"]

@@ -342,8 +342,7 @@ def _present(raw: pd.Series) -> Array:
 # What an inventory document may hold besides its inputs without the row leaving the vectorised
 # path; anything else (cut-off flows, data-quality scores, a supplier's PACT document, a value
 # marked secondary) only the scalar reader judges.
-_PLAIN_KEYS = {"pcr", "pcr_version", "company", "product", "site", "description"}
-_PLAIN_KEYS |= {"reference_period", "inputs", "company_ids", "product_ids"}
+_PLAIN_KEYS = {"pcr", "company", "product", "site", "description", "reference_period", "inputs"}
 
 
 def documents_frame(
@@ -382,11 +381,15 @@ def _as_document(row: Any, rule: m.RuleFile) -> dict[str, Any]:
 def _flatten(document: dict[str, Any], rule: m.RuleFile) -> tuple[dict[str, Any], bool]:
     """A document's cells under flat column names, and whether the vectorised path can take it."""
     cells: dict[str, Any] = {}
-    plain = set(document) <= _PLAIN_KEYS and document.get("pcr") in (None, rule.id)
-    plain = plain and not document.get("pcr_version") and isinstance(document.get("inputs"), dict)
+    plain = set(document) <= _PLAIN_KEYS and document.get("pcr") == rule.id
+    plain = plain and isinstance(document.get("inputs"), dict)
+    plain = plain and all(
+        isinstance(document.get(k, ""), str) for k in ("company", "product", "site", "description")
+    )
     period = document.get("reference_period")
-    if isinstance(period, dict):
-        cells["period_start"], cells["period_end"] = period.get("start"), period.get("end")
+    if isinstance(period, dict) and set(period) == {"start", "end"}:
+        cells["period_start"], cells["period_end"] = period["start"], period["end"]
+        plain = plain and all(isinstance(v, str) for v in period.values())
     elif period is not None:
         plain = False
     for key in ("company", "product", "site"):
