@@ -203,7 +203,9 @@ def sample_totals(
 
 
 def _repeated(inputs: dict[str, Any], n: int) -> dict[str, Any]:
-    """One inventory's arrays as n identical rows."""
+    """One inventory's arrays for n rows. A value the samples do not change stays one element,
+    which numpy broadcasts, so only what an uncertain parameter reaches is computed n times; a
+    list is spread to n rows, since its sums are segment sums by row."""
     out: dict[str, Any] = {}
     for name, value in inputs.items():
         if isinstance(value, ListColumn):
@@ -212,7 +214,7 @@ def _repeated(inputs: dict[str, Any], n: int) -> dict[str, Any]:
             fields = {f: np.tile(np.asarray(a), n) for f, a in value.fields.items()}
             out[name] = ListColumn(rows, fields, n)
         else:
-            out[name] = np.repeat(np.asarray(value), n)
+            out[name] = value
     return out
 
 
@@ -290,16 +292,17 @@ def _parts(n: int, root: np.random.SeedSequence) -> Iterator[_Part]:
 def _contributions(
     chosen: list[Parameter], samples: Array, totals: Array
 ) -> tuple[list[ParameterFigure], float]:
-    """SRC and SRC² of each parameter, and R² of the linear regression they come from."""
+    """SRC and SRC² of each parameter, and R² of the linear regression they come from.
+
+    On standardised variables the regression's normal equations are the correlations:
+    R_xx · src = r_xy, and R² = r_xy · src; one pass over the samples gives them all."""
     if len(totals) < len(chosen) + 2 or float(np.std(totals)) == 0.0:
         return [ParameterFigure(p, math.nan, math.nan) for p in chosen], math.nan
-    spread = samples.std(axis=1)
-    varying = spread > 0
-    x = (samples[varying] - samples[varying].mean(axis=1, keepdims=True)) / spread[varying, None]
-    y = (totals - totals.mean()) / totals.std()
-    beta, *_ = np.linalg.lstsq(x.T, y, rcond=None)
-    residual = y - x.T @ beta
-    r2 = 1.0 - float(residual @ residual) / float(y @ y)
+    varying = samples.std(axis=1) > 0
+    correlation = np.corrcoef(np.vstack([samples[varying], totals]))
+    r_xx, r_xy = correlation[:-1, :-1], correlation[:-1, -1]
+    beta = np.linalg.solve(r_xx, r_xy)
+    r2 = float(r_xy @ beta)
     src = np.zeros(len(chosen))
     src[varying] = beta
     figures = [ParameterFigure(p, float(b), float(b * b)) for p, b in zip(chosen, src, strict=True)]
