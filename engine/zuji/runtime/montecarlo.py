@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,8 +40,14 @@ from zuji.runtime import aggregate
 from zuji.runtime.factors import bind_factors
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.run import Run, reference_flow, run_line, run_step
-from zuji.runtime.vector import factors_in_force, inventory_arrays, run_vector
-from zuji.semantics.compile.vector import ListColumn, vector_plan
+from zuji.runtime.vector import (
+    _late_assertions,
+    _reference_flow,
+    _shares,
+    factors_in_force,
+    inventory_arrays,
+)
+from zuji.semantics.compile.vector import ListColumn, VectorEnv, VectorPlan, vector_plan
 
 if TYPE_CHECKING:
     from zuji.runtime.executors import Executor
@@ -69,7 +76,7 @@ class ParameterFigure:
     contribution: float  # SRC²: share of the total's variance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MonteCarlo:
     """The distribution of the footprint (kg CO2e per declared unit) over n samples."""
 
@@ -81,20 +88,28 @@ class MonteCarlo:
     parameters: list[ParameterFigure] = field(default_factory=list)
     r_squared: float = math.nan
 
+    @cached_property
+    def _summary(self) -> tuple[float, float, float, float, float]:
+        """Mean, sd and the 2.5, 50 and 97.5 percentiles, in one pass over the samples."""
+        low, median, high = np.percentile(self.totals, [2.5, 50.0, 97.5])
+        sd = float(np.std(self.totals, ddof=1)) if len(self.totals) > 1 else 0.0
+        return float(np.mean(self.totals)), sd, float(low), float(median), float(high)
+
     @property
     def mean(self) -> float:
-        return float(np.mean(self.totals))
+        return self._summary[0]
 
     @property
     def sd(self) -> float:
-        return float(np.std(self.totals, ddof=1)) if len(self.totals) > 1 else 0.0
+        return self._summary[1]
 
     @property
     def median(self) -> float:
-        return float(np.median(self.totals))
+        return self._summary[3]
 
     def percentile(self, q: float) -> float:
-        return float(np.percentile(self.totals, q))
+        known = {2.5: self._summary[2], 50.0: self._summary[3], 97.5: self._summary[4]}
+        return known[q] if q in known else float(np.percentile(self.totals, q))
 
     @property
     def method(self) -> str:
@@ -169,37 +184,101 @@ class SamplePart:
         self.source = pcr_source(pcr)
         self.inventory = inventory
         self.chosen = chosen
+        self.prepared: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "pcr": None}
+        return {**self.__dict__, "pcr": None, "prepared": {}}
 
-    def __call__(self, part: _Part) -> tuple[Array, Array, Array]:
-        """The totals, the parameters' samples (one row each) and the rows to leave out."""
+    def __call__(self, part: _Part) -> tuple[Array, Array, int]:
+        """The totals kept, the moments of parameters and totals for the regression (see
+        `_Moments`), and the number of samples left out."""
         if self.pcr is None:
             from zuji.runtime.batch import _loaded
 
             self.pcr = _loaded(self.source)
         rng = np.random.Generator(np.random.PCG64(part.seed))
-        samples = np.empty((len(self.chosen), part.size))
+        samples = np.empty((len(self.chosen) + 1, part.size))
         for row, parameter in enumerate(self.chosen):
             samples[row] = parameter.distribution.sample(rng, part.size)
-        totals, refused = sample_totals(self.pcr, self.inventory, self.chosen, samples)
-        return totals, samples, refused
+        if part.size not in self.prepared:  # the same for every partition of this size
+            self.prepared = {part.size: _prepared(self.pcr, self.inventory, part.size)}
+        base = self.prepared[part.size]
+        totals, refused = sample_totals(self.pcr, self.inventory, self.chosen, samples[:-1], base)
+        samples[-1] = totals
+        kept = samples[:, np.logical_not(refused)] if refused.any() else samples
+        return kept[-1].copy(), _moments(kept, self.centres), int(refused.sum())
+
+    @cached_property
+    def centres(self) -> Array:
+        """Each parameter's value and the total's order of size: the shift that keeps the sums
+        of squares of the moments free of cancellation."""
+        return np.array([p.distribution.centre for p in self.chosen] + [0.0])
+
+
+def _moments(kept: Array, centres: Array) -> Array:
+    """[count, sums of z, sums of z zᵀ] of the shifted samples z (one row per variable), as one
+    flat array: partitions' moments add up."""
+    shift = centres.copy()
+    shift[-1] = float(kept[-1, 0]) if kept.shape[1] else 0.0
+    z = kept - shift[:, None]
+    return np.concatenate([[kept.shape[1]], shift, z.sum(axis=1), (z @ z.T).ravel()])
 
 
 def sample_totals(
-    pcr: PCR, inventory: Inventory, chosen: list[Parameter], samples: Array
+    pcr: PCR,
+    inventory: Inventory,
+    chosen: list[Parameter],
+    samples: Array,
+    prepared: tuple[dict[str, Any], dict[str, Any]] | None = None,
 ) -> tuple[Array, Array]:
     """The footprint of each column of samples (one row per parameter), and the rows the
     vectorised path does not vouch for."""
     n = samples.shape[1]
-    vplan = vector_plan(pcr.plan)
-    inputs = _repeated(inventory_arrays(vplan, [inventory]), n)
-    factors = factors_in_force(pcr.plan, inventory.period_start)
+    base_inputs, base_factors = prepared or _prepared(pcr, inventory, n)
+    inputs, factors = dict(base_inputs), dict(base_factors)
     for row, parameter in enumerate(chosen):
         _place(parameter, samples[row], inputs, factors)
-    figures = run_vector(vplan, inputs, factors, n)
-    return np.asarray(figures.total, dtype=float), np.asarray(figures.suspect, dtype=bool)
+    return _totals(vector_plan(pcr.plan), inputs, factors, n)
+
+
+def _prepared(pcr: PCR, inventory: Inventory, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The inventory's inputs for n rows and the factor values in force, before any sample."""
+    vplan = vector_plan(pcr.plan)
+    inputs = _repeated(inventory_arrays(vplan, [inventory]), n)
+    return inputs, factors_in_force(pcr.plan, inventory.period_start)
+
+
+def _totals(
+    vplan: VectorPlan, inputs: dict[str, Any], factors: dict[str, Any], n: int
+) -> tuple[Array, Array]:
+    """run_vector's arithmetic for the total alone (no stage, gas or origin sums): a line the
+    samples do not reach stays one number instead of n equal ones."""
+    plan = vplan.plan
+    env = VectorEnv({**inputs, **factors}, n)
+    gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
+    with np.errstate(all="ignore"):
+        for step in plan.steps:
+            with env.deferring(step.name):
+                value = np.asarray(step.fn(env), dtype=float)
+                env.flag(~np.isfinite(value))
+            env.values[step.name] = value
+        for ap in plan.assertions:
+            if ap.assertion.level == "error" and not ap.uses_results:
+                env.flag(np.logical_not(ap.fn(env)))
+        flow = _reference_flow(plan, env)
+        shares = _shares(plan, env)
+        total: Any = 0.0
+        for lp in plan.lines:
+            if lp.line.kind != "emission":
+                continue
+            value = np.asarray(lp.fn(env), dtype=float)
+            env.flag(~np.isfinite(value) | (value < 0))  # E623, E625
+            to_co2e = lp.to_kg * gwp.factor(lp.line.gas, lp.line.origin)
+            total = total + value * to_co2e * shares.get(lp.line.stage, 1.0) / flow
+        total = np.broadcast_to(np.asarray(total, dtype=float), (n,))
+        env.flag(~np.isfinite(total))
+        _late_assertions(plan, env, total)
+    return total, env.suspect
 
 
 def _repeated(inputs: dict[str, Any], n: int) -> dict[str, Any]:
@@ -270,17 +349,34 @@ def monte_carlo(
     from zuji.runtime.executors import InProcess
 
     runner = executor or InProcess()
-    totals, drawn, refused = [], [], 0
-    for part_totals, part_samples, part_refused in runner.map(
+    totals, moments, refused = [], [], 0
+    for part_totals, part_moments, part_refused in runner.map(
         SamplePart(pcr, inventory, chosen), parts
     ):
-        keep = np.logical_not(part_refused)
-        totals.append(part_totals[keep])
-        drawn.append(part_samples[:, keep])
-        refused += int(part_refused.sum())
-    all_totals = np.concatenate(totals)
-    figures, r2 = _contributions(chosen, np.concatenate(drawn, axis=1), all_totals)
-    return MonteCarlo(n, used_seed, deterministic, all_totals, refused, figures, r2)
+        totals.append(part_totals)
+        moments.append(part_moments)
+        refused += part_refused
+    figures, r2 = _contributions(chosen, _covariance(moments, len(chosen) + 1))
+    return MonteCarlo(n, used_seed, deterministic, np.concatenate(totals), refused, figures, r2)
+
+
+def _covariance(moments: list[Array], k: int) -> Array:
+    """The covariance matrix of parameters and total over every partition kept."""
+    count = sum(float(m[0]) for m in moments)
+    if count < 2:
+        return np.full((k, k), np.nan)
+    # Each partition's sums are about its own shift; moved to one common shift, they add up.
+    common = moments[0][1 : 1 + k]
+    sums = np.zeros(k)
+    squares = np.zeros((k, k))
+    for m in moments:
+        c, shift = float(m[0]), m[1 : 1 + k]
+        s, q = m[1 + k : 1 + 2 * k], m[1 + 2 * k :].reshape(k, k)
+        d = shift - common
+        sums += s + c * d
+        squares += q + np.outer(s, d) + np.outer(d, s) + c * np.outer(d, d)
+    mean = sums / count
+    return np.asarray((squares - count * np.outer(mean, mean)) / (count - 1))
 
 
 def _parts(n: int, root: np.random.SeedSequence) -> Iterator[_Part]:
@@ -290,16 +386,19 @@ def _parts(n: int, root: np.random.SeedSequence) -> Iterator[_Part]:
 
 
 def _contributions(
-    chosen: list[Parameter], samples: Array, totals: Array
+    chosen: list[Parameter], covariance: Array
 ) -> tuple[list[ParameterFigure], float]:
     """SRC and SRC² of each parameter, and R² of the linear regression they come from.
 
     On standardised variables the regression's normal equations are the correlations:
-    R_xx · src = r_xy, and R² = r_xy · src; one pass over the samples gives them all."""
-    if len(totals) < len(chosen) + 2 or float(np.std(totals)) == 0.0:
+    R_xx · src = r_xy, and R² = r_xy · src."""
+    variance = np.diag(covariance)
+    if not np.all(np.isfinite(variance)) or variance[-1] <= 0:
         return [ParameterFigure(p, math.nan, math.nan) for p in chosen], math.nan
-    varying = samples.std(axis=1) > 0
-    correlation = np.corrcoef(np.vstack([samples[varying], totals]))
+    varying = np.flatnonzero(variance[:-1] > 0)
+    keep = [*varying, len(chosen)]
+    sd = np.sqrt(variance[keep])
+    correlation = covariance[np.ix_(keep, keep)] / np.outer(sd, sd)
     r_xx, r_xy = correlation[:-1, :-1], correlation[:-1, -1]
     beta = np.linalg.solve(r_xx, r_xy)
     r2 = float(r_xy @ beta)
