@@ -64,7 +64,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
-    **dict.fromkeys(["E660", "E661", "E662"], "options and inventories of zuji mc"),
+    **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(
         ["E900", "E901", "E902", "E903", "E904", "E905"], "requests to the HTTP service"
     ),

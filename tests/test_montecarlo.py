@@ -176,16 +176,16 @@ def test_factor_uncertainty_comes_from_the_datasets_of_the_factors_read() -> Non
     assert found.sd > 0 and found.r_squared > 0.9
 
 
-def test_E661_nothing_uncertain() -> None:
+def test_E681_nothing_uncertain() -> None:
     with pytest.raises(UsageError) as info:
         linear().monte_carlo(inventory("100 t"), 100, seed=1)
-    assert info.value.diagnostics[0].code == "E661"
+    assert info.value.diagnostics[0].code == "E681"
 
 
-def test_E660_number_of_samples() -> None:
+def test_E680_number_of_samples() -> None:
     with pytest.raises(UsageError) as info:
         linear().monte_carlo(inventory(normal(100, 5, "t")), 0)
-    assert info.value.diagnostics[0].code == "E660"
+    assert info.value.diagnostics[0].code == "E680"
 
 
 def cement_inventory(tmp_path: Path) -> Path:
@@ -231,4 +231,4 @@ def test_mc_command_table_json_and_svg(tmp_path: Path) -> None:
 
 def test_mc_command_refuses_a_bad_plot_file_before_sampling(tmp_path: Path) -> None:
     done = zuji("mc", "cement", "-i", str(cement_inventory(tmp_path)), "--plot", "out.gif")
-    assert done.returncode == 2 and "E662" in done.stderr
+    assert done.returncode == 2 and "E682" in done.stderr

@@ -47,7 +47,7 @@ def mc_command(
         raise UsageError(Diagnostic("E004", f"unknown format {fmt}; use " + ", ".join(_FORMATS)))
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
         raise UsageError(
-            Diagnostic("E662", f"--plot {plot}: write the histogram as a .svg or a .png file")
+            Diagnostic("E682", f"--plot {plot}: write the histogram as a .svg or a .png file")
         )
     if plot is not None and plot.suffix.lower() == ".png":
         _matplotlib(plot)  # before sampling: a missing library is known at once
@@ -178,7 +178,7 @@ def _matplotlib(path: Path) -> Any:
     except ImportError:
         raise UsageError(
             Diagnostic(
-                "E662",
+                "E682",
                 f"--plot {path}: a PNG needs matplotlib, which is not installed",
                 hint="pip install matplotlib, or write the histogram as .svg",
             )

@@ -330,13 +330,13 @@ def monte_carlo(
 ) -> MonteCarlo:
     """The footprint's distribution over n samples of the uncertain parameters."""
     if not 1 <= n <= MOST:
-        raise UsageError(Diagnostic("E660", f"-n {n}: give between 1 and {MOST:,} samples"))
+        raise UsageError(Diagnostic("E680", f"-n {n}: give between 1 and {MOST:,} samples"))
     deterministic = pcr.evaluate(inventory).total  # an inventory the engine refuses stops here
     chosen = parameters(pcr, inventory, pedigree)
     if not chosen:
         raise UsageError(
             Diagnostic(
-                "E661",
+                "E681",
                 f"{inventory.file}: nothing in this footprint is uncertain: no input declares a "
                 "distribution and no factor it reads has one",
                 hint="give inputs an uncertainty, e.g. {value: 41250, unit: MWh, uncertainty: "
