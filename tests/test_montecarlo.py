@@ -232,3 +232,13 @@ def test_mc_command_table_json_and_svg(tmp_path: Path) -> None:
 def test_mc_command_refuses_a_bad_plot_file_before_sampling(tmp_path: Path) -> None:
     done = zuji("mc", "cement", "-i", str(cement_inventory(tmp_path)), "--plot", "out.gif")
     assert done.returncode == 2 and "E682" in done.stderr
+
+
+def test_values_read_that_do_not_move_the_footprint_get_no_shares() -> None:
+    # The efficient ammonia plant burns no coal: the coal CH4 and N2O factors are read (times a
+    # coal heat of 0), so the footprint does not move, and shares of rounding noise are refused.
+    pcr = engine.load("ammonia")
+    found = pcr.monte_carlo(pcr.folder / "cases" / "efficient_gas.yaml", 5000, seed=1)
+    assert found.sd <= 1e-12 * found.deterministic
+    assert math.isnan(found.r_squared)
+    assert all(math.isnan(f.contribution) for f in found.parameters)

@@ -120,7 +120,10 @@ def table(found: MonteCarlo) -> str:
             f"  left out: {found.refused:,} samples the engine refuses as inventories "
             "(a negative line, a failed error assertion ...)"
         )
-    out += ["", f"Share of the variance (SRC², add up to R² = {found.r_squared:.4f}):"]
+    if math.isfinite(found.r_squared):
+        out += ["", f"Share of the variance (SRC², add up to R² = {found.r_squared:.4f}):"]
+    else:
+        out += ["", "Uncertain values read (they do not move this footprint beyond rounding):"]
     width = max(len(f.parameter.name) for f in found.parameters)
     for f in found.parameters:
         share = f"{100 * f.contribution:6.2f} %" if math.isfinite(f.contribution) else "      -"

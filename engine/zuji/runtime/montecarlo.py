@@ -356,7 +356,8 @@ def monte_carlo(
         totals.append(part_totals)
         moments.append(part_moments)
         refused += part_refused
-    figures, r2 = _contributions(chosen, _covariance(moments, len(chosen) + 1))
+    covariance = _covariance(moments, len(chosen) + 1)
+    figures, r2 = _contributions(chosen, covariance, abs(deterministic))
     return MonteCarlo(n, used_seed, deterministic, np.concatenate(totals), refused, figures, r2)
 
 
@@ -385,15 +386,20 @@ def _parts(n: int, root: np.random.SeedSequence) -> Iterator[_Part]:
         yield _Part(index, min(PART, n - index * PART), child)
 
 
+_ROUNDING = 1e-12  # relative spread of a total that only rounding moves
+
+
 def _contributions(
-    chosen: list[Parameter], covariance: Array
+    chosen: list[Parameter], covariance: Array, scale: float
 ) -> tuple[list[ParameterFigure], float]:
     """SRC and SRC² of each parameter, and R² of the linear regression they come from.
 
     On standardised variables the regression's normal equations are the correlations:
     R_xx · src = r_xy, and R² = r_xy · src."""
     variance = np.diag(covariance)
-    if not np.all(np.isfinite(variance)) or variance[-1] <= 0:
+    if not np.all(np.isfinite(variance)) or variance[-1] <= (_ROUNDING * scale) ** 2:
+        # No spread beyond rounding: the parameters read do not move this footprint (a coal
+        # factor of a plant that burns no coal), and shares of rounding noise mean nothing.
         return [ParameterFigure(p, math.nan, math.nan) for p in chosen], math.nan
     varying = np.flatnonzero(variance[:-1] > 0)
     keep = [*varying, len(chosen)]
