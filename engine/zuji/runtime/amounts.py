@@ -11,7 +11,6 @@ import math
 import re
 from typing import Any, Protocol
 
-from zuji.data.uncertainty import Distribution, read_distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.lang.units import unit_from_text
@@ -46,25 +45,20 @@ def written(meta: dict[str, Any]) -> str:
     return f"{value} {unit}" if unit else str(value)
 
 
-def _number_and_unit(meta: dict[str, Any]) -> tuple[float, str]:
-    """The number and the unit of {value, unit} as written. Raises ValueError."""
-    raw, unit_text = meta.get("value"), meta.get("unit")
-    if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a number")
-    if isinstance(raw, (int, float)):
-        number, written_unit = float(raw), ""
-    else:
-        number, written_unit = parse_amount(str(raw))
-    if unit_text and written_unit:
-        raise ValueError(f"the unit is written twice ('{written_unit}' and '{unit_text}')")
-    return number, unit_text or written_unit
-
-
 def quantity(meta: dict[str, Any], inp: m.Input, reporter: Reporter, where: str) -> float | None:
     """The amount of `meta` ({value, unit}) in the input's unit, or None after reporting why it
     cannot be one."""
+    raw, unit_text = meta.get("value"), meta.get("unit")
     try:
-        number, written_unit = _number_and_unit(meta)
+        if isinstance(raw, bool):
+            raise ValueError(f"{raw!r} is not a number")
+        if isinstance(raw, (int, float)):
+            number, written_unit = float(raw), ""
+        else:
+            number, written_unit = parse_amount(str(raw))
+        if unit_text and written_unit:
+            raise ValueError(f"the unit is written twice ('{written_unit}' and '{unit_text}')")
+        written_unit = unit_text or written_unit
     except ValueError as exc:
         reporter.error(where, str(exc))
         return None
@@ -116,45 +110,3 @@ def check_bounds(value: float, inp: m.Input, reporter: Reporter, where: str) -> 
                 where,
                 f"{value:g} {inp.unit} is out of range: it must be {bound.op} {bound.value:g}",
             )
-
-
-def uncertainty(
-    meta: dict[str, Any], inp: m.Input, reporter: Reporter, where: str
-) -> Distribution | None:
-    """The distribution an amount declares (`uncertainty:` beside its value), in the input's
-    unit, or None after reporting what is wrong with it. Its parameters are in the unit the value
-    is written in; the values it spans must lie in the input's range (to 3 standard deviations
-    for a normal or a lognormal), since every sample is a value the PCR must accept."""
-    number, written_unit = _number_and_unit(meta)  # already read by quantity()
-    found, problems = read_distribution(meta["uncertainty"], number)
-    there = f"{where}.uncertainty"
-    for problem in problems:
-        reporter.error(there, problem, "see 'Uncertain values' in the inventory format")
-    if found is None:
-        return None
-    target = u.to_pint(inp.unit)
-    source = u.to_pint(unit_from_text(written_unit)) if written_unit else target
-    found = found.scaled(u.conversion(source, target))
-    for end in _reach(found):
-        for bound in inp.bounds:
-            if not m.COMPARISONS[bound.op](end, bound.value):
-                reporter.error(
-                    there,
-                    f"{found.describe(str(inp.unit))} reaches {end:g} {inp.unit}, out of the "
-                    f"input's range ({bound.op} {bound.value:g})",
-                    "narrow it, or use a lognormal or a triangular for an amount that "
-                    "cannot go below 0",
-                )
-                return None
-    return found
-
-
-def _reach(found: Distribution) -> tuple[float, float]:
-    """Where the values of a distribution lie: its bounds, or 3 standard deviations (of x for a
-    normal, of ln x for a lognormal) either side of its centre, 99.7 % of the values."""
-    if found.kind == "normal":
-        return found.centre - 3 * found.spread, found.centre + 3 * found.spread
-    if found.kind == "lognormal":
-        k = math.exp(3 * found.sigma)
-        return found.centre / k, found.centre * k
-    return found.low, found.high

@@ -32,10 +32,11 @@ from zuji.data.standards import Standards
 from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
-from zuji.runtime.amounts import check_bounds, parse_amount, quantity, uncertainty, written
+from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
+from zuji.runtime.uncertain_inputs import uncertainty
 
 __all__ = [
     "DQ_KEYS",
