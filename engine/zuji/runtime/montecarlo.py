@@ -191,7 +191,7 @@ class SamplePart:
 
     def __call__(self, part: _Part) -> tuple[Array, Array, int]:
         """The totals kept, the moments of parameters and totals for the regression (see
-        `_Moments`), and the number of samples left out."""
+        `_moments`), and the number of samples left out."""
         if self.pcr is None:
             from zuji.runtime.batch import _loaded
 
