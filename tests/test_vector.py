@@ -122,9 +122,7 @@ def _rows(pcr: zuji.PCR, **columns: list[float]) -> Figures:
 
 
 def test_a_division_by_zero_in_a_branch_not_taken_is_not_suspect() -> None:
-    pcr = _rule(
-        "part : CO2 = if divisor > 0 [t] then amount / divisor * 1 [t CO2] else 0 [t CO2]"
-    )
+    pcr = _rule("part : CO2 = if divisor > 0 [t] then amount / divisor * 1 [t CO2] else 0 [t CO2]")
     figures = _rows(pcr, product=[1, 1], amount=[2, 2], divisor=[0, 4])
     assert not figures.suspect.any()
     assert figures.total.tolist() == [0.0, 500.0]

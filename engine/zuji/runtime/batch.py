@@ -22,7 +22,14 @@ import pandas as pd
 
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
-from zuji.runtime.batch_table import META, Batch, arrays, columns_of, documents_frame
+from zuji.runtime.batch_table import (
+    META,
+    Batch,
+    arrays,
+    columns_of,
+    documents_frame,
+    flat_rows_frame,
+)
 from zuji.runtime.executors import Executor, InProcess
 from zuji.runtime.result import Result
 from zuji.runtime.vector import Figures, factors_in_force, run_vector
@@ -105,8 +112,13 @@ def partitions(table: Any, pcr: PCR, chunk_rows: int = CHUNK_ROWS) -> Iterator[B
     rule = pcr.rule
     if isinstance(table, Sequence) and not isinstance(table, (str, bytes)):
         for start in range(0, len(table), chunk_rows):
-            frame, docs, suspect = documents_frame(table[start : start + chunk_rows], rule)
-            yield Batch(frame, columns_of(list(frame.columns), rule), docs, start, suspect)
+            rows = table[start : start + chunk_rows]
+            if all(isinstance(r, dict) and "inputs" in r for r in rows):
+                frame, docs, suspect = documents_frame(rows, rule)
+                yield Batch(frame, columns_of(list(frame.columns), rule), docs, start, suspect)
+            else:
+                frame = flat_rows_frame(rows)
+                yield Batch(frame, columns_of([str(c) for c in frame.columns], rule), None, start)
         return
     frame = _frame(table)
     columns = columns_of([str(c) for c in frame.columns], rule)

@@ -348,34 +348,34 @@ _PLAIN_KEYS = {"pcr", "company", "product", "site", "description", "reference_pe
 def documents_frame(
     documents: Sequence[Any], rule: m.RuleFile
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], Array]:
-    """Inventory documents (or flat rows, with lists nested) as a flat table, each kept for the
-    scalar path, and the rows only the scalar path can read."""
+    """Inventory documents as a flat table, each kept for the scalar path, and the rows only
+    the scalar path can read."""
     rows: list[dict[str, Any]] = []
-    kept: list[dict[str, Any]] = []
     suspect = np.zeros(len(documents), dtype=bool)
-    for i, raw in enumerate(documents):
-        document = raw if isinstance(raw, dict) and "inputs" in raw else _as_document(raw, rule)
-        kept.append(document)
+    for i, document in enumerate(documents):
         cells, plain = _flatten(document, rule)
         rows.append(cells)
         suspect[i] = not plain
-    return pd.DataFrame(rows), kept, suspect
+    return pd.DataFrame(rows), list(documents), suspect
 
 
-def _as_document(row: Any, rule: m.RuleFile) -> dict[str, Any]:
-    """A flat row ({"cement": 1000, "kiln_fuels": [{...}]}) as an inventory document."""
-    if not isinstance(row, dict):
-        return {"pcr": rule.id, "inputs": row}  # the scalar reader says what is wrong
-    meta = {k: v for k, v in row.items() if k in META}
-    document: dict[str, Any] = {"pcr": rule.id}
-    document.update({k: v for k, v in meta.items() if k in ("company", "product", "site")})
-    if "period_start" in meta or "period_end" in meta:
-        document["reference_period"] = {
-            "start": str(meta.get("period_start", "")),
-            "end": str(meta.get("period_end", "")),
-        }
-    document["inputs"] = {k: v for k, v in row.items() if k not in META}
-    return document
+def flat_rows_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    """Flat rows (JSON Lines of a table: {"cement [t]": 1000, "kiln_fuels": [{"fuel": ...}]})
+    as a flat table, nested list items spread to the columns list.index.field."""
+    flat: list[dict[str, Any]] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise UsageError(Diagnostic("E662", f"a batch row is a mapping, not {row!r:.60}"))
+        cells: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    for name, cell in item.items() if isinstance(item, dict) else ():
+                        cells[f"{key}.{index}.{name}"] = cell
+            else:
+                cells[str(key)] = value
+        flat.append(cells)
+    return pd.DataFrame(flat)
 
 
 def _flatten(document: dict[str, Any], rule: m.RuleFile) -> tuple[dict[str, Any], bool]:
