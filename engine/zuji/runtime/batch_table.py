@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -155,11 +156,68 @@ def row_document(row: pd.Series, columns: Mapping[str, Column], rule: m.RuleFile
     document: dict[str, Any] = {"pcr": rule.id, "inputs": inputs}
     start, end = _cell(row.get("period_start")), _cell(row.get("period_end"))
     if start is not None or end is not None:
-        document["reference_period"] = {"start": str(start or ""), "end": str(end or start or "")}
+        document["reference_period"] = {"start": _iso(start), "end": _iso(end)}
     for key in ("company", "product", "site"):
         if _cell(row.get(key)) is not None:
             document[key] = str(row[key])
     return document
+
+
+def _iso(cell: Any) -> str:
+    """A date cell as text: a date, or a timestamp read from Parquet or xlsx, as YYYY-MM-DD."""
+    if isinstance(cell, (pd.Timestamp, datetime)):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return "" if cell is None else str(cell).strip()
+
+
+def period_groups(batch: Batch) -> list[tuple[date | None, Array | None]]:
+    """The reference period's start of each group of rows (None: none given) and the rows
+    (None: all of them); a period that is not two dates in order marks its rows suspect."""
+    frame, n = batch.frame, batch.n
+    if "period_start" not in frame.columns and "period_end" not in frame.columns:
+        return [(None, None)]
+    starts, start_dates = _date_codes(frame.get("period_start"), n)
+    ends, end_dates = _date_codes(frame.get("period_end"), n)
+    # Which (start, end) pairs are not a period: one without the other, unreadable, reversed.
+    wrong = np.zeros((len(start_dates) + 1, len(end_dates) + 1), dtype=bool)
+    for i, first in enumerate([None, *start_dates]):
+        for j, last in enumerate([None, *end_dates]):
+            blank = (i == 0, j == 0)
+            unread = (i > 0 and first is None) or (j > 0 and last is None)
+            wrong[i, j] = blank[0] != blank[1] or unread or bool(first and last and last < first)
+    batch.suspect |= wrong[starts + 1, ends + 1]
+    if len(start_dates) <= 1 and (starts >= 0).all() == (len(start_dates) == 1):
+        return [(start_dates[0] if start_dates else None, None)]
+    order = np.argsort(starts, kind="stable")
+    bounds = np.searchsorted(starts[order], np.arange(-1, len(start_dates) + 1))
+    return [
+        (None if code < 0 else start_dates[code], order[bounds[k] : bounds[k + 1]])
+        for k, code in enumerate(range(-1, len(start_dates)))
+        if bounds[k + 1] > bounds[k]
+    ]
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_codes(column: pd.Series | None, n: int) -> tuple[Array, list[date | None]]:
+    """Each row's code into the column's distinct dates (-1 for a blank), and those dates
+    (None for one that is not a date: its rows go to the scalar reader, which names it)."""
+    if column is None:
+        return np.full(n, -1, dtype=np.intp), []
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = [_iso(u) for u in uniques]
+    dates: list[date | None] = []
+    for text in texts:
+        try:
+            dates.append(date.fromisoformat(text) if _ISO_DATE.match(text) else None)
+        except ValueError:
+            dates.append(None)
+    blank = np.array([not t for t in texts] + [True], dtype=bool)
+    codes = np.where(blank[codes], -1, codes)
+    return codes.astype(np.intp), dates
 
 
 def _cell(value: Any) -> Any:
@@ -311,11 +369,13 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
             by_index.setdefault(column.index, {})[column.input.name] = column
     rows: list[Array] = []
     fields: dict[str, list[Array]] = {f.name: [] for f in inp.fields}
+    whole = True  # every item column filled in every row: whole blocks (ListColumn.blocks)
     for index in sorted(by_index):
         present = np.zeros(n, dtype=bool)
         for header in (c.header for c in by_index[index].values()):
             present |= _present(batch.frame[header])
         where = np.flatnonzero(present)
+        whole = whole and len(where) == n
         rows.append(where)
         item_suspect = np.zeros(len(where), dtype=bool)
         for fld in inp.fields:
@@ -325,7 +385,7 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
         suspect[where[item_suspect]] = True
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
     flat = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in fields.items()}
-    column_of = ListColumn(flat_rows.astype(np.intp), flat, n)
+    column_of = ListColumn(flat_rows.astype(np.intp), flat, n, len(rows) if whole else 0)
     suspect |= column_of.counts > limits.current().list_items
     return column_of
 
