@@ -142,11 +142,19 @@ def _frame(table: Any) -> pd.DataFrame:
         frame: pd.DataFrame = table.to_pandas()
         return frame
     if isinstance(table, Mapping):
-        return pd.DataFrame({str(k): v for k, v in table.items()})
+        # Text columns stay Python objects: turning a million option names into pandas' own
+        # strings costs more than evaluating them.
+        return pd.DataFrame(
+            {str(k): pd.Series(v, dtype=object if _text(v) else None) for k, v in table.items()}
+        )
     raise TypeError(
         "evaluate_many takes a pandas DataFrame, a pyarrow Table, a list of inventories "
         f"or a mapping of columns, not {type(table).__name__}"
     )
+
+
+def _text(values: Any) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype.kind in "OUS"
 
 
 # ---------------------------------------------------------------------- one partition
@@ -161,10 +169,10 @@ def evaluate_batch(pcr: PCR, batch: Batch) -> pd.DataFrame:
     names = figure_columns(pcr)
     where = {name: k for k, name in enumerate(names)}
     # The figures as one block, column by column: the DataFrame takes it without a copy.
-    block = np.full((len(names), batch.n), np.nan)
-    for name, values in _figure_arrays(figures).items():
-        if name in where:
-            block[where[name]] = values
+    block = np.empty((len(names), batch.n))
+    given = _figure_arrays(figures)
+    for name, k in where.items():
+        block[k] = given.get(name, np.nan)
     errors: dict[int, str] = {}
     for i in np.flatnonzero(suspect):
         _scalar_row(pcr, batch, int(i), block, where, errors)

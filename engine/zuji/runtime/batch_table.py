@@ -273,19 +273,34 @@ def _values(
     suspect: Array,
 ) -> Array:
     """One input's values for the rows of `raw` (None: a column the table does not have)."""
-    size = len(raw) if raw is not None else len(suspect)
+    if raw is None:
+        return _absent(inp, vplan, suspect)
     if inp.kind == "choice":
-        codes = _codes(vplan, raw) if raw is not None else np.full(size, NOT_GIVEN, dtype=np.int64)
+        codes = _codes(vplan, raw)
         allowed = [vplan.codes[o] for o in _options(vplan, inp) if o in vplan.codes]
         suspect |= (codes != NOT_GIVEN) & ~np.isin(codes, allowed)
         return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
-    values = _numbers(raw, inp, column, suspect) if raw is not None else np.full(size, np.nan)
+    values = _numbers(raw, inp, column, suspect)
     blank = np.isnan(values)
     suspect |= ~blank & ~np.isfinite(values)
     for bound in inp.bounds:
         with np.errstate(invalid="ignore"):
             suspect |= ~blank & ~m.COMPARISONS[bound.op](values, bound.value)
     return _fill(values, blank, inp, vplan, suspect)
+
+
+def _absent(inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
+    """An input without a column: its default (or not given) in every row, as one value seen
+    n times over (the closures only read it)."""
+    default = inp.default
+    plain_default = default is not None and default.factor is None and inp.quality != "primary"
+    if not plain_default and (default is not None or not inp.optional):
+        suspect[:] = True  # missing, E611, or a factor default: the scalar reader's
+    value: float = math.nan if inp.kind != "choice" else NOT_GIVEN
+    if default is not None and plain_default:
+        value = vplan.codes[default.choice] if default.choice is not None else default.number or 0.0
+    kind = np.int64 if inp.kind == "choice" else float
+    return np.broadcast_to(np.asarray(value, dtype=kind), suspect.shape)
 
 
 def _fill(values: Array, blank: Array, inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
@@ -384,17 +399,25 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
             fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect))
         suspect[where[item_suspect]] = True
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
-    flat = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in fields.items()}
+    flat = {name: _joined(parts) for name, parts in fields.items()}
     column_of = ListColumn(flat_rows.astype(np.intp), flat, n, len(rows) if whole else 0)
     suspect |= column_of.counts > limits.current().list_items
     return column_of
 
 
+def _joined(parts: list[Array]) -> Array:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([np.asarray(p) for p in parts]) if parts else np.zeros(0)
+
+
 def _present(raw: pd.Series) -> Array:
-    present = raw.notna().to_numpy()
-    if raw.dtype == object:
-        present &= raw.astype(str).str.strip().ne("").to_numpy()
-    return present
+    """Cells that are not blank (each distinct text looked at once)."""
+    if raw.dtype.kind in "fiub":
+        return np.asarray(raw.notna().to_numpy(), dtype=bool)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    written = np.array([not (isinstance(u, str) and not u.strip()) for u in uniques] + [False])
+    return np.asarray(written[codes], dtype=bool)
 
 
 # ---------------------------------------------------------------------- documents

@@ -318,13 +318,22 @@ class VectorClosures(Closures):
 
         def member(env: Any) -> Any:
             picked, values = pick(env), env[name]
+            missing = [codes[o] for o in conversions if o not in values]
+            if missing:  # no value in force: the scalar path names the factor
+                env.flag(np.isin(picked, missing))
+            if all(np.ndim(values[o]) == 0 for o in conversions if o in values):
+                # One value per member: a table indexed by the codes (2 slots for the codes
+                # of a choice not given or unknown, whose rows are suspect already).
+                table = np.full(len(self.codes) + 2, np.nan)
+                for option, k in conversions.items():
+                    if option in values:
+                        table[codes[option] + 2] = float(values[option]) * k
+                return table[np.asarray(picked) + 2]
             out: Any = np.nan
-            for option, k in conversions.items():
-                chosen = picked == codes[option]
+            for option, k in conversions.items():  # samples: one value per row and member
                 if option in values:
+                    chosen = picked == codes[option]
                     out = np.where(chosen, np.asarray(values[option], dtype=float) * k, out)
-                else:
-                    env.flag(chosen)  # no value in force: the scalar path names the factor
             return out
 
         return member
