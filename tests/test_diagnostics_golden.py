@@ -66,6 +66,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(
+        ["E660", "E661", "E662", "E663", "E664", "E670", "E671", "E672"],
+        "batch files and executors (zuji batch, PCR.evaluate_many); tests/test_batch*.py",
+    ),
+    **dict.fromkeys(
         ["E900", "E901", "E902", "E903", "E904", "E905"], "requests to the HTTP service"
     ),
 }

@@ -161,6 +161,14 @@ class Writer:
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
+        if self.schema is None and self.fmt == "csv":
+            # status and error come as categories; CSV holds their text.
+            table = table.cast(
+                pa.schema(
+                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
+                    for f in table.schema
+                )
+            )
         if self.sink is None:
             self.schema = table.schema
             if self.fmt == "csv":

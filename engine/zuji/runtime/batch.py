@@ -19,10 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
-from zuji.runtime.batch_table import META, Batch, arrays, columns_of, documents_frame
+from zuji.runtime.batch_table import (
+    META,
+    Batch,
+    arrays,
+    columns_of,
+    documents_frame,
+    flat_rows_frame,
+    period_groups,
+)
 from zuji.runtime.executors import Executor, InProcess
 from zuji.runtime.result import Result
 from zuji.runtime.vector import Figures, factors_in_force, run_vector
@@ -50,7 +59,13 @@ def evaluate_many(
     frames = list(evaluate_parts(pcr, partitions(table, pcr, chunk_rows), executor))
     if not frames:
         return empty_output(pcr)
-    return pd.concat(frames, ignore_index=True)
+    if len(frames) == 1:
+        return frames[0]
+    # Each partition's errors are categories of their own: united, not turned into text.
+    errors: Any = union_categoricals([f["error"] for f in frames])
+    whole = pd.concat([f.drop(columns="error") for f in frames], ignore_index=True)
+    whole.insert(list(frames[0].columns).index("error"), "error", errors)
+    return whole
 
 
 def evaluate_parts(
@@ -105,8 +120,13 @@ def partitions(table: Any, pcr: PCR, chunk_rows: int = CHUNK_ROWS) -> Iterator[B
     rule = pcr.rule
     if isinstance(table, Sequence) and not isinstance(table, (str, bytes)):
         for start in range(0, len(table), chunk_rows):
-            frame, docs, suspect = documents_frame(table[start : start + chunk_rows], rule)
-            yield Batch(frame, columns_of(list(frame.columns), rule), docs, start, suspect)
+            rows = table[start : start + chunk_rows]
+            if all(isinstance(r, dict) and "inputs" in r for r in rows):
+                frame, docs, suspect = documents_frame(rows, rule)
+                yield Batch(frame, columns_of(list(frame.columns), rule), docs, start, suspect)
+            else:
+                frame = flat_rows_frame(rows)
+                yield Batch(frame, columns_of([str(c) for c in frame.columns], rule), None, start)
         return
     frame = _frame(table)
     columns = columns_of([str(c) for c in frame.columns], rule)
@@ -122,11 +142,19 @@ def _frame(table: Any) -> pd.DataFrame:
         frame: pd.DataFrame = table.to_pandas()
         return frame
     if isinstance(table, Mapping):
-        return pd.DataFrame({str(k): v for k, v in table.items()})
+        # Text columns stay Python objects: turning a million option names into pandas' own
+        # strings costs more than evaluating them.
+        return pd.DataFrame(
+            {str(k): pd.Series(v, dtype=object if _text(v) else None) for k, v in table.items()}
+        )
     raise TypeError(
         "evaluate_many takes a pandas DataFrame, a pyarrow Table, a list of inventories "
         f"or a mapping of columns, not {type(table).__name__}"
     )
+
+
+def _text(values: Any) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype.kind in "OUS"
 
 
 # ---------------------------------------------------------------------- one partition
@@ -138,64 +166,68 @@ def evaluate_batch(pcr: PCR, batch: Batch) -> pd.DataFrame:
     inputs = arrays(batch, vplan)
     figures = _by_period(pcr, batch, inputs)
     suspect = batch.suspect | figures.suspect
-    out = _output(pcr, batch, figures)
+    names = figure_columns(pcr)
+    where = {name: k for k, name in enumerate(names)}
+    # The figures as one block, column by column: the DataFrame takes it without a copy.
+    block = np.empty((len(names), batch.n))
+    given = _figure_arrays(figures)
+    for name, k in where.items():
+        block[k] = given.get(name, np.nan)
+    errors: dict[int, str] = {}
     for i in np.flatnonzero(suspect):
-        _scalar_row(pcr, batch, int(i), out)
-    frame = pd.DataFrame(out)
-    return frame.reindex(columns=output_columns(pcr, frame), fill_value=np.nan)
+        _scalar_row(pcr, batch, int(i), block, where, errors)
+    return _output(batch, names, block, errors)
 
 
-def output_columns(pcr: PCR, frame: pd.DataFrame) -> list[str]:
-    """The output's columns: the same for every partition, whatever path its rows took."""
+def figure_columns(pcr: PCR) -> list[str]:
+    """The output's figures: the same for every partition, whatever path its rows took."""
     plan, rule = pcr.plan, pcr.rule
     gwp = plan.resolved.standards.gwp_sets[rule.gwp]
     stages = list(rule.boundary.stages) if rule.boundary else []
     emissions = [lp.line for lp in plan.lines if lp.line.kind == "emission"]
     stages += [line.stage for line in emissions if line.stage not in stages]
     gases = sorted({gwp.key(line.gas, line.origin) for line in emissions})
-    passed = [k for k in PASSED if k in frame.columns]
-    return [
-        "row",
-        *passed,
-        *OUTPUT[1:],
-        *(f"stage.{s}" for s in stages),
-        *(f"gas.{g}" for g in gases),
-    ]
+    return [*OUTPUT[3:], *(f"stage.{s}" for s in stages), *(f"gas.{g}" for g in gases)]
+
+
+def _figure_arrays(figures: Figures) -> dict[str, Any]:
+    out = {"total": figures.total, "removals": figures.removals, "credits": figures.credits}
+    out.update(figures.by_origin)
+    out.update({f"stage.{k}": v for k, v in figures.by_stage.items()})
+    out.update({f"gas.{k}": v for k, v in figures.by_gas.items()})
+    return out
+
+
+def _output(batch: Batch, names: list[str], block: Array, errors: dict[int, str]) -> pd.DataFrame:
+    n, first = batch.n, batch.first_row
+    frame = pd.DataFrame(block.T, columns=names, copy=False)
+    # status and error as categories: a million rows of "ok" and "" are codes, not strings.
+    failed = np.zeros(n, dtype=np.int8)
+    reasons = np.zeros(n, dtype=np.int32)
+    messages = sorted(set(errors.values()))
+    code = {message: k + 1 for k, message in enumerate(messages)}
+    for i, message in errors.items():
+        failed[i], reasons[i] = 1, code[message]
+    status = pd.Categorical.from_codes(failed, categories=pd.Index(["ok", "failed"]))
+    error = pd.Categorical.from_codes(reasons, categories=pd.Index(["", *messages]))
+    leading: list[tuple[str, Any]] = [("row", np.arange(first + 1, first + n + 1))]
+    leading += [(k, batch.frame[k].to_numpy()) for k in PASSED if k in batch.frame.columns]
+    leading += [("status", status), ("error", error)]
+    for position, (name, values) in enumerate(leading):
+        frame.insert(position, name, values)
+    return frame
 
 
 def _by_period(pcr: PCR, batch: Batch, inputs: dict[str, Any]) -> Figures:
     """Rows grouped by reference period, each group with the factor values in force then."""
-    n, frame = batch.n, batch.frame
-    if "period_start" not in frame.columns and "period_end" not in frame.columns:
-        return _group(pcr, inputs, None, None, n)
-    start_cells, end_cells = frame.get("period_start"), frame.get("period_end")
-    starts, ends = _dates(start_cells, n), _dates(end_cells, n)
-    bad = pd.isna(starts) != pd.isna(ends)
-    bad |= ~pd.isna(starts) & ~pd.isna(ends) & (ends < starts)
-    bad |= _unreadable(start_cells, starts) | _unreadable(end_cells, ends)
-    batch.suspect |= np.asarray(bad, dtype=bool)
-    codes, uniques = pd.factorize(pd.Series(starts), use_na_sentinel=True)
-    whole = _empty_figures(n)
-    for code in range(-1, len(uniques)):
-        rows = np.flatnonzero(codes == code)
-        if len(rows):
-            on = None if code < 0 else pd.Timestamp(uniques[code]).date()
-            _scatter(whole, _group(pcr, inputs, rows, on, n), rows)
+    groups = period_groups(batch)
+    if len(groups) == 1 and groups[0][1] is None:
+        return _group(pcr, inputs, None, groups[0][0], batch.n)
+    whole = _empty_figures(batch.n)
+    for on, rows in groups:
+        assert rows is not None
+        _scatter(whole, _group(pcr, inputs, rows, on, batch.n), rows)
     return whole
-
-
-def _dates(column: pd.Series | None, n: int) -> Array:
-    if column is None:
-        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    return np.asarray(pd.to_datetime(column.astype("string"), errors="coerce", format="ISO8601"))
-
-
-def _unreadable(column: pd.Series | None, parsed: Array) -> Array:
-    """Cells that are written but are not dates: the scalar reader names them."""
-    if column is None:
-        return np.zeros(len(parsed), dtype=bool)
-    written = column.notna().to_numpy() & column.astype("string").str.strip().ne("").to_numpy()
-    return np.asarray(written & pd.isna(parsed), dtype=bool)
 
 
 def _group(
@@ -246,45 +278,21 @@ def _scatter(whole: Figures, part: Figures, rows: Array) -> None:
             mine.setdefault(key, np.full(whole.n, np.nan))[rows] = values
 
 
-def _output(pcr: PCR, batch: Batch, figures: Figures) -> dict[str, Any]:
-    n, frame = batch.n, batch.frame
-    out: dict[str, Any] = {"row": np.arange(batch.first_row + 1, batch.first_row + n + 1)}
-    for key in PASSED:
-        if key in frame.columns:
-            out[key] = frame[key].to_numpy()
-    out["status"] = np.full(n, "ok", dtype=object)
-    out["error"] = np.full(n, "", dtype=object)
-    out["total"], out["removals"], out["credits"] = (
-        np.array(figures.total, dtype=float),
-        np.array(figures.removals, dtype=float),
-        np.array(figures.credits, dtype=float),
-    )
-    for origin in ORIGINS:
-        out[origin] = np.array(figures.by_origin.get(origin, np.zeros(n)), dtype=float)
-    for stage, values in figures.by_stage.items():
-        out[f"stage.{stage}"] = np.array(values, dtype=float)
-    for gas, values in figures.by_gas.items():
-        out[f"gas.{gas}"] = np.array(values, dtype=float)
-    return out
-
-
-def _scalar_row(pcr: PCR, batch: Batch, i: int, out: dict[str, Any]) -> None:
+def _scalar_row(
+    pcr: PCR, batch: Batch, i: int, block: Array, where: dict[str, int], errors: dict[int, str]
+) -> None:
     """Row i by the scalar path: its figures, or its error."""
     label = f"row {batch.first_row + i + 1}"
+    block[:, i] = np.nan
     try:
         document = batch.document(i, pcr.rule)
         result = pcr.evaluate(pcr.inventory(document, label))
     except ZujiError as exc:
-        out["status"][i] = "failed"
-        out["error"][i] = "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)
-        for key, values in out.items():
-            if key not in ("row", "status", "error", *PASSED):
-                values[i] = np.nan
+        errors[i] = "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)
         return
     for key, value in result_figures(result).items():
-        if key not in out:
-            out[key] = np.full(batch.n, np.nan)
-        out[key][i] = value
+        if key in where:
+            block[where[key], i] = value
 
 
 def result_figures(result: Result) -> dict[str, float]:
@@ -297,7 +305,7 @@ def result_figures(result: Result) -> dict[str, float]:
 
 
 def empty_output(pcr: PCR) -> pd.DataFrame:
-    return pd.DataFrame({name: [] for name in output_columns(pcr, pd.DataFrame())})
+    return pd.DataFrame({name: [] for name in (*OUTPUT[:3], *figure_columns(pcr))})
 
 
 __all__ = ["META", "OUTPUT", "evaluate_many", "evaluate_parts", "partitions"]

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -155,11 +156,68 @@ def row_document(row: pd.Series, columns: Mapping[str, Column], rule: m.RuleFile
     document: dict[str, Any] = {"pcr": rule.id, "inputs": inputs}
     start, end = _cell(row.get("period_start")), _cell(row.get("period_end"))
     if start is not None or end is not None:
-        document["reference_period"] = {"start": str(start or ""), "end": str(end or start or "")}
+        document["reference_period"] = {"start": _iso(start), "end": _iso(end)}
     for key in ("company", "product", "site"):
         if _cell(row.get(key)) is not None:
             document[key] = str(row[key])
     return document
+
+
+def _iso(cell: Any) -> str:
+    """A date cell as text: a date, or a timestamp read from Parquet or xlsx, as YYYY-MM-DD."""
+    if isinstance(cell, (pd.Timestamp, datetime)):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return "" if cell is None else str(cell).strip()
+
+
+def period_groups(batch: Batch) -> list[tuple[date | None, Array | None]]:
+    """The reference period's start of each group of rows (None: none given) and the rows
+    (None: all of them); a period that is not two dates in order marks its rows suspect."""
+    frame, n = batch.frame, batch.n
+    if "period_start" not in frame.columns and "period_end" not in frame.columns:
+        return [(None, None)]
+    starts, start_dates = _date_codes(frame.get("period_start"), n)
+    ends, end_dates = _date_codes(frame.get("period_end"), n)
+    # Which (start, end) pairs are not a period: one without the other, unreadable, reversed.
+    wrong = np.zeros((len(start_dates) + 1, len(end_dates) + 1), dtype=bool)
+    for i, first in enumerate([None, *start_dates]):
+        for j, last in enumerate([None, *end_dates]):
+            blank = (i == 0, j == 0)
+            unread = (i > 0 and first is None) or (j > 0 and last is None)
+            wrong[i, j] = blank[0] != blank[1] or unread or bool(first and last and last < first)
+    batch.suspect |= wrong[starts + 1, ends + 1]
+    if len(start_dates) <= 1 and (starts >= 0).all() == (len(start_dates) == 1):
+        return [(start_dates[0] if start_dates else None, None)]
+    order = np.argsort(starts, kind="stable")
+    bounds = np.searchsorted(starts[order], np.arange(-1, len(start_dates) + 1))
+    return [
+        (None if code < 0 else start_dates[code], order[bounds[k] : bounds[k + 1]])
+        for k, code in enumerate(range(-1, len(start_dates)))
+        if bounds[k + 1] > bounds[k]
+    ]
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_codes(column: pd.Series | None, n: int) -> tuple[Array, list[date | None]]:
+    """Each row's code into the column's distinct dates (-1 for a blank), and those dates
+    (None for one that is not a date: its rows go to the scalar reader, which names it)."""
+    if column is None:
+        return np.full(n, -1, dtype=np.intp), []
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = [_iso(u) for u in uniques]
+    dates: list[date | None] = []
+    for text in texts:
+        try:
+            dates.append(date.fromisoformat(text) if _ISO_DATE.match(text) else None)
+        except ValueError:
+            dates.append(None)
+    blank = np.array([not t for t in texts] + [True], dtype=bool)
+    codes = np.where(blank[codes], -1, codes)
+    return codes.astype(np.intp), dates
 
 
 def _cell(value: Any) -> Any:
@@ -215,19 +273,34 @@ def _values(
     suspect: Array,
 ) -> Array:
     """One input's values for the rows of `raw` (None: a column the table does not have)."""
-    size = len(raw) if raw is not None else len(suspect)
+    if raw is None:
+        return _absent(inp, vplan, suspect)
     if inp.kind == "choice":
-        codes = _codes(vplan, raw) if raw is not None else np.full(size, NOT_GIVEN, dtype=np.int64)
+        codes = _codes(vplan, raw)
         allowed = [vplan.codes[o] for o in _options(vplan, inp) if o in vplan.codes]
         suspect |= (codes != NOT_GIVEN) & ~np.isin(codes, allowed)
         return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
-    values = _numbers(raw, inp, column, suspect) if raw is not None else np.full(size, np.nan)
+    values = _numbers(raw, inp, column, suspect)
     blank = np.isnan(values)
     suspect |= ~blank & ~np.isfinite(values)
     for bound in inp.bounds:
         with np.errstate(invalid="ignore"):
             suspect |= ~blank & ~m.COMPARISONS[bound.op](values, bound.value)
     return _fill(values, blank, inp, vplan, suspect)
+
+
+def _absent(inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
+    """An input without a column: its default (or not given) in every row, as one value seen
+    n times over (the closures only read it)."""
+    default = inp.default
+    plain_default = default is not None and default.factor is None and inp.quality != "primary"
+    if not plain_default and (default is not None or not inp.optional):
+        suspect[:] = True  # missing, E611, or a factor default: the scalar reader's
+    value: float = math.nan if inp.kind != "choice" else NOT_GIVEN
+    if default is not None and plain_default:
+        value = vplan.codes[default.choice] if default.choice is not None else default.number or 0.0
+    kind = np.int64 if inp.kind == "choice" else float
+    return np.broadcast_to(np.asarray(value, dtype=kind), suspect.shape)
 
 
 def _fill(values: Array, blank: Array, inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
@@ -311,11 +384,13 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
             by_index.setdefault(column.index, {})[column.input.name] = column
     rows: list[Array] = []
     fields: dict[str, list[Array]] = {f.name: [] for f in inp.fields}
+    whole = True  # every item column filled in every row: whole blocks (ListColumn.blocks)
     for index in sorted(by_index):
         present = np.zeros(n, dtype=bool)
         for header in (c.header for c in by_index[index].values()):
             present |= _present(batch.frame[header])
         where = np.flatnonzero(present)
+        whole = whole and len(where) == n
         rows.append(where)
         item_suspect = np.zeros(len(where), dtype=bool)
         for fld in inp.fields:
@@ -324,17 +399,25 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
             fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect))
         suspect[where[item_suspect]] = True
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
-    flat = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in fields.items()}
-    column_of = ListColumn(flat_rows.astype(np.intp), flat, n)
+    flat = {name: _joined(parts) for name, parts in fields.items()}
+    column_of = ListColumn(flat_rows.astype(np.intp), flat, n, len(rows) if whole else 0)
     suspect |= column_of.counts > limits.current().list_items
     return column_of
 
 
+def _joined(parts: list[Array]) -> Array:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([np.asarray(p) for p in parts]) if parts else np.zeros(0)
+
+
 def _present(raw: pd.Series) -> Array:
-    present = raw.notna().to_numpy()
-    if raw.dtype == object:
-        present &= raw.astype(str).str.strip().ne("").to_numpy()
-    return present
+    """Cells that are not blank (each distinct text looked at once)."""
+    if raw.dtype.kind in "fiub":
+        return np.asarray(raw.notna().to_numpy(), dtype=bool)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    written = np.array([not (isinstance(u, str) and not u.strip()) for u in uniques] + [False])
+    return np.asarray(written[codes], dtype=bool)
 
 
 # ---------------------------------------------------------------------- documents
@@ -348,34 +431,34 @@ _PLAIN_KEYS = {"pcr", "company", "product", "site", "description", "reference_pe
 def documents_frame(
     documents: Sequence[Any], rule: m.RuleFile
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], Array]:
-    """Inventory documents (or flat rows, with lists nested) as a flat table, each kept for the
-    scalar path, and the rows only the scalar path can read."""
+    """Inventory documents as a flat table, each kept for the scalar path, and the rows only
+    the scalar path can read."""
     rows: list[dict[str, Any]] = []
-    kept: list[dict[str, Any]] = []
     suspect = np.zeros(len(documents), dtype=bool)
-    for i, raw in enumerate(documents):
-        document = raw if isinstance(raw, dict) and "inputs" in raw else _as_document(raw, rule)
-        kept.append(document)
+    for i, document in enumerate(documents):
         cells, plain = _flatten(document, rule)
         rows.append(cells)
         suspect[i] = not plain
-    return pd.DataFrame(rows), kept, suspect
+    return pd.DataFrame(rows), list(documents), suspect
 
 
-def _as_document(row: Any, rule: m.RuleFile) -> dict[str, Any]:
-    """A flat row ({"cement": 1000, "kiln_fuels": [{...}]}) as an inventory document."""
-    if not isinstance(row, dict):
-        return {"pcr": rule.id, "inputs": row}  # the scalar reader says what is wrong
-    meta = {k: v for k, v in row.items() if k in META}
-    document: dict[str, Any] = {"pcr": rule.id}
-    document.update({k: v for k, v in meta.items() if k in ("company", "product", "site")})
-    if "period_start" in meta or "period_end" in meta:
-        document["reference_period"] = {
-            "start": str(meta.get("period_start", "")),
-            "end": str(meta.get("period_end", "")),
-        }
-    document["inputs"] = {k: v for k, v in row.items() if k not in META}
-    return document
+def flat_rows_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    """Flat rows (JSON Lines of a table: {"cement [t]": 1000, "kiln_fuels": [{"fuel": ...}]})
+    as a flat table, nested list items spread to the columns list.index.field."""
+    flat: list[dict[str, Any]] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise UsageError(Diagnostic("E662", f"a batch row is a mapping, not {row!r:.60}"))
+        cells: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    for name, cell in item.items() if isinstance(item, dict) else ():
+                        cells[f"{key}.{index}.{name}"] = cell
+            else:
+                cells[str(key)] = value
+        flat.append(cells)
+    return pd.DataFrame(flat)
 
 
 def _flatten(document: dict[str, Any], rule: m.RuleFile) -> tuple[dict[str, Any], bool]:

@@ -156,6 +156,6 @@ def executor_for(workers: int | None = None, dask: str | None = None) -> Executo
     """The executor the command line's --workers N or --dask ADDRESS asks for."""
     if dask:
         return Dask(dask, workers)
-    if workers and workers > 1:
-        return Processes(workers)
+    if workers is not None and workers != 1:
+        return Processes(workers)  # fewer than one is refused there (E670)
     return InProcess()

@@ -138,33 +138,59 @@ def _shares(plan: Plan, env: VectorEnv) -> dict[str, Any]:
 
 
 def _lines(plan: Plan, env: VectorEnv, shares: Mapping[str, Any], flow: Any) -> Figures:
-    """Each line per declared unit, added up as aggregate.totals, by_stage, by_gas, by_origin."""
+    """Each line per declared unit, added up as aggregate.totals, by_stage, by_gas, by_origin.
+
+    A line's figure is its value × (kg per unit × GWP) × (share ÷ reference flow): the scalar
+    path's product with its constant factors grouped, which moves the last bit at most."""
     n = env.n
     gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
-    stages = list(plan.pcr.boundary.stages) if plan.pcr.boundary else []
-    zeros = np.zeros(n)
-    out = Figures(n, zeros, zeros, zeros, by_stage={s: zeros for s in stages})
-    out.by_origin = {o: zeros for o in ORIGINS}
+    scales: dict[str, Any] = {}
+    refused = np.zeros(n, dtype=bool)
+    out = Figures(n, np.zeros(n), np.zeros(n), np.zeros(n))
+    groups: dict[tuple[str, str], list[Array]] = {}
     for lp in plan.lines:
         line = lp.line
         value = _full(lp.fn(env), n)
-        env.flag(~np.isfinite(value) | (value < 0))  # E623, E625
-        per_du = value * lp.to_kg * gwp.factor(line.gas, line.origin)
-        per_du = per_du * shares.get(line.stage, 1.0) / flow
-        env.flag(~np.isfinite(per_du))
+        refused |= ~(value >= 0)  # negative (E625) or not a number (E623)
+        if line.stage not in scales:
+            scales[line.stage] = shares.get(line.stage, 1.0) / flow
+        k = lp.to_kg * gwp.factor(line.gas, line.origin)
+        per_du = value * (scales[line.stage] * k if k != 1.0 else scales[line.stage])
         out.lines[line.name] = per_du
-        if line.kind == "removal":
-            out.removals = out.removals + per_du
-        elif line.kind == "credit":
-            out.credits = out.credits + per_du
-        else:
-            out.total = out.total + per_du
-            out.by_stage[line.stage] = out.by_stage.get(line.stage, zeros) + per_du
-            key = gwp.key(line.gas, line.origin)
-            out.by_gas[key] = out.by_gas.get(key, zeros) + per_du
-            out.by_origin[line.origin] = out.by_origin.get(line.origin, zeros) + per_du
+        groups.setdefault(("kind", line.kind), []).append(per_du)
+        if line.kind == "emission":
+            groups.setdefault(("stage", line.stage), []).append(per_du)
+            groups.setdefault(("gas", gwp.key(line.gas, line.origin)), []).append(per_du)
+            groups.setdefault(("origin", line.origin), []).append(per_du)
+    added = {key: _sum(parts, n) for key, parts in groups.items()}
+    out.total = added.get(("kind", "emission"), out.total)
+    out.removals = added.get(("kind", "removal"), out.removals)
+    out.credits = added.get(("kind", "credit"), out.credits)
+    stages = list(plan.pcr.boundary.stages) if plan.pcr.boundary else []
+    out.by_stage = {s: np.zeros(n) for s in stages}
+    out.by_origin = {o: np.zeros(n) for o in ORIGINS}
+    for (what, key), total in added.items():
+        if what == "stage":
+            out.by_stage[key] = total
+        elif what == "origin":
+            out.by_origin[key] = total
+        elif what == "gas":
+            out.by_gas[key] = total
     out.by_gas = dict(sorted(out.by_gas.items()))
+    # Every figure is a sum of these: one not finite (an overflow, E622) shows in them.
+    for total in (out.total, out.removals, out.credits):
+        refused |= ~np.isfinite(total)
+    env.flag(refused)
     return out
+
+
+def _sum(parts: list[Array], n: int) -> Array:
+    if len(parts) == 1:
+        return parts[0]
+    total = parts[0] + parts[1]
+    for part in parts[2:]:
+        np.add(total, part, out=total)
+    return total
 
 
 def _late_assertions(plan: Plan, env: VectorEnv, total: Array) -> None:

@@ -52,15 +52,52 @@ NOT_GIVEN = -1  # the code of a choice the inventory leaves out
 
 @dataclass(frozen=True)
 class ListColumn:
-    """A list input for n inventories, items flat: `rows[i]` is the inventory of item i."""
+    """A list input for n inventories, items flat: `rows[i]` is the inventory of item i.
+
+    `blocks` = k says the items are k whole blocks, each one item of every row in row order
+    (rows is arange(n) k times over, as a table with every item column filled gives): spreading
+    and adding up then need no indexing."""
 
     rows: npt.NDArray[np.intp]
     fields: Mapping[str, Array]
     n: int
+    blocks: int = 0
 
     @functools.cached_property
     def counts(self) -> npt.NDArray[np.intp]:
+        if self.blocks:
+            return np.full(self.n, self.blocks, dtype=np.intp)
         return np.bincount(self.rows, minlength=self.n)
+
+    def spread(self, value: Array) -> Array:
+        """A value per row, as a value per item."""
+        if self.blocks == 1:
+            return value
+        return np.tile(value, self.blocks) if self.blocks else value[self.rows]
+
+    def add_up(self, body: Array) -> Array:
+        """A value per item, added up per row in item order."""
+        if self.blocks == 1:
+            return body
+        if self.blocks:
+            return _sum_blocks(body.reshape(self.blocks, self.n))
+        total: Array = np.bincount(self.rows, weights=body, minlength=self.n)
+        return total
+
+    def any_of(self, mask: Array) -> Array:
+        """Rows where `mask` holds for any of their items."""
+        if self.blocks:
+            return np.asarray(mask.reshape(self.blocks, self.n).any(axis=0))
+        rows = np.zeros(self.n, dtype=bool)
+        rows[self.rows[mask]] = True
+        return rows
+
+
+def _sum_blocks(blocks: Array) -> Array:
+    total: Array = blocks[0].copy()
+    for block in blocks[1:]:
+        total += block
+    return total
 
 
 class VectorEnv:
@@ -128,7 +165,7 @@ class ItemEnv(VectorEnv):
     def __init__(self, parent: VectorEnv, column: ListColumn) -> None:
         super().__init__({}, len(column.rows))
         self.parent, self.column = parent, column
-        self.reach = None if parent.reach is None else parent.reach[column.rows]
+        self.reach = None if parent.reach is None else column.spread(parent.reach)
         self.spread: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
@@ -149,9 +186,8 @@ class ItemEnv(VectorEnv):
         yield
 
     def _spread(self, value: Any) -> Any:
-        rows = self.column.rows
         if isinstance(value, np.ndarray) and value.shape == (self.parent.n,):
-            return value[rows]
+            return self.column.spread(value)
         if isinstance(value, Mapping):
             return {k: self._spread(v) for k, v in value.items()}
         return value
@@ -160,7 +196,8 @@ class ItemEnv(VectorEnv):
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         if self.reach is not None:
             mask = mask & self.reach
-        self.parent.suspect[self.column.rows[mask]] = True
+        if mask.any():
+            self.parent.suspect |= self.column.any_of(mask)
 
 
 def given(value: Any) -> Any:
@@ -245,7 +282,7 @@ class VectorClosures(Closures):
             column: ListColumn = env[key]
             items = env.items(column)
             body = np.broadcast_to(np.asarray(fn(items), dtype=float), (items.n,))
-            return np.bincount(column.rows, weights=body, minlength=env.n)
+            return column.add_up(body)
 
         return total
 
@@ -281,13 +318,22 @@ class VectorClosures(Closures):
 
         def member(env: Any) -> Any:
             picked, values = pick(env), env[name]
+            missing = [codes[o] for o in conversions if o not in values]
+            if missing:  # no value in force: the scalar path names the factor
+                env.flag(np.isin(picked, missing))
+            if all(np.ndim(values[o]) == 0 for o in conversions if o in values):
+                # One value per member: a table indexed by the codes (2 slots for the codes
+                # of a choice not given or unknown, whose rows are suspect already).
+                table = np.full(len(self.codes) + 2, np.nan)
+                for option, k in conversions.items():
+                    if option in values:
+                        table[codes[option] + 2] = float(values[option]) * k
+                return table[np.asarray(picked) + 2]
             out: Any = np.nan
-            for option, k in conversions.items():
-                chosen = picked == codes[option]
+            for option, k in conversions.items():  # samples: one value per row and member
                 if option in values:
+                    chosen = picked == codes[option]
                     out = np.where(chosen, np.asarray(values[option], dtype=float) * k, out)
-                else:
-                    env.flag(chosen)  # no value in force: the scalar path names the factor
             return out
 
         return member
