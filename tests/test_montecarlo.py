@@ -17,7 +17,7 @@ from cli_kit import ROOT, zuji
 
 import zuji as engine
 from zuji.core.errors import UsageError
-from zuji.runtime.executors import Processes
+from zuji.runtime.executors import Dask, Processes
 
 # A linear rule: per tonne of widget, coal × 2 t CO2/t and power × 0.5 t CO2/MWh, nothing else.
 # Its constants are written in the rule, so no factor brings uncertainty of its own.
@@ -136,12 +136,23 @@ def test_a_seed_repeats_bit_for_bit_and_another_seed_differs() -> None:
     assert not np.array_equal(first.totals, other.totals)
 
 
+@pytest.mark.slow
 def test_processes_give_the_same_samples_as_this_process() -> None:
     pcr, inv = engine.load("cement"), engine.load("cement").folder / "cases" / "typical_plant.yaml"
     here = pcr.monte_carlo(inv, 210_000, seed=21)  # three partitions
     with Processes(2) as executor:
         there = pcr.monte_carlo(inv, 210_000, seed=21, executor=executor)
     assert np.array_equal(here.totals, there.totals)
+
+
+@pytest.mark.slow
+def test_a_dask_local_cluster_gives_the_same_samples_as_this_process() -> None:
+    pcr = engine.load("cement")
+    inv = pcr.folder / "cases" / "typical_plant.yaml"
+    here = pcr.monte_carlo(inv, 210_000, seed=22)
+    with Dask("local", workers=2) as executor:
+        there = pcr.monte_carlo(inv, 210_000, seed=22, executor=executor)
+    assert np.array_equal(here.totals, there.totals) and here.r_squared == there.r_squared
 
 
 def test_without_a_seed_the_seed_drawn_repeats_the_run() -> None:
