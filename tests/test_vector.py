@@ -19,7 +19,13 @@ from zuji.core import library
 from zuji.runtime.cases import load_case
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.result import Result
-from zuji.runtime.vector import Figures, factors_in_force, inventory_arrays, run_vector
+from zuji.runtime.vector import (
+    Figures,
+    factors_in_force,
+    inventory_arrays,
+    one_inventory,
+    run_vector,
+)
 from zuji.semantics.compile.vector import vector_plan
 
 CASES = sorted(library.pcr_root().glob("*/cases/*.yaml"))
@@ -195,3 +201,26 @@ def test_the_hand_written_cement_baselines_agree_with_the_engine() -> None:
         del sys.modules[spec.name]
     checked = module.check_against_engine()
     assert len(checked) == len(list((library.pcr_root() / "cement" / "cases").glob("*.yaml")))
+
+
+def test_factor_samples_and_one_inventory_seen_n_times(cement: zuji.PCR) -> None:
+    """What Monte Carlo does: one inventory n times over, a factor given one value per row.
+    Row i with the grid factor's sample i gives what the whole run gives with that value."""
+    case = library.pcr_root() / "cement" / "cases" / "typical_plant.yaml"
+    _, inventory = _read(case)
+    vplan = vector_plan(cement.plan)
+    factors = factors_in_force(cement.plan, inventory.period_start)
+    samples = np.array([0.5, 0.5366, 0.6, 0.7])
+    inputs = one_inventory(vplan, inventory, len(samples))
+    together = run_vector(vplan, inputs, {**factors, "electricity.national_grid": samples}, 4)
+    assert not together.suspect.any()
+    for i, value in enumerate(samples):
+        alone = run_vector(
+            vplan,
+            one_inventory(vplan, inventory, 1),
+            {**factors, "electricity.national_grid": value},
+            1,
+        )
+        assert _close(together.total[i], alone.total[0])
+    assert _close(together.total[1], cement.evaluate(inventory).total)  # the value in force
+    assert together.total[0] < together.total[1] < together.total[2] < together.total[3]

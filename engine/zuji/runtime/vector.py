@@ -229,6 +229,28 @@ def inventory_arrays(vplan: VectorPlan, inventories: Sequence[Inventory]) -> dic
     return values
 
 
+def one_inventory(vplan: VectorPlan, inventory: Inventory, n: int) -> dict[str, Any]:
+    """One inventory seen n times over, as run_vector takes it: the frame Monte Carlo puts its
+    samples in (replace an input's array, or a list field's array of n × items, by samples).
+
+    A list's k items are k whole blocks (ListColumn.blocks): field arrays hold item 0 of every
+    row, then item 1 ..."""
+    values: dict[str, Any] = {}
+    for inp in vplan.plan.pcr.inputs:
+        value = inventory.values.get(inp.name)
+        if inp.kind == "list":
+            items = value or []
+            fields = {
+                f.name: np.repeat(_cells(vplan, f, [i.get(f.name) for i in items]), n)
+                for f in inp.fields
+            }
+            rows = np.tile(np.arange(n, dtype=np.intp), len(items))
+            values[inp.name] = ListColumn(rows, fields, n, len(items))
+        else:
+            values[inp.name] = np.repeat(_cells(vplan, inp, [value]), n)
+    return values
+
+
 def _cells(vplan: VectorPlan, inp: m.Input, cells: Sequence[Any]) -> Array:
     if inp.kind == "choice":
         return vplan.code_of(["" if c is None else str(c) for c in cells])

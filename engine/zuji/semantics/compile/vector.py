@@ -1,12 +1,20 @@
 """The second code generator: a PCR's plan as closures on numpy arrays, evaluating N inventories
 in one call.
 
-Public shape (zuji.runtime.vector runs it; batches and Monte Carlo build on it)::
+Public shape (batches and Monte Carlo build on it)::
 
-    vplan = vector_plan(plan)                 # cached per compiled Plan
-    env = VectorEnv(values, n)                # what the closures read, see below
-    step.fn(env), line.fn(env) ...            # arrays of length n (or scalars, to broadcast)
-    env.suspect                               # rows this path does not vouch for
+    from zuji.semantics.compile.vector import vector_plan
+    from zuji.runtime.vector import factors_in_force, one_inventory, run_vector
+
+    vplan = vector_plan(pcr.plan)                       # compiled once per plan, cached
+    inputs = one_inventory(vplan, inventory, n)         # or inventory_arrays, batch_table.arrays
+    factors = factors_in_force(pcr.plan, inventory.period_start)
+    factors["electricity.national_grid"] = samples      # any factor: a float or n samples
+    figures = run_vector(vplan, inputs, factors, n)     # runtime.vector.Figures: arrays of n
+    figures.total, figures.by_stage, figures.suspect    # suspect: rows to leave to the scalar
+
+Underneath, each step, line, weight and assertion of `vplan.plan` has a closure `fn(env)` on a
+`VectorEnv(values, n)`, giving an array of length n (or a scalar, to broadcast).
 
 `values` maps every name a closure reads to:
 
