@@ -45,7 +45,7 @@ from zuji.runtime.vector import (
     _reference_flow,
     _shares,
     factors_in_force,
-    inventory_arrays,
+    one_inventory,
 )
 from zuji.semantics.compile.vector import ListColumn, VectorEnv, VectorPlan, vector_plan
 
@@ -242,9 +242,15 @@ def sample_totals(
 
 
 def _prepared(pcr: PCR, inventory: Inventory, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The inventory's inputs for n rows and the factor values in force, before any sample."""
-    vplan = vector_plan(pcr.plan)
-    inputs = _repeated(inventory_arrays(vplan, [inventory]), n)
+    """The inventory's inputs for n rows and the factor values in force, before any sample.
+
+    A value the samples do not change stays one element, which numpy broadcasts, so only what
+    an uncertain parameter reaches is computed n times; a list is n rows of items (whole
+    blocks, one per item), since its sums are sums by row."""
+    inputs = {
+        name: value if isinstance(value, ListColumn) else value[:1]
+        for name, value in one_inventory(vector_plan(pcr.plan), inventory, n).items()
+    }
     return inputs, factors_in_force(pcr.plan, inventory.period_start)
 
 
@@ -281,22 +287,6 @@ def _totals(
     return total, env.suspect
 
 
-def _repeated(inputs: dict[str, Any], n: int) -> dict[str, Any]:
-    """One inventory's arrays for n rows. A value the samples do not change stays one element,
-    which numpy broadcasts, so only what an uncertain parameter reaches is computed n times; a
-    list is spread to n rows, since its sums are segment sums by row."""
-    out: dict[str, Any] = {}
-    for name, value in inputs.items():
-        if isinstance(value, ListColumn):
-            k = len(value.rows)
-            rows = np.repeat(np.arange(n, dtype=np.intp), k)
-            fields = {f: np.tile(np.asarray(a), n) for f, a in value.fields.items()}
-            out[name] = ListColumn(rows, fields, n)
-        else:
-            out[name] = value
-    return out
-
-
 def _place(
     parameter: Parameter, column: Array, inputs: dict[str, Any], factors: dict[str, Any]
 ) -> None:
@@ -314,10 +304,11 @@ def _place(
         return
     index, _, field_name = rest.partition("].")
     listed: ListColumn = inputs[list_name]
-    k = len(listed.rows) // listed.n
     values = np.array(listed.fields[field_name], dtype=float)
-    values.reshape(listed.n, k)[:, int(index)] = column
-    inputs[list_name] = ListColumn(listed.rows, {**listed.fields, field_name: values}, listed.n)
+    n, item = listed.n, int(index)
+    values[item * n : (item + 1) * n] = column  # item i of every row is block i
+    fields = {**listed.fields, field_name: values}
+    inputs[list_name] = ListColumn(listed.rows, fields, n, listed.blocks)
 
 
 def monte_carlo(
