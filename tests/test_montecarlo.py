@@ -253,3 +253,17 @@ def test_values_read_that_do_not_move_the_footprint_get_no_shares() -> None:
     assert found.sd <= 1e-12 * found.deterministic
     assert math.isnan(found.r_squared)
     assert all(math.isnan(f.contribution) for f in found.parameters)
+
+
+def test_mc_command_png_needs_matplotlib_or_is_written(tmp_path: Path) -> None:
+    png = tmp_path / "footprint.png"
+    done = zuji(
+        "mc", "cement", "-i", str(cement_inventory(tmp_path)), "-n", "2000", "--plot", str(png)
+    )
+    try:
+        import matplotlib  # type: ignore[import-not-found]  # optional, for PNG only  # noqa: F401
+    except ImportError:
+        assert done.returncode == 2 and "E682" in done.stderr and "matplotlib" in done.stderr
+        assert not png.exists()  # refused before sampling, nothing written
+    else:
+        assert done.returncode == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
