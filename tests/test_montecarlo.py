@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,26 @@ def test_mc_command_png_needs_matplotlib_or_is_written(tmp_path: Path) -> None:
         assert not png.exists()  # refused before sampling, nothing written
     else:
         assert done.returncode == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_samples_outside_an_inputs_range_are_left_out() -> None:
+    # The rule bounds power to <= 45 MWh. The reader refuses a distribution reaching past that;
+    # one made past its check (from Python) draws above 45 MWh with P(U(30, 50) > 45) = 1/4,
+    # and those samples are left out: a binomial count, sd sqrt(n · 1/4 · 3/4).
+    text = LINEAR.replace("ASSERTION", "").replace(
+        'input power : MWh "Electricity used" >= 0',
+        'input power : MWh "Electricity used" >= 0 <= 45',
+    )
+    pcr = engine.load_text(text, "widget.pcr")
+    power = {
+        "value": 40,
+        "unit": "MWh",
+        "uncertainty": {"distribution": "uniform", "min": 30, "max": 45},
+    }
+    within = pcr.monte_carlo(inventory("100 t", power), N, seed=6)
+    assert within.refused == 0
+    sampled = pcr.inventory(inventory("100 t", power))
+    wider = replace(sampled.uncertainty["power"], high=50.0)
+    found = pcr.monte_carlo(replace(sampled, uncertainty={"power": wider}), N, seed=6)
+    assert abs(found.refused - N / 4) < 4 * math.sqrt(N * 0.25 * 0.75)
+    assert float(found.totals.max()) <= (100 * 2000 + 45 * 500) / 10

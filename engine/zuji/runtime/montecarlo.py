@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.data.uncertainty import Distribution, entry_distribution
+from zuji.lang import model as m
 from zuji.runtime import aggregate
 from zuji.runtime.factors import bind_factors
 from zuji.runtime.inventory import Inventory
@@ -144,12 +145,18 @@ def parameters(pcr: PCR, inventory: Inventory, pedigree: bool = True) -> list[Pa
     return sorted(found, key=lambda p: p.name)
 
 
-def _input_unit(pcr: PCR, name: str) -> str:
+def _input(pcr: PCR, name: str) -> m.Input | None:
+    """The input (or a list's field, for kiln_fuels[0].amount) a parameter stands for."""
     list_name, _, rest = name.partition("[")
     inp = pcr.rule.input(list_name)
     if inp is not None and rest:
         field_name = rest.partition("].")[2]
         inp = next((f for f in inp.fields if f.name == field_name), None)
+    return inp
+
+
+def _input_unit(pcr: PCR, name: str) -> str:
+    inp = _input(pcr, name)
     return str(inp.unit) if inp is not None and inp.unit else ""
 
 
@@ -236,9 +243,22 @@ def sample_totals(
     n = samples.shape[1]
     base_inputs, base_factors = prepared or _prepared(pcr, inventory, n)
     inputs, factors = dict(base_inputs), dict(base_factors)
+    outside = np.zeros(n, dtype=bool)
     for row, parameter in enumerate(chosen):
         _place(parameter, samples[row], inputs, factors)
-    return _totals(vector_plan(pcr.plan), inputs, factors, n)
+        outside |= _out_of_range(pcr, parameter, samples[row])
+    totals, refused = _totals(vector_plan(pcr.plan), inputs, factors, n)
+    return totals, refused | outside
+
+
+def _out_of_range(pcr: PCR, parameter: Parameter, column: Array) -> Array:
+    """Samples of an input outside the range the PCR gives it (a normal's far tail below 0):
+    the reader would refuse such an inventory, so such a sample is left out too."""
+    found = _input(pcr, parameter.name) if parameter.kind == "input" else None
+    outside = np.zeros(len(column), dtype=bool)
+    for bound in found.bounds if found is not None else ():
+        outside |= np.logical_not(m.COMPARISONS[bound.op](column, bound.value))
+    return outside
 
 
 def _prepared(pcr: PCR, inventory: Inventory, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -354,16 +374,16 @@ def monte_carlo(
 
 def _covariance(moments: list[Array], k: int) -> Array:
     """The covariance matrix of parameters and total over every partition kept."""
-    count = sum(float(m[0]) for m in moments)
+    count = sum(float(part[0]) for part in moments)
     if count < 2:
         return np.full((k, k), np.nan)
     # Each partition's sums are about its own shift; moved to one common shift, they add up.
     common = moments[0][1 : 1 + k]
     sums = np.zeros(k)
     squares = np.zeros((k, k))
-    for m in moments:
-        c, shift = float(m[0]), m[1 : 1 + k]
-        s, q = m[1 + k : 1 + 2 * k], m[1 + 2 * k :].reshape(k, k)
+    for part in moments:
+        c, shift = float(part[0]), part[1 : 1 + k]
+        s, q = part[1 + k : 1 + 2 * k], part[1 + 2 * k :].reshape(k, k)
         d = shift - common
         sums += s + c * d
         squares += q + np.outer(s, d) + np.outer(d, s) + c * np.outer(d, d)
