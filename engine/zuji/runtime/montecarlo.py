@@ -19,8 +19,9 @@ linear model and the shares of variance explained when the model is near linear,
 footprint (sums of products with small spreads) usually is; R² says how near: the SRC² add up to
 R², and a low R² means the ranking is only indicative.
 
-A row the vectorised path does not vouch for (a negative line, an error assertion failed, ...)
-is a sample the engine would refuse as an inventory: it is left out of the statistics and counted.
+A sample the engine would refuse as an inventory (an input drawn outside the range the PCR gives
+it, or a row the vectorised path does not vouch for: a negative line, an error assertion failed
+...) is left out of the statistics and counted.
 """
 
 from __future__ import annotations
