@@ -283,10 +283,10 @@ def _values(
         return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
     values = _numbers(raw, inp, column, suspect)
     blank = np.isnan(values)
-    suspect |= ~blank & ~np.isfinite(values)
+    suspect |= np.isinf(values)
     for bound in inp.bounds:
         with np.errstate(invalid="ignore"):
-            suspect |= ~blank & ~m.COMPARISONS[bound.op](values, bound.value)
+            suspect |= ~(m.COMPARISONS[bound.op](values, bound.value) | blank)
     return _fill(values, blank, inp, vplan, suspect)
 
 
@@ -344,7 +344,8 @@ def _numbers(raw: pd.Series, inp: m.Input, column: Column | None, suspect: Array
     if column is not None and column.unit:
         k = u.conversion(u.to_pint(u.unit_from_text(column.unit)), target)
     if raw.dtype.kind in "fiu":
-        return raw.to_numpy(dtype=float, na_value=np.nan) * k
+        numbers = raw.to_numpy(dtype=float, na_value=np.nan)
+        return numbers * k if k != 1.0 else numbers
     if raw.dtype.kind == "b":
         suspect |= raw.notna().to_numpy()
         return np.full(len(raw), np.nan)
