@@ -16,7 +16,6 @@ run are what count. Each figure is the median of a few runs.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -136,21 +135,27 @@ def evaluate_many_row(n: int) -> tuple[str, str, str, str]:
     )
 
 
-def _child(args: list[str]) -> tuple[float, int, str]:
-    """Wall time, peak resident memory (bytes) and stderr of a child process; exits if it failed.
+# Starts the measured command from a small process: a child forked from this one (which holds a
+# million rows by then) would count this process's pages in its peak, as Linux's ru_maxrss does.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024)
+"""
 
-    os.wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux)."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
-    if child.returncode != 0:
-        raise SystemExit(f"{args[:4]} failed: {text}")
-    return elapsed, usage.ru_maxrss * 1024, text
+
+def _child(args: list[str]) -> tuple[float, int]:
+    """Wall time and peak resident memory (bytes) of a command; exits if it failed."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *args], capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - start
+    code, peak = (int(x) for x in done.stdout.split())
+    if code != 0:
+        raise SystemExit(f"{args[:4]} failed: {done.stderr}")
+    return elapsed, peak
 
 
 _HAND_PIPELINE = """
@@ -171,12 +176,12 @@ def batch_row(n: int) -> tuple[str, str, str, str]:
         here = str(Path(__file__).resolve().parent)
         hand_runs, zuji_runs = [], []
         for _ in range(REPEAT):
-            hand_s, _, _ = _child(
+            hand_s, _ = _child(
                 [sys.executable, "-c", _HAND_PIPELINE, str(source), str(target), here]
             )
             hand_runs.append(hand_s)
         for _ in range(REPEAT):
-            zuji_s, peak, _ = _child(
+            zuji_s, peak = _child(
                 [sys.executable, "-m", "zuji", "batch", "cement", str(source), "-o", str(target)]
             )
             zuji_runs.append((zuji_s, peak))

@@ -23,15 +23,8 @@ from pandas.api.types import union_categoricals
 
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
-from zuji.runtime.batch_table import (
-    META,
-    Batch,
-    arrays,
-    columns_of,
-    documents_frame,
-    flat_rows_frame,
-    period_groups,
-)
+from zuji.runtime.batch_documents import documents_frame, flat_rows_frame
+from zuji.runtime.batch_table import META, Batch, arrays, columns_of, period_groups
 from zuji.runtime.executors import Executor, InProcess
 from zuji.runtime.result import Result
 from zuji.runtime.vector import Figures, factors_in_force, run_vector
