@@ -144,33 +144,33 @@ def test_a_well_formed_file_loads(tmp_path: Path) -> None:
     assert benchmark.levels[0].kg_co2e_per_t == pytest.approx(693.0)
 
 
-def test_E405_schema_violation_points_at_its_line(tmp_path: Path) -> None:
+def test_E407_schema_violation_points_at_its_line(tmp_path: Path) -> None:
     path = write(tmp_path)
     path.write_text(path.read_text("utf-8").replace("scope: direct", "scope: sideways"), "utf-8")
     code, line, message = only_diagnostic(path)
-    assert (code, line) == ("E405", line_of(path, "scope: sideways"))
+    assert (code, line) == ("E407", line_of(path, "scope: sideways"))
     assert "sideways" in message and "scope" in message
 
 
-def test_E406_a_unit_that_is_not_co2e_per_tonne(tmp_path: Path) -> None:
+def test_E408_a_unit_that_is_not_co2e_per_tonne(tmp_path: Path) -> None:
     path = write(tmp_path, unit="kWh/t")
     code, line, message = only_diagnostic(path)
-    assert (code, line) == ("E406", line_of(path, 'unit: "kWh/t"'))
+    assert (code, line) == ("E408", line_of(path, 'unit: "kWh/t"'))
     assert "kWh/t" in message and "t CO2e/t" in message
 
 
-def test_E406_a_period_that_ends_before_it_starts(tmp_path: Path) -> None:
+def test_E408_a_period_that_ends_before_it_starts(tmp_path: Path) -> None:
     path = write(tmp_path, valid_to="2020-12-31")
     code, line, message = only_diagnostic(path)
-    assert (code, line) == ("E406", line_of(path, "valid_to: 2020-12-31"))
+    assert (code, line) == ("E408", line_of(path, "valid_to: 2020-12-31"))
     assert "before valid_from" in message
 
 
-def test_E406_an_id_that_is_not_the_file_name(tmp_path: Path) -> None:
+def test_E408_an_id_that_is_not_the_file_name(tmp_path: Path) -> None:
     path = write(tmp_path)
     path.rename(tmp_path / "other.yaml")
     code, line, message = only_diagnostic(tmp_path / "other.yaml")
-    assert (code, line) == ("E406", 1) and "'levels'" in message and "'other'" in message
+    assert (code, line) == ("E408", 1) and "'levels'" in message and "'other'" in message
 
 
 def test_a_duplicate_key_is_refused_with_its_line(tmp_path: Path) -> None:

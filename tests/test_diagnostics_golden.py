@@ -43,7 +43,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(
-        ["E400", "E401", "E402", "E403", "E404", "E405", "E406"],
+        ["E400", "E401", "E402", "E403", "E404", "E405", "E407", "E408"],
         "the library's datasets, GWP sets, benchmark sets and schemas, not rule files",
     ),
     **dict.fromkeys(
@@ -64,6 +64,11 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
+    **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
+    **dict.fromkeys(
+        ["E660", "E661", "E662", "E663", "E664", "E670", "E671", "E672"],
+        "batch files and executors (zuji batch, PCR.evaluate_many); tests/test_batch*.py",
+    ),
     **dict.fromkeys(
         ["E900", "E901", "E902", "E903", "E904", "E905"], "requests to the HTTP service"
     ),

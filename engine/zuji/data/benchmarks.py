@@ -142,7 +142,7 @@ def _validate(document: Any, text: str, label: str) -> None:
     if errors:
         raise DatasetError(
             [
-                _problem(e.message, text, label, list(e.absolute_path), "E405", _SCHEMA_HINT)
+                _problem(e.message, text, label, list(e.absolute_path), "E407", _SCHEMA_HINT)
                 for e in errors[:20]
             ]
         )
@@ -153,7 +153,7 @@ def _problem(
     text: str,
     label: str,
     where: list[str | int],
-    code: str = "E406",
+    code: str = "E408",
     hint: str = "",
 ) -> Diagnostic:
     position = locate(text, where) or (1, 1)

@@ -17,6 +17,8 @@ from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.text import json_printable, printable
 from zuji.interfaces import report
+from zuji.interfaces.batch_cli import register as _register_batch
+from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.runtime.cases import case_files, check_case_inventory, run_case
@@ -213,6 +215,12 @@ def run(
             "by default the inventory's own folder",
         ),
     ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity", help="Add exact derivatives, elasticities and line contributions"
+        ),
+    ] = False,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -224,7 +232,12 @@ def run(
     loaded = load_pcr(pcr)
     if documents_root is not None and not documents_root.is_dir():
         raise UsageError(Diagnostic("E002", f"--documents-root {documents_root}: no such folder"))
-    result = loaded.evaluate(inventory, trace=trace, documents_root=documents_root)
+    read = loaded.inventory(inventory, root=documents_root)
+    result = loaded.evaluate(read, trace=trace)
+    if sensitivity:
+        from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
+
+        result = with_sensitivity(loaded, read, result)
     for fmt in formats:
         if fmt == "json":
             _say_json(report.to_json(result))
@@ -238,6 +251,10 @@ def run(
             _say(report.to_table(result))
             if trace and result.trace:
                 _say(_trace_text(result.trace))
+            if result.sensitivity:
+                from zuji.interfaces.sensitivity_report import sensitivity_table
+
+                _say(sensitivity_table(result.sensitivity))
 
 
 def _trace_text(trace: Trace) -> str:
@@ -307,6 +324,8 @@ def replay(
 
 # After the commands above, so that --help lists zuji diff, review and history after them.
 _register_review(app)
+_register_batch(app)
+_register_mc(app)
 
 
 def main() -> None:

@@ -161,4 +161,6 @@ def to_markdown(result: Result) -> str:
 
 
 def to_json(result: Result) -> str:
-    return result.model_dump_json(indent=2, exclude_none=False)
+    # The sensitivity section appears only when it was asked for (zuji run --sensitivity).
+    left_out = {"sensitivity"} if result.sensitivity is None else None
+    return result.model_dump_json(indent=2, exclude_none=False, exclude=left_out)

@@ -29,12 +29,14 @@ from zuji.core.errors import (
     read_as,
 )
 from zuji.data.standards import Standards
+from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
+from zuji.runtime.uncertain_inputs import uncertainty
 
 __all__ = [
     "DQ_KEYS",
@@ -89,6 +91,9 @@ class Inventory:
     site: str = ""
     cutoff: tuple[CutoffFlow, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The distribution of each input that declares one, in the PCR's unit; a list's item field
+    # is named as kiln_fuels[0].amount.
+    uncertainty: dict[str, Distribution] = field(default_factory=dict, compare=False)
 
     @property
     def cutoff_total(self) -> float:
@@ -112,6 +117,8 @@ class _Reader:
         self.base = base  # the inventory file's folder: supplier documents are read from there
         self.root = root  # the folder named files must lie in; None: the inventory's own
         self.findings = DiagnosticSink()
+        # The distributions inputs declare, by input (kiln_fuels[0].amount for a list's item).
+        self.uncertain: dict[str, Distribution | None] = {}
 
     def error(self, where: str, message: str, hint: str = "") -> None:
         """E501 at the part of the document at fault; placed on its line once the text is known."""
@@ -254,6 +261,7 @@ def read_inventory(
         document.get("site", ""),
         cutoff,
         document,
+        {k: d for k, d in reader.uncertain.items() if d is not None},
     )
 
 
@@ -326,6 +334,8 @@ def _value(
     value = quantity(meta, inp, reader, where)
     if value is not None:
         check_bounds(value, inp, reader, where)
+        if "uncertainty" in meta:
+            reader.uncertain[where] = uncertainty(meta, inp, reader, where)
     return value, origin
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
@@ -27,6 +27,12 @@ from zuji.runtime.result import Result
 from zuji.semantics.check import check
 from zuji.semantics.compile import Plan, compile_plan
 from zuji.semantics.resolve import Resolved, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from zuji.runtime.executors import Executor
+    from zuji.runtime.montecarlo import MonteCarlo
 
 # Compiled plans by source hashes; bounded, because a service checks texts it is sent.
 _PLANS: OrderedDict[tuple[str, ...], tuple[Plan, tuple[Diagnostic, ...]]] = OrderedDict()
@@ -108,6 +114,44 @@ class PCR:
         if not isinstance(inventory, Inventory):
             inventory = self.inventory(inventory, root=documents_root)
         return evaluate(self.plan, inventory, trace=trace)
+
+    def evaluate_many(
+        self, table: Any, executor: Executor | None = None, chunk_rows: int = 100_000
+    ) -> pd.DataFrame:
+        """The footprints of many inventories at once, as a pandas DataFrame with one row per
+        inventory in the input's order (columns: zuji.runtime.batch.OUTPUT).
+
+        `table` is a pandas DataFrame or a pyarrow Table (a column per input, list items as
+        `list.0.field`, units as `name [unit]`: docs/batches.md), a list of inventory documents
+        or flat rows, or a mapping column -> array. A row that fails is reported with its row
+        number, status "failed" and its reason, while the others complete. `executor` runs the
+        partitions (zuji.runtime.executors: in this process by default, local processes, Dask).
+        """
+        if self.errors:
+            raise RuleError(self.errors)
+        # numpy and pandas are imported only by those who evaluate batches: the command line
+        # and a single evaluation start without them.
+        from zuji.runtime.batch import evaluate_many
+
+        return evaluate_many(self, table, executor, chunk_rows)
+
+    def monte_carlo(
+        self,
+        inventory: Inventory | str | Path | dict[str, Any],
+        n: int,
+        seed: int | None = None,
+        executor: Executor | None = None,
+    ) -> MonteCarlo:
+        """The footprint's distribution over n samples of its uncertain inputs and factors
+        (zuji.runtime.montecarlo): mean, median, sd, percentiles and each parameter's share of
+        the variance. The same seed gives the same figures bit for bit."""
+        if self.errors:
+            raise RuleError(self.errors)
+        if not isinstance(inventory, Inventory):
+            inventory = self.inventory(inventory)
+        from zuji.runtime.montecarlo import monte_carlo  # numpy only for those who sample
+
+        return monte_carlo(self, inventory, n, seed, executor)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
