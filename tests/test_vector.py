@@ -224,3 +224,17 @@ def test_factor_samples_and_one_inventory_seen_n_times(cement: zuji.PCR) -> None
         assert _close(together.total[i], alone.total[0])
     assert _close(together.total[1], cement.evaluate(inventory).total)  # the value in force
     assert together.total[0] < together.total[1] < together.total[2] < together.total[3]
+
+
+def test_an_error_assertion_on_the_data_quality_leaves_every_row_to_the_scalar_path() -> None:
+    """Batches do not rate data quality, so such an assertion is judged by the scalar path,
+    row by row: the rows still get their figures, or the assertion's error."""
+    assertion = '  assert primary_share >= 50 [%] otherwise error "Mostly primary data"\n'
+    text = RULE.replace("LINES", "part : CO2 = amount * 1 [t CO2/t]")
+    pcr = zuji.load_text(text.replace("  changelog {", assertion + "  changelog {"), "dq.pcr")
+    assert pcr.errors == []
+    figures = _rows(pcr, product=[1, 2], amount=[2, 3])
+    assert figures.suspect.all()
+    rows = [{"pcr": "numbers", "inputs": {"product": "1 t", "amount": a}} for a in ("2 t", "3 t")]
+    out = pcr.evaluate_many(rows)
+    assert out["total"].tolist() == [pcr.evaluate(r).total for r in rows]

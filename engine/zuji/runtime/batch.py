@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from zuji.core import library as lib
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
 from zuji.runtime.batch_documents import documents_frame, flat_rows_frame
@@ -86,10 +87,15 @@ class EvaluatePart:
 
 
 def pcr_source(pcr: PCR) -> tuple[str, str]:
-    """How another process loads the same PCR: its file, or its text."""
+    """How another process, perhaps on another machine, loads the same PCR: by its id when it is
+    the library's (each machine has the library), else by its file's absolute path, else by its
+    text."""
     path = Path(pcr.rule.path)
     if path.is_file():
-        return ("path", str(path))
+        bundled = lib.find_pcr(pcr.id) if "/" not in pcr.id else None
+        if bundled is not None and bundled.resolve() == path.resolve():
+            return ("path", pcr.id)
+        return ("path", str(path.resolve()))
     return ("text", pcr.plan.resolved.sources.get(pcr.rule.path, ""))
 
 

@@ -155,7 +155,8 @@ class Dask(_Closing):
 def executor_for(workers: int | None = None, dask: str | None = None) -> Executor:
     """The executor the command line's --workers N or --dask ADDRESS asks for."""
     if dask:
-        return Dask(dask, workers)
+        # With 'local', --workers sizes the cluster; one worker is not what a cluster is for.
+        return Dask(dask, workers if workers and workers > 1 else None)
     if workers is not None and workers != 1:
         return Processes(workers)  # fewer than one is refused there (E670)
     return InProcess()

@@ -3,7 +3,9 @@
 One visit per node: the unit checks (units.py) decide the unit and the conversion factors, which
 are folded into the closure built here. What a name reads is values.py's business, and what a
 formula's call compiles to inline.py's. A coverage probe, when given, wraps the branches of `if`
-and each `is` test.
+and each `is` test. The closures of the constructs that are not plain arithmetic come from the
+compilation's Closures (closures.py): on floats for one inventory, on numpy arrays for many
+(vector.py).
 """
 
 from __future__ import annotations
