@@ -5,33 +5,89 @@ default used, an unconfirmed value, primary data the inventory does not give).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
+from typing import Any
 
 from zuji.core.errors import Diagnostic, EvaluationError
-from zuji.data.standards import FactorEntry
+from zuji.core.identity import by_identity
+from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import model as m
 from zuji.runtime.run import Run
+from zuji.semantics.compile import Plan
 from zuji.semantics.resolve import Resolved
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """The factor values in force on one date for one plan, with the warnings each warrants.
+
+    They depend only on the plan, its datasets and the date: worked out once and shared, read
+    only, by every evaluation of an inventory of that period."""
+
+    values: Mapping[str, Any]
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]]
+    family_entries: Mapping[str, tuple[Mapping[str, FactorEntry], date | None]]
+    factor_notes: Mapping[str, list[tuple[str, str]]]
+
+
+_PERIODS_MOST = 256  # reference periods remembered per plan; a programme has a few
+
+
+@by_identity()
+def _periods(plan: Plan) -> dict[date | None, _Bound]:
+    return {}
 
 
 def bind_factors(run: Run) -> None:
     """The value in force of every factor the plan reads. A family member without a value for
     the period is left out; it is an error only if the inventory's choice picks it."""
-    resolved, on, used = run.plan.resolved, run.inventory.period_start, run.plan.used
+    on = run.inventory.period_start
+    known = _periods(run.plan)
+    bound = known.get(on)
+    if bound is None:
+        bound = _bind(run.plan, on)
+        if len(known) >= _PERIODS_MOST:
+            known.clear()
+        known[on] = bound
+    run.env.update(bound.values)
+    run.factor_values = bound.factor_values
+    run.family_entries = bound.family_entries
+    run.factor_notes = bound.factor_notes
+
+
+def _bind(plan: Plan, on: date | None) -> _Bound:
+    resolved, used = plan.resolved, plan.used
+    values: dict[str, Any] = {}
+    factor_values: dict[str, tuple[FactorEntry, FactorValue]] = {}
+    notes: dict[str, list[tuple[str, str]]] = {}
+    families: dict[str, tuple[Mapping[str, FactorEntry], date | None]] = {}
     for name, entry in resolved.entries.items():
         if name in used:
-            run.env[name] = _factor_value(run, name, entry, _pinned(resolved, name) or on)
+            values[name] = _factor_value(
+                name, entry, _pinned(resolved, name) or on, factor_values, notes
+            )
     for name, members in resolved.families.items():
         if name not in used:
             continue
         when = _pinned(resolved, name) or on
-        run.env[name] = {
-            k: _factor_value(run, f"{name}[{k}]", e, when)
-            for k, e in members.items()
-            if e.in_force(when) is not None
-        }
-        run.family_entries[name] = (members, when)
-    run.env["$families"] = run.family_entries
+        values[name] = MappingProxyType(
+            {
+                k: _factor_value(f"{name}[{k}]", e, when, factor_values, notes)
+                for k, e in members.items()
+                if e.in_force(when) is not None
+            }
+        )
+        families[name] = (members, when)
+    values["$families"] = MappingProxyType(families)
+    return _Bound(
+        MappingProxyType(values),
+        MappingProxyType(factor_values),
+        MappingProxyType(families),
+        MappingProxyType(notes),
+    )
 
 
 def _pinned(resolved: Resolved, name: str) -> date | None:
@@ -40,7 +96,13 @@ def _pinned(resolved: Resolved, name: str) -> date | None:
     return pinned
 
 
-def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> float:
+def _factor_value(
+    name: str,
+    entry: FactorEntry,
+    on: date | None,
+    factor_values: dict[str, tuple[FactorEntry, FactorValue]],
+    factor_notes: dict[str, list[tuple[str, str]]],
+) -> float:
     value = entry.in_force(on)
     if value is None:
         first = min(v.valid_from for v in entry.values if v.valid_from)
@@ -53,7 +115,7 @@ def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> f
                 "the factor to a date in the PCR with 'at'",
             )
         )
-    run.factor_values[name] = (entry, value)
+    factor_values[name] = (entry, value)
     notes = []
     if entry.dated and on is None:
         notes.append(
@@ -76,7 +138,7 @@ def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> f
             )
         )
     if notes:
-        run.factor_notes[name] = notes
+        factor_notes[name] = notes
     return value.value
 
 
