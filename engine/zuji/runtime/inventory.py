@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class Origin:
     # A value fed from a supplier's PACT ProductFootprint: its id, company and spec version.
     supplier: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # read for every line that rests on the input
     def dqr(self) -> float | None:
         scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
         return sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None

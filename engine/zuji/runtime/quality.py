@@ -33,8 +33,9 @@ class _Tally:
 
 def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     tally = _Tally()
+    leaves: dict[str, frozenset[str]] = {}  # what each value rests on, worked out once per run
     for f in emissions:
-        _count_line(run, f, tally)
+        _count_line(run, f, tally, leaves)
     weights = tally.weights
     dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
     rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
@@ -55,9 +56,9 @@ def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     )
 
 
-def _count_line(run: Run, f: LineResult, tally: _Tally) -> None:
+def _count_line(run: Run, f: LineResult, tally: _Tally, leaves: dict[str, frozenset[str]]) -> None:
     origins = run.inventory.origins
-    deps = dependencies(run, f.reads)
+    deps = dependencies(run, f.reads, leaves)
     scored = _scored(run, deps)
     scores = [sum(dq[k] for k in DQ_KEYS) / 4 for dq in scored]
     if scores:
@@ -100,7 +101,7 @@ def _entry_dqr(entry: FactorEntry) -> float | None:
     return None
 
 
-def dependencies(run: Run, reads: frozenset[str]) -> set[str]:
+def dependencies(run: Run, reads: frozenset[str], leaves: dict[str, frozenset[str]]) -> set[str]:
     """Inputs and factor values a line read for this inventory, through the values it read.
 
     An input left out (an optional input, or an optional list without items) can only have been
@@ -108,16 +109,32 @@ def dependencies(run: Run, reads: frozenset[str]) -> set[str]:
     the line rests on.
     """
     step_reads, origins = run.step_reads, run.inventory.origins
-    seen: set[str] = set()
-    todo = list(reads)
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
+    found: set[str] = set()
+    for name in reads:
         if name in step_reads:
-            todo.extend(step_reads[name])
-    return {n for n in seen if n not in step_reads and not _left_out(run, n, origins.get(n))}
+            found |= _leaves(step_reads, name, leaves)
+        else:
+            found.add(name)
+    return {n for n in found if not _left_out(run, n, origins.get(n))}
+
+
+def _leaves(
+    step_reads: dict[str, set[str]], name: str, leaves: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """The names that are not values (inputs, factors) a value rests on, through the values it
+    reads: values are computed in dependency order, so this recursion ends."""
+    known = leaves.get(name)
+    if known is not None:
+        return known
+    leaves[name] = frozenset()  # a value seen again while its reads are walked adds nothing
+    found: set[str] = set()
+    for read in step_reads[name]:
+        if read in step_reads:
+            found |= _leaves(step_reads, read, leaves)
+        else:
+            found.add(read)
+    leaves[name] = frozenset(found)
+    return leaves[name]
 
 
 def _left_out(run: Run, name: str, origin: Origin | None) -> bool:
