@@ -7,8 +7,10 @@ fresh interpreter, where nothing was imported before.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +79,44 @@ def test_import_zuji_is_light_until_a_rule_is_loaded() -> None:
         check=True,
     )
     assert done.stdout.split() == ["[]", "['lark',", "'pint']"]
+
+
+def test_the_cache_folder_is_private_or_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zuji.core import cachedir
+
+    monkeypatch.setenv("ZUJI_CACHE", str(tmp_path / "cache"))
+    made = cachedir.folder("grammar")
+    assert made == tmp_path / "cache" / "grammar" and made.is_dir()
+    assert made.stat().st_mode & 0o077 == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone may write there: a pickle planted in it must never be read
+    monkeypatch.setenv("ZUJI_CACHE", str(shared))
+    assert cachedir.folder("grammar") is None
+    monkeypatch.setenv("ZUJI_CACHE", "off")
+    assert cachedir.folder("grammar") is None
+
+
+@pytest.mark.slow
+def test_the_parser_and_units_are_kept_in_the_cache_and_a_new_start_uses_them(
+    tmp_path: Path,
+) -> None:
+    environment = {**os.environ, "ZUJI_CACHE": str(tmp_path)}
+    command = [sys.executable, "-c", "import zuji; zuji.load('cement')"]
+    subprocess.run(command, env=environment, check=True, timeout=120)
+    grammar = sorted(p.name for p in (tmp_path / "grammar").iterdir())
+    units = sorted(p.suffix for p in (tmp_path / "units").iterdir())
+    assert grammar and all(name.startswith("pcr-") for name in grammar)
+    assert ".pickle" in units
+    # A second start finds them and gives the same answer.
+    done = subprocess.run(
+        [sys.executable, "-c", "import zuji; print(zuji.load('cement').id)"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "cement"

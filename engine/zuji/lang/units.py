@@ -14,6 +14,7 @@ from typing import cast
 
 import pint
 
+from zuji.core import cachedir
 from zuji.core.errors import UnitSyntaxError
 from zuji.lang.build_exprs import build_unit
 from zuji.lang.model import GASES, Gas, UnitExpr
@@ -102,7 +103,12 @@ _DEFINITIONS = [
 @cache
 def registry() -> pint.UnitRegistry[float]:
     """The one unit registry of the process."""
-    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+    # pint's parsed definitions are kept in Zuji's cache folder: reading them back costs a
+    # fraction of parsing pint's definition files on every start.
+    where = cachedir.folder("units")
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(
+        autoconvert_offset_to_baseunit=False, cache_folder=where
+    )
     for definition in _DEFINITIONS:
         ureg.define(definition)
     return ureg
