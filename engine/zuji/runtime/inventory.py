@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
+from zuji.core.identity import by_identity
 from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import (
     Diagnostic,
@@ -296,11 +297,40 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
     return start, end
 
 
+# A value written as a plain number or text ("41 250 MWh", "rail") reads the same for every
+# inventory: each input keeps the values and origins it read without a finding, for the next.
+_SCALARS = (str, int, float)
+_VALUES_MOST = 10_000
+
+
+@by_identity(most=4096)
+def _values_read(inp: m.Input) -> dict[tuple[type, Any], tuple[Any, Origin]]:
+    return {}
+
+
 def _value(
     inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
 ) -> tuple[Any, Origin]:
     """An input's value in the PCR's unit and where it came from; a problem is reported to the
     reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
+    if raw.__class__ not in _SCALARS:
+        return _read_value(inp, raw, on, reader, where)
+    known = _values_read(inp)
+    key = (raw.__class__, raw)  # the class too: True, 1 and 1.0 are equal keys
+    found = known.get(key)
+    if found is None:
+        findings = len(reader.findings.items)
+        found = _read_value(inp, raw, on, reader, where)
+        if len(reader.findings.items) == findings:
+            if len(known) >= _VALUES_MOST:
+                known.clear()
+            known[key] = found
+    return found
+
+
+def _read_value(
+    inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
+) -> tuple[Any, Origin]:
     if raw is None:
         return _default(inp, on, reader, where)
     if inp.kind == "list":
