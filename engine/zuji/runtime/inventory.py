@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.identity import by_identity
 from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import (
     Diagnostic,
@@ -30,6 +29,7 @@ from zuji.core.errors import (
     file_label,
     read_as,
 )
+from zuji.core.identity import by_identity
 from zuji.data.standards import Standards
 from zuji.lang import model as m
 from zuji.lang import units as u
