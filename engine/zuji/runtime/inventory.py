@@ -15,7 +15,6 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +62,14 @@ class Origin:
     # A value fed from a supplier's PACT ProductFootprint: its id, company and spec version.
     supplier: dict[str, Any] = field(default_factory=dict)
 
-    @cached_property  # read for every line that rests on the input
-    def dqr(self) -> float | None:
+    # The data-quality rating of the value, from its four scores (None without all four): read
+    # for every line that rests on the input, so worked out when the origin is made.
+    dqr: float | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
         scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
-        return sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
+        rating = sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
+        object.__setattr__(self, "dqr", rating)
 
 
 @dataclass(frozen=True)

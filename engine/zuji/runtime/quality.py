@@ -8,10 +8,12 @@ line weighing as much as its part of the footprint: a line that is not part of t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zuji.data.standards import FactorEntry
+from zuji.core.identity import by_identity
+from zuji.data.standards import FactorEntry, FactorValue
 from zuji.runtime.inventory import Origin
 from zuji.runtime.result import DQ_KEYS, DataQuality
 from zuji.runtime.run import LineResult, Run
@@ -77,9 +79,8 @@ def _scored(run: Run, deps: set[str]) -> list[dict[str, int]]:
     """The scores of the inputs and factor values a line rests on that have all four."""
     origins, factors = run.inventory.origins, run.factor_values
     scored = [origins[d].dq for d in deps if d in origins and origins[d].dqr is not None]
-    scored += [
-        factors[d][0].dq for d in deps if d in factors and _entry_dqr(factors[d][0]) is not None
-    ]
+    scores = _factor_scores(factors)
+    scored += [scores[d] for d in deps if d in scores]
     return scored
 
 
@@ -99,6 +100,18 @@ def _entry_dqr(entry: FactorEntry) -> float | None:
     if all(k in entry.dq for k in DQ_KEYS):
         return sum(entry.dq[k] for k in DQ_KEYS) / 4
     return None
+
+
+@by_identity()  # per set of factor values in force (one per plan and period), made once
+def _factor_scores(
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]],
+) -> dict[str, dict[str, int]]:
+    """The scores of each factor value in force that has all four."""
+    return {
+        name: entry.dq
+        for name, (entry, _) in factor_values.items()
+        if _entry_dqr(entry) is not None
+    }
 
 
 def dependencies(run: Run, reads: frozenset[str], leaves: dict[str, frozenset[str]]) -> set[str]:
