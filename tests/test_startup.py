@@ -120,3 +120,31 @@ def test_the_parser_and_units_are_kept_in_the_cache_and_a_new_start_uses_them(
         timeout=120,
     )
     assert done.stdout.strip() == "cement"
+
+
+def test_a_built_model_is_kept_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zuji.core import library
+    from zuji.lang import load
+
+    text = (library.pcr_root() / "cement" / "cement.pcr").read_text(encoding="utf-8")
+    monkeypatch.setenv("ZUJI_CACHE", "off")
+    load._BUILT.clear()
+    fresh, fresh_findings = load.load_text(text, "kept/cement.pcr", kept=True)
+    monkeypatch.setenv("ZUJI_CACHE", str(tmp_path))
+    load._BUILT.clear()
+    load.load_text(text, "kept/cement.pcr", kept=True)  # built, and kept
+    (kept,) = (tmp_path / "models").iterdir()
+    load._BUILT.clear()  # as a new process: only the kept file
+    again, findings = load.load_text(text, "kept/cement.pcr", kept=True)
+    assert again == fresh and again.source_hash == fresh.source_hash
+    assert again.span == fresh.span and findings == fresh_findings
+    kept.write_bytes(b"not a pickle")  # cut short, or written by another version of Python
+    load._BUILT.clear()
+    rebuilt, _ = load.load_text(text, "kept/cement.pcr", kept=True)
+    assert rebuilt == fresh
+    load._BUILT.clear()
+    load.load_text(text.replace("cement", "sent"), "sent.pcr")  # a text, not a rule file
+    assert len(list((tmp_path / "models").iterdir())) == 1
+    load._BUILT.clear()

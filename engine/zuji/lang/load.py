@@ -7,10 +7,13 @@ bounded, because a service checks texts it is sent.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 
-from zuji.core import limits
+from zuji.core import cachedir, library, limits
 from zuji.core.documents import read_utf8, within_size
 from zuji.core.errors import Diagnostic, RuleError, Span, file_label, read_as
 from zuji.lang import model as m
@@ -24,11 +27,13 @@ _BUILT: OrderedDict[tuple[str, str, limits.Limits], Built] = OrderedDict()
 _BUILT_MOST = 512
 
 
-def load_text(text: str, file: str = "<text>") -> Built:
+def load_text(text: str, file: str = "<text>", kept: bool = False) -> Built:
     """Parse and build rule text. A syntax error, or a text beyond the limits (size, nesting,
     inputs, lines), raises RuleError; other findings are returned.
 
-    The model is immutable, so a text already built in this process is not parsed again.
+    The model is immutable, so a text already built in this process is not parsed again. A rule
+    file's text (`kept`) is also kept in the cache folder for the next process; a text sent to
+    the service is not, so that what others send never fills the disk.
     """
     utf8 = encoded(normalise(text), file)
     with read_as(RuleError):
@@ -38,11 +43,79 @@ def load_text(text: str, file: str = "<text>") -> Built:
     if key in _BUILT:
         _BUILT.move_to_end(key)
     else:
-        _BUILT[key] = _build_within_limits(text, file, digest)
+        if kept:
+            _BUILT[key] = _kept(key) or _keep(key, _build_within_limits(text, file, digest))
+        else:
+            _BUILT[key] = _build_within_limits(text, file, digest)
         if len(_BUILT) > _BUILT_MOST:
             _BUILT.popitem(last=False)
     rule_file, findings = _BUILT[key]
     return rule_file, list(findings)
+
+
+# ------------------------------------------------------------- models kept between processes
+# Parsing is most of what `zuji check` and a first `zuji.load` spend: a model built once is kept
+# in Zuji's cache folder (core/cachedir: private to the user, or not used), keyed by the file, the
+# text's hash, the limits and a hash of the code and grammar that build models, so a change to
+# any of them builds afresh. Only a rule that built without a RuleError is kept.
+
+
+@cache
+def _builder_hash() -> str:
+    """A hash of the grammar and the modules that turn text into a model."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [library.grammar_path(), *sorted(here.glob("*.py"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept_path(key: tuple[str, str, limits.Limits]) -> Path | None:
+    where = cachedir.folder("models")
+    if where is None:
+        return None
+    file, digest, most = key
+    name = hashlib.sha256(f"{file}\0{digest}\0{most!r}\0{_builder_hash()}".encode()).hexdigest()
+    return where / f"{name[:40]}.pickle"
+
+
+def _kept(key: tuple[str, str, limits.Limits]) -> Built | None:
+    path = _kept_path(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as stream:
+            built = pickle.load(stream)  # a private folder: see core/cachedir
+    except Exception:  # a file cut short or from another Python: build it again
+        return None
+    if not (isinstance(built, tuple) and isinstance(built[0], m.RuleFile)):
+        return None
+    return built
+
+
+def _keep(key: tuple[str, str, limits.Limits], built: Built) -> Built:
+    path = _kept_path(key)
+    if path is not None:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            partial.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(path)  # whole or not at all, even with processes side by side
+            _prune(path.parent)
+        except OSError:
+            partial.unlink(missing_ok=True)
+    return built
+
+
+_KEPT_MOST = 1000  # models kept; past it the oldest go (a library has tens of rule files)
+
+
+def _prune(folder: Path) -> None:
+    kept = list(folder.glob("*.pickle"))
+    if len(kept) <= _KEPT_MOST:
+        return
+    kept.sort(key=lambda p: p.stat().st_mtime)
+    for old in kept[: len(kept) - _KEPT_MOST * 4 // 5]:
+        old.unlink(missing_ok=True)
 
 
 def _build_within_limits(text: str, file: str, digest: str) -> Built:
@@ -84,4 +157,4 @@ def read_rule_text(path: Path) -> str:
 
 def load_file(path: Path) -> Built:
     """Parse and build a rule file, as :func:`load_text` does its text."""
-    return load_text(read_rule_text(path), file_label(path))
+    return load_text(read_rule_text(path), file_label(path), kept=True)

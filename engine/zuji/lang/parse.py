@@ -65,10 +65,11 @@ class _Lines:
 def parser(start: str = "start") -> Lark:
     """The LALR parser of the language, built once per process."""
     grammar = library.grammar_path().read_text(encoding="utf-8")
+    kept = _cache_file(grammar, start)
     return Lark(
         grammar,
-        cache=_cache_file(grammar, start),
-        cache_grammar=True,  # the grammar too, which tools such as hypothesis' from_lark read
+        cache=kept,
+        cache_grammar=bool(kept),  # the grammar too, which tools such as hypothesis' read
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
