@@ -53,15 +53,25 @@ def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> T
     return Trace(values=values, lines=lines, inputs=_trace_inputs(run), factors=list(listed))
 
 
+def _input_unit(run: Run, name: str) -> str:
+    """The unit of an input as written, worked out once per plan."""
+    texts = _texts(run.plan)
+    key = ("input unit", name)
+    known = texts.get(key)
+    if known is None:
+        inp = run.plan.pcr.input(name)
+        known = texts[key] = str(inp.unit) if inp is not None and inp.unit else ""
+    return known
+
+
 def _trace_inputs(run: Run) -> list[TraceInput]:
     out = []
     for name, origin in run.inventory.origins.items():
-        inp = run.plan.pcr.input(name)
         out.append(
             TraceInput(
                 name=name,
                 value=run.inventory.values.get(name),
-                unit=str(inp.unit) if inp is not None and inp.unit else "",
+                unit=_input_unit(run, name),
                 origin=origin.kind,
                 source=origin.source,
                 written=origin.written,
@@ -166,14 +176,17 @@ def _trace_computed(run: Run, step: Step) -> TraceValue:
 
 
 def _trace_input(run: Run, name: str) -> TraceValue:
-    inp = run.plan.pcr.input(name)
     origin = run.inventory.origins.get(name)
-    unit = str(inp.unit) if inp is not None and inp.unit else ""
-    source = (
-        f"{run.inventory.file}: inputs.{name}"
-        if origin and origin.kind == "inventory"
-        else (f"default in {inp.span}" if inp is not None else "")
-    )
+    unit = _input_unit(run, name)
+    if origin and origin.kind == "inventory":
+        source = f"{run.inventory.file}: inputs.{name}"
+    else:
+        texts = _texts(run.plan)
+        key = ("default", name)
+        source = texts.get(key) or ""
+        if key not in texts:
+            inp = run.plan.pcr.input(name)
+            source = texts[key] = f"default in {inp.span}" if inp is not None else ""
     if origin and origin.kind == "factor-default":
         source = origin.written + f" ({origin.note})"
     if origin and origin.supplier:
