@@ -48,7 +48,8 @@ def written(meta: dict[str, Any]) -> str:
 
 # Amounts read before, per unit they were read into: inventories repeat the same few figures
 # and units ("0 MWh", "100 t"), and reading one takes a parse and a unit conversion.
-_READ_MOST = 20_000
+_READ_MOST = 2_000  # per unit; and only figures written in at most 64 characters are kept
+_WRITTEN_MOST = 64
 _READABLE = (str, int, float)
 
 
@@ -61,7 +62,12 @@ def quantity(meta: dict[str, Any], inp: m.Input, reporter: Reporter, where: str)
     """The amount of `meta` ({value, unit}) in the input's unit, or None after reporting why it
     cannot be one."""
     raw, unit_text = meta.get("value"), meta.get("unit")
-    if raw.__class__ not in _READABLE or not (unit_text is None or unit_text.__class__ is str):
+    if (
+        raw.__class__ not in _READABLE
+        or not (unit_text is None or unit_text.__class__ is str)
+        or (raw.__class__ is str and len(raw) > _WRITTEN_MOST)
+        or len(unit_text or "") > _WRITTEN_MOST
+    ):
         return _quantity(raw, unit_text, inp, reporter, where)
     known = _amounts_read(inp.unit)
     key = (raw.__class__, raw, unit_text)  # the class too: True, 1 and 1.0 are equal keys

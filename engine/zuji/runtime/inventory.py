@@ -302,8 +302,11 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
 
 # A value written as a plain number or text ("41 250 MWh", "rail") reads the same for every
 # inventory: each input keeps the values and origins it read without a finding, for the next.
+# Bounded so that a service sent hostile documents keeps a few megabytes at most: a thousand
+# values per input, each written in at most 64 characters (a longer one is read every time).
 _SCALARS = (str, int, float)
-_VALUES_MOST = 10_000
+_VALUES_MOST = 1_000
+_WRITTEN_MOST = 64
 
 
 @by_identity(most=4096)
@@ -316,7 +319,7 @@ def _value(
 ) -> tuple[Any, Origin]:
     """An input's value in the PCR's unit and where it came from; a problem is reported to the
     reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
-    if raw.__class__ not in _SCALARS:
+    if raw.__class__ not in _SCALARS or (raw.__class__ is str and len(raw) > _WRITTEN_MOST):
         return _read_value(inp, raw, on, reader, where)
     known = _values_read(inp)
     key = (raw.__class__, raw)  # the class too: True, 1 and 1.0 are equal keys
