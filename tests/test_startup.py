@@ -148,3 +148,45 @@ def test_a_built_model_is_kept_and_read_back_the_same(
     load.load_text(text.replace("cement", "sent"), "sent.pcr")  # a text, not a rule file
     assert len(list((tmp_path / "models").iterdir())) == 1
     load._BUILT.clear()
+
+
+_ARRAYS_PROBE = """
+import sys
+from zuji.interfaces.cli import main
+sys.argv = ["zuji", "schema", "cement"]
+try:
+    main()
+except SystemExit:
+    pass
+import pint.compat
+hidden = "numpy" not in sys.modules and not pint.compat.HAS_NUMPY
+import numpy  # still importable afterwards, for the commands that compute on arrays
+print(hidden, numpy.__name__)
+"""
+
+
+@pytest.mark.slow
+def test_the_command_imports_pint_without_array_libraries_but_leaves_them_importable() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _ARRAYS_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split()[-2:] == ["True", "numpy"]
+
+
+def test_a_program_importing_zuji_keeps_pint_as_it_is() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import zuji; zuji.load('cement'); import pint.compat; print(pint.compat.HAS_NUMPY)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "True"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core import library as lib
+from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces.review_cli import register as _register_review
 
@@ -311,6 +312,7 @@ _register_review(app)
 
 def main() -> None:
     """Entry point: Zuji's errors become diagnostics and exit codes, never tracebacks."""
+    startup.command_line = True
     try:
         app()
     except ZujiError as exc:

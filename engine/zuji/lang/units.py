@@ -12,13 +12,15 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import cast
 
-import pint
-
-from zuji.core import cachedir
+from zuji.core import cachedir, startup
 from zuji.core.errors import UnitSyntaxError
 from zuji.lang.build_exprs import build_unit
 from zuji.lang.model import GASES, Gas, UnitExpr
 from zuji.lang.parse import parse_unit_text
+
+startup.import_without_arrays("pint")  # in the zuji command's process only (see core/startup)
+
+import pint  # noqa: E402
 
 # Our spelling -> pint's. Anything not here must be a unit pint knows by that exact name.
 _NAMES = {
