@@ -190,3 +190,28 @@ def test_a_program_importing_zuji_keeps_pint_as_it_is() -> None:
         check=True,
     )
     assert done.stdout.strip() == "True"
+
+
+def test_reference_data_kept_is_read_back_the_same_and_a_changed_file_is_read_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from zuji.core import library
+    from zuji.data import standards
+
+    root = tmp_path / "standards"
+    shutil.copytree(library.standards_root(), root)
+    monkeypatch.setenv("ZUJI_CACHE", "off")
+    fresh = standards.load(root)
+    monkeypatch.setenv("ZUJI_CACHE", str(tmp_path / "cache"))
+    standards.load(root)  # read, and kept
+    assert len(list((tmp_path / "cache" / "standards").iterdir())) == 1
+    again = standards.load(root)
+    for kept_id, dataset in again.datasets.items():
+        assert dataset.entries == fresh.datasets[kept_id].entries
+    assert again == fresh
+    grid = root / "factors" / "cn_grid.yaml"
+    grid.write_text(grid.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    standards.load(root)
+    assert len(list((tmp_path / "cache" / "standards").iterdir())) == 2

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from zuji.core import library
+from zuji.core import cachedir, library
 from zuji.core.documents import load_path, plain
 from zuji.core.errors import DatasetError, Diagnostic, Span, file_label, read_as
+from zuji.lang import units as units_module
+from zuji.lang.load import builder_hash
 from zuji.lang.model import Text, UnitExpr
 from zuji.lang.units import to_pint, unit_from_text
 
@@ -285,6 +287,35 @@ def _load_all(root: Path) -> Standards:
         raise DatasetError(
             Diagnostic("E400", f"no factor datasets or GWP sets under {file_label(root)}")
         )
-    datasets = {d.id: d for d in map(load_dataset, sorted(factor_dir.glob("*.yaml")))}
-    gwp_sets = {g.id: g for g in map(load_gwp, sorted(gwp_dir.glob("*.yaml")))}
-    return Standards(datasets, gwp_sets)
+    factor_files, gwp_files = sorted(factor_dir.glob("*.yaml")), sorted(gwp_dir.glob("*.yaml"))
+    # Reading and checking every dataset is a good part of a command's start: what a process
+    # read is kept for the next (core/cachedir), keyed by the files' labels and bytes and by the
+    # code and schemas that read them. Only data that passed every check is kept.
+    key = _kept_key(factor_files + gwp_files)
+    kept = cachedir.read_kept("standards", key, Standards) if key else None
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    datasets = {d.id: d for d in map(load_dataset, factor_files)}
+    gwp_sets = {g.id: g for g in map(load_gwp, gwp_files)}
+    standards = Standards(datasets, gwp_sets)
+    if key:
+        cachedir.keep("standards", key, standards)
+    return standards
+
+
+def _kept_key(files: list[Path]) -> str:
+    """The key of the reference data read from these files, or "" when one cannot be read (it
+    is then read, and reported, as always)."""
+    try:
+        data = cachedir.code_hash(*files)
+    except OSError:
+        return ""
+    labels = "\0".join(file_label(path) for path in files)  # diagnostics and results name them
+    schemas = sorted(library.schemas_root().glob("*.json"))
+    return f"{labels}\0{data}\0{_reader_hash(tuple(schemas))}\0{builder_hash()}"
+
+
+@cache
+def _reader_hash(schemas: tuple[Path, ...]) -> str:
+    """A hash of the code that reads reference data and of the schemas it checks them with."""
+    return cachedir.code_hash(Path(__file__), Path(units_module.__file__ or ""), *schemas)

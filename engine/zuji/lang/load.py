@@ -7,8 +7,6 @@ bounded, because a service checks texts it is sent.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
@@ -61,61 +59,28 @@ def load_text(text: str, file: str = "<text>", kept: bool = False) -> Built:
 
 
 @cache
-def _builder_hash() -> str:
+def builder_hash() -> str:
     """A hash of the grammar and the modules that turn text into a model."""
     here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in [library.grammar_path(), *sorted(here.glob("*.py"))]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return cachedir.code_hash(library.grammar_path(), *sorted(here.glob("*.py")))
 
 
-def _kept_path(key: tuple[str, str, limits.Limits]) -> Path | None:
-    where = cachedir.folder("models")
-    if where is None:
-        return None
+def _kept_key(key: tuple[str, str, limits.Limits]) -> str:
     file, digest, most = key
-    name = hashlib.sha256(f"{file}\0{digest}\0{most!r}\0{_builder_hash()}".encode()).hexdigest()
-    return where / f"{name[:40]}.pickle"
+    return f"{file}\0{digest}\0{most!r}\0{builder_hash()}"
 
 
 def _kept(key: tuple[str, str, limits.Limits]) -> Built | None:
-    path = _kept_path(key)
-    if path is None or not path.is_file():
+    found = cachedir.read_kept("models", _kept_key(key), tuple)
+    if found is None or not isinstance(found[0], m.RuleFile):
         return None
-    try:
-        with path.open("rb") as stream:
-            built = pickle.load(stream)  # a private folder: see core/cachedir
-    except Exception:  # a file cut short or from another Python: build it again
-        return None
-    if not (isinstance(built, tuple) and isinstance(built[0], m.RuleFile)):
-        return None
-    return built
+    rule_file, findings = found
+    return rule_file, findings
 
 
 def _keep(key: tuple[str, str, limits.Limits], built: Built) -> Built:
-    path = _kept_path(key)
-    if path is not None:
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            partial.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
-            partial.replace(path)  # whole or not at all, even with processes side by side
-            _prune(path.parent)
-        except OSError:
-            partial.unlink(missing_ok=True)
+    cachedir.keep("models", _kept_key(key), built)
     return built
-
-
-_KEPT_MOST = 1000  # models kept; past it the oldest go (a library has tens of rule files)
-
-
-def _prune(folder: Path) -> None:
-    kept = list(folder.glob("*.pickle"))
-    if len(kept) <= _KEPT_MOST:
-        return
-    kept.sort(key=lambda p: p.stat().st_mtime)
-    for old in kept[: len(kept) - _KEPT_MOST * 4 // 5]:
-        old.unlink(missing_ok=True)
 
 
 def _build_within_limits(text: str, file: str, digest: str) -> Built:
