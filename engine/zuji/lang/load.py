@@ -7,6 +7,7 @@ bounded, because a service checks texts it is sent.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
 from functools import cache
 from pathlib import Path
@@ -67,7 +68,12 @@ def builder_hash() -> str:
 
 def _kept_key(key: tuple[str, str, limits.Limits]) -> str:
     file, digest, most = key
-    return f"{file}\0{digest}\0{most!r}\0{builder_hash()}"
+    # The language settings too: a model's findings are words, which may one day be translated.
+    words = "\0".join(os.environ.get(name, "") for name in _LANGUAGE_SETTINGS)
+    return f"{file}\0{digest}\0{most!r}\0{builder_hash()}\0{words}"
+
+
+_LANGUAGE_SETTINGS = ("ZUJI_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def _kept(key: tuple[str, str, limits.Limits]) -> Built | None:
