@@ -36,8 +36,9 @@ class _Tally:
 def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     tally = _Tally()
     leaves: dict[str, frozenset[str]] = {}  # what each value rests on, worked out once per run
+    factor_scores = _factor_scores(run.factor_values)
     for f in emissions:
-        _count_line(run, f, tally, leaves)
+        _count_line(run, f, tally, leaves, factor_scores)
     weights = tally.weights
     dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
     rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
@@ -58,10 +59,16 @@ def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     )
 
 
-def _count_line(run: Run, f: LineResult, tally: _Tally, leaves: dict[str, frozenset[str]]) -> None:
+def _count_line(
+    run: Run,
+    f: LineResult,
+    tally: _Tally,
+    leaves: dict[str, frozenset[str]],
+    factor_scores: Mapping[str, dict[str, int]],
+) -> None:
     origins = run.inventory.origins
     deps = dependencies(run, f.reads, leaves)
-    scored = _scored(run, deps)
+    scored = _scored(run, deps, factor_scores)
     scores = [sum(dq[k] for k in DQ_KEYS) / 4 for dq in scored]
     if scores:
         tally.weighted.append(abs(f.per_du) * sum(scores) / len(scores))
@@ -75,12 +82,13 @@ def _count_line(run: Run, f: LineResult, tally: _Tally, leaves: dict[str, frozen
         tally.primary.append(abs(f.per_du))
 
 
-def _scored(run: Run, deps: set[str]) -> list[dict[str, int]]:
+def _scored(
+    run: Run, deps: set[str], factor_scores: Mapping[str, dict[str, int]]
+) -> list[dict[str, int]]:
     """The scores of the inputs and factor values a line rests on that have all four."""
-    origins, factors = run.inventory.origins, run.factor_values
+    origins = run.inventory.origins
     scored = [origins[d].dq for d in deps if d in origins and origins[d].dqr is not None]
-    scores = _factor_scores(factors)
-    scored += [scores[d] for d in deps if d in scores]
+    scored += [factor_scores[d] for d in deps if d in factor_scores]
     return scored
 
 
