@@ -42,10 +42,14 @@ def _factor_traces(factor_values: Mapping[str, tuple[FactorEntry, FactorValue]])
 
 def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> Trace:
     # A value this inventory does not give (it reads an optional input left out) was never used.
+    # Each name's trace is made once per evaluation, however many values and lines read it.
+    seen: dict[str, TraceValue] = {}
     values = [
-        _trace_step(run, s) for s in run.plan.steps if run.env[s.name].__class__ is not Deferred
+        _trace_step(run, s, seen)
+        for s in run.plan.steps
+        if run.env[s.name].__class__ is not Deferred
     ]
-    lines = [_trace_line(run, f, reference_flow) for f in figures]
+    lines = [_trace_line(run, f, reference_flow, seen) for f in figures]
     factors = _factor_traces(run.factor_values)
     listed = factors.get("")
     if listed is None:
@@ -131,10 +135,13 @@ def _formula_text(run: Run, span: Span) -> str:
     return " ".join(r.strip() for r in rows)
 
 
-def _trace_values(run: Run, deps: frozenset[str]) -> list[TraceValue]:
+def _trace_values(run: Run, deps: frozenset[str], seen: dict[str, TraceValue]) -> list[TraceValue]:
     out = []
     for name in sorted(deps):
-        out.append(_trace_value(run, name))
+        found = seen.get(name)
+        if found is None:
+            found = seen[name] = _trace_value(run, name)
+        out.append(found)
     return out
 
 
@@ -228,7 +235,7 @@ def _dataset_version(run: Run, entry: FactorEntry) -> str:
     return f"{entry.dataset} {run.plan.resolved.standards.datasets[entry.dataset].version}"
 
 
-def _trace_step(run: Run, step: Step) -> TraceLine:
+def _trace_step(run: Run, step: Step, seen: dict[str, TraceValue]) -> TraceLine:
     value = float(run.env[step.name])
     return TraceLine(
         name=step.name,
@@ -236,7 +243,7 @@ def _trace_step(run: Run, step: Step) -> TraceLine:
         stage="",
         where=str(step.decl.span),
         formula=_formula(run, step.decl.expr.span),
-        values=_trace_values(run, step.deps),
+        values=_trace_values(run, step.deps, seen),
         value=value,
         unit=_unit(run, step.unit),
         mass_kg=0.0,
@@ -248,7 +255,9 @@ def _trace_step(run: Run, step: Step) -> TraceLine:
     )
 
 
-def _trace_line(run: Run, f: LineResult, reference_flow: float) -> TraceLine:
+def _trace_line(
+    run: Run, f: LineResult, reference_flow: float, seen: dict[str, TraceValue]
+) -> TraceLine:
     line: Line = f.plan.line
     return TraceLine(
         name=line.name,
@@ -256,7 +265,7 @@ def _trace_line(run: Run, f: LineResult, reference_flow: float) -> TraceLine:
         stage=line.stage,
         where=str(line.span),
         formula=_formula(run, line.expr.span),
-        values=_trace_values(run, f.plan.deps),
+        values=_trace_values(run, f.plan.deps, seen),
         value=f.value,
         unit=_unit(run, f.plan.unit),
         mass_kg=f.mass_kg,
