@@ -423,10 +423,15 @@ def locate(text: str, path: list[str | int]) -> tuple[int, int] | None:
     return (mark.line + 1, mark.column + 1) if mark is not None else None
 
 
+_LEAVES = (str, float, int, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """A loaded document with dates turned into ISO strings, as JSON Schema expects them."""
     import datetime
 
+    if value.__class__ in _LEAVES:  # most of a document: returned as it is, tested first
+        return value
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -12,16 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 
-from zuji.core import library
+from zuji.core import cachedir, library
 from zuji.core.documents import load_path, locate, plain
 from zuji.core.errors import DatasetError, Diagnostic, Span, file_label, read_as
 from zuji.data.uncertainty import entry_problems
+from zuji.lang import units as units_module
+from zuji.lang.load import builder_hash
 from zuji.lang.model import Text, UnitExpr
 from zuji.lang.units import to_pint, unit_from_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +140,26 @@ def schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _compiled(schema_name: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(schema(schema_name), validate_formats=False)
+
+
 def validate(document: Any, schema_name: str, label: str, code: str = "E402") -> None:
-    """Validate against a bundled JSON Schema; all violations become one DatasetError."""
+    """Validate against a bundled JSON Schema; all violations become one DatasetError.
+
+    The schema's compiled form decides in a fraction of the time; what it refuses is settled,
+    and put into words, by the reference validator (jsonschema), imported only then."""
+    document = plain(document)
+    try:
+        if _compiled(schema_name).is_valid(document):
+            return
+    except ValueError:  # a value JSON cannot hold: the reference validator decides
+        pass
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema(schema_name))
-    errors = sorted(validator.iter_errors(plain(document)), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         raise DatasetError([_schema_diagnostic(e, label, code) for e in errors[:20]])
 
@@ -294,6 +315,35 @@ def _load_all(root: Path) -> Standards:
         raise DatasetError(
             Diagnostic("E400", f"no factor datasets or GWP sets under {file_label(root)}")
         )
-    datasets = {d.id: d for d in map(load_dataset, sorted(factor_dir.glob("*.yaml")))}
-    gwp_sets = {g.id: g for g in map(load_gwp, sorted(gwp_dir.glob("*.yaml")))}
-    return Standards(datasets, gwp_sets)
+    factor_files, gwp_files = sorted(factor_dir.glob("*.yaml")), sorted(gwp_dir.glob("*.yaml"))
+    # Reading and checking every dataset is a good part of a command's start: what a process
+    # read is kept for the next (core/cachedir), keyed by the files' labels and bytes and by the
+    # code and schemas that read them. Only data that passed every check is kept.
+    key = _kept_key(factor_files + gwp_files)
+    kept = cachedir.read_kept("standards", key, Standards) if key else None
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    datasets = {d.id: d for d in map(load_dataset, factor_files)}
+    gwp_sets = {g.id: g for g in map(load_gwp, gwp_files)}
+    standards = Standards(datasets, gwp_sets)
+    if key:
+        cachedir.keep("standards", key, standards)
+    return standards
+
+
+def _kept_key(files: list[Path]) -> str:
+    """The key of the reference data read from these files, or "" when one cannot be read (it
+    is then read, and reported, as always)."""
+    try:
+        data = cachedir.code_hash(*files)
+    except OSError:
+        return ""
+    labels = "\0".join(file_label(path) for path in files)  # diagnostics and results name them
+    schemas = sorted(library.schemas_root().glob("*.json"))
+    return f"{labels}\0{data}\0{_reader_hash(tuple(schemas))}\0{builder_hash()}"
+
+
+@cache
+def _reader_hash(schemas: tuple[Path, ...]) -> str:
+    """A hash of the code that reads reference data and of the schemas it checks them with."""
+    return cachedir.code_hash(Path(__file__), Path(units_module.__file__ or ""), *schemas)

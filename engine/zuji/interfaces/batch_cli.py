@@ -11,13 +11,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
-from zuji.runtime.pcr import PCR
-from zuji.runtime.pcr import load as load_pcr
+
+if TYPE_CHECKING:  # the engine is imported when the command runs, not by `zuji --help`
+    from zuji.runtime.pcr import PCR
 
 
 def batch_command(
@@ -44,6 +45,8 @@ def batch_command(
     format_of(file), format_of(output)
     if output.resolve() == file.resolve():
         raise UsageError(Diagnostic("E664", f"{output}: the output would overwrite the input"))
+    from zuji.runtime.pcr import load as load_pcr
+
     loaded = load_pcr(pcr)
     started = time.perf_counter()
     rows = failed = 0

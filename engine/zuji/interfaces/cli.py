@@ -2,6 +2,10 @@
 
 A user's mistake (a bad rule file, inventory or path) is reported as a diagnostic, never as a
 Python traceback.
+
+The engine is imported inside each command, not here: `zuji --help` (and a command's own
+--help) then starts without the unit registry, the parser, the validators or the web stack. A
+module that adds commands with `register(app)` keeps its heavy imports inside its commands too.
 """
 
 from __future__ import annotations
@@ -9,23 +13,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zuji.core import library as lib
+from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.text import json_printable, printable
-from zuji.interfaces import report
 from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.mc_cli import register as _register_mc
-from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
-from zuji.runtime.cases import case_files, check_case_inventory, run_case
-from zuji.runtime.pcr import check_paths
-from zuji.runtime.pcr import list_pcrs as library_pcrs
-from zuji.runtime.pcr import load as load_pcr
-from zuji.runtime.result import Trace
+
+if TYPE_CHECKING:
+    from zuji.runtime.result import Trace
 
 app = typer.Typer(
     add_completion=False,
@@ -50,6 +51,8 @@ def _say_json(text: str) -> None:
 @app.command("list")
 def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False) -> None:
     """The PCR library: id, version, status, product."""
+    from zuji.runtime.pcr import list_pcrs as library_pcrs
+
     rules = library_pcrs()
     rows = [
         {
@@ -102,6 +105,8 @@ def check(
     ] = None,
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
+    from zuji.runtime.pcr import check_paths
+
     targets = paths or [lib.pcr_root()]
     for path in targets:
         if not path.exists():
@@ -133,6 +138,8 @@ def _check_findings(
 ) -> tuple[list[Diagnostic], list[str]]:
     """Every file's diagnostics (with its version discipline against `base`, when given) and
     the problems of its cases' inventories; a file with errors is not checked further."""
+    from zuji.interfaces.review_cli import discipline_findings
+
     diagnostics: list[Diagnostic] = []
     case_problems: list[str] = []
     for path, found in results:
@@ -157,6 +164,9 @@ def _say_check_text(files: int, diagnostics: list[Diagnostic], case_problems: li
 
 
 def _case_inventory_problems(path: Path) -> list[str]:
+    from zuji.runtime.cases import case_files, check_case_inventory
+    from zuji.runtime.pcr import load as load_pcr
+
     pcr = load_pcr(path)
     if pcr.rule.kind != "pcr":
         return []
@@ -171,6 +181,10 @@ def test_cases(
     ] = False,
 ) -> None:
     """Run the worked cases beside each PCR."""
+    from zuji.interfaces.review_cli import coverage_text
+    from zuji.runtime.cases import case_files, run_case
+    from zuji.runtime.pcr import load as load_pcr
+
     files: list[Path] = []
     for path in paths or [lib.pcr_root()]:
         found = lib.find_pcr(str(path))
@@ -229,6 +243,9 @@ def run(
         raise UsageError(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
+    from zuji.interfaces import report
+    from zuji.runtime.pcr import load as load_pcr
+
     loaded = load_pcr(pcr)
     if documents_root is not None and not documents_root.is_dir():
         raise UsageError(Diagnostic("E002", f"--documents-root {documents_root}: no such folder"))
@@ -272,6 +289,8 @@ def _trace_text(trace: Trace) -> str:
 @app.command()
 def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
     """The JSON Schema of a PCR's inventory."""
+    from zuji.runtime.pcr import load as load_pcr
+
     _say_json(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
@@ -330,6 +349,7 @@ _register_mc(app)
 
 def main() -> None:
     """Entry point: Zuji's errors become diagnostics and exit codes, never tracebacks."""
+    startup.command_line = True
     try:
         app()
     except ZujiError as exc:

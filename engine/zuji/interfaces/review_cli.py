@@ -6,13 +6,15 @@ Registered on the main app by cli.py, so the review tools stay in their own modu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.text import json_printable, printable
-from zuji.runtime.pcr import PCR
+
+if TYPE_CHECKING:
+    from zuji.runtime.pcr import PCR
 
 _FORMATS = ("table", "markdown", "json")
 

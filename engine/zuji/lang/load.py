@@ -7,10 +7,12 @@ bounded, because a service checks texts it is sent.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 
-from zuji.core import limits
+from zuji.core import cachedir, library, limits
 from zuji.core.documents import read_utf8, within_size
 from zuji.core.errors import Diagnostic, RuleError, Span, file_label, read_as
 from zuji.lang import model as m
@@ -24,11 +26,13 @@ _BUILT: OrderedDict[tuple[str, str, limits.Limits], Built] = OrderedDict()
 _BUILT_MOST = 512
 
 
-def load_text(text: str, file: str = "<text>") -> Built:
+def load_text(text: str, file: str = "<text>", kept: bool = False) -> Built:
     """Parse and build rule text. A syntax error, or a text beyond the limits (size, nesting,
     inputs, lines), raises RuleError; other findings are returned.
 
-    The model is immutable, so a text already built in this process is not parsed again.
+    The model is immutable, so a text already built in this process is not parsed again. A rule
+    file's text (`kept`) is also kept in the cache folder for the next process; a text sent to
+    the service is not, so that what others send never fills the disk.
     """
     utf8 = encoded(normalise(text), file)
     with read_as(RuleError):
@@ -38,11 +42,51 @@ def load_text(text: str, file: str = "<text>") -> Built:
     if key in _BUILT:
         _BUILT.move_to_end(key)
     else:
-        _BUILT[key] = _build_within_limits(text, file, digest)
+        if kept:
+            _BUILT[key] = _kept(key) or _keep(key, _build_within_limits(text, file, digest))
+        else:
+            _BUILT[key] = _build_within_limits(text, file, digest)
         if len(_BUILT) > _BUILT_MOST:
             _BUILT.popitem(last=False)
     rule_file, findings = _BUILT[key]
     return rule_file, list(findings)
+
+
+# ------------------------------------------------------------- models kept between processes
+# Parsing is most of what `zuji check` and a first `zuji.load` spend: a model built once is kept
+# in Zuji's cache folder (core/cachedir: private to the user, or not used), keyed by the file, the
+# text's hash, the limits and a hash of the code and grammar that build models, so a change to
+# any of them builds afresh. Only a rule that built without a RuleError is kept.
+
+
+@cache
+def builder_hash() -> str:
+    """A hash of the grammar and the modules that turn text into a model."""
+    here = Path(__file__).parent
+    return cachedir.code_hash(library.grammar_path(), *sorted(here.glob("*.py")))
+
+
+def _kept_key(key: tuple[str, str, limits.Limits]) -> str:
+    file, digest, most = key
+    # The language settings too: a model's findings are words, which may one day be translated.
+    words = "\0".join(os.environ.get(name, "") for name in _LANGUAGE_SETTINGS)
+    return f"{file}\0{digest}\0{most!r}\0{builder_hash()}\0{words}"
+
+
+_LANGUAGE_SETTINGS = ("ZUJI_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def _kept(key: tuple[str, str, limits.Limits]) -> Built | None:
+    found = cachedir.read_kept("models", _kept_key(key), tuple)
+    if found is None or not isinstance(found[0], m.RuleFile):
+        return None
+    rule_file, findings = found
+    return rule_file, findings
+
+
+def _keep(key: tuple[str, str, limits.Limits], built: Built) -> Built:
+    cachedir.keep("models", _kept_key(key), built)
+    return built
 
 
 def _build_within_limits(text: str, file: str, digest: str) -> Built:
@@ -84,4 +128,4 @@ def read_rule_text(path: Path) -> str:
 
 def load_file(path: Path) -> Built:
     """Parse and build a rule file, as :func:`load_text` does its text."""
-    return load_text(read_rule_text(path), file_label(path))
+    return load_text(read_rule_text(path), file_label(path), kept=True)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Literal, TypeAlias, TypeGuard, get_args
 
 from zuji.core.errors import Span
+from zuji.core.identity import by_identity
 
 # ------------------------------------------------------------------------------------- closed sets
 # The words the language gives a meaning to. Where the grammar admits only these words (origins,
@@ -479,4 +480,12 @@ class RuleFile:
         return tuple(line for stage in self.stages for line in stage.lines)
 
     def input(self, name: str) -> Input | None:
-        return next((i for i in self.inputs if i.name == name), None)
+        return _inputs_by_name(self).get(name)
+
+
+@by_identity()  # asked for every input of every inventory evaluated: a dict, made once per rule
+def _inputs_by_name(rule: RuleFile) -> dict[str, Input]:
+    named: dict[str, Input] = {}
+    for inp in rule.inputs:
+        named.setdefault(inp.name, inp)  # the first of a name given twice, as before
+    return named

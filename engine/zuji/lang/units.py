@@ -13,12 +13,15 @@ import math
 from functools import cache, lru_cache
 from typing import cast
 
-import pint
-
+from zuji.core import cachedir, startup
 from zuji.core.errors import UnitSyntaxError
 from zuji.lang.build_exprs import build_unit
 from zuji.lang.model import GASES, Gas, UnitExpr
 from zuji.lang.parse import parse_unit_text
+
+startup.import_without_arrays("pint")  # in the zuji command's process only (see core/startup)
+
+import pint  # noqa: E402
 
 # Our spelling -> pint's. Anything not here must be a unit pint knows by that exact name.
 _NAMES = {
@@ -103,7 +106,12 @@ _DEFINITIONS = [
 @cache
 def registry() -> pint.UnitRegistry[float]:
     """The one unit registry of the process."""
-    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+    # pint's parsed definitions are kept in Zuji's cache folder: reading them back costs a
+    # fraction of parsing pint's definition files on every start.
+    where = cachedir.folder("units")
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(
+        autoconvert_offset_to_baseunit=False, cache_folder=where
+    )
     for definition in _DEFINITIONS:
         ureg.define(definition)
     return ureg

@@ -140,10 +140,12 @@ def _by(
 def by_gas(run: Run, figures: list[LineResult]) -> dict[str, GasFigure]:
     """Mass and CO2e of each gas (and origin, where the GWP set tells them apart)."""
     gwp = gwp_set(run)
+    groups: dict[str, list[LineResult]] = {}
+    for f in figures:  # one pass, each group in the lines' order
+        groups.setdefault(gwp.key(f.plan.line.gas, f.plan.line.origin), []).append(f)
     out: dict[str, GasFigure] = {}
-    keys = sorted({gwp.key(f.plan.line.gas, f.plan.line.origin) for f in figures})
-    for key in keys:
-        group = [f for f in figures if gwp.key(f.plan.line.gas, f.plan.line.origin) == key]
+    for key in sorted(groups):
+        group = groups[key]
         out[key] = GasFigure(
             mass_kg=math.fsum(f.mass_per_du for f in group),
             co2e_kg=math.fsum(f.per_du for f in group),

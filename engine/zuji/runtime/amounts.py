@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any, Protocol
 
+from zuji.core.identity import by_identity
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.lang.units import unit_from_text
@@ -46,10 +47,44 @@ def written(meta: dict[str, Any]) -> str:
     return f"{value} {unit}" if unit else str(value)
 
 
+# Amounts read before, per unit they were read into: inventories repeat the same few figures
+# and units ("0 MWh", "100 t"), and reading one takes a parse and a unit conversion.
+_READ_MOST = 2_000  # per unit; and only figures written in at most 64 characters are kept
+_WRITTEN_MOST = 64
+_READABLE = (str, int, float)
+
+
+@by_identity(most=4096)
+def _amounts_read(unit: m.UnitExpr | None) -> dict[tuple[object, ...], float]:
+    return {}
+
+
 def quantity(meta: dict[str, Any], inp: m.Input, reporter: Reporter, where: str) -> float | None:
     """The amount of `meta` ({value, unit}) in the input's unit, or None after reporting why it
     cannot be one."""
     raw, unit_text = meta.get("value"), meta.get("unit")
+    if (
+        raw.__class__ not in _READABLE
+        or not (unit_text is None or unit_text.__class__ is str)
+        or (raw.__class__ is str and len(raw) > _WRITTEN_MOST)
+        or len(unit_text or "") > _WRITTEN_MOST
+    ):
+        return _quantity(raw, unit_text, inp, reporter, where)
+    known = _amounts_read(inp.unit)
+    key = (raw.__class__, raw, unit_text)  # the class too: True, 1 and 1.0 are equal keys
+    value = known.get(key)
+    if value is None:
+        value = _quantity(raw, unit_text, inp, reporter, where)
+        if value is not None:
+            if len(known) >= _READ_MOST:
+                known.clear()
+            known[key] = value
+    return value
+
+
+def _quantity(
+    raw: Any, unit_text: Any, inp: m.Input, reporter: Reporter, where: str
+) -> float | None:
     try:
         if isinstance(raw, bool):
             raise ValueError(f"{raw!r} is not a number")

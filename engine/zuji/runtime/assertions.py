@@ -10,6 +10,8 @@ import math
 from typing import Any
 
 from zuji.core.errors import Diagnostic, EvaluationError
+from zuji.core.identity import by_identity
+from zuji.lang import model as m
 from zuji.runtime.result import DataQuality, Finding
 from zuji.runtime.run import Run, call
 from zuji.runtime.scope import Scope
@@ -66,6 +68,19 @@ def _assertion(run: Run, ap: AssertionPlan, env: dict[str, Any]) -> bool:
     return passed
 
 
+@by_identity(most=4096)  # an assertion's two outcomes read the same in every result: made once
+def _outcome(a: m.Assertion) -> dict[bool, Finding]:
+    return {
+        passed: Finding(
+            code="A" + ("E" if a.level == "error" else "W"),
+            level="passed" if passed else a.level,
+            message=a.message,
+            where=str(a.span) if a.span else None,
+        )
+        for passed in (True, False)
+    }
+
+
 def assertions(run: Run, total: float, quality: DataQuality, cutoff_total: float) -> list[Finding]:
     """Every assertion's outcome, those run early included; W650 for each that failed."""
     env = dict(run.env)
@@ -81,14 +96,7 @@ def assertions(run: Run, total: float, quality: DataQuality, cutoff_total: float
     for index, ap in enumerate(run.plan.assertions):
         a = ap.assertion
         passed = run.early[index] if index in run.early else _assertion(run, ap, env)
-        findings.append(
-            Finding(
-                code="A" + ("E" if a.level == "error" else "W"),
-                level="passed" if passed else a.level,
-                message=a.message,
-                where=str(a.span) if a.span else None,
-            )
-        )
+        findings.append(_outcome(a)[passed])
         if not passed:
             run.warnings.warn("W650", f"assertion: {a.message}", a.span)
     return findings

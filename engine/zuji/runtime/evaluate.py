@@ -10,8 +10,12 @@ result assembled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from zuji.core.errors import Diagnostic, DiagnosticSink
+from zuji.core.identity import by_identity
 from zuji.core.version import __version__
+from zuji.data.standards import FactorEntry, FactorValue, Standards
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime import aggregate
@@ -104,6 +108,7 @@ def _finding(diagnostic: Diagnostic) -> Finding:
     )
 
 
+@by_identity()  # the same for every evaluation under a rule (a frozen model, shared)
 def _pcr_info(pcr: m.RuleFile) -> PcrInfo:
     return PcrInfo(
         id=pcr.id,
@@ -150,14 +155,38 @@ def _declared_unit_info(declared: m.DeclaredUnit | None, reference_flow: float) 
 def _product_mass(declared: m.DeclaredUnit | None) -> float | None:
     if declared is None:
         return None
+    return _kilograms_per_declared_unit(declared)
+
+
+@by_identity()  # a unit conversion: once per rule, not per evaluation
+def _kilograms_per_declared_unit(declared: m.DeclaredUnit) -> float | None:
     unit = u.to_pint(declared.unit)
     kg = u.registry().Unit("kilogram")
     return declared.amount * u.conversion(unit, kg) if u.same_dimension(unit, kg) else None
 
 
 def _datasets(run: Run) -> list[DatasetInfo]:
-    ids = sorted({entry.dataset for entry, _ in run.factor_values.values()})
-    datasets = run.plan.resolved.standards.datasets
-    return [
-        DatasetInfo(id=i, version=datasets[i].version, publisher=datasets[i].publisher) for i in ids
-    ]
+    return list(_datasets_read(run.factor_values, run.plan.resolved.standards))
+
+
+@by_identity()  # per set of factor values in force (one per plan and period), made once
+def _datasets_of(
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]],
+) -> dict[int, tuple[DatasetInfo, ...]]:
+    return {}
+
+
+def _datasets_read(
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]], standards: Standards
+) -> tuple[DatasetInfo, ...]:
+    """The datasets the factor values in force come from (frozen models, shared)."""
+    known = _datasets_of(factor_values)
+    found = known.get(id(standards))
+    if found is None:
+        ids = sorted({entry.dataset for entry, _ in factor_values.values()})
+        datasets = standards.datasets
+        found = known[id(standards)] = tuple(
+            DatasetInfo(id=i, version=datasets[i].version, publisher=datasets[i].publisher)
+            for i in ids
+        )
+    return found

@@ -5,36 +5,100 @@ default used, an unconfirmed value, primary data the inventory does not give).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
+from typing import Any
 
 from zuji.core.errors import Diagnostic, EvaluationError, attach_source
-from zuji.data.standards import FactorEntry
+from zuji.core.identity import by_identity
+from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import model as m
 from zuji.runtime.run import Run
+from zuji.semantics.compile import Plan
 from zuji.semantics.resolve import Resolved
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """The factor values in force on one date for one plan, with the warnings each warrants.
+
+    They depend only on the plan, its datasets and the date: worked out once and shared, read
+    only, by every evaluation of an inventory of that period."""
+
+    values: Mapping[str, Any]
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]]
+    family_entries: Mapping[str, tuple[Mapping[str, FactorEntry], date | None]]
+    factor_notes: Mapping[str, list[tuple[str, str]]]
+
+
+_PERIODS_MOST = 256  # reference periods remembered per plan; a programme has a few
+
+
+@by_identity()
+def _periods(plan: Plan) -> dict[date | None, _Bound]:
+    return {}
 
 
 def bind_factors(run: Run) -> None:
     """The value in force of every factor the plan reads. A family member without a value for
     the period is left out; it is an error only if the inventory's choice picks it."""
-    resolved, on, used = run.plan.resolved, run.inventory.period_start, run.plan.used
+    on = run.inventory.period_start
+    known = _periods(run.plan)
+    bound = known.get(on)
+    if bound is None:
+        try:
+            bound = _bind(run.plan, on)
+        except _NotInForce as missing:
+            raise _not_in_force(run, *missing.args) from None
+        if len(known) >= _PERIODS_MOST:
+            known.clear()
+        known[on] = bound
+    run.env.update(bound.values)
+    run.factor_values = bound.factor_values
+    run.family_entries = bound.family_entries
+    run.factor_notes = bound.factor_notes
+    run.env["$inventory"] = run.inventory.file  # named by errors about factors in force
+
+
+class _NotInForce(Exception):
+    """A factor without a value on the date asked for: the shared, per-period binding knows no
+    inventory, so the evaluation that asked turns it into E610 naming its own inventory."""
+
+
+def _bind(plan: Plan, on: date | None) -> _Bound:
+    resolved, used = plan.resolved, plan.used
+    values: dict[str, Any] = {}
+    factor_values: dict[str, tuple[FactorEntry, FactorValue]] = {}
+    notes: dict[str, list[tuple[str, str]]] = {}
+    families: dict[str, tuple[Mapping[str, FactorEntry], date | None]] = {}
     for name, entry in resolved.entries.items():
         if name in used:
             pinned = _pinned(resolved, name)
-            run.env[name] = _factor_value(run, name, entry, pinned or on, pinned is not None)
+            values[name] = _factor_value(
+                name, entry, pinned or on, factor_values, notes, pinned is not None
+            )
     for name, members in resolved.families.items():
         if name not in used:
             continue
         pinned = _pinned(resolved, name)
         when = pinned or on
-        run.env[name] = {
-            k: _factor_value(run, f"{name}[{k}]", e, when, pinned is not None)
-            for k, e in members.items()
-            if e.in_force(when) is not None
-        }
-        run.family_entries[name] = (members, when)
-    run.env["$families"] = run.family_entries
-    run.env["$inventory"] = run.inventory.file  # named by errors about factors in force
+        values[name] = MappingProxyType(
+            {
+                k: _factor_value(f"{name}[{k}]", e, when, factor_values, notes, pinned is not None)
+                for k, e in members.items()
+                if e.in_force(when) is not None
+            }
+        )
+        families[name] = (members, when)
+    values["$families"] = MappingProxyType(families)
+    return _Bound(
+        MappingProxyType(values),
+        MappingProxyType(factor_values),
+        MappingProxyType(families),
+        MappingProxyType(notes),
+    )
 
 
 def _not_in_force(run: Run, name: str, entry: FactorEntry, on: date | None) -> EvaluationError:
@@ -68,12 +132,17 @@ def _pinned(resolved: Resolved, name: str) -> date | None:
 
 
 def _factor_value(
-    run: Run, name: str, entry: FactorEntry, on: date | None, pinned: bool = False
+    name: str,
+    entry: FactorEntry,
+    on: date | None,
+    factor_values: dict[str, tuple[FactorEntry, FactorValue]],
+    factor_notes: dict[str, list[tuple[str, str]]],
+    pinned: bool = False,
 ) -> float:
     value = entry.in_force(on)
     if value is None:
-        raise _not_in_force(run, name, entry, on)
-    run.factor_values[name] = (entry, value)
+        raise _NotInForce(name, entry, on)
+    factor_values[name] = (entry, value)
     notes = []
     if entry.dated and on is None:
         notes.append(
@@ -98,7 +167,7 @@ def _factor_value(
     if not pinned:
         notes.extend(_past_newest(entry, on))
     if notes:
-        run.factor_notes[name] = notes
+        factor_notes[name] = notes
     return value.value
 
 

@@ -28,6 +28,7 @@ from zuji.core.errors import (
     file_label,
     read_as,
 )
+from zuji.core.identity import by_identity
 from zuji.data.standards import Standards
 from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
@@ -63,10 +64,14 @@ class Origin:
     # A value fed from a supplier's PACT ProductFootprint: its id, company and spec version.
     supplier: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def dqr(self) -> float | None:
+    # The data-quality rating of the value, from its four scores (None without all four): read
+    # for every line that rests on the input, so worked out when the origin is made.
+    dqr: float | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
         scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
-        return sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
+        rating = sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
+        object.__setattr__(self, "dqr", rating)
 
 
 @dataclass(frozen=True)
@@ -310,11 +315,43 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
     return start, end
 
 
+# A value written as a plain number or text ("41 250 MWh", "rail") reads the same for every
+# inventory: each input keeps the values and origins it read without a finding, for the next.
+# Bounded so that a service sent hostile documents keeps a few megabytes at most: a thousand
+# values per input, each written in at most 64 characters (a longer one is read every time).
+_SCALARS = (str, int, float)
+_VALUES_MOST = 1_000
+_WRITTEN_MOST = 64
+
+
+@by_identity(most=4096)
+def _values_read(inp: m.Input) -> dict[tuple[type, Any], tuple[Any, Origin]]:
+    return {}
+
+
 def _value(
     inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
 ) -> tuple[Any, Origin]:
     """An input's value in the PCR's unit and where it came from; a problem is reported to the
     reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
+    if raw.__class__ not in _SCALARS or (raw.__class__ is str and len(raw) > _WRITTEN_MOST):
+        return _read_value(inp, raw, on, reader, where)
+    known = _values_read(inp)
+    key = (raw.__class__, raw)  # the class too: True, 1 and 1.0 are equal keys
+    found = known.get(key)
+    if found is None:
+        findings = len(reader.findings.items)
+        found = _read_value(inp, raw, on, reader, where)
+        if len(reader.findings.items) == findings:
+            if len(known) >= _VALUES_MOST:
+                known.clear()
+            known[key] = found
+    return found
+
+
+def _read_value(
+    inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
+) -> tuple[Any, Origin]:
     if raw is None:
         return _default(inp, on, reader, where)
     if inp.kind == "list":

@@ -169,7 +169,7 @@ def load(name: str | Path, standards: Standards | None = None) -> PCR:
         known = ", ".join(p.stem for p in lib.rule_files() if p.parent.name != "common")
         raise UsageError(Diagnostic("E002", f"no PCR '{name}' (library: {known})"))
     text = read_rule_text(path)
-    rule, findings = build_text(text, file_label(path))
+    rule, findings = build_text(text, file_label(path), kept=True)
     if standards is None and (own := lib.own_standards(path)) is not None:
         standards = _standards_at(str(own))
     return _assemble(rule, findings, text, standards)

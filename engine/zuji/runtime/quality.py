@@ -8,10 +8,12 @@ line weighing as much as its part of the footprint: a line that is not part of t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zuji.data.standards import FactorEntry
+from zuji.core.identity import by_identity
+from zuji.data.standards import FactorEntry, FactorValue
 from zuji.runtime.inventory import Origin
 from zuji.runtime.result import DQ_KEYS, DataQuality
 from zuji.runtime.run import LineResult, Run
@@ -33,8 +35,10 @@ class _Tally:
 
 def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     tally = _Tally()
+    leaves: dict[str, frozenset[str]] = {}  # what each value rests on, worked out once per run
+    factor_scores = _factor_scores(run.factor_values)
     for f in emissions:
-        _count_line(run, f, tally)
+        _count_line(run, f, tally, leaves, factor_scores)
     weights = tally.weights
     dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
     rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
@@ -55,10 +59,16 @@ def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     )
 
 
-def _count_line(run: Run, f: LineResult, tally: _Tally) -> None:
+def _count_line(
+    run: Run,
+    f: LineResult,
+    tally: _Tally,
+    leaves: dict[str, frozenset[str]],
+    factor_scores: Mapping[str, dict[str, int]],
+) -> None:
     origins = run.inventory.origins
-    deps = dependencies(run, f.reads)
-    scored = _scored(run, deps)
+    deps = dependencies(run, f.reads, leaves)
+    scored = _scored(run, deps, factor_scores)
     scores = [sum(dq[k] for k in DQ_KEYS) / 4 for dq in scored]
     if scores:
         tally.weighted.append(abs(f.per_du) * sum(scores) / len(scores))
@@ -72,13 +82,13 @@ def _count_line(run: Run, f: LineResult, tally: _Tally) -> None:
         tally.primary.append(abs(f.per_du))
 
 
-def _scored(run: Run, deps: set[str]) -> list[dict[str, int]]:
+def _scored(
+    run: Run, deps: set[str], factor_scores: Mapping[str, dict[str, int]]
+) -> list[dict[str, int]]:
     """The scores of the inputs and factor values a line rests on that have all four."""
-    origins, factors = run.inventory.origins, run.factor_values
+    origins = run.inventory.origins
     scored = [origins[d].dq for d in deps if d in origins and origins[d].dqr is not None]
-    scored += [
-        factors[d][0].dq for d in deps if d in factors and _entry_dqr(factors[d][0]) is not None
-    ]
+    scored += [factor_scores[d] for d in deps if d in factor_scores]
     return scored
 
 
@@ -100,7 +110,19 @@ def _entry_dqr(entry: FactorEntry) -> float | None:
     return None
 
 
-def dependencies(run: Run, reads: frozenset[str]) -> set[str]:
+@by_identity()  # per set of factor values in force (one per plan and period), made once
+def _factor_scores(
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]],
+) -> dict[str, dict[str, int]]:
+    """The scores of each factor value in force that has all four."""
+    return {
+        name: entry.dq
+        for name, (entry, _) in factor_values.items()
+        if _entry_dqr(entry) is not None
+    }
+
+
+def dependencies(run: Run, reads: frozenset[str], leaves: dict[str, frozenset[str]]) -> set[str]:
     """Inputs and factor values a line read for this inventory, through the values it read.
 
     An input left out (an optional input, or an optional list without items) can only have been
@@ -108,16 +130,32 @@ def dependencies(run: Run, reads: frozenset[str]) -> set[str]:
     the line rests on.
     """
     step_reads, origins = run.step_reads, run.inventory.origins
-    seen: set[str] = set()
-    todo = list(reads)
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
+    found: set[str] = set()
+    for name in reads:
         if name in step_reads:
-            todo.extend(step_reads[name])
-    return {n for n in seen if n not in step_reads and not _left_out(run, n, origins.get(n))}
+            found |= _leaves(step_reads, name, leaves)
+        else:
+            found.add(name)
+    return {n for n in found if not _left_out(run, n, origins.get(n))}
+
+
+def _leaves(
+    step_reads: dict[str, set[str]], name: str, leaves: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """The names that are not values (inputs, factors) a value rests on, through the values it
+    reads: values are computed in dependency order, so this recursion ends."""
+    known = leaves.get(name)
+    if known is not None:
+        return known
+    leaves[name] = frozenset()  # a value seen again while its reads are walked adds nothing
+    found: set[str] = set()
+    for read in step_reads[name]:
+        if read in step_reads:
+            found |= _leaves(step_reads, read, leaves)
+        else:
+            found.add(read)
+    leaves[name] = frozenset(found)
+    return leaves[name]
 
 
 def _left_out(run: Run, name: str, origin: Origin | None) -> bool:

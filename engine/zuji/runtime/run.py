@@ -33,7 +33,7 @@ from zuji.semantics.compile import LinePlan, Plan, Step
 Closure = Callable[[Any], Any]
 
 # The family members of each factor family the plan reads, and the date their values are taken on.
-Families = dict[str, tuple[Mapping[str, FactorEntry], date | None]]
+Families = Mapping[str, tuple[Mapping[str, FactorEntry], date | None]]
 
 
 @dataclass
@@ -43,15 +43,18 @@ class Run:
     plan: Plan
     inventory: Inventory
     env: dict[str, Any] = field(default_factory=dict)
-    factor_values: dict[str, tuple[FactorEntry, FactorValue]] = field(default_factory=dict)
-    family_entries: Families = field(default_factory=dict)
+    # The factor values in force for the period, shared read-only by the runs of that period.
+    factor_values: Mapping[str, tuple[FactorEntry, FactorValue]] = field(default_factory=dict)
+    family_entries: Mapping[str, tuple[Mapping[str, FactorEntry], date | None]] = field(
+        default_factory=dict
+    )
     warnings: DiagnosticSink = field(default_factory=DiagnosticSink)
     # What each value read (its own reads, not those of the values it reads), and every name any
     # part of the evaluation read: the data quality and the factor warnings rest on them.
     step_reads: dict[str, set[str]] = field(default_factory=dict)
     reads: set[str] = field(default_factory=set)
     # Warnings about a factor value, given only if the evaluation reads the value.
-    factor_notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    factor_notes: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
     early: dict[int, bool] = field(default_factory=dict)  # assertions run before the lines
 
 

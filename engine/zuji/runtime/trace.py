@@ -5,8 +5,12 @@ from the result file alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from zuji.core.errors import Span
-from zuji.data.standards import FactorEntry
+from zuji.core.identity import by_identity
+from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import units as u
 from zuji.lang.model import Line
 from zuji.runtime.result import (
@@ -19,27 +23,59 @@ from zuji.runtime.result import (
 )
 from zuji.runtime.run import LineResult, Run
 from zuji.runtime.scope import Deferred
-from zuji.semantics.compile import Step
+from zuji.semantics.compile import Plan, Step
+
+
+@by_identity()
+def _texts(plan: Plan) -> dict[Any, str]:
+    """The formula text of each span of a plan, and each unit written out: the same for every
+    evaluation of the plan, so worked out once."""
+    return {}
+
+
+@by_identity()
+def _factor_traces(factor_values: Mapping[str, tuple[FactorEntry, FactorValue]]) -> dict[str, Any]:
+    """The trace of each factor value in force, per set of factor values (one per plan and
+    reference period, shared by its evaluations): each made once, read only after."""
+    return {}
 
 
 def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> Trace:
     # A value this inventory does not give (it reads an optional input left out) was never used.
+    # Each name's trace is made once per evaluation, however many values and lines read it.
+    seen: dict[str, TraceValue] = {}
     values = [
-        _trace_step(run, s) for s in run.plan.steps if run.env[s.name].__class__ is not Deferred
+        _trace_step(run, s, seen)
+        for s in run.plan.steps
+        if run.env[s.name].__class__ is not Deferred
     ]
-    lines = [_trace_line(run, f, reference_flow) for f in figures]
-    return Trace(values=values, lines=lines, inputs=_trace_inputs(run), factors=_trace_factors(run))
+    lines = [_trace_line(run, f, reference_flow, seen) for f in figures]
+    factors = _factor_traces(run.factor_values)
+    listed = factors.get("")
+    if listed is None:
+        listed = factors[""] = tuple(_trace_factors(run))
+    return Trace(values=values, lines=lines, inputs=_trace_inputs(run), factors=list(listed))
+
+
+def _input_unit(run: Run, name: str) -> str:
+    """The unit of an input as written, worked out once per plan."""
+    texts = _texts(run.plan)
+    key = ("input unit", name)
+    known = texts.get(key)
+    if known is None:
+        inp = run.plan.pcr.input(name)
+        known = texts[key] = str(inp.unit) if inp is not None and inp.unit else ""
+    return known
 
 
 def _trace_inputs(run: Run) -> list[TraceInput]:
     out = []
     for name, origin in run.inventory.origins.items():
-        inp = run.plan.pcr.input(name)
         out.append(
             TraceInput(
                 name=name,
                 value=run.inventory.values.get(name),
-                unit=str(inp.unit) if inp is not None and inp.unit else "",
+                unit=_input_unit(run, name),
                 origin=origin.kind,
                 source=origin.source,
                 written=origin.written,
@@ -72,6 +108,23 @@ def _trace_factors(run: Run) -> list[TraceFactor]:
 def _formula(run: Run, span: Span | None) -> str:
     if span is None:
         return ""
+    texts = _texts(run.plan)
+    known = texts.get(span)
+    if known is None:
+        known = texts[span] = _formula_text(run, span)
+    return known
+
+
+def _unit(run: Run, unit: Any) -> str:
+    texts = _texts(run.plan)
+    key = ("unit", id(unit))  # the plan's own unit objects, alive as long as the plan
+    known = texts.get(key)
+    if known is None:
+        known = texts[key] = u.format_unit(unit)
+    return known
+
+
+def _formula_text(run: Run, span: Span) -> str:
     text = run.plan.resolved.sources.get(span.file, "")
     rows = text.split("\n")[span.line - 1 : span.end_line]
     if not rows:
@@ -82,16 +135,23 @@ def _formula(run: Run, span: Span | None) -> str:
     return " ".join(r.strip() for r in rows)
 
 
-def _trace_values(run: Run, deps: frozenset[str]) -> list[TraceValue]:
+def _trace_values(run: Run, deps: frozenset[str], seen: dict[str, TraceValue]) -> list[TraceValue]:
     out = []
     for name in sorted(deps):
-        out.append(_trace_value(run, name))
+        found = seen.get(name)
+        if found is None:
+            found = seen[name] = _trace_value(run, name)
+        out.append(found)
     return out
 
 
 def _trace_value(run: Run, name: str) -> TraceValue:
     if name in run.factor_values or name in run.plan.resolved.families:
-        return _trace_factor(run, name)
+        factors = _factor_traces(run.factor_values)
+        known: TraceValue | None = factors.get(name)
+        if known is None:
+            known = factors[name] = _trace_factor(run, name)
+        return known
     step = run.plan.steps_by_name.get(name)
     if step is not None:
         return _trace_computed(run, step)
@@ -109,28 +169,31 @@ def _trace_computed(run: Run, step: Step) -> TraceValue:
         return TraceValue(
             name=name,
             value=None,
-            unit=u.format_unit(step.unit),
+            unit=_unit(run, step.unit),
             origin="not-given" if value.error is None else "not-computed",
             source=f"{step.decl.span}: {why}",
         )
     return TraceValue(
         name=name,
         value=value,
-        unit=u.format_unit(step.unit),
+        unit=_unit(run, step.unit),
         origin="value",
         source=str(step.decl.span),
     )
 
 
 def _trace_input(run: Run, name: str) -> TraceValue:
-    inp = run.plan.pcr.input(name)
     origin = run.inventory.origins.get(name)
-    unit = str(inp.unit) if inp is not None and inp.unit else ""
-    source = (
-        f"{run.inventory.file}: inputs.{name}"
-        if origin and origin.kind == "inventory"
-        else (f"default in {inp.span}" if inp is not None else "")
-    )
+    unit = _input_unit(run, name)
+    if origin and origin.kind == "inventory":
+        source = f"{run.inventory.file}: inputs.{name}"
+    else:
+        texts = _texts(run.plan)
+        key = ("default", name)
+        source = texts.get(key) or ""
+        if key not in texts:
+            inp = run.plan.pcr.input(name)
+            source = texts[key] = f"default in {inp.span}" if inp is not None else ""
     if origin and origin.kind == "factor-default":
         source = origin.written + f" ({origin.note})"
     if origin and origin.supplier:
@@ -172,7 +235,7 @@ def _dataset_version(run: Run, entry: FactorEntry) -> str:
     return f"{entry.dataset} {run.plan.resolved.standards.datasets[entry.dataset].version}"
 
 
-def _trace_step(run: Run, step: Step) -> TraceLine:
+def _trace_step(run: Run, step: Step, seen: dict[str, TraceValue]) -> TraceLine:
     value = float(run.env[step.name])
     return TraceLine(
         name=step.name,
@@ -180,9 +243,9 @@ def _trace_step(run: Run, step: Step) -> TraceLine:
         stage="",
         where=str(step.decl.span),
         formula=_formula(run, step.decl.expr.span),
-        values=_trace_values(run, step.deps),
+        values=_trace_values(run, step.deps, seen),
         value=value,
-        unit=u.format_unit(step.unit),
+        unit=_unit(run, step.unit),
         mass_kg=0.0,
         gwp=0.0,
         co2e_kg=0.0,
@@ -192,7 +255,9 @@ def _trace_step(run: Run, step: Step) -> TraceLine:
     )
 
 
-def _trace_line(run: Run, f: LineResult, reference_flow: float) -> TraceLine:
+def _trace_line(
+    run: Run, f: LineResult, reference_flow: float, seen: dict[str, TraceValue]
+) -> TraceLine:
     line: Line = f.plan.line
     return TraceLine(
         name=line.name,
@@ -200,9 +265,9 @@ def _trace_line(run: Run, f: LineResult, reference_flow: float) -> TraceLine:
         stage=line.stage,
         where=str(line.span),
         formula=_formula(run, line.expr.span),
-        values=_trace_values(run, f.plan.deps),
+        values=_trace_values(run, f.plan.deps, seen),
         value=f.value,
-        unit=u.format_unit(f.plan.unit),
+        unit=_unit(run, f.plan.unit),
         mass_kg=f.mass_kg,
         gwp=f.gwp,
         co2e_kg=f.co2e_kg,

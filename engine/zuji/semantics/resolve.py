@@ -114,7 +114,7 @@ def _load_module(use: m.Use, pcr: m.RuleFile, resolved: _Resolving) -> m.RuleFil
         return None
     try:
         text = read_rule_text(path)
-        module, findings = load_text(text, file_label(path))
+        module, findings = load_text(text, file_label(path), kept=True)
     except RuleError as exc:
         resolved.findings.add(*exc.diagnostics)
         return None

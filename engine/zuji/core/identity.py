@@ -1,0 +1,40 @@
+"""A cache keyed by the identity of an immutable object, for what is derived once per rule.
+
+A frozen model (a whole rule file) hashes by value, walking every node: hashing it for a cache
+look-up costs more than much of what is cached. Its identity is enough, since a model is never
+changed once built; the entry keeps the object alive, so its id cannot be reused while cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def by_identity(most: int = 64) -> Callable[[Callable[[K], V]], Callable[[K], V]]:
+    """Decorate a function of one object: its results cached by the object's identity (the
+    `most` most recently used)."""
+
+    def decorate(fn: Callable[[K], V]) -> Callable[[K], V]:
+        cached: OrderedDict[int, tuple[Any, V]] = OrderedDict()
+
+        @wraps(fn)
+        def wrapper(key: K) -> V:
+            found = cached.get(id(key))
+            if found is not None and found[0] is key:
+                return found[1]
+            value = fn(key)
+            cached[id(key)] = (key, value)
+            if len(cached) > most:
+                cached.popitem(last=False)
+            return value
+
+        wrapper.cache_clear = cached.clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
