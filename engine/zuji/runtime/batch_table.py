@@ -278,8 +278,11 @@ def _values(
         return _absent(inp, vplan, suspect)
     if inp.kind == "choice":
         codes = _codes(vplan, raw)
-        allowed = [vplan.codes[o] for o in _options(vplan, inp) if o in vplan.codes]
-        suspect |= (codes != NOT_GIVEN) & ~np.isin(codes, allowed)
+        # Which codes this input takes, as a table indexed by code + 2 (for -2 unknown, -1 blank).
+        allowed = np.zeros(len(vplan.codes) + 2, dtype=bool)
+        allowed[[vplan.codes[o] + 2 for o in _options(vplan, inp) if o in vplan.codes]] = True
+        allowed[NOT_GIVEN + 2] = True
+        suspect |= ~allowed[codes + 2]
         return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
     values = _numbers(raw, inp, column, suspect)
     blank = np.isnan(values)
