@@ -17,7 +17,9 @@ from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
+from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.review_cli import register as _register_review
+from zuji.interfaces.serve_cli import register as _register_serve
 from zuji.runtime.cases import case_files, check_case_inventory, run_case
 from zuji.runtime.pcr import check_paths
 from zuji.runtime.pcr import list_pcrs as library_pcrs
@@ -258,17 +260,6 @@ def docs(
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-) -> None:
-    """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
-    from zuji.interfaces.serve import run as run_server
-
-    run_server(host, port)
-
-
-@app.command()
 def replay(
     result: Annotated[
         Path, typer.Argument(help="A JSON result written with --format json --trace")
@@ -289,6 +280,8 @@ def replay(
 
 # After the commands above, so that --help lists zuji diff, review and history after them.
 _register_review(app)
+_register_serve(app)
+_register_clients(app)
 
 
 def main() -> None:
