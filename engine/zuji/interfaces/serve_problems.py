@@ -210,7 +210,7 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ZujiError)
     async def zuji_error(request: Request, exc: ZujiError) -> JSONResponse:
         p = from_zuji(exc)
-        return problem(request, p.status, p.title, p.kind, p.diagnostics)
+        return problem(request, p.status, p.title, p.kind, p.diagnostics, p.headers)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
