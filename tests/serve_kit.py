@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+_ZUJI = (sys.executable, "-m", "zuji")
 WIDGET = ROOT / "tests" / "fuzz" / "seeds" / "widget.pcr"
 
 
@@ -67,8 +68,7 @@ def start(
     environment.pop("ZUJI_SERVE_SETTINGS", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "zuji", "serve", "--port", str(port)]
-            + ["--clients", str(clients), *options],
+            [*_ZUJI, "serve", "--port", str(port), "--clients", str(clients), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=cwd or folder,

@@ -25,7 +25,9 @@ from schemathesis.checks import (
 )
 
 import zuji
+from zuji.core.access import add_client
 from zuji.interfaces.serve import create_app
+from zuji.interfaces.serve_config import ServiceConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "pcr" / "cement" / "cases"
@@ -40,10 +42,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def clients(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("clients") / "clients.json"
+    return path, add_client(path, "tester", ())
+
+
+@pytest.fixture(scope="module")
+def server(clients: tuple[Path, str]) -> Iterator[str]:
     port = _free_port()
+    settings_ = ServiceConfig(max_body=MAX_BODY, max_rule=MAX_RULE, clients_file=clients[0])
     config = uvicorn.Config(
-        create_app(max_body=MAX_BODY, max_rule=MAX_RULE),
+        create_app(config=settings_),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -61,8 +70,21 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def http(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=30) as client:
+def token(server: str, clients: tuple[Path, str]) -> str:
+    response = httpx.post(
+        server + "/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("tester", clients[1]),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def http(server: str, token: str) -> Iterator[httpx.Client]:
+    # A client's bearer token on every request: the routes that cost need it, the others not.
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server, timeout=30, headers=headers) as client:
         yield client
 
 
@@ -308,9 +330,10 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_every_operation_conforms_to_the_openapi(case: Any, server: str) -> None:
+def test_every_operation_conforms_to_the_openapi(case: Any, server: str, token: str) -> None:
     case.call_and_validate(
         base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
         checks=[
             not_a_server_error,
             status_code_conformance,

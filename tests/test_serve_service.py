@@ -44,7 +44,9 @@ def secrets(folder: Path) -> dict[str, str]:
 def service(folder: Path, secrets: dict[str, str]) -> Iterator[Service]:
     work = folder / "work"
     work.mkdir()
-    running = start(folder / "clients.json", folder, "--body-timeout", "2", cwd=work)
+    running = start(
+        folder / "clients.json", folder, "--body-timeout", "2", "--budget", "60", cwd=work
+    )
     yield running
     running.stop()
 
@@ -112,9 +114,7 @@ def test_token_evaluates_as_the_python_api_does(service: Service, token: str) ->
     assert response.json()["total"] == pytest.approx(expected.total, rel=1e-12)
 
 
-def test_bad_forged_and_expired_tokens_are_401(
-    service: Service, token: str, folder: Path
-) -> None:
+def test_bad_forged_and_expired_tokens_are_401(service: Service, token: str, folder: Path) -> None:
     url = service.url + "/pcrs/cement/evaluate"
     _problem(httpx.post(url, json=_inventory(), headers=_bearer("not-a-token")), 401, "E906")
     head, payload, _ = token.split(".")
@@ -335,7 +335,7 @@ def test_listening_beyond_loopback_needs_the_public_flag(folder: Path) -> None:
 
 
 def test_sigterm_lets_a_running_request_finish(folder: Path, secrets: dict[str, str]) -> None:
-    service = start(folder / "clients.json", folder, "--workers", "2")
+    service = start(folder / "clients.json", folder, "--workers", "2", "--budget", "60")
     outcome: dict[str, httpx.Response] = {}
 
     def check() -> None:

@@ -250,7 +250,9 @@ def check_token(registry: Registry, token: str, now: float | None = None) -> Gra
     claims = json.loads(_unb64(parts[1]))  # signed by us, so well-formed
     if claims["exp"] <= (time.time() if now is None else now):
         raise AccessError(
-            Diagnostic("E907", "the bearer token has expired", hint="ask /auth/token for a new one"),
+            Diagnostic(
+                "E907", "the bearer token has expired", hint="ask /auth/token for a new one"
+            ),
             "expired",
         )
     client = registry.clients.get(claims["sub"])

@@ -16,8 +16,8 @@ import typer
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
-from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.clients_cli import register as _register_clients
+from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
 from zuji.runtime.cases import case_files, check_case_inventory, run_case

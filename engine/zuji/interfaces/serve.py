@@ -272,9 +272,7 @@ def _docs_route(app: FastAPI) -> str:
     page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - Swagger UI")
     html = bytes(page.body).decode()
     hashes = " ".join(
-        "'sha256-"
-        + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
-        + "'"
+        "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
         for code in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
     )
     cdn = "https://cdn.jsdelivr.net"

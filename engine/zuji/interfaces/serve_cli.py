@@ -11,11 +11,14 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from zuji.interfaces.serve_config import ServiceConfig
 
 _GRACE = 5.0  # seconds past the time budget an in-flight request gets at shutdown
 
@@ -58,10 +61,8 @@ def serve_command(
     ] = None,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
-    import uvicorn
-
     from zuji.core.access import default_clients_file
-    from zuji.interfaces.serve_config import ENVIRONMENT, LOOPBACK_NAMES, ServiceConfig
+    from zuji.interfaces.serve_config import ServiceConfig
 
     if not is_loopback(host) and not public:
         raise UsageError(
@@ -71,26 +72,30 @@ def serve_command(
                 hint="add --public to mean it (and serve it behind an HTTPS proxy)",
             )
         )
-    hosts = tuple(allow_host or ())
-    if not hosts:
-        wildcard = host in ("0.0.0.0", "::", "")
-        hosts = LOOPBACK_NAMES if wildcard or is_loopback(host) else (*LOOPBACK_NAMES, host)
-    if public and not is_loopback(host):
-        typer.echo(
-            f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
-            "speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
-            + ", ".join(hosts)
-            + " (--allow-host to add).",
-            err=True,
-        )
     config = ServiceConfig(
         budget=budget,
         body_timeout=body_timeout,
-        allowed_hosts=hosts,
+        allowed_hosts=_host_names(host, tuple(allow_host or ())),
         cors_origins=tuple(cors_origin or ()),
         clients_file=(clients or default_clients_file()).resolve(),
         checkers=checkers,
     )
+    if public and not is_loopback(host):
+        typer.echo(
+            f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
+            "speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
+            + ", ".join(config.allowed_hosts)
+            + " (--allow-host to add).",
+            err=True,
+        )
+    _launch(config, host, port, workers)
+
+
+def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from zuji.interfaces.serve_config import ENVIRONMENT
+
     # uvicorn's workers are new processes: they rebuild the app from these settings.
     os.environ[ENVIRONMENT] = config.to_environment()
     uvicorn.run(
@@ -100,10 +105,21 @@ def serve_command(
         port=port,
         workers=workers,
         server_header=False,
-        timeout_graceful_shutdown=int(budget + _GRACE),
+        timeout_graceful_shutdown=int(config.budget + _GRACE),
         timeout_keep_alive=5,
         log_level="info",
     )
+
+
+def _host_names(host: str, given: tuple[str, ...]) -> tuple[str, ...]:
+    """The Host names answered: those given, else loopback's and the address listened on."""
+    from zuji.interfaces.serve_config import LOOPBACK_NAMES
+
+    if given:
+        return given
+    if host in ("0.0.0.0", "::", "") or is_loopback(host):
+        return LOOPBACK_NAMES
+    return (*LOOPBACK_NAMES, host)
 
 
 def register(app: typer.Typer) -> None:

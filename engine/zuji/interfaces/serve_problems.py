@@ -137,7 +137,11 @@ def _refused(exc: AccessError) -> ProblemError:
     if exc.reason in ("invalid", "expired"):
         challenge += ', error="invalid_token"'
     return ProblemError(
-        401, "Authentication needed", "unauthorized", exc.diagnostics, {"WWW-Authenticate": challenge}
+        401,
+        "Authentication needed",
+        "unauthorized",
+        exc.diagnostics,
+        {"WWW-Authenticate": challenge},
     )
 
 
@@ -203,6 +207,8 @@ def too_large(limit: int) -> Diagnostic:
 def install_handlers(app: FastAPI) -> None:
     """Every error a request meets, as a problem: Zuji's own, FastAPI's and the unexpected."""
 
+    _body_handlers(app)
+
     @app.exception_handler(ProblemError)
     async def raised(request: Request, exc: ProblemError) -> JSONResponse:
         return problem(request, exc.status, exc.title, exc.kind, exc.diagnostics, exc.headers)
@@ -211,34 +217,6 @@ def install_handlers(app: FastAPI) -> None:
     async def zuji_error(request: Request, exc: ZujiError) -> JSONResponse:
         p = from_zuji(exc)
         return problem(request, p.status, p.title, p.kind, p.diagnostics, p.headers)
-
-    @app.exception_handler(BodyTooLarge)
-    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return problem(
-            request,
-            413,
-            "Request body too large",
-            "too-large",
-            [too_large(request.app.state.max_body)],
-        )
-
-    @app.exception_handler(BodyTooSlow)
-    async def body_too_slow(request: Request, exc: BodyTooSlow) -> JSONResponse:
-        timeout = request.app.state.body_timeout
-        return problem(
-            request,
-            408,
-            "Request body too slow",
-            "too-slow",
-            [
-                Diagnostic(
-                    "E911",
-                    f"the request body did not arrive within {timeout:g} s",
-                    hint="send the whole body at once; the limit is `zuji serve --body-timeout`",
-                )
-            ],
-            {"Connection": "close"},
-        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -275,4 +253,34 @@ def install_handlers(app: FastAPI) -> None:
             "Internal error",
             "internal",
             [Diagnostic("E905", "Zuji failed on this request; the log has details")],
+        )
+
+
+def _body_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(
+            request,
+            413,
+            "Request body too large",
+            "too-large",
+            [too_large(request.app.state.max_body)],
+        )
+
+    @app.exception_handler(BodyTooSlow)
+    async def body_too_slow(request: Request, exc: BodyTooSlow) -> JSONResponse:
+        timeout = request.app.state.body_timeout
+        return problem(
+            request,
+            408,
+            "Request body too slow",
+            "too-slow",
+            [
+                Diagnostic(
+                    "E911",
+                    f"the request body did not arrive within {timeout:g} s",
+                    hint="send the whole body at once; the limit is `zuji serve --body-timeout`",
+                )
+            ],
+            {"Connection": "close"},
         )
