@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -118,6 +119,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The event loop gets the interpreter lock back from an evaluating thread after at
+        # most this long (Python's default is 5 ms): /health stays quick under load.
+        sys.setswitchinterval(0.001)
         await workers.checkers.start()
         # Compiling the library takes seconds; the service answers meanwhile (a request for a
         # PCR not yet compiled compiles it, or waits for the warm-up's plan).

@@ -34,8 +34,10 @@ class ServiceConfig:
     clients_file: Path = field(default_factory=default_clients_file)
     # Processes per worker that check rule texts; a check over budget kills its process.
     checkers: int = 1
-    # Threads per worker that evaluate inventories (the event loop never does).
-    threads: int = 8
+    # Threads per worker that evaluate inventories (the event loop never does). Evaluation is
+    # CPU-bound and holds the interpreter lock, so more threads add no throughput to a worker
+    # (more workers do) and only make the event loop wait longer for the lock.
+    threads: int = 2
 
     def to_environment(self) -> str:
         values = asdict(self)
