@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,8 +177,6 @@ def tree_rss(pid: int) -> int:
     root = psutil.Process(pid)
     total = 0
     for process in [root, *root.children(recursive=True)]:
-        try:
+        with suppress(psutil.NoSuchProcess):  # a checker being replaced
             total += process.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
