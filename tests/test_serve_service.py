@@ -307,6 +307,18 @@ def test_over_budget_check_is_503_and_the_service_goes_on(
         body = _problem(response, 503, "E910")
         assert time.monotonic() - started < 5
         assert "0.5 s" in body["detail"] and "--budget" in body["diagnostics"][0]["hint"]
+        # An evaluation over the budget too: 10 000 fuel items (the list limit) with the trace
+        # of every line take seconds, past half a second.
+        inventory = _inventory()
+        inventory["inputs"]["kiln_fuels"] = [{"fuel": "raw_coal", "amount": "1 t"}] * 10_000
+        evaluation = httpx.post(
+            service.url + "/pcrs/cement/evaluate?trace=true",
+            json=inventory,
+            headers={"X-API-Key": key["X-API-Key"]},
+            timeout=60,
+        )
+        _problem(evaluation, 503, "E910")
+        assert evaluation.headers["retry-after"] == "1"
         # The overrunning checker was replaced: the next check is answered.
         small = (ROOT / "pcr" / "cement" / "cement.pcr").read_bytes()
         deadline = time.monotonic() + 120
