@@ -131,6 +131,12 @@ def test_bad_forged_and_expired_tokens_are_401(service: Service, token: str, fol
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
+def test_the_token_endpoint_is_discoverable(service: Service) -> None:
+    found = httpx.get(service.url + "/.well-known/openid-configuration").json()
+    assert found["token_endpoint"] == service.url + "/auth/token"
+    assert found["grant_types_supported"] == ["client_credentials"]
+
+
 def test_token_endpoint_refuses_wrong_secrets_in_oauth_shape(
     service: Service, secrets: dict[str, str]
 ) -> None:

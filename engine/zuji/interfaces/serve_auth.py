@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from zuji.core.access import Gate, Grant, issue_token
+from zuji.core.access import KNOWN_SCOPES, Gate, Grant, issue_token
 from zuji.core.errors import AccessError, Diagnostic
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
@@ -80,7 +80,35 @@ def require(scope: str) -> Callable[..., Awaitable[Grant]]:
     return grant
 
 
+class OpenIdConfiguration(BaseModel):
+    """What an OAuth2 client needs to find the token endpoint (OpenID Connect Discovery 1.0)."""
+
+    model_config = ConfigDict(extra="forbid")
+    issuer: str
+    token_endpoint: str
+    grant_types_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    scopes_supported: list[str]
+
+
 def token_route(app: FastAPI, lifetime: int) -> None:
+    @app.get(
+        "/.well-known/openid-configuration",
+        response_model=OpenIdConfiguration,
+        tags=["authentication"],
+    )
+    async def discovery(request: Request) -> OpenIdConfiguration:
+        """Where the token endpoint is, as PACT v3 recommends a host to say. The base URL is
+        the request's own (its Host is one the service was told to answer for)."""
+        base = str(request.base_url).rstrip("/")
+        return OpenIdConfiguration(
+            issuer=base,
+            token_endpoint=base + "/auth/token",
+            grant_types_supported=["client_credentials"],
+            token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+            scopes_supported=list(KNOWN_SCOPES),
+        )
+
     @app.post(
         "/auth/token",
         response_model=TokenOut,
