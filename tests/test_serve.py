@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,26 +48,32 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return path, add_client(path, "tester", ())
 
 
-@pytest.fixture(scope="module")
-def server(clients: tuple[Path, str]) -> Iterator[str]:
+@contextmanager
+def _serving(config: ServiceConfig) -> Iterator[str]:
+    """The app on uvicorn in a thread of this process, on a free 127.0.0.1 port."""
     port = _free_port()
-    settings_ = ServiceConfig(max_body=MAX_BODY, max_rule=MAX_RULE, clients_file=clients[0])
-    config = uvicorn.Config(
-        create_app(config=settings_),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
+    settings_ = uvicorn.Config(
+        create_app(config=config), host="127.0.0.1", port=port, log_level="warning"
     )
-    instance = uvicorn.Server(config)
+    instance = uvicorn.Server(settings_)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not instance.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(clients: tuple[Path, str]) -> Iterator[str]:
+    config = ServiceConfig(max_body=MAX_BODY, max_rule=MAX_RULE, clients_file=clients[0])
+    with _serving(config) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -352,3 +359,17 @@ def test_check_of_a_text_with_a_lone_surrogate_is_a_finding(http: httpx.Client) 
     assert response.status_code < 500
     codes = [d["code"] for d in response.json().get("diagnostics", [])]
     assert response.status_code == 200 and "E003" in codes
+
+
+def test_a_damaged_clients_file_lets_nobody_in(tmp_path: Path) -> None:
+    path = tmp_path / "clients.json"
+    secret = add_client(path, "tester", ())
+    with _serving(ServiceConfig(clients_file=path)) as url:
+        key = {"X-API-Key": f"tester:{secret}"}
+        inventory = _case_inventory("typical_plant")
+        assert httpx.post(url + "/pcrs/cement/pact", json=inventory, headers=key).status_code == 200
+        path.write_text("{not json", encoding="utf-8")  # a hand edit gone wrong
+        response = httpx.post(url + "/pcrs/cement/pact", json=inventory, headers=key)
+        body = _is_problem(response, 503, "E906")
+        assert str(tmp_path) not in response.text and "clients file" in body["detail"]
+        assert httpx.get(url + "/health").status_code == 200

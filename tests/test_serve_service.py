@@ -352,6 +352,22 @@ def test_listening_beyond_loopback_needs_the_public_flag(folder: Path) -> None:
     assert "Traceback" not in refused.stderr
 
 
+def test_a_damaged_clients_file_stops_the_start(folder: Path) -> None:
+    damaged = folder / "damaged.json"
+    damaged.write_text('{"format": "zuji-clients/1"}', encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "zuji", "serve", "--clients", str(damaged), "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT / "engine"), "PATH": "/usr/bin:/bin"},
+        cwd=folder,
+    )
+    assert refused.returncode == 2
+    assert "E906" in refused.stderr and "damaged.json" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_sigterm_lets_a_running_request_finish(folder: Path, secrets: dict[str, str]) -> None:
     service = start(folder / "clients.json", folder, "--workers", "2", "--budget", "60")
     outcome: dict[str, httpx.Response] = {}

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request, Security
 from fastapi.responses import JSONResponse
@@ -22,13 +23,38 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core.access import KNOWN_SCOPES, Gate, Grant, issue_token
-from zuji.core.errors import AccessError, Diagnostic
+from zuji.core.errors import AccessError, Diagnostic, UsageError
+from zuji.interfaces.serve_problems import ProblemError, log
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="client_id:client_secret, from zuji clients"
 )
 _FORM = "application/x-www-form-urlencoded"
+
+
+class _Hashing:
+    """One scrypt at a time per worker: each takes ~50 ms and 16 MiB by design, so callers
+    guessing secrets queue here instead of taking every core and a gigabyte between them."""
+
+    def __init__(self) -> None:
+        self.limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, work: Callable[..., Any], *args: str) -> Any:
+        if self.limiter is None:  # made on the event loop that uses it
+            self.limiter = anyio.CapacityLimiter(1)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)
+
+
+def _unreadable(exc: UsageError) -> ProblemError:
+    # The service's own clients file is damaged: the caller cannot fix that, and nobody is let in.
+    log.error("the clients file cannot be read: %s", exc)
+    return ProblemError(
+        503,
+        "Authentication unavailable",
+        "clients-file",
+        [Diagnostic("E906", "the service cannot read its clients file; its log says why")],
+    )
 
 
 class TokenOut(BaseModel):
@@ -56,12 +82,17 @@ def require(scope: str) -> Callable[..., Awaitable[Grant]]:
         key: str | None = Security(_api_key),
     ) -> Grant:
         gate: Gate = request.app.state.gate
-        if bearer is not None:
-            found = gate.token(bearer.credentials)  # an HMAC: cheap enough for the event loop
-        elif key is not None:
-            # scrypt is slow by design: off the event loop (and remembered once it matched).
-            found = await anyio.to_thread.run_sync(gate.api_key, key)
-        else:
+        try:
+            if bearer is not None:
+                found = gate.token(bearer.credentials)  # an HMAC: cheap for the event loop
+            elif key is not None:
+                # scrypt is slow by design: off the event loop (remembered once it matched).
+                found = await request.app.state.hashing.run(gate.api_key, key)
+            else:
+                found = None
+        except UsageError as exc:
+            raise _unreadable(exc) from None
+        if found is None:
             raise AccessError(
                 Diagnostic(
                     "E906",
@@ -92,6 +123,8 @@ class OpenIdConfiguration(BaseModel):
 
 
 def token_route(app: FastAPI, lifetime: int) -> None:
+    app.state.hashing = _Hashing()
+
     @app.get(
         "/.well-known/openid-configuration",
         response_model=OpenIdConfiguration,
@@ -132,9 +165,11 @@ def token_route(app: FastAPI, lifetime: int) -> None:
         )
         gate: Gate = request.app.state.gate
         try:
-            client = await anyio.to_thread.run_sync(gate.client, *credentials)
+            client = await request.app.state.hashing.run(gate.client, *credentials)
             asked = form.get("scope", "").split()
             issued, grant = issue_token(gate.registry(), client, asked, lifetime)
+        except UsageError as exc:
+            raise _unreadable(exc) from None
         except AccessError as exc:
             kind = "invalid_scope" if exc.reason == "scope" else "invalid_client"
             status = 400 if exc.reason == "scope" else 401

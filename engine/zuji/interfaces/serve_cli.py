@@ -80,6 +80,19 @@ def serve_command(
         clients_file=(clients or default_clients_file()).resolve(),
         checkers=checkers,
     )
+    _warnings(config, host, port, public)
+    _launch(config, host, port, workers)
+
+
+def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
+    from zuji.core.access import read_registry
+
+    if not read_registry(config.clients_file).clients:  # a damaged file stops here, exit 2
+        typer.echo(
+            "warning: no clients yet: evaluating and checking will answer 401 until "
+            "`zuji clients add NAME` adds one.",
+            err=True,
+        )
     if public and not is_loopback(host):
         typer.echo(
             f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
@@ -88,7 +101,6 @@ def serve_command(
             + " (--allow-host to add).",
             err=True,
         )
-    _launch(config, host, port, workers)
 
 
 def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
