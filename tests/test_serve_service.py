@@ -266,6 +266,27 @@ def test_slow_body_is_cut_off_and_health_answers(service: Service, token: str) -
     assert time.monotonic() - started < 15
 
 
+def test_slow_request_head_is_cut_off(service: Service) -> None:
+    host, port = service.url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        closed = False
+        for _ in range(30):  # one header byte every half second, never the end of the head
+            try:
+                sock.sendall(b"X")
+                sock.settimeout(0.5)
+                closed = sock.recv(1024) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+            if closed:
+                break
+    assert closed, "the server kept a request head open for 15 s"
+    assert time.monotonic() - started < 10  # the deadline is the body timeout, 2 s here
+
+
 def test_health_answers_within_a_second_while_a_huge_rule_is_checked(
     service: Service, token: str
 ) -> None:

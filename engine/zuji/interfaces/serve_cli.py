@@ -119,6 +119,7 @@ def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
         server_header=False,
         timeout_graceful_shutdown=int(config.budget + _GRACE),
         timeout_keep_alive=5,
+        http="zuji.interfaces.serve_protocol:HeadDeadline",
         log_level="info",
     )
 
