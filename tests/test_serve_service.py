@@ -229,6 +229,11 @@ def test_replies_name_rule_files_by_their_library_place(service: Service, token:
     body = _problem(response, 422, "E650")
     assert body["where"].startswith("pcr/cement/cement.pcr:")
     assert str(ROOT) not in response.text
+    traced = httpx.post(
+        service.url + "/pcrs/cement/evaluate?trace=true", json=_inventory(), headers=_bearer(token)
+    )
+    assert traced.status_code == 200 and "pcr/cement/cement.pcr:" in traced.text
+    assert str(ROOT) not in traced.text
 
 
 def test_a_string_body_is_not_taken_for_a_file(service: Service, token: str) -> None:

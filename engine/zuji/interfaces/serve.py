@@ -52,7 +52,7 @@ from zuji.interfaces.serve_models import (
     detail,
     summary,
 )
-from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log
+from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log, scrub, scrub_json
 from zuji.interfaces.serve_work import Workers
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
@@ -225,7 +225,9 @@ def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> Non
 
         def work() -> str:
             pcr = library.get(pcr_id)
-            return pcr.evaluate(_inventory(raw, media), trace=trace).model_dump_json()
+            # A trace names rule lines by file; labels are absolute when the service runs
+            # outside the library's folder, and a reply names no folder of the server.
+            return scrub_json(pcr.evaluate(_inventory(raw, media), trace=trace).model_dump_json())
 
         return Response(await workers.compute(work), media_type="application/json")
 
@@ -246,7 +248,10 @@ def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> Non
         raw, media = await request.body(), media_type(request)
 
         def work() -> dict[str, Any]:
-            return to_pact(library.get(pcr_id).evaluate(_inventory(raw, media)))
+            footprint: dict[str, Any] = scrub(
+                to_pact(library.get(pcr_id).evaluate(_inventory(raw, media)))
+            )
+            return footprint
 
         return JSONResponse(await workers.compute(work))
 

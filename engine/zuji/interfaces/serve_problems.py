@@ -7,6 +7,7 @@ route, becomes a problem of the same shape, so a client reads one kind of error 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -69,6 +70,13 @@ def _server_folders() -> tuple[str, ...]:
     # Longest first, so the library inside a checkout is cut before the checkout itself.
     folders = {str(lib.root().resolve()), str(Path.cwd().resolve()), str(Path.home())}
     return tuple(sorted((f + os.sep for f in folders if f != os.sep), key=len, reverse=True))
+
+
+def scrub_json(text: str) -> str:
+    """A JSON text with the server's folders cut out (as `scrub` does for a value)."""
+    for folder in _server_folders():
+        text = text.replace(json.dumps(folder)[1:-1], "")
+    return text
 
 
 def scrub(value: Any) -> Any:
