@@ -118,10 +118,14 @@ class CheckerPool:
 
     def _replace(self, checker: _Checker) -> None:
         self._all.discard(checker)
-        checker.stop()
-        task = asyncio.get_running_loop().create_task(self._add())
+        task = asyncio.get_running_loop().create_task(self._renew(checker))
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
+
+    async def _renew(self, checker: _Checker) -> None:
+        # Killing and reaping a process can wait on the system: not on the event loop.
+        await anyio.to_thread.run_sync(checker.stop)
+        await self._add()
 
     async def check(self, text: str, name: str, budget: float) -> dict[str, Any]:
         """The check report of a rule text; 503 if waiting and checking outlast the budget."""
@@ -134,12 +138,14 @@ class CheckerPool:
             raise over_budget(budget) from None
         healthy = False
         try:
-            checker.pipe.send((text, name))
             left = max(deadline - time.monotonic(), 0.0)
-            if not await anyio.to_thread.run_sync(checker.pipe.poll, left, abandon_on_cancel=True):
+            reply = await anyio.to_thread.run_sync(
+                _exchange, checker.pipe, (text, name), left, abandon_on_cancel=True
+            )
+            if reply is None:
                 log.warning("a rule check overran the %g s budget; its process is replaced", budget)
                 raise over_budget(budget)
-            outcome, value = checker.pipe.recv()
+            outcome, value = reply
             healthy = True
         finally:
             # Any other way out (over budget, a dead process, the caller gone) leaves the
@@ -159,6 +165,13 @@ class CheckerPool:
         for checker in list(self._all):
             checker.stop()
         self._all.clear()
+
+
+def _exchange(pipe: Connection, job: tuple[str, str], timeout: float) -> Any:
+    """Send a job and wait for its reply (None past the timeout), in a thread: a rule text
+    of 200 KB does not fit the pipe's buffer, so even sending it waits for the checker."""
+    pipe.send(job)
+    return pipe.recv() if pipe.poll(timeout) else None
 
 
 def _started() -> _Checker:
