@@ -373,3 +373,25 @@ def test_a_damaged_clients_file_lets_nobody_in(tmp_path: Path) -> None:
         body = _is_problem(response, 503, "E906")
         assert str(tmp_path) not in response.text and "clients file" in body["detail"]
         assert httpx.get(url + "/health").status_code == 200
+
+
+def test_cors_and_host_names_as_configured(tmp_path: Path) -> None:
+    config = ServiceConfig(
+        clients_file=tmp_path / "clients.json",
+        allowed_hosts=("zuji.example.org",),
+        cors_origins=("https://app.example.org",),
+    )
+    with _serving(config) as url:
+        named = {"Host": "zuji.example.org"}
+        assert httpx.get(url + "/health", headers=named).status_code == 200
+        _is_problem(httpx.get(url + "/health"), 421, "E909")  # 127.0.0.1 is not in the list now
+        preflight = {
+            **named,
+            "Origin": "https://app.example.org",
+            "Access-Control-Request-Method": "POST",
+        }
+        allowed = httpx.options(url + "/pcrs/cement/evaluate", headers=preflight)
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example.org"
+        other = httpx.get(url + "/pcrs", headers={**named, "Origin": "https://evil.example"})
+        assert other.status_code == 200
+        assert "access-control-allow-origin" not in other.headers
