@@ -1,6 +1,6 @@
 """The HTTP API: the PCR library, inventory schemas, evaluation, PACT export and rule checks.
 
-`zuji serve` runs it on uvicorn (127.0.0.1:8000 by default, see serve_run); the OpenAPI document
+`zuji serve` runs it on uvicorn (127.0.0.1:8000 by default, see serve_cli); the OpenAPI document
 is at /openapi.json. Every error is an RFC 9457 problem (application/problem+json) carrying
 Zuji's diagnostic code and the input or position at fault. Request bodies and rule texts have
 size limits; a request that breaks them gets 413, a malformed one 4xx — a user's mistake is
