@@ -15,6 +15,7 @@ import typer
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.core.text import json_printable, printable
 from zuji.interfaces import report
 from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
@@ -36,7 +37,14 @@ FORMATS = ("table", "json", "pact", "markdown")
 
 
 def _say(text: str = "", err: bool = False) -> None:
-    typer.echo(text, err=err)
+    """Print text for people; names and texts from inventories and rules may hold control or
+    bidi characters, shown as U+FFFD rather than obeyed by the terminal."""
+    typer.echo(printable(text), err=err)
+
+
+def _say_json(text: str) -> None:
+    """Print JSON for programs: the same data, hidden characters written as \\u escapes."""
+    typer.echo(json_printable(text))
 
 
 @app.command("list")
@@ -58,7 +66,7 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] 
         for r in rules
     ]
     if as_json:
-        _say(json.dumps(rows, ensure_ascii=False, indent=2))
+        _say_json(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     # The table says what the footprint is per ("1 t of cement"), which the JSON's bare "1 t"
     # leaves to the reader; the JSON keeps its shape because other programs read it.
@@ -103,7 +111,7 @@ def check(
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     if output == "json":
-        _say(
+        _say_json(
             json.dumps(
                 {
                     "files": len(results),
@@ -199,6 +207,14 @@ def run(
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    documents_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--documents-root",
+            help="Folder the files an inventory names (supplier PACT documents) must lie in; "
+            "by default the inventory's own folder",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -208,14 +224,16 @@ def run(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
     loaded = load_pcr(pcr)
-    result = loaded.evaluate(inventory, trace=trace)
+    if documents_root is not None and not documents_root.is_dir():
+        raise UsageError(Diagnostic("E002", f"--documents-root {documents_root}: no such folder"))
+    result = loaded.evaluate(inventory, trace=trace, documents_root=documents_root)
     for fmt in formats:
         if fmt == "json":
-            _say(report.to_json(result))
+            _say_json(report.to_json(result))
         elif fmt == "pact":
             from zuji.exchange.pact import to_pact
 
-            _say(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
+            _say_json(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
         elif fmt == "markdown":
             _say(report.to_markdown(result))
         else:
@@ -239,7 +257,7 @@ def _trace_text(trace: Trace) -> str:
 @app.command()
 def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
     """The JSON Schema of a PCR's inventory."""
-    _say(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
+    _say_json(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
 @app.command()

@@ -106,9 +106,11 @@ class _Reader:
         label: str,
         choices: dict[str, tuple[str, ...]],
         base: Path | None = None,
+        root: Path | None = None,
     ) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
         self.base = base  # the inventory file's folder: supplier documents are read from there
+        self.root = root  # the folder named files must lie in; None: the inventory's own
         self.findings = DiagnosticSink()
 
     def error(self, where: str, message: str, hint: str = "") -> None:
@@ -127,7 +129,10 @@ def load_inventory(
     pcr: m.RuleFile,
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
+    root: Path | None = None,
 ) -> Inventory:
+    """Read an inventory file. Files it names (supplier PACT documents) are read only from
+    inside `root`, by default the inventory's own folder."""
     label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
@@ -137,7 +142,7 @@ def load_inventory(
         document = document["inventory"]  # a worked case: its inventory is the one to run
         prefix = ["inventory"]
     try:
-        return read_inventory(document, pcr, standards, label, choices, path.parent)
+        return read_inventory(document, pcr, standards, label, choices, path.parent, root)
     except InventoryError as exc:
         raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
 
@@ -207,13 +212,15 @@ def read_inventory(
     label: str,
     choices: dict[str, tuple[str, ...]] | None = None,
     base: Path | None = None,
+    root: Path | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
     `choices` gives the options of choices declared by name (in the PCR or its modules); `base`
-    is the folder file references (supplier PACT documents) are relative to: none, no files.
+    is the folder file references (supplier PACT documents) are relative to: none, no files;
+    `root` the folder they must lie in (None: `base`).
     """
-    reader = _Reader(pcr, standards, label, choices or {}, base)
+    reader = _Reader(pcr, standards, label, choices or {}, base, root)
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(

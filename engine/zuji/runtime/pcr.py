@@ -67,18 +67,22 @@ class PCR:
         source: str | Path | dict[str, Any],
         label: str = "<inventory>",
         base: Path | None = None,
+        root: Path | None = None,
     ) -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping).
 
         Supplier PACT documents named by file are read relative to the inventory file's folder
-        (for a mapping: `base`; without it only inline documents are accepted).
+        (for a mapping: `base`; without it only inline documents are accepted), and only from
+        inside `root` (by default that same folder), symbolic links resolved.
         """
         if isinstance(source, dict):
-            return read_inventory(source, self.rule, self.standards, label, self.choices, base)
+            return read_inventory(
+                source, self.rule, self.standards, label, self.choices, base, root
+            )
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
-        return load_inventory(path, self.rule, self.standards, self.choices)
+        return load_inventory(path, self.rule, self.standards, self.choices, root)
 
     @cached_property
     def choices(self) -> dict[str, tuple[str, ...]]:
@@ -90,13 +94,19 @@ class PCR:
         }
 
     def evaluate(
-        self, inventory: Inventory | str | Path | dict[str, Any], trace: bool = False
+        self,
+        inventory: Inventory | str | Path | dict[str, Any],
+        trace: bool = False,
+        documents_root: Path | None = None,
     ) -> Result:
-        """The footprint of one inventory. Raises ZujiError subclasses for bad input."""
+        """The footprint of one inventory. Raises ZujiError subclasses for bad input.
+
+        Files the inventory names are read only from inside `documents_root` (by default the
+        inventory file's own folder)."""
         if self.errors:
             raise RuleError(self.errors)
         if not isinstance(inventory, Inventory):
-            inventory = self.inventory(inventory)
+            inventory = self.inventory(inventory, root=documents_root)
         return evaluate(self.plan, inventory, trace=trace)
 
     def schema(self) -> dict[str, Any]:
