@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from schemathesis.checks import (
 )
 
 import zuji
+from zuji.core.access import add_client
 from zuji.interfaces.serve import create_app
+from zuji.interfaces.serve_config import ServiceConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "pcr" / "cement" / "cases"
@@ -40,29 +43,55 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def clients(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("clients") / "clients.json"
+    return path, add_client(path, "tester", ())
+
+
+@contextmanager
+def _serving(config: ServiceConfig) -> Iterator[str]:
+    """The app on uvicorn in a thread of this process, on a free 127.0.0.1 port."""
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(max_body=MAX_BODY, max_rule=MAX_RULE),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
+    settings_ = uvicorn.Config(
+        create_app(config=config), host="127.0.0.1", port=port, log_level="warning"
     )
-    instance = uvicorn.Server(config)
+    instance = uvicorn.Server(settings_)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not instance.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def http(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=30) as client:
+def server(clients: tuple[Path, str]) -> Iterator[str]:
+    config = ServiceConfig(max_body=MAX_BODY, max_rule=MAX_RULE, clients_file=clients[0])
+    with _serving(config) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def token(server: str, clients: tuple[Path, str]) -> str:
+    response = httpx.post(
+        server + "/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("tester", clients[1]),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def http(server: str, token: str) -> Iterator[httpx.Client]:
+    # A client's bearer token on every request: the routes that cost need it, the others not.
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server, timeout=30, headers=headers) as client:
         yield client
 
 
@@ -308,9 +337,10 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_every_operation_conforms_to_the_openapi(case: Any, server: str) -> None:
+def test_every_operation_conforms_to_the_openapi(case: Any, server: str, token: str) -> None:
     case.call_and_validate(
         base_url=server,
+        headers={"Authorization": f"Bearer {token}"},
         checks=[
             not_a_server_error,
             status_code_conformance,
@@ -329,3 +359,39 @@ def test_check_of_a_text_with_a_lone_surrogate_is_a_finding(http: httpx.Client) 
     assert response.status_code < 500
     codes = [d["code"] for d in response.json().get("diagnostics", [])]
     assert response.status_code == 200 and "E003" in codes
+
+
+def test_a_damaged_clients_file_lets_nobody_in(tmp_path: Path) -> None:
+    path = tmp_path / "clients.json"
+    secret = add_client(path, "tester", ())
+    with _serving(ServiceConfig(clients_file=path)) as url:
+        key = {"X-API-Key": f"tester:{secret}"}
+        inventory = _case_inventory("typical_plant")
+        assert httpx.post(url + "/pcrs/cement/pact", json=inventory, headers=key).status_code == 200
+        path.write_text("{not json", encoding="utf-8")  # a hand edit gone wrong
+        response = httpx.post(url + "/pcrs/cement/pact", json=inventory, headers=key)
+        body = _is_problem(response, 503, "E906")
+        assert str(tmp_path) not in response.text and "clients file" in body["detail"]
+        assert httpx.get(url + "/health").status_code == 200
+
+
+def test_cors_and_host_names_as_configured(tmp_path: Path) -> None:
+    config = ServiceConfig(
+        clients_file=tmp_path / "clients.json",
+        allowed_hosts=("zuji.example.org",),
+        cors_origins=("https://app.example.org",),
+    )
+    with _serving(config) as url:
+        named = {"Host": "zuji.example.org"}
+        assert httpx.get(url + "/health", headers=named).status_code == 200
+        _is_problem(httpx.get(url + "/health"), 421, "E909")  # 127.0.0.1 is not in the list now
+        preflight = {
+            **named,
+            "Origin": "https://app.example.org",
+            "Access-Control-Request-Method": "POST",
+        }
+        allowed = httpx.options(url + "/pcrs/cement/evaluate", headers=preflight)
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example.org"
+        other = httpx.get(url + "/pcrs", headers={**named, "Origin": "https://evil.example"})
+        assert other.status_code == 200
+        assert "access-control-allow-origin" not in other.headers

@@ -192,6 +192,17 @@ class PactError(ZujiError):
     """A PACT document (made by Zuji or received from a supplier) breaks the specification."""
 
 
+class AccessError(ZujiError):
+    """A caller is not allowed: no credentials, wrong ones, an expired token or a missing scope.
+
+    `reason` is one of "missing", "invalid", "expired" or "scope"; the HTTP service answers 401
+    for the first three and 403 for the last."""
+
+    def __init__(self, diagnostic: Diagnostic, reason: str) -> None:
+        super().__init__(diagnostic)
+        self.reason = reason
+
+
 class DocumentError(ZujiError, ValueError):
     """A file that cannot be read or is not a well-formed YAML or JSON document (E010-E014).
 

@@ -7,6 +7,9 @@ picks up stray files from the working folder unless a path is given explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -69,18 +72,47 @@ def rule_files(folder: Path | None = None) -> list[Path]:
     return sorted((folder or pcr_root()).rglob("*.pcr"))
 
 
+# Set while a rule text that came over the network is loaded: its file name is the caller's
+# choice, not a place on this machine, so its modules may come from the bundled library only.
+_LIBRARY_ONLY: ContextVar[bool] = ContextVar("library_only", default=False)
+
+
+@contextmanager
+def library_only() -> Iterator[None]:
+    """Within the block, `use` finds modules in the bundled library and nowhere else."""
+    token = _LIBRARY_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _LIBRARY_ONLY.reset(token)
+
+
 def module_path(dotted: str, near: Path | None = None) -> Path | None:
     """The file of a module named like common.electricity: pcr/common/electricity.pcr.
 
     A module is looked for first in the library of the PCR that uses it (the folder above the
-    PCR's own), then in the bundled library.
+    PCR's own), then in the bundled library; inside `library_only()` only in the bundled one,
+    and never outside it (a dotted name cannot climb out, and symlinks are resolved).
     """
     relative = Path(*dotted.split(".")).with_suffix(".pcr")
+    if _LIBRARY_ONLY.get():
+        return _inside_library(relative)
     candidates = []
     if near is not None:
         candidates.append(near.resolve().parent.parent / relative)
     candidates.append(pcr_root() / relative)
     return next((c for c in candidates if _is_file(c)), None)
+
+
+def _inside_library(relative: Path) -> Path | None:
+    library = pcr_root().resolve()
+    try:
+        candidate = (library / relative).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not candidate.is_relative_to(library) or not _is_file(candidate):
+        return None
+    return library / relative
 
 
 def _is_file(path: Path) -> bool:

@@ -22,8 +22,10 @@ from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
+from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
+from zuji.interfaces.serve_cli import register as _register_serve
 
 if TYPE_CHECKING:
     from zuji.runtime.result import Trace
@@ -312,17 +314,6 @@ def docs(
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-) -> None:
-    """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
-    from zuji.interfaces.serve import run as run_server
-
-    run_server(host, port)
-
-
-@app.command()
 def replay(
     result: Annotated[
         Path, typer.Argument(help="A JSON result written with --format json --trace")
@@ -345,6 +336,8 @@ def replay(
 _register_review(app)
 _register_batch(app)
 _register_mc(app)
+_register_serve(app)
+_register_clients(app)
 
 
 def main() -> None:

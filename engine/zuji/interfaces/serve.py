@@ -1,29 +1,45 @@
 """The HTTP API: the PCR library, inventory schemas, evaluation, PACT export and rule checks.
 
-`zuji serve` runs it on uvicorn (127.0.0.1:8000 by default); the OpenAPI document is at
-/openapi.json. Every error is an RFC 9457 problem (application/problem+json) carrying Zuji's
-diagnostic code and the input or position at fault. Request bodies and rule texts have size
-limits; a request that breaks them gets 413, a malformed one 4xx — a user's mistake is never a 500.
+`zuji serve` runs it on uvicorn (127.0.0.1:8000 by default, see serve_cli); the OpenAPI document
+is at /openapi.json. Every error is an RFC 9457 problem (application/problem+json) carrying
+Zuji's diagnostic code and the input or position at fault. Request bodies and rule texts have
+size limits; a request that breaks them gets 413, a malformed one 4xx — a user's mistake is
+never a 500.
 
-This module holds the app and its routes; the response models are in serve_models, the problems
-and the body limit in serve_problems, and the reading of request bodies in serve_bodies.
+The event loop only moves bytes: evaluations run in threads and rule checks in processes, each
+within a time budget (serve_work), so /health and the library routes answer while a long check
+runs. Evaluating and checking need a client's credentials (serve_auth); reading the library does
+not. The Host allow-list and security headers are serve_guard's; problems and the body limit
+serve_problems'; the reading of request bodies serve_bodies'.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import base64
+import hashlib
+import re
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from zuji.core import library as lib
-from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.core.access import TOKEN_LIFETIME, Gate, Grant
+from zuji.core.errors import Diagnostic, InventoryError, UsageError, ZujiError
 from zuji.core.version import __version__
 from zuji.exchange.pact import to_pact
-from zuji.interfaces.serve_bodies import json_body, rule_body
+from zuji.interfaces.serve_auth import require, token_route
+from zuji.interfaces.serve_bodies import json_body, media_type, rule_body
+from zuji.interfaces.serve_config import MAX_BODY_BYTES, MAX_RULE_BYTES, ServiceConfig
+from zuji.interfaces.serve_guard import Guard
 from zuji.interfaces.serve_models import (
     CheckReport,
     CheckRequest,
@@ -36,30 +52,35 @@ from zuji.interfaces.serve_models import (
     detail,
     summary,
 )
-from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log
-from zuji.runtime.inventory import Inventory, read_inventory
+from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log, scrub, scrub_json
+from zuji.interfaces.serve_work import Workers
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
-from zuji.runtime.pcr import load_text as load_pcr_text
 from zuji.runtime.result import Result
 
-MAX_BODY_BYTES = 2_000_000  # an inventory of a large plant with every delivery is ~100 kB
-MAX_RULE_BYTES = 200_000  # the longest bundled PCR is under 20 kB
 _PCR_ID = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 class _Library:
-    """Loaded PCRs by id, reloaded when their file changes."""
+    """Loaded PCRs by id, compiled once per worker process and reloaded when their file changes."""
+
+    _IDS_FRESH = 2.0  # seconds the list of ids is trusted before the folder is read again
 
     def __init__(self) -> None:
         self._loaded: dict[str, tuple[tuple[int, int], PCR]] = {}
+        self._ids: tuple[float, list[str]] = (-1e9, [])
+        self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
-        return sorted(
-            p.stem
-            for p in lib.rule_files()
-            if p.parent.name != "common" and p.parent.name == p.stem
-        )
+        read_at, ids = self._ids
+        if time.monotonic() - read_at > self._IDS_FRESH:
+            ids = sorted(
+                p.stem
+                for p in lib.rule_files()
+                if p.parent.name != "common" and p.parent.name == p.stem
+            )
+            self._ids = (time.monotonic(), ids)
+        return ids
 
     def get(self, pcr_id: str) -> PCR:
         path = lib.pcr_root() / pcr_id / f"{pcr_id}.pcr"
@@ -71,34 +92,87 @@ class _Library:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._loaded.get(pcr_id)
         if cached is None or cached[0] != stamp:
-            cached = (stamp, load_pcr(path))
-            self._loaded[pcr_id] = cached
+            with self._lock:  # one thread compiles; the others wait for its plan
+                cached = self._loaded.get(pcr_id)
+                if cached is None or cached[0] != stamp:
+                    cached = (stamp, load_pcr(path))
+                    self._loaded[pcr_id] = cached
         return cached[1]
 
+    def warm(self) -> None:
+        for pcr_id in self.ids():
+            try:
+                self.get(pcr_id)
+            except ZujiError:
+                log.warning("PCR %s does not load", pcr_id)
 
-def create_app(max_body: int = MAX_BODY_BYTES, max_rule: int = MAX_RULE_BYTES) -> FastAPI:
+
+def create_app(
+    max_body: int = MAX_BODY_BYTES,
+    max_rule: int = MAX_RULE_BYTES,
+    config: ServiceConfig | None = None,
+) -> FastAPI:
     """The FastAPI application (uvicorn, or any ASGI server, runs it)."""
+    config = config or ServiceConfig(max_body=max_body, max_rule=max_rule)
+    library = _Library()
+    workers = Workers(config.budget, config.threads, config.checkers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The event loop gets the interpreter lock back from an evaluating thread after at
+        # most this long (Python's default is 5 ms): /health stays quick under load.
+        sys.setswitchinterval(0.001)
+        await workers.checkers.start()
+        # Compiling the library takes seconds; the service answers meanwhile (a request for a
+        # PCR not yet compiled compiles it, or waits for the warm-up's plan).
+        warming = threading.Thread(target=library.warm, name="zuji-warm", daemon=True)
+        warming.start()
+        yield
+        await workers.checkers.stop()
+
     app = FastAPI(
         title="Zuji",
         version=__version__,
         summary="Product carbon footprints from Product Category Rules",
         description=_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
-    library = _Library()
+    app.state.gate = Gate(config.clients_file)
+    app.state.max_body = config.max_body
+    app.state.body_timeout = config.body_timeout
     install_handlers(app)
     _library_routes(app, library)
-    _evaluation_routes(app, library)
-    _rule_routes(app, max_rule)
+    _evaluation_routes(app, library, workers)
+    _rule_routes(app, config.max_rule, workers)
+    token_route(app, TOKEN_LIFETIME)
+    docs_policy = _docs_route(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
-    app.state.max_body = max_body
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(BodyLimit, limit=config.max_body, timeout=config.body_timeout)
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
+    app.add_middleware(
+        Guard, allowed_hosts=config.allowed_hosts, html_policies={"/docs": docs_policy}
+    )
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of a worker process `zuji serve` started (uvicorn's factory)."""
+    return create_app(config=ServiceConfig.from_environment())
 
 
 def _library_routes(app: FastAPI, library: _Library) -> None:
     @app.get("/health", response_model=Health, tags=["service"])
-    def health() -> Health:
-        """Whether the service runs, and how many PCRs it serves."""
+    async def health() -> Health:
+        """Whether the service runs, and how many PCRs it serves (answered on the event loop,
+        which never computes, so it answers while evaluations and checks run)."""
         return Health(status="ok", engine=f"zuji {__version__}", pcrs=len(library.ids()))
 
     @app.get("/pcrs", response_model=list[PcrSummary], tags=["library"])
@@ -131,55 +205,95 @@ def _library_routes(app: FastAPI, library: _Library) -> None:
         return library.get(pcr_id).schema()
 
 
-def _evaluation_routes(app: FastAPI, library: _Library) -> None:
+def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> None:
     @app.post(
         "/pcrs/{pcr_id}/evaluate",
         response_model=Result,
         tags=["evaluation"],
-        responses=_errors(404, 409, 413, 415, 422),
+        responses=_errors(401, 403, 404, 409, 413, 415, 422, 503),
         openapi_extra=_INVENTORY_BODY,
     )
     async def evaluate(
         request: Request,
         pcr_id: str = _pcr_id(),
         trace: bool = Query(False, description="Include every line's trace"),
+        grant: Grant = Depends(require("evaluate")),  # noqa: B008
     ) -> Response:
         """Evaluate an inventory (JSON) under a PCR: the footprint with its data quality and,
-        on request, the trace of every line."""
-        pcr = library.get(pcr_id)
-        document = json_body(await request.body(), request)
-        result = pcr.evaluate(_inventory(pcr, document), trace=trace)
-        return Response(result.model_dump_json(), media_type="application/json")
+        on request, the trace of every line. Needs the `evaluate` scope."""
+        raw, media = await request.body(), media_type(request)
+
+        def work() -> str:
+            pcr = library.get(pcr_id)
+            # A trace names rule lines by file; labels are absolute when the service runs
+            # outside the library's folder, and a reply names no folder of the server.
+            return scrub_json(pcr.evaluate(_inventory(raw, media), trace=trace).model_dump_json())
+
+        return Response(await workers.compute(work), media_type="application/json")
 
     @app.post(
         "/pcrs/{pcr_id}/pact",
         response_model=ProductFootprint,
         tags=["evaluation"],
-        responses=_errors(404, 409, 413, 415, 422),
+        responses=_errors(401, 403, 404, 409, 413, 415, 422, 503),
         openapi_extra=_INVENTORY_BODY,
     )
-    async def pact(request: Request, pcr_id: str = _pcr_id()) -> JSONResponse:
+    async def pact(
+        request: Request,
+        pcr_id: str = _pcr_id(),
+        grant: Grant = Depends(require("evaluate")),  # noqa: B008
+    ) -> JSONResponse:
         """Evaluate an inventory and give the result as a PACT ProductFootprint (Tech Specs
-        3.0), with decimal strings as PACT writes them."""
-        pcr = library.get(pcr_id)
-        document = json_body(await request.body(), request)
-        result = pcr.evaluate(_inventory(pcr, document))
-        return JSONResponse(to_pact(result))
+        3.0), with decimal strings as PACT writes them. Needs the `evaluate` scope."""
+        raw, media = await request.body(), media_type(request)
+
+        def work() -> dict[str, Any]:
+            footprint: dict[str, Any] = scrub(
+                to_pact(library.get(pcr_id).evaluate(_inventory(raw, media)))
+            )
+            return footprint
+
+        return JSONResponse(await workers.compute(work))
 
 
-def _rule_routes(app: FastAPI, max_rule: int) -> None:
+def _rule_routes(app: FastAPI, max_rule: int, workers: Workers) -> None:
     @app.post(
         "/check",
         response_model=CheckReport,
         tags=["rules"],
-        responses=_errors(413, 415, 422),
+        responses=_errors(401, 403, 413, 415, 422, 503),
         openapi_extra=_RULE_BODY,
     )
-    async def check_rule(request: Request) -> CheckReport:
+    async def check_rule(
+        request: Request,
+        grant: Grant = Depends(require("check")),  # noqa: B008
+    ) -> JSONResponse:
         """Check a rule text (sent as text/plain, or as JSON {"text": ..., "file": ...}):
-        every diagnostic with its line and column. Modules it uses come from the library."""
-        text, name = rule_body(await request.body(), request, max_rule)
-        return _check_text(text, name)
+        every diagnostic with its line and column. Modules it uses come from the bundled
+        library only. Needs the `check` scope."""
+        text, name = rule_body(await request.body(), media_type(request), max_rule)
+        return JSONResponse(await workers.check(text, name))
+
+
+def _docs_route(app: FastAPI) -> str:
+    """The interactive API page, and the content security policy that lets exactly its own
+    inline script run (by hash) and its scripts come from the CDN FastAPI's page names."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - Swagger UI")
+    html = bytes(page.body).decode()
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
+        for code in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(html)
+
+    return (
+        f"default-src 'none'; script-src {cdn} {hashes}; style-src {cdn}; "
+        "img-src https://fastapi.tiangolo.com data:; connect-src 'self'; frame-ancestors 'none'"
+    )
 
 
 _DESCRIPTION = """Zuji evaluates product carbon footprints under Product Category Rules (PCRs).
@@ -191,8 +305,13 @@ _DESCRIPTION = """Zuji evaluates product carbon footprints under Product Categor
 - An intensity input (such as `t CO2e/t`) may be a supplier's PACT document: `{"pact": {...}}`.
 - `POST /check` checks a rule text and gives every diagnostic with its position.
 
+Evaluating and checking need a client (`zuji clients add NAME`): send `X-API-Key: ID:SECRET`,
+or trade the pair at `POST /auth/token` (OAuth2 client credentials, as PACT hosts do) for a
+bearer token. Reading the library needs nothing.
+
 Errors are RFC 9457 problems (`application/problem+json`) with Zuji's `code` and the `where` at
-fault. Request bodies above the size limit get 413.
+fault. Request bodies above the size limit get 413, bodies too slow to arrive 408, work over the
+service's time budget 503.
 """
 
 
@@ -233,11 +352,14 @@ _RULE_BODY = {
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     titles = {
         400: "Malformed request",
+        401: "No credentials, or bad or expired ones",
+        403: "The client lacks the scope this operation needs",
         404: "No such PCR",
         409: "The PCR does not pass its checks",
         413: "Request body or rule text too large",
         415: "Unsupported media type",
         422: "The request is well-formed but cannot be processed",
+        503: "Over the service's time budget",
     }
     return {code: {"description": titles[code]} for code in codes}
 
@@ -260,8 +382,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components[model.__name__] = extra
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    schema["components"].setdefault("securitySchemes", {})["HTTPBasic"] = {
+        "type": "http",
+        "scheme": "basic",
+        "description": "client_id:client_secret, for POST /auth/token only",
+    }
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path in schema.get("paths", {}).values():
+    for route, path in schema.get("paths", {}).items():
+        if route == "/auth/token":  # answers in RFC 6749's error shape, as OAuth2 clients expect
+            continue
         for operation in path.values():
             responses = operation.setdefault("responses", {})
             # Any route can meet a body over the limit or a malformed parameter.
@@ -276,46 +405,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def _inventory(pcr: PCR, document: Any) -> Inventory:
-    # No base folder: a request cannot make the server read files (supplier documents inline).
-    return read_inventory(document, pcr.rule, pcr.standards, "<request>", pcr.choices)
+def _inventory(raw: bytes, media: str) -> dict[str, Any]:
+    """The inventory of a request body. Only a mapping reaches the engine: a JSON string would
+    be taken for a file name. With no base folder, supplier documents must come inline."""
+    document = json_body(raw, media)
+    if not isinstance(document, dict):
+        raise InventoryError(
+            Diagnostic("E500", "<request>: an inventory is a mapping with 'pcr' and 'inputs'")
+        )
+    return document
 
 
-def _check_text(text: str, name: str) -> CheckReport:
-    """Check a rule text sent in a request, through the engine's own loading: its limits apply
-    and its caches are bounded, so texts from the network cannot pile up in memory."""
-    rule_id = None
-    try:
-        pcr = load_pcr_text(text, name)
-        rule_id, diagnostics = pcr.rule.id, pcr.diagnostics
-    except ZujiError as exc:
-        diagnostics = exc.diagnostics
-    errors = sum(1 for d in diagnostics if d.is_error)
-    return CheckReport(
-        ok=errors == 0,
-        id=rule_id,
-        errors=errors,
-        warnings=len(diagnostics) - errors,
-        diagnostics=[DiagnosticOut.model_validate(d.as_dict()) for d in diagnostics],
-    )
-
-
-# ----------------------------------------------------------------------------- running
-
-
-def run(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API with uvicorn until interrupted."""
-    import uvicorn
-
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
-
-
-def dump_openapi(path: Path) -> None:
-    """Write the OpenAPI document (for publishing it without running the service)."""
-    app = create_app()
-    path.write_text(
-        json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-
-
-__all__ = ["MAX_BODY_BYTES", "MAX_RULE_BYTES", "create_app", "run"]
+__all__ = ["MAX_BODY_BYTES", "MAX_RULE_BYTES", "app_from_environment", "create_app"]

@@ -20,9 +20,8 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def json_body(raw: bytes, request: Request) -> Any:
+def json_body(raw: bytes, media: str) -> Any:
     """The JSON document of a request (an inventory, or a rule text wrapped in JSON)."""
-    media = media_type(request)
     if media and media != "application/json" and not media.endswith("+json"):
         raise ProblemError(
             415,
@@ -52,9 +51,8 @@ def json_body(raw: bytes, request: Request) -> Any:
         raise ProblemError(400, "Malformed request", "malformed", [exc.diagnostic]) from None
 
 
-def rule_body(raw: bytes, request: Request, limit: int) -> tuple[str, str]:
+def rule_body(raw: bytes, media: str, limit: int) -> tuple[str, str]:
     """The rule text of a check request and the file name its diagnostics show."""
-    media = media_type(request)
     if media not in ("", "text/plain", "application/json"):
         raise ProblemError(
             415,
@@ -63,7 +61,7 @@ def rule_body(raw: bytes, request: Request, limit: int) -> tuple[str, str]:
             [Diagnostic("E902", f"the body is {media}; send the rule text as text/plain or JSON")],
         )
     if media == "application/json":
-        text, name = _rule_from_json(raw, request)
+        text, name = _rule_from_json(raw, media)
     else:
         text, name = _rule_from_text(raw), "rule.pcr"
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -83,8 +81,8 @@ def rule_body(raw: bytes, request: Request, limit: int) -> tuple[str, str]:
     return text, _safe_name(name)
 
 
-def _rule_from_json(raw: bytes, request: Request) -> tuple[str, str]:
-    document = json_body(raw, request)
+def _rule_from_json(raw: bytes, media: str) -> tuple[str, str]:
+    document = json_body(raw, media)
     if (
         not isinstance(document, dict)
         or not isinstance(document.get("text"), str)

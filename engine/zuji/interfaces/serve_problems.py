@@ -7,15 +7,24 @@ route, becomes a problem of the same shape, so a client reads one kind of error 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zuji.core import library as lib
 from zuji.core.errors import (
+    AccessError,
     Diagnostic,
     EvaluationError,
     InventoryError,
@@ -52,6 +61,39 @@ class BodyTooLarge(Exception):
     pass
 
 
+class BodyTooSlow(Exception):
+    pass
+
+
+@cache
+def _server_folders() -> tuple[str, ...]:
+    # Longest first, so the library inside a checkout is cut before the checkout itself.
+    folders = {str(lib.root().resolve()), str(Path.cwd().resolve()), str(Path.home())}
+    return tuple(sorted((f + os.sep for f in folders if f != os.sep), key=len, reverse=True))
+
+
+def scrub_json(text: str) -> str:
+    """A JSON text with the server's folders cut out (as `scrub` does for a value)."""
+    for folder in _server_folders():
+        text = text.replace(json.dumps(folder)[1:-1], "")
+    return text
+
+
+def scrub(value: Any) -> Any:
+    """A reply with the server's own folders cut out of every text: a diagnostic about a
+    library module or a rule file names it as pcr/common/heat.pcr, never as a path on this
+    machine (when the service runs outside the checkout, labels can be absolute)."""
+    if isinstance(value, str):
+        for folder in _server_folders():
+            value = value.replace(folder, "")
+        return value
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
 def problem(
     request: Request | None,
     status: int,
@@ -74,11 +116,13 @@ def problem(
         "where": where,
         "diagnostics": [d.as_dict() for d in diagnostics[:50]],
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return JSONResponse(scrub(body), status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def from_zuji(exc: ZujiError) -> ProblemError:
     """The HTTP status and problem type of a Zuji error."""
+    if isinstance(exc, AccessError):
+        return _refused(exc)
     if isinstance(exc, UsageError):
         return ProblemError(404, "Not found", "not-found", exc.diagnostics)
     if isinstance(exc, InventoryError):
@@ -94,14 +138,31 @@ def from_zuji(exc: ZujiError) -> ProblemError:
     return ProblemError(422, "The request cannot be processed", "zuji", exc.diagnostics)
 
 
+def _refused(exc: AccessError) -> ProblemError:
+    if exc.reason == "scope":
+        return ProblemError(403, "Not allowed", "forbidden", exc.diagnostics)
+    challenge = 'Bearer realm="zuji"'
+    if exc.reason in ("invalid", "expired"):
+        challenge += ', error="invalid_token"'
+    return ProblemError(
+        401,
+        "Authentication needed",
+        "unauthorized",
+        exc.diagnostics,
+        {"WWW-Authenticate": challenge},
+    )
+
+
 # ----------------------------------------------------------------------------- body limit
 
 
 class BodyLimit:
-    """Refuses request bodies above a size, whether or not they announce their length."""
+    """Refuses request bodies above a size, whether or not they announce their length, counted
+    on the bytes received; and bodies that take longer than `timeout` seconds to arrive, so a
+    client sending a byte a second cannot hold a request open."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, timeout: float) -> None:
+        self.app, self.limit, self.timeout = app, limit, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,14 +180,22 @@ class BodyLimit:
             )
             await response(scope, receive, send)
             return
-        seen = 0
+        seen, complete = 0, False
+        deadline = time.monotonic() + self.timeout
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # after the body, only a disconnect can come; no deadline on it
+                return await receive()
+            try:
+                with anyio.fail_after(max(deadline - time.monotonic(), 0.0)):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow() from None
             seen += len(message.get("body", b""))
             if seen > self.limit:
                 raise BodyTooLarge()
+            complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, limited, send)
@@ -146,6 +215,8 @@ def too_large(limit: int) -> Diagnostic:
 def install_handlers(app: FastAPI) -> None:
     """Every error a request meets, as a problem: Zuji's own, FastAPI's and the unexpected."""
 
+    _body_handlers(app)
+
     @app.exception_handler(ProblemError)
     async def raised(request: Request, exc: ProblemError) -> JSONResponse:
         return problem(request, exc.status, exc.title, exc.kind, exc.diagnostics, exc.headers)
@@ -153,17 +224,7 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ZujiError)
     async def zuji_error(request: Request, exc: ZujiError) -> JSONResponse:
         p = from_zuji(exc)
-        return problem(request, p.status, p.title, p.kind, p.diagnostics)
-
-    @app.exception_handler(BodyTooLarge)
-    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return problem(
-            request,
-            413,
-            "Request body too large",
-            "too-large",
-            [too_large(request.app.state.max_body)],
-        )
+        return problem(request, p.status, p.title, p.kind, p.diagnostics, p.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -200,4 +261,34 @@ def install_handlers(app: FastAPI) -> None:
             "Internal error",
             "internal",
             [Diagnostic("E905", "Zuji failed on this request; the log has details")],
+        )
+
+
+def _body_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(
+            request,
+            413,
+            "Request body too large",
+            "too-large",
+            [too_large(request.app.state.max_body)],
+        )
+
+    @app.exception_handler(BodyTooSlow)
+    async def body_too_slow(request: Request, exc: BodyTooSlow) -> JSONResponse:
+        timeout = request.app.state.body_timeout
+        return problem(
+            request,
+            408,
+            "Request body too slow",
+            "too-slow",
+            [
+                Diagnostic(
+                    "E911",
+                    f"the request body did not arrive within {timeout:g} s",
+                    hint="send the whole body at once; the limit is `zuji serve --body-timeout`",
+                )
+            ],
+            {"Connection": "close"},
         )

@@ -1,0 +1,126 @@
+"""The HTTP service under load: evaluations per second and p99 latency with 4 worker processes
+and 32 concurrent clients on loopback, and /health latency while long /check requests run.
+
+    .venv/bin/python benchmarks/bench_http.py [--seconds 10] [--workers 4] [--clients 32]
+
+Targets (issue "Speed at every scale"): >= 1 000 evaluations/s, p99 < 100 ms, /health < 50 ms
+while a long check runs. The baselines, measured in the same run: `pcr.evaluate` called
+in-process on one thread (what one worker could do with no HTTP at all), and /health on the
+idle server. The load generator runs on the same machine and takes its share of the CPU: on a
+shared 2-core machine absolute figures are far below a server's, and the ratios are what
+compare. `rows()` gives the figures to benchmarks/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from http_kit import Tally, checker, evaluators, inventory, prober, served
+
+import zuji
+
+Row = tuple[str, float, float, str]
+
+
+def in_process_rate(seconds: float = 2.0) -> float:
+    """Evaluations per second of the public `pcr.evaluate` on one thread, no HTTP."""
+    pcr, document = zuji.load("cement"), inventory()
+    pcr.evaluate(document)
+    count, stop = 0, time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < stop:
+        pcr.evaluate(document)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+async def _measure(
+    url: str, auth: dict[str, str], seconds: float, clients: int
+) -> dict[str, float]:
+    idle = Tally()
+    await prober(url, 2.0, idle)
+    await evaluators(url, auth, clients, 2.0, Tally())  # every worker compiles and warms up
+    load = Tally()
+    started = time.perf_counter()
+    await evaluators(url, auth, clients, seconds, load)
+    elapsed = time.perf_counter() - started
+    busy, checks = Tally(), Tally()
+    await asyncio.gather(prober(url, seconds, busy), checker(url, auth, seconds, checks))
+    return {
+        "evals_per_s": load.statuses.get(200, 0) / elapsed,
+        "p50": load.percentile(0.50),
+        "p99": load.percentile(0.99),
+        "errors": load.failures + sum(n for s, n in load.statuses.items() if s != 200),
+        "health_idle_p99": idle.percentile(0.99),
+        "health_busy_p50": busy.percentile(0.50),
+        "health_busy_p99": busy.percentile(0.99),
+        "health_busy_max": max(busy.latencies, default=float("nan")),
+        "checks": float(len(checks.latencies)),
+        "check_p50": checks.percentile(0.50),
+    }
+
+
+def measure(seconds: float = 10.0, workers: int = 4, clients: int = 32) -> dict[str, float]:
+    baseline = in_process_rate()
+    with served("--workers", str(workers), "--budget", "60") as (service, auth):
+        figures = asyncio.run(_measure(service.url, auth, seconds, clients))
+    figures["in_process_per_s"] = baseline
+    return figures
+
+
+def rows(seconds: float = 10.0, workers: int = 4, clients: int = 32) -> list[Row]:
+    """(what, figure, baseline, ratio or target) for benchmarks/run.py's table."""
+    f = measure(seconds, workers, clients)
+    return [
+        (
+            f"HTTP evaluations/s ({workers} workers, {clients} clients) vs in-process 1 thread",
+            f["evals_per_s"],
+            f["in_process_per_s"],
+            f"{f['evals_per_s'] / f['in_process_per_s']:.2f}x; target >= 1000/s",
+        ),
+        (
+            "HTTP evaluate p99 latency (ms) vs p50",
+            f["p99"] * 1e3,
+            f["p50"] * 1e3,
+            f"{f['p99'] / f['p50']:.1f}x; target < 100 ms",
+        ),
+        (
+            "/health p99 (ms) while /check runs vs idle",
+            f["health_busy_p99"] * 1e3,
+            f["health_idle_p99"] * 1e3,
+            f"{f['health_busy_p99'] / f['health_idle_p99']:.1f}x; target < 50 ms",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=32)
+    options = parser.parse_args()
+    f = measure(options.seconds, options.workers, options.clients)
+    print(f"in-process pcr.evaluate, 1 thread  {f['in_process_per_s']:10.0f} /s  (baseline)")
+    print(
+        f"HTTP evaluate, {options.workers} workers, {options.clients} clients "
+        f"{f['evals_per_s']:8.0f} /s  = {f['evals_per_s'] / f['in_process_per_s']:.2f}x "
+        "baseline  (target >= 1000/s)"
+    )
+    print(
+        f"  latency p50 {f['p50'] * 1e3:7.1f} ms   p99 {f['p99'] * 1e3:7.1f} ms  "
+        f"(target p99 < 100 ms)   non-200: {f['errors']:.0f}"
+    )
+    print(f"/health idle        p99 {f['health_idle_p99'] * 1e3:7.1f} ms  (baseline)")
+    print(
+        f"/health during /check  p50 {f['health_busy_p50'] * 1e3:7.1f} ms   "
+        f"p99 {f['health_busy_p99'] * 1e3:7.1f} ms   max {f['health_busy_max'] * 1e3:7.1f} ms"
+        f"  (target < 50 ms)   [{f['checks']:.0f} checks of ~190 KB, "
+        f"p50 {f['check_p50']:.1f} s each]"
+    )
+    print("(load generator on the same machine; shared 2-core box: compare ratios, not absolutes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""`zuji clients add|list|remove`: the clients allowed to evaluate and check over HTTP.
+
+A client's secret is shown once, when it is added, and stored only as a scrypt hash.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+clients_app = typer.Typer(
+    no_args_is_help=True, help="Clients of the HTTP service: API keys and OAuth2 credentials."
+)
+
+_FILE_HELP = "The clients file (default: $ZUJI_CLIENTS, else ~/.config/zuji/clients.json)"
+ClientsFile = Annotated[Path | None, typer.Option("--clients", help=_FILE_HELP)]
+
+
+def _file(path: Path | None) -> Path:
+    from zuji.core.access import default_clients_file
+
+    return path or default_clients_file()
+
+
+@clients_app.command("add")
+def add(
+    client_id: Annotated[str, typer.Argument(help="The client's id, e.g. acme-erp")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="evaluate or check (repeat); default: all"),
+    ] = None,
+    clients: ClientsFile = None,
+) -> None:
+    """Add a client and print its secret (shown this once only)."""
+    from zuji.core.access import add_client
+
+    path = _file(clients)
+    secret = add_client(path, client_id, scope or ())
+    typer.echo(f"client_id:     {client_id}")
+    typer.echo(f"client_secret: {secret}")
+    typer.echo(f"API key:       {client_id}:{secret}")
+    typer.echo(f"(stored hashed in {path}; the secret cannot be shown again)", err=True)
+
+
+@clients_app.command("list")
+def list_clients(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False,
+    clients: ClientsFile = None,
+) -> None:
+    """The clients: id, scopes, when added (never their secrets)."""
+    from zuji.core.access import Gate
+
+    rows = Gate(_file(clients)).describe()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no clients; add one with `zuji clients add NAME`")
+    for row in rows:
+        typer.echo(f"{row['client_id']:24} {' '.join(row['scopes']):20} {row['created']}")
+
+
+@clients_app.command("remove")
+def remove(
+    client_id: Annotated[str, typer.Argument(help="The client's id")],
+    clients: ClientsFile = None,
+) -> None:
+    """Remove a client: its API key and tokens stop working at once, in running servers too."""
+    from zuji.core.access import remove_client
+
+    remove_client(_file(clients), client_id)
+    typer.echo(f"removed {client_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(clients_app, name="clients")

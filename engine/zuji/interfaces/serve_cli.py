@@ -1,0 +1,139 @@
+"""`zuji serve`: the HTTP service on uvicorn, with its workers, limits and exposure.
+
+Several workers are uvicorn's own worker processes (`--workers N`): uvicorn supervises them,
+restarts one that dies and, on SIGTERM or Ctrl-C, lets each finish the requests it is serving
+before it exits. A pre-fork of our own would repeat that. Each worker process has its own
+evaluation threads, checker processes and compiled PCRs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuji.core.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from zuji.interfaces.serve_config import ServiceConfig
+
+_GRACE = 5.0  # seconds past the time budget an in-flight request gets at shutdown
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    public: Annotated[
+        bool, typer.Option("--public", help="Allow listening beyond this machine (loopback)")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="A Host name to answer for (repeat; * for any)"),
+    ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option("--cors-origin", help="A web origin allowed to call the API (repeat)"),
+    ] = None,
+    budget: Annotated[
+        float, typer.Option(min=0.1, help="Seconds one evaluation or check may take (then 503)")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a request body may take to arrive (then 408)")
+    ] = 10.0,
+    checkers: Annotated[
+        int, typer.Option(min=1, max=16, help="Rule-checking processes per worker")
+    ] = 1,
+    clients: Annotated[
+        Path | None, typer.Option(help="The clients file (default: $ZUJI_CLIENTS or ~/.config)")
+    ] = None,
+) -> None:
+    """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
+    from zuji.core.access import default_clients_file
+    from zuji.interfaces.serve_config import ServiceConfig
+
+    if not is_loopback(host) and not public:
+        raise UsageError(
+            Diagnostic(
+                "E912",
+                f"--host {host} listens beyond this machine",
+                hint="add --public to mean it (and serve it behind an HTTPS proxy)",
+            )
+        )
+    config = ServiceConfig(
+        budget=budget,
+        body_timeout=body_timeout,
+        allowed_hosts=_host_names(host, tuple(allow_host or ())),
+        cors_origins=tuple(cors_origin or ()),
+        clients_file=(clients or default_clients_file()).resolve(),
+        checkers=checkers,
+    )
+    _warnings(config, host, port, public)
+    _launch(config, host, port, workers)
+
+
+def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
+    from zuji.core.access import read_registry
+
+    if not read_registry(config.clients_file).clients:  # a damaged file stops here, exit 2
+        typer.echo(
+            "warning: no clients yet: evaluating and checking will answer 401 until "
+            "`zuji clients add NAME` adds one.",
+            err=True,
+        )
+    if public and not is_loopback(host):
+        typer.echo(
+            f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
+            "speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
+            + ", ".join(config.allowed_hosts)
+            + " (--allow-host to add).",
+            err=True,
+        )
+
+
+def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from zuji.interfaces.serve_config import ENVIRONMENT
+
+    # uvicorn's workers are new processes: they rebuild the app from these settings.
+    os.environ[ENVIRONMENT] = config.to_environment()
+    uvicorn.run(
+        "zuji.interfaces.serve:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        server_header=False,
+        timeout_graceful_shutdown=int(config.budget + _GRACE),
+        timeout_keep_alive=5,
+        http="zuji.interfaces.serve_protocol:HeadDeadline",
+        log_level="info",
+    )
+
+
+def _host_names(host: str, given: tuple[str, ...]) -> tuple[str, ...]:
+    """The Host names answered: those given, else loopback's and the address listened on."""
+    from zuji.interfaces.serve_config import LOOPBACK_NAMES
+
+    if given:
+        return given
+    if host in ("0.0.0.0", "::", "") or is_loopback(host):
+        return LOOPBACK_NAMES
+    return (*LOOPBACK_NAMES, host)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
