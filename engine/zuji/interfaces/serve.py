@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.core.files import write_atomic
 from zuji.core.version import __version__
 from zuji.exchange.pact import to_pact
 from zuji.interfaces.serve_bodies import json_body, rule_body
@@ -313,9 +314,7 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> None:
 def dump_openapi(path: Path) -> None:
     """Write the OpenAPI document (for publishing it without running the service)."""
     app = create_app()
-    path.write_text(
-        json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_atomic(path, json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n")
 
 
 __all__ = ["MAX_BODY_BYTES", "MAX_RULE_BYTES", "create_app", "run"]
