@@ -18,6 +18,7 @@ from zuji.runtime import aggregate
 from zuji.runtime.assertions import assertions, check_cutoff, early_assertions
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
+from zuji.runtime.provenance import provenance
 from zuji.runtime.quality import data_quality
 from zuji.runtime.result import (
     AllocationFigure,
@@ -64,10 +65,11 @@ def _assemble(
     check_cutoff(run)
     findings = assertions(run, total, quality, cutoff_total)
     factor_warnings(run)
+    datasets = _datasets(run)
     return Result(
         engine=f"zuji {__version__}",
         pcr=_pcr_info(pcr),
-        datasets=_datasets(run),
+        datasets=datasets,
         inventory=_inventory_info(run.inventory),
         declared_unit=_declared_unit_info(pcr.declared_unit, reference_flow),
         total=total,
@@ -87,6 +89,7 @@ def _assemble(
         warnings=_findings(run.warnings),
         assertions=findings,
         trace=build_trace(run, figures, reference_flow) if with_trace else None,
+        provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
     )
 
 

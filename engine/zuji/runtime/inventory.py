@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
+from zuji.core.canonical import NotCanonical, canonical_json, sha256_hex
 from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import (
     Diagnostic,
@@ -89,6 +90,10 @@ class Inventory:
     site: str = ""
     cutoff: tuple[CutoffFlow, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # What the result records to pin this inventory: the sha256 of the bytes read (a file, a
+    # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
+    sha256: str = field(default="", compare=False)
+    hashed: str = field(default="", compare=False)  # HASHED_BYTES or HASHED_CANONICAL
 
     @property
     def cutoff_total(self) -> float:
@@ -137,7 +142,9 @@ def load_inventory(
         document = document["inventory"]  # a worked case: its inventory is the one to run
         prefix = ["inventory"]
     try:
-        return read_inventory(document, pcr, standards, label, choices, path.parent)
+        return read_inventory(
+            document, pcr, standards, label, choices, path.parent, text.encode("utf-8")
+        )
     except InventoryError as exc:
         raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
 
@@ -197,7 +204,7 @@ def parse_inventory_text(
 ) -> Inventory:
     with read_as(InventoryError):
         document = load_text(text, label)
-    return read_inventory(document, pcr, standards, label)
+    return read_inventory(document, pcr, standards, label, received=text.encode("utf-8"))
 
 
 def read_inventory(
@@ -207,11 +214,14 @@ def read_inventory(
     label: str,
     choices: dict[str, tuple[str, ...]] | None = None,
     base: Path | None = None,
+    received: bytes | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
     `choices` gives the options of choices declared by name (in the PCR or its modules); `base`
     is the folder file references (supplier PACT documents) are relative to: none, no files.
+    `received` are the bytes the document was read from (a file, a request's body): the result
+    pins their sha256; without them, that of the document's RFC 8785 canonical JSON.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base)
     if not isinstance(document, dict):
@@ -235,6 +245,7 @@ def read_inventory(
     cutoff = tuple(_cutoff(c, reader, i) for i, c in enumerate(document.get("cutoff") or []))
     if reader.errors:
         raise InventoryError(reader.errors)
+    digest, hashed = _digest(document, received, label)
     return Inventory(
         pcr.id,
         label,
@@ -247,7 +258,29 @@ def read_inventory(
         document.get("site", ""),
         cutoff,
         document,
+        digest,
+        hashed,
     )
+
+
+HASHED_BYTES = "bytes"  # the sha256 is of the exact bytes read
+HASHED_CANONICAL = "rfc8785"  # of the document's RFC 8785 canonical JSON (a mapping from Python)
+
+
+def _digest(document: dict[str, Any], received: bytes | None, label: str) -> tuple[str, str]:
+    if received is not None:
+        return sha256_hex(received), HASHED_BYTES
+    try:
+        return sha256_hex(canonical_json(document)), HASHED_CANONICAL
+    except NotCanonical as exc:
+        raise InventoryError(
+            Diagnostic(
+                "E501",
+                f"{label}: the inventory cannot be written as canonical JSON to be hashed: {exc}",
+                Span(label, 1, 1),
+                hint="give numbers JSON can hold (finite, integers within 2**53)",
+            )
+        ) from None
 
 
 def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> None:

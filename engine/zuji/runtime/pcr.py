@@ -67,14 +67,19 @@ class PCR:
         source: str | Path | dict[str, Any],
         label: str = "<inventory>",
         base: Path | None = None,
+        received: bytes | None = None,
     ) -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping).
 
         Supplier PACT documents named by file are read relative to the inventory file's folder
-        (for a mapping: `base`; without it only inline documents are accepted).
+        (for a mapping: `base`; without it only inline documents are accepted). The result pins
+        the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
+        from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
         if isinstance(source, dict):
-            return read_inventory(source, self.rule, self.standards, label, self.choices, base)
+            return read_inventory(
+                source, self.rule, self.standards, label, self.choices, base, received
+            )
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
