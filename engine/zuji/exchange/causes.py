@@ -137,6 +137,29 @@ def input_causes(document: dict[str, Any], differences: list[Difference]) -> tup
     return causes, explained & {d.path for d in differences}
 
 
+_TRACE_INPUT = re.compile(r"^trace\.inputs\[(\d+)\]\.value$")
+
+
+def given_input_causes(
+    document: dict[str, Any], differences: list[Difference]
+) -> tuple[list[str], set[str]]:
+    """Inputs whose value in the inventory given differs from the one the result records (when
+    the result is recomputed from an inventory file rather than from its own trace)."""
+    inputs = (document.get("trace") or {}).get("inputs") or []
+    causes, explained = [], set()
+    for difference in differences:
+        match = _TRACE_INPUT.match(difference.path)
+        if match and int(match[1]) < len(inputs):
+            item = inputs[int(match[1])]
+            unit = f" {item.get('unit')}" if item.get("unit") else ""
+            causes.append(
+                f"input {item.get('name')} changed: the result records "
+                f"{difference.recorded!r}{unit}, the inventory gives {difference.recomputed!r}{unit}"
+            )
+            explained.add(difference.path)
+    return causes, explained
+
+
 def _quality_causes(document: dict[str, Any], name: str, item: dict[str, Any]) -> list[str]:
     """What data_quality.inputs records of an input, against what its trace entry records."""
     quality = document.get("data_quality", {}).get("inputs", {})
@@ -186,4 +209,4 @@ def _all_same(values: list[Any]) -> bool:
     return all(_same(values[0], v) for v in values[1:])
 
 
-__all__ = ["input_causes", "provenance_causes"]
+__all__ = ["given_input_causes", "input_causes", "provenance_causes"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from zuji.core.canonical import canonical_json, sha256_hex
 from zuji.core.errors import Diagnostic, ResultError, UsageError, ZujiError, file_label
-from zuji.exchange.causes import input_causes, provenance_causes
+from zuji.exchange.causes import given_input_causes, input_causes, provenance_causes
 from zuji.exchange.compare import Difference, close, compare, relabel, summary
 from zuji.exchange.result_file import ResultFile, input_problems, parse_result, read_result
 from zuji.runtime.inventory import HASHED_CANONICAL, CutoffFlow, Inventory, Origin
@@ -44,6 +44,11 @@ class Replay:
     problems: list[Diagnostic] = field(default_factory=list)
     compared: int = 0
     explained: int = 0  # differing fields the causes account for themselves
+    from_inventory: bool = False  # recomputed from the inventory file (verify), not the trace
+
+    @property
+    def title(self) -> str:
+        return "recomputed from the inventory" if self.from_inventory else f"replay {self.file}"
 
     @property
     def matches(self) -> bool:
@@ -52,15 +57,16 @@ class Replay:
     def report(self) -> str:
         if self.problems:
             return "\n".join(
-                [f"replay {self.file}: cannot replay"]
+                [f"{self.title}: cannot recompute"]
                 + [f"  cannot replay: {_indent(p.render())}" for p in self.problems]
             )
         if self.matches:
-            return (
-                f"replay {self.file}: all {self.compared} fields match "
-                "(replay does not check the inventory's hash; zuji verify --inventory does)"
+            return f"{self.title}: all {self.compared} fields match" + (
+                ""
+                if self.from_inventory
+                else " (replay does not check the inventory's hash; zuji verify --inventory does)"
             )
-        head = f"replay {self.file}: {len(self.differences) + self.explained} fields differ"
+        head = f"{self.title}: {len(self.differences) + self.explained} fields differ"
         lines = [f"{head} ({self.compared} fields compared)"]
         lines += [f"  cause: {c}" for c in self.causes]
         if self.causes and self.differences:
@@ -110,7 +116,7 @@ def replay_result(file: ResultFile, pcr_path: Path | None = None) -> Replay:
             )
         )
         return outcome
-    pcr = _pcr(file, pcr_path, outcome)
+    pcr = load_recorded_pcr(file, pcr_path, outcome)
     if pcr is None:
         return outcome
     outcome.problems += input_problems(file, pcr.rule, pcr.choices)
@@ -132,13 +138,15 @@ def compare_with(file: ResultFile, again: Result, outcome: Replay) -> None:
     causes, explained = provenance_causes(recorded, again, comparison.differences)
     causes += _factor_causes(recorded, again)
     found, explained_inputs = input_causes(file.document, comparison.differences)
-    outcome.causes = causes + found
-    gone = explained | explained_inputs
+    given, explained_given = given_input_causes(file.document, comparison.differences)
+    outcome.causes = causes + given + found
+    gone = explained | explained_inputs | explained_given
     outcome.differences = [d for d in comparison.differences if d.path not in gone]
     outcome.explained = len(comparison.differences) - len(outcome.differences)
 
 
-def _pcr(file: ResultFile, pcr_path: Path | None, outcome: Replay) -> PCR | None:
+def load_recorded_pcr(file: ResultFile, pcr_path: Path | None, outcome: Replay) -> PCR | None:
+    """The PCR a result names (or the file given); a failure is one of `outcome`'s problems."""
     info = file.result.pcr
     try:
         return load_pcr(pcr_path or info.id)

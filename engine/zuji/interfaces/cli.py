@@ -18,6 +18,7 @@ from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.interfaces import report
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
+from zuji.interfaces.trust_cli import register as _register_trust
 from zuji.runtime.cases import case_files, check_case_inventory, run_case
 from zuji.runtime.pcr import check_paths
 from zuji.runtime.pcr import list_pcrs as library_pcrs
@@ -289,6 +290,7 @@ def replay(
 
 # After the commands above, so that --help lists zuji diff, review and history after them.
 _register_review(app)
+_register_trust(app)
 
 
 def main() -> None:
