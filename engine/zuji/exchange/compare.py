@@ -59,13 +59,18 @@ def compare(recorded: Any, recomputed: Any) -> Comparison:
 def relabel(document: Any, labels: Mapping[str, str]) -> Any:
     """The document with each file label of this run (a key of `labels`) replaced, wherever a
     text starts with it, by the label the recorded result used for the same file."""
+    labels = {mine: theirs for mine, theirs in labels.items() if mine != theirs}
+    return _relabel(document, labels) if labels else document
+
+
+def _relabel(document: Any, labels: Mapping[str, str]) -> Any:
     if isinstance(document, dict):
-        return {k: relabel(v, labels) for k, v in document.items()}
+        return {k: _relabel(v, labels) for k, v in document.items()}
     if isinstance(document, list):
-        return [relabel(v, labels) for v in document]
-    if isinstance(document, str) and labels:
+        return [_relabel(v, labels) for v in document]
+    if isinstance(document, str):
         for mine, theirs in labels.items():
-            if mine != theirs and document.startswith(mine):
+            if document.startswith(mine):
                 return theirs + document[len(mine) :]
     return document
 

@@ -96,7 +96,7 @@ def replay_file(path: Path, pcr_path: Path | None = None) -> Replay:
 def replay(document: Any, label: str = "<result>", pcr_path: Path | None = None) -> Replay:
     """Replay a result given as its JSON document (a mapping)."""
     try:
-        file = parse_result(json.dumps(document, ensure_ascii=False, indent=2), label)
+        file = parse_result(json.dumps(document, ensure_ascii=False), label)
     except ResultError as exc:
         return Replay(label, problems=list(exc.diagnostics))
     return replay_result(file, pcr_path)
