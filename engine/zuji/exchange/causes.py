@@ -114,9 +114,9 @@ def _short(value: Any) -> str:
     return text[:16] + "..." if len(text) == 64 else repr(value)
 
 
-def input_causes(document: dict[str, Any], differences: list[Difference]) -> tuple[
-    list[str], set[str]
-]:
+def input_causes(
+    document: dict[str, Any], differences: list[Difference]
+) -> tuple[list[str], set[str]]:
     """Inputs whose recorded value (or origin, source, written form) is not the one the file's
     figures were computed with: every line of the file's trace that reads the input shows one
     value, and the recorded input another. Returns the causes and the paths they account for."""
@@ -154,7 +154,8 @@ def given_input_causes(
             unit = f" {item.get('unit')}" if item.get("unit") else ""
             causes.append(
                 f"input {item.get('name')} changed: the result records "
-                f"{difference.recorded!r}{unit}, the inventory gives {difference.recomputed!r}{unit}"
+                f"{difference.recorded!r}{unit}, "
+                f"the inventory gives {difference.recomputed!r}{unit}"
             )
             explained.add(difference.path)
     return causes, explained

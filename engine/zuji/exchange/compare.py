@@ -103,9 +103,7 @@ def _compare_mappings(
                 Difference(where, left[key], None, "in the file, not in the recomputed result")
             )
         elif key not in left:
-            out.differences.append(
-                Difference(where, None, right[key], "missing from the file")
-            )
+            out.differences.append(Difference(where, None, right[key], "missing from the file"))
         else:
             _compare(left[key], right[key], where, out)
 
@@ -115,7 +113,10 @@ def _compare_lists(left: list[Any], right: list[Any], path: str, out: Comparison
     if len(left) != len(right):
         out.differences.append(
             Difference(
-                path, len(left), len(right), f"{len(left)} items in the file, {len(right)} recomputed"
+                path,
+                len(left),
+                len(right),
+                f"{len(left)} items in the file, {len(right)} recomputed",
             )
         )
     for i, (a, b) in enumerate(zip(left, right, strict=False)):

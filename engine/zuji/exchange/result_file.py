@@ -81,7 +81,7 @@ def parse_result(text: str, label: str = "<result>") -> ResultFile:
             )
         )
     try:
-        result = Result.model_validate(document)
+        result = Result.model_validate(document, strict=True)  # "664" is not a number
     except ValidationError as exc:
         raise ResultError(
             [
@@ -166,9 +166,7 @@ def input_problems(
         here: list[str | int] = ["trace", "inputs", i]
         if item.name not in declared:
             found.append(
-                file.at(
-                    [*here, "name"], "E721", f"PCR {pcr.id} has no input '{item.name}'"
-                )
+                file.at([*here, "name"], "E721", f"PCR {pcr.id} has no input '{item.name}'")
             )
         elif item.name in seen:
             found.append(file.at([*here, "name"], "E721", f"input '{item.name}' is given twice"))
@@ -203,13 +201,9 @@ def _recorded_input_problems(
     if problem:
         found.append(file.at([*here, "value"], "E721", problem))
     if item.origin not in ORIGINS:
-        found.append(
-            file.at([*here, "origin"], "E721", f"origin is one of {', '.join(ORIGINS)}")
-        )
+        found.append(file.at([*here, "origin"], "E721", f"origin is one of {', '.join(ORIGINS)}"))
     if item.source not in SOURCES:
-        found.append(
-            file.at([*here, "source"], "E721", f"source is one of {', '.join(SOURCES)}")
-        )
+        found.append(file.at([*here, "source"], "E721", f"source is one of {', '.join(SOURCES)}"))
     for key, score in item.dq.items():
         if key not in DQ_KEYS or not 1 <= score <= 5:
             found.append(

@@ -15,7 +15,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -26,7 +26,7 @@ from zuji.core.errors import Diagnostic, ResultError, Span, UsageError, file_lab
 from zuji.core.files import write_atomic
 from zuji.runtime.result import Signature
 
-ALGORITHM = "Ed25519"
+ALGORITHM: Literal["Ed25519"] = "Ed25519"
 PRIVATE_NAME = "zuji-signing.key"
 PUBLIC_NAME = "zuji-signing.pub"
 MOST_KEY_BYTES = 16_384  # a PEM Ed25519 key is ~120 bytes; anything far larger is not one
@@ -110,7 +110,9 @@ def _key_bytes(path: Path) -> bytes:
         with path.open("rb") as stream:
             return stream.read(MOST_KEY_BYTES + 1)
     except OSError as exc:
-        raise UsageError(Diagnostic("E002", f"cannot read key file {label}: {exc.strerror}")) from None
+        raise UsageError(
+            Diagnostic("E002", f"cannot read key file {label}: {exc.strerror}")
+        ) from None
 
 
 def _not_a_key(path: Path, what: str) -> UsageError:
@@ -148,7 +150,7 @@ def sign(document: dict[str, Any], key: Ed25519PrivateKey, label: str) -> Signat
 def check_signature(
     document: dict[str, Any], signature: Signature, key: Ed25519PublicKey, label: str
 ) -> str:
-    """"" when `signature` is the key's signature over the document, else what is wrong."""
+    """ "" when `signature` is the key's signature over the document, else what is wrong."""
     mine = key_id(key)
     if signature.key_id != mine:
         return (

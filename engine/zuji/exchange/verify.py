@@ -26,7 +26,7 @@ from zuji.exchange.replay import (
     replay_result,
     with_inventory_label,
 )
-from zuji.exchange.result_file import ResultFile, at
+from zuji.exchange.result_file import ResultFile, at, input_problems
 from zuji.exchange.signing import check_signature
 from zuji.runtime.inventory import HASHED_CANONICAL, Inventory
 from zuji.runtime.result import Signature
@@ -63,12 +63,11 @@ class Verification:
         lines += [f"  {mark[c.passed]} {c.what}: {c.text}" for c in self.checks]
         if self.recomputed is not None:
             lines += ["  " + line for line in self.recomputed.report().splitlines()]
-        if not self.proven and not any(c.passed is False for c in self.checks):
-            if not any(c.passed for c in self.checks if c.what in ("signature", "inventory")):
-                lines.append(
-                    "  nothing ties the result to its source: give the signer's public key "
-                    "(--key) or the inventory (--inventory)"
-                )
+        if not any(c.passed is not None for c in self.checks):
+            lines.append(
+                "  nothing ties the result to its source: give the signer's public key "
+                "(--key) or the inventory (--inventory)"
+            )
         return "\n".join(lines)
 
 
@@ -94,13 +93,22 @@ def verify(
     if pcr is None:
         outcome.recomputed = recomputed
         return outcome
+    if file.result.trace is not None:
+        recomputed.problems += input_problems(file, pcr.rule, pcr.choices)
+    if recomputed.problems:
+        outcome.recomputed = recomputed
+        return outcome
     read = with_inventory_label(pcr.inventory(source), file.result.inventory.file)
     outcome.checks.append(_inventory_hash(file, read, source))
     try:
         again = pcr.evaluate(read, trace=file.result.trace is not None)
     except ZujiError as exc:
         recomputed.problems.append(
-            file.at(["inventory"], "E722", f"the inventory does not evaluate: {exc.diagnostics[0].message}")
+            file.at(
+                ["inventory"],
+                "E722",
+                f"the inventory does not evaluate: {exc.diagnostics[0].message}",
+            )
         )
     else:
         compare_with(file, again, recomputed)

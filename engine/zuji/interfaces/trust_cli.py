@@ -16,9 +16,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="Signing keys for results.")
 
 @keys_app.command("new")
 def keys_new(
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder to write the key pair in")
-    ] = Path("."),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the key pair in")] = Path("."),
 ) -> None:
     """Make an Ed25519 key pair: a private key (mode 0600) and its public key beside it."""
     from zuji.exchange.signing import new_keys
@@ -61,9 +59,7 @@ def sign_command(
 
 def verify_command(
     result: Annotated[Path, typer.Argument(help="A JSON result file")],
-    key: Annotated[
-        Path | None, typer.Option("--key", help="The signer's public key file")
-    ] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="The signer's public key file")] = None,
     inventory: Annotated[
         Path | None,
         typer.Option("--inventory", "-i", help="The inventory the result was computed from"),

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from zuji.core import limits
 from zuji.core.canonical import NotCanonical, canonical_json, sha256_hex
@@ -48,6 +48,11 @@ __all__ = [
     "schema_for",
     "version_fits",
 ]
+
+
+HashedAs = Literal["bytes", "rfc8785"]
+HASHED_BYTES: HashedAs = "bytes"  # the sha256 is of the exact bytes read
+HASHED_CANONICAL: HashedAs = "rfc8785"  # of the RFC 8785 canonical JSON of a mapping from Python
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class Inventory:
     # What the result records to pin this inventory: the sha256 of the bytes read (a file, a
     # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
     sha256: str = field(default="", compare=False)
-    hashed: str = field(default="", compare=False)  # HASHED_BYTES or HASHED_CANONICAL
+    hashed: HashedAs = field(default="rfc8785", compare=False)
 
     @property
     def cutoff_total(self) -> float:
@@ -263,11 +268,9 @@ def read_inventory(
     )
 
 
-HASHED_BYTES = "bytes"  # the sha256 is of the exact bytes read
-HASHED_CANONICAL = "rfc8785"  # of the document's RFC 8785 canonical JSON (a mapping from Python)
-
-
-def _digest(document: dict[str, Any], received: bytes | None, label: str) -> tuple[str, str]:
+def _digest(
+    document: dict[str, Any], received: bytes | None, label: str
+) -> tuple[str, HashedAs]:
     if received is not None:
         return sha256_hex(received), HASHED_BYTES
     try:
