@@ -367,3 +367,11 @@ def test_pact_from_a_signed_result_carries_the_signature_extension(
     plain = zuji_cli("pact", str(_edit(signed, lambda d: d.pop("signature"))))
     assert "extensions" not in json.loads(plain.stdout)
     assert json.loads(plain.stdout)["id"] == document["id"]  # signing keeps the PACT id
+
+
+def test_a_result_without_a_canonical_form_cannot_be_signed(signed: Path, keys: Path) -> None:
+    # an integer beyond 2**53 is valid JSON but has no RFC 8785 form (IEEE doubles only)
+    path = _edit(signed, lambda d: d["declared_unit"].update(amount=2**60))
+    done = zuji_cli("sign", str(path), "--key", str(keys / "zuji-signing.key"))
+    assert done.returncode == 1 and "E736" in done.stderr, done.stdout + done.stderr
+    _no_traceback(done)

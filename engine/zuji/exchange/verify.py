@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from zuji.core.canonical import canonical_json, sha256_hex
 from zuji.core.documents import read_utf8
-from zuji.core.errors import Diagnostic, DocumentError, Span, UsageError, ZujiError, file_label
+from zuji.core.errors import Diagnostic, DocumentError, Span, UsageError, file_label
 from zuji.exchange.replay import (
     Replay,
     compare_with,
@@ -100,18 +100,9 @@ def verify(
         return outcome
     read = with_inventory_label(pcr.inventory(source), file.result.inventory.file)
     outcome.checks.append(_inventory_hash(file, read, source))
-    try:
-        again = pcr.evaluate(read, trace=file.result.trace is not None)
-    except ZujiError as exc:
-        recomputed.problems.append(
-            file.at(
-                ["inventory"],
-                "E722",
-                f"the inventory does not evaluate: {exc.diagnostics[0].message}",
-            )
-        )
-    else:
-        compare_with(file, again, recomputed)
+    # An inventory that does not read or evaluate raises its own diagnostics (E5xx, E6xx).
+    again = pcr.evaluate(read, trace=file.result.trace is not None)
+    compare_with(file, again, recomputed)
     outcome.recomputed = recomputed
     return outcome
 
