@@ -375,3 +375,54 @@ def test_a_result_without_a_canonical_form_cannot_be_signed(signed: Path, keys: 
     done = zuji_cli("sign", str(path), "--key", str(keys / "zuji-signing.key"))
     assert done.returncode == 1 and "E736" in done.stderr, done.stdout + done.stderr
     _no_traceback(done)
+
+
+def test_verify_opens_no_inventory_outside_the_working_folder_by_itself(
+    tmp_path: Path, result_text: str
+) -> None:
+    """A result naming /etc/passwd or ../x as its inventory gets no file opened for it."""
+    import sys
+
+    opened: list[str] = []
+    watching: list[bool] = []  # audit hooks cannot be removed: this one acts only while set
+
+    def audit(event: str, args: tuple[Any, ...]) -> None:
+        if watching and event == "open" and isinstance(args[0], str) and "passwd" in args[0]:
+            opened.append(args[0])
+
+    sys.addaudithook(audit)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "passwd").write_text("root:x:0:0\n", encoding="utf-8")
+    for named in ("/etc/passwd", "../passwd"):
+        path = _edit_text(tmp_path / "work" / "r.json", result_text, named)
+        watching.append(True)
+        try:
+            done = zuji_cli("verify", str(path), cwd=tmp_path / "work")
+        finally:
+            watching.clear()
+        assert done.returncode == 1 and "not given" in done.stdout
+        assert "root:x" not in done.stdout + done.stderr
+    assert opened == []
+
+
+def _edit_text(path: Path, text: str, inventory_file: str) -> Path:
+    document = json.loads(text)
+    document["inventory"]["file"] = inventory_file
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_hostile_result_files_are_refused_without_a_traceback(tmp_path: Path, signed: Path) -> None:
+    text = signed.read_text(encoding="utf-8")
+    deep = '{"a":' * 900 + "1" + "}" * 900
+    path = tmp_path / "deep.json"
+    path.write_text(text.replace('"supplier": {}', '"supplier": ' + deep, 1), encoding="utf-8")
+    for command in ("replay", "verify"):
+        done = zuji_cli(command, str(path))
+        assert done.returncode == 1 and "nested deeper than 64 levels" in done.stdout + done.stderr
+        _no_traceback(done)
+    twice = tmp_path / "twice.json"
+    twice.write_text(text.replace('"total":', '"total": 1, "total":', 1), encoding="utf-8")
+    done = zuji_cli("replay", str(twice))
+    assert done.returncode == 2 and "the key 'total' is given twice" in done.stderr
+    _no_traceback(done)

@@ -30,6 +30,9 @@ from zuji.runtime.result import DQ_KEYS, Result, TraceInput
 
 # Diagnostics about one result file are capped: a wholly wrong file says enough in ten.
 MOST_FINDINGS = 10
+# A result nests about seven levels, a supplier's PACT document inside it a few more; far deeper
+# is a hostile file, which the recursive comparison and canonical form must never meet.
+MOST_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def read_result(path: Path) -> ResultFile:
 def parse_result(text: str, label: str = "<result>") -> ResultFile:
     """A result from its JSON text (see read_result)."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         # Not JSON at all is the wrong file given (exit 2), as for any document Zuji reads.
         raise UsageError(
@@ -80,6 +83,14 @@ def parse_result(text: str, label: str = "<result>") -> ResultFile:
                 "E720", f"{label}: not a Zuji result: a result is a JSON object", Span(label, 1, 1)
             )
         )
+    if _deeper_than(document, MOST_DEPTH):
+        raise ResultError(
+            Diagnostic(
+                "E720",
+                f"{label}: not a Zuji result: nested deeper than {MOST_DEPTH} levels",
+                Span(label, 1, 1),
+            )
+        )
     try:
         result = Result.model_validate(document, strict=True)  # "664" is not a number
     except ValidationError as exc:
@@ -93,6 +104,30 @@ def parse_result(text: str, label: str = "<result>") -> ResultFile:
     if found:
         raise ResultError(found)
     return ResultFile(label, text, document, result)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice would let a reader and a verifier see different results: refused."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key '{key}' is given twice")
+        out[key] = value
+    return out
+
+
+def _deeper_than(document: Any, most: int) -> bool:
+    """Whether the document nests deeper than `most` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > most:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
 
 
 def at(

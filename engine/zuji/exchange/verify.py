@@ -125,9 +125,17 @@ def _signature(file: ResultFile, key: Ed25519PublicKey | None, detached: Signatu
 
 
 def _recorded_inventory(file: ResultFile) -> Path | None:
-    """The inventory file the result names, when it is reachable from here."""
-    named = Path(file.result.inventory.file)
-    return named if file.result.inventory.file and named.is_file() else None
+    """The inventory file the result names, when it lies below the working folder. The result
+    may be hostile: a path outside it (absolute, with '..', or through a link leading out) or a
+    file that is not a regular file is never opened unless given with --inventory."""
+    named = file.result.inventory.file
+    if not named or Path(named).is_absolute() or ".." in Path(named).parts:
+        return None
+    here = Path.cwd().resolve()
+    path = (here / named).resolve()
+    if not path.is_relative_to(here) or not path.is_file():
+        return None
+    return Path(named)
 
 
 def _inventory_hash(file: ResultFile, read: Inventory, source: Path) -> Check:
