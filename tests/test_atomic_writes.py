@@ -103,3 +103,15 @@ def test_docs_refuse_to_replace_a_folder_they_did_not_write(tmp_path: Path) -> N
         generate(config, tmp_path / "pcr")
     assert (tmp_path / "docs" / "pcr" / "mine.md").read_text(encoding="utf-8") == "keep"
     assert not [p for p in (tmp_path / "docs").iterdir() if p.name.startswith(".")]
+
+
+def test_run_writes_its_result_file_atomically(tmp_path: Path) -> None:
+    from cli_kit import zuji as zuji_cli
+
+    case = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
+    out = tmp_path / "result.json"
+    args = ("run", "cement", "-i", str(case), "--format", "json")
+    done = zuji_cli(*args, "-o", str(out))
+    assert done.returncode == 0 and done.stdout == ""
+    assert out.read_text(encoding="utf-8") == zuji_cli(*args).stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]

@@ -15,6 +15,7 @@ import typer
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.core.files import write_atomic
 from zuji.interfaces import report
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
@@ -23,7 +24,7 @@ from zuji.runtime.cases import case_files, check_case_inventory, run_case
 from zuji.runtime.pcr import check_paths
 from zuji.runtime.pcr import list_pcrs as library_pcrs
 from zuji.runtime.pcr import load as load_pcr
-from zuji.runtime.result import Trace
+from zuji.runtime.result import Result, Trace
 
 app = typer.Typer(
     add_completion=False,
@@ -198,6 +199,10 @@ def run(
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout"),
+    ] = None,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -208,19 +213,26 @@ def run(
         )
     loaded = load_pcr(pcr)
     result = loaded.evaluate(inventory, trace=trace)
-    for fmt in formats:
-        if fmt == "json":
-            _say(report.to_json(result))
-        elif fmt == "pact":
-            from zuji.exchange.pact import to_pact
+    texts = [_rendered(result, fmt, trace) for fmt in formats]
+    if out is None:
+        for text in texts:
+            _say(text)
+    else:
+        write_atomic(out, "".join(text + "\n" for text in texts))
 
-            _say(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
-        elif fmt == "markdown":
-            _say(report.to_markdown(result))
-        else:
-            _say(report.to_table(result))
-            if trace and result.trace:
-                _say(_trace_text(result.trace))
+
+def _rendered(result: Result, fmt: str, trace: bool) -> str:
+    if fmt == "json":
+        return report.to_json(result)
+    if fmt == "pact":
+        from zuji.exchange.pact import to_pact
+
+        return json.dumps(to_pact(result), ensure_ascii=False, indent=2)
+    if fmt == "markdown":
+        return report.to_markdown(result)
+    if trace and result.trace:
+        return report.to_table(result) + "\n" + _trace_text(result.trace)
+    return report.to_table(result)
 
 
 def _trace_text(trace: Trace) -> str:

@@ -268,9 +268,7 @@ def read_inventory(
     )
 
 
-def _digest(
-    document: dict[str, Any], received: bytes | None, label: str
-) -> tuple[str, HashedAs]:
+def _digest(document: dict[str, Any], received: bytes | None, label: str) -> tuple[str, HashedAs]:
     if received is not None:
         return sha256_hex(received), HASHED_BYTES
     try:
