@@ -20,6 +20,7 @@ ABS_TOLERANCE = 1e-12
 # Parts of a result that are not computed and so are not compared: the signature is over the
 # rest, and checked on its own.
 NOT_COMPARED = frozenset({"signature"})
+HEADLINE = ("total", "total_including_removals", "removals", "credits")
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ def summary(differences: list[Difference], examples: int = 3) -> list[str]:
     for difference in differences:
         sections.setdefault(difference.section, []).append(difference)
     lines = []
-    for name, group in sections.items():
+    # The headline figures first, the trace (the detail behind them) last.
+    order = sorted(sections, key=lambda name: (name not in HEADLINE, name == "trace"))
+    for name in order:
+        group = sections[name]
         if len(group) == 1:
             lines.append(group[0].describe())
             continue
