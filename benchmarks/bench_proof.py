@@ -35,9 +35,7 @@ CASES = library.pcr_root() / "cement" / "cases"
 CASE = CASES / "purchased_clinker.yaml"
 
 
-def interleaved(
-    pairs: dict[str, Callable[[], object]], repeat: int
-) -> dict[str, list[float]]:
+def interleaved(pairs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Seconds of each run of each function, run in turn so that a busy moment hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in pairs}
     for _ in range(repeat):
