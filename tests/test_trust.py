@@ -426,3 +426,14 @@ def test_hostile_result_files_are_refused_without_a_traceback(tmp_path: Path, si
     done = zuji_cli("replay", str(twice))
     assert done.returncode == 2 and "the key 'total' is given twice" in done.stderr
     _no_traceback(done)
+
+
+def test_the_markdown_report_shows_the_pins_and_the_signer(signed: Path) -> None:
+    from zuji.exchange.result_file import read_result
+    from zuji.interfaces.report import to_markdown
+
+    result = read_result(signed).result
+    text = to_markdown(result)
+    assert result.provenance is not None and result.signature is not None
+    assert f"Inventory sha256: `{result.provenance.inventory.sha256}`" in text
+    assert f"Signed: Ed25519, key `{result.signature.key_id}`" in text

@@ -83,6 +83,16 @@ def _origins(result: Result) -> Table:
     return table
 
 
+def _pinned(result: Result) -> list[str]:
+    """What a verifier checks the files against: the sha256 the result pins, and its signer."""
+    rows = []
+    if result.provenance is not None:
+        rows.append(f"- Inventory sha256: `{result.provenance.inventory.sha256}`")
+    if result.signature is not None:
+        rows.append(f"- Signed: {result.signature.alg}, key `{result.signature.key_id}`")
+    return rows
+
+
 def to_markdown(result: Result) -> str:
     pcr, dq = result.pcr, result.data_quality
     rows = [
@@ -96,6 +106,7 @@ def to_markdown(result: Result) -> str:
         f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
         "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
         f"- Engine: {result.engine}",
+        *_pinned(result),
         "",
         f"**Total: {_fmt(result.total)} {_per(result)}**",
         "",
