@@ -115,3 +115,23 @@ def test_run_writes_its_result_file_atomically(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stdout == ""
     assert out.read_text(encoding="utf-8") == zuji_cli(*args).stdout
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_every_file_the_engine_writes_goes_through_the_one_helper() -> None:
+    """No module but core/files.py writes, renames or replaces a file itself."""
+    import re
+
+    writes = re.compile(
+        r"\.write_text\(|\.write_bytes\(|\bopen\([^)]*['\"][wax]b?\+?['\"]|os\.(replace|rename)\("
+        r"|\.open\(['\"][wax]"
+    )
+    engine = ROOT / "engine" / "zuji"
+    found = [
+        f"{path.relative_to(engine)}:{n}"
+        for path in engine.rglob("*.py")
+        if path.name != "files.py" or path.parent.name != "core"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if writes.search(line)
+    ]
+    assert found == []
+    assert writes.search('target.write_text(text, encoding="utf-8")')  # the pattern does match
