@@ -14,6 +14,7 @@ symbolic link that is replaced atomically to point at the new build.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,10 +60,14 @@ def swap_folder(built: Path, target: Path) -> None:
         shutil.rmtree(aside, ignore_errors=True)
         os.replace(target, aside)
         previous = aside
-    link = target.with_name(f".{target.name}.link")
-    link.unlink(missing_ok=True)
+    # A name of its own for the new link, so that two builds at once cannot trip over it.
+    link = target.with_name(f".{target.name}.link.{os.getpid()}.{secrets.token_hex(4)}")
     os.symlink(built.name, link, target_is_directory=True)
-    os.replace(link, target)
+    try:
+        os.replace(link, target)
+    except BaseException:
+        link.unlink(missing_ok=True)
+        raise
     _sync_folder(target.parent)
     if previous is not None and previous != built.resolve() and previous.parent == target.parent:
         shutil.rmtree(previous, ignore_errors=True)
