@@ -437,3 +437,16 @@ def test_the_markdown_report_shows_the_pins_and_the_signer(signed: Path) -> None
     assert result.provenance is not None and result.signature is not None
     assert f"Inventory sha256: `{result.provenance.inventory.sha256}`" in text
     assert f"Signed: Ed25519, key `{result.signature.key_id}`" in text
+
+
+def test_the_inventory_a_result_names_is_checked_but_proves_nothing_alone(
+    tmp_path: Path, result_text: str
+) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(result_text, encoding="utf-8")
+    done = zuji_cli("verify", str(path))  # from the repository: the named case file is there
+    assert done.returncode == 1, done.stdout
+    assert "ok   inventory named by the result" in done.stdout
+    assert "give --inventory" in done.stdout
+    given = zuji_cli("verify", str(path), "-i", str(CASE))
+    assert given.returncode == 0 and "ok   inventory:" in given.stdout, given.stdout

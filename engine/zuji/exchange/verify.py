@@ -99,7 +99,13 @@ def verify(
         outcome.recomputed = recomputed
         return outcome
     read = with_inventory_label(pcr.inventory(source), file.result.inventory.file)
-    outcome.checks.append(_inventory_hash(file, read, source))
+    checked = _inventory_hash(file, read, source)
+    if inventory is None:
+        # The file the result itself names proves nothing about a forged result: it is checked,
+        # but only an inventory the verifier gives ties the result to its source.
+        checked.what = "inventory named by the result"
+        checked.text += "; give --inventory to tie the result to a file you trust"
+    outcome.checks.append(checked)
     # An inventory that does not read or evaluate raises its own diagnostics (E5xx, E6xx).
     again = pcr.evaluate(read, trace=file.result.trace is not None)
     compare_with(file, again, recomputed)
