@@ -27,13 +27,12 @@ CASE = ROOT / "pcr" / "cement" / "cases" / "purchased_clinker.yaml"
 
 # What replay cannot see, because nothing else in the result records it: where files were read
 # (their content is pinned by the hashes beside them), the inventory's own hash (replay has no
-# inventory), the signature, and the inventory's descriptive fields and notes, which no figure
-# depends on. The signature covers all of them; the inventory covers all but the file labels.
+# inventory), the signature, and the inputs' notes, which no figure depends on. The signature
+# covers all of them; the inventory covers all but the file labels.
 RECORDED_NOT_COMPUTED = re.compile(
     r"^(signature\..*"
     r"|provenance\.(pcr|gwp|modules\[\d+\]|datasets\[\d+\])\.file"
     r"|provenance\.inventory\..*"
-    r"|inventory\.(company|product|site)"
     r"|trace\.inputs\[\d+\]\.note)$"
 )
 LABELS = re.compile(r"^(signature\..*|provenance\..*\.file)$")

@@ -260,6 +260,9 @@ def test_a_changed_input_is_named_first_and_its_consequences_summarised(
         (("pcr", "boundary"), "cradle_to_grave", "pcr.boundary"),
         (("unit",), "t CO2e", "unit: file 't CO2e'"),
         (("declared_unit", "unit"), "kg", "declared_unit.unit"),
+        (("inventory", "company"), "Other Co.", "inventory.company: file 'Other Co.'"),
+        (("inventory", "product"), "P·I 52.5", "inventory.product: file 'P·I 52.5'"),
+        (("inventory", "period_end"), "2023-12-31", "inventory.period_end: file '2023-12-31'"),
     ],
 )
 def test_text_fields_are_compared(

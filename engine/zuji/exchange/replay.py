@@ -182,7 +182,7 @@ def _inventory(recorded: Result) -> Inventory:
         origins[item.name] = Origin(
             item.origin, item.written, item.source, dict(item.dq), item.note, dict(item.supplier)
         )
-    info = recorded.inventory
+    info = recorded.trace.inventory or recorded.inventory
     raw = {"company_ids": info.company_ids, "product_ids": info.product_ids}
     pinned = recorded.provenance.inventory if recorded.provenance else None
     digest, hashed = (
@@ -213,9 +213,11 @@ def with_inventory_label(inventory: Inventory, label: str) -> Inventory:
 
 
 def _labels(recorded: Result, again: Result) -> dict[str, str]:
-    """This run's file labels (the PCR, modules, datasets, GWP set, inventory) mapped to the
-    labels the recorded result gave the same files, for comparing texts that contain them."""
-    labels = {again.inventory.file: recorded.inventory.file}
+    """This run's file labels (the PCR, modules, datasets, GWP set) mapped to the labels the
+    recorded result gave the same files, for comparing texts that contain them. The inventory
+    keeps the label the result records (replay reads no inventory; verify names the one it
+    reads so)."""
+    labels: dict[str, str] = {}
     if recorded.provenance and again.provenance:
         theirs, mine = recorded.provenance, again.provenance
         labels[mine.pcr.file] = theirs.pcr.file

@@ -26,7 +26,7 @@ from zuji.core.errors import (
     file_label,
 )
 from zuji.lang import model as m
-from zuji.runtime.result import DQ_KEYS, Result, TraceInput
+from zuji.runtime.result import DQ_KEYS, InventoryInfo, Result, TraceInput
 
 # Diagnostics about one result file are capped: a wholly wrong file says enough in ten.
 MOST_FINDINGS = 10
@@ -163,19 +163,23 @@ def json_path(path: list[str | int]) -> str:
 
 def _dates(result: Result, label: str, text: str) -> list[Diagnostic]:
     found = []
-    for key in ("period_start", "period_end"):
-        value = getattr(result.inventory, key)
-        if value is not None and not _is_date(value):
-            found.append(
-                at(
-                    label,
-                    text,
-                    ["inventory", key],
-                    "E720",
-                    f"'{value}' is not a date",
-                    "write dates as YYYY-MM-DD",
+    described: list[tuple[list[str | int], InventoryInfo]] = [(["inventory"], result.inventory)]
+    if result.trace is not None and result.trace.inventory is not None:
+        described.append((["trace", "inventory"], result.trace.inventory))
+    for where, info in described:
+        for key in ("period_start", "period_end"):
+            value = getattr(info, key)
+            if value is not None and not _is_date(value):
+                found.append(
+                    at(
+                        label,
+                        text,
+                        [*where, key],
+                        "E720",
+                        f"'{value}' is not a date",
+                        "write dates as YYYY-MM-DD",
+                    )
                 )
-            )
     return found
 
 

@@ -66,11 +66,12 @@ def _assemble(
     findings = assertions(run, total, quality, cutoff_total)
     factor_warnings(run)
     datasets = _datasets(run)
+    described = _inventory_info(run.inventory)
     return Result(
         engine=f"zuji {__version__}",
         pcr=_pcr_info(pcr),
         datasets=datasets,
-        inventory=_inventory_info(run.inventory),
+        inventory=described,
         declared_unit=_declared_unit_info(pcr.declared_unit, reference_flow),
         total=total,
         removals=totals.removals,
@@ -88,7 +89,7 @@ def _assemble(
         ],
         warnings=_findings(run.warnings),
         assertions=findings,
-        trace=build_trace(run, figures, reference_flow) if with_trace else None,
+        trace=build_trace(run, figures, reference_flow, described) if with_trace else None,
         provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
     )
 

@@ -186,6 +186,11 @@ class Trace(_Model):
     lines: list[TraceLine]
     inputs: list[TraceInput] = Field(default_factory=list)
     factors: list[TraceFactor] = Field(default_factory=list)
+    inventory: InventoryInfo | None = Field(
+        default=None,
+        description="The inventory's description as the evaluation read it: replay takes it "
+        "from here, so a company, product or period changed in the result's inventory shows",
+    )
 
 
 class SourceHash(_Model):

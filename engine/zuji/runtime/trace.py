@@ -10,6 +10,7 @@ from zuji.data.standards import FactorEntry
 from zuji.lang import units as u
 from zuji.lang.model import Line
 from zuji.runtime.result import (
+    InventoryInfo,
     Trace,
     TraceFactor,
     TraceInput,
@@ -22,13 +23,24 @@ from zuji.runtime.scope import Deferred
 from zuji.semantics.compile import Step
 
 
-def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> Trace:
+def build_trace(
+    run: Run,
+    figures: list[LineResult],
+    reference_flow: float,
+    inventory: InventoryInfo | None = None,
+) -> Trace:
     # A value this inventory does not give (it reads an optional input left out) was never used.
     values = [
         _trace_step(run, s) for s in run.plan.steps if run.env[s.name].__class__ is not Deferred
     ]
     lines = [_trace_line(run, f, reference_flow) for f in figures]
-    return Trace(values=values, lines=lines, inputs=_trace_inputs(run), factors=_trace_factors(run))
+    return Trace(
+        values=values,
+        lines=lines,
+        inputs=_trace_inputs(run),
+        factors=_trace_factors(run),
+        inventory=inventory,
+    )
 
 
 def _trace_inputs(run: Run) -> list[TraceInput]:
