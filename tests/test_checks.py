@@ -291,6 +291,92 @@ def test_E105_unknown_cutoff_criterion() -> None:
     expect_only(text, "E105", "cutoff per_item", "cut-off", "'per_item'")
 
 
+@pytest.mark.parametrize(
+    ("cutoff", "words"),
+    [
+        ("cutoff per_flow 150 %, total 500 %", ("per_flow", "150 %", "0 to 100")),
+        ("cutoff per_flow 1 %, total 101 %", ("total", "101 %", "0 to 100")),
+        ("cutoff per_flow 6 %, total 5 %", ("per_flow", "above the total")),
+    ],
+)
+def test_E113_cutoff_out_of_range(cutoff: str, words: tuple[str, ...]) -> None:
+    text = broken("cutoff per_flow 1 %, total 5 %", cutoff)
+    expect_only(text, "E113", "cutoff per_flow", *words)
+
+
+def test_E113_cutoff_at_the_bounds_is_accepted() -> None:
+    text = broken("cutoff per_flow 1 %, total 5 %", "cutoff per_flow 0 %, total 100 %")
+    assert errors(load(text)) == []
+
+
+@pytest.mark.parametrize(
+    "number", ["1e400", "1" * 100_000, "1e999999999999999999", "17976931348623159" + "0" * 292]
+)
+def test_E112_number_beyond_float_range(number: str) -> None:
+    text = broken("heat * 0.1 [t CO2/GJ]", f"heat * {number} [t CO2/GJ]")
+    diag = expect_only(text, "E112", "burning", "beyond the range")
+    assert diag.span is not None
+    assert diag.span.column == len("    burning : CO2 = heat * ") + 1
+    assert number not in diag.message  # a long literal is pointed at, not repeated
+
+
+def test_E112_largest_float_is_accepted() -> None:
+    text = broken("heat * 0.1 [t CO2/GJ]", "heat * 1.7e308 [t CO2/GJ]")
+    assert "E112" not in errors(load(text))
+
+
+def test_E112_in_a_bound() -> None:
+    text = broken('"Widgets made" > 0', '"Widgets made" > 1e400')
+    expect_only(text, "E112", "Widgets made", "beyond the range")
+
+
+def test_E112_in_the_declared_unit() -> None:
+    text = broken("unit 1 t of widget", "unit 1e999 t of widget")
+    expect_only(text, "E112", "unit 1e999", "beyond the range")
+
+
+def test_E112_unit_power_with_many_digits() -> None:
+    text = broken("[t CO2/GJ]", "[t CO2/GJ^" + "9" * 30 + "]")
+    expect_only(text, "E112", "burning", "power", "30")
+
+
+@pytest.mark.parametrize(
+    ("character", "name"),
+    [
+        ("\u202e", "RIGHT-TO-LEFT OVERRIDE"),
+        ("\u2066", "LEFT-TO-RIGHT ISOLATE"),
+        ("\x00", "NUL"),
+        ("\x1b", "ESCAPE"),
+        ("\x85", "NEXT LINE"),
+        ("\x0c", "FORM FEED"),
+    ],
+)
+def test_E005_hidden_character_outside_a_comment(character: str, name: str) -> None:
+    text = broken('"Widgets made"', f'"Widgets {character}made"')
+    with pytest.raises(zuji.RuleError) as info:
+        load(text)
+    diag = info.value.diagnostics[0]
+    assert diag.code == "E005" and name in diag.message
+    assert diag.span is not None and diag.span.line == line_of(text, "Widgets")
+    assert diag.span.column == len('  input widget : t "Widgets ') + 1
+    assert character not in diag.render()  # shown as U+FFFD, never sent to the terminal
+
+
+def test_E005_hidden_character_between_tokens() -> None:
+    text = broken("  let heat : GJ", "  let heat\u202e : GJ")
+    with pytest.raises(zuji.RuleError) as info:
+        load(text)
+    assert info.value.code == "E005"
+
+
+def test_E005_hidden_characters_in_comments_are_allowed() -> None:
+    text = added('  # a "quoted \u202e text" in a comment \x1b \x00\n')
+    text = broken('"Widgets made"', '"Widgets # made"', text)  # a '#' in a text is no comment
+    assert errors(load(text)) == []
+    with pytest.raises(zuji.RuleError, match="E005"):
+        load(broken('"Widgets # made"', '"Widgets # \u202emade"', text))
+
+
 def test_E106_factor_naming_no_entry() -> None:
     text = broken("factor grid = cn_grid.national", "factor grid = cn_grid")
     expect(text, "E106", "factor grid = cn_grid", "'grid'", "no dataset entry")
@@ -659,6 +745,12 @@ def test_E266_list_with_default() -> None:
 def test_W267_optional_input_with_default() -> None:
     text = broken('"Coal burned" >= 0', '"Coal burned" >= 0 = 0 optional')
     expect(text, "W267", "input coal", "'coal'", "optional", "default", severity=Severity.WARNING)
+    assert errors(load(text)) == []
+
+
+def test_W268_primary_input_with_default() -> None:
+    text = broken('"Coal burned" >= 0', '"Coal burned" >= 0 = 0 primary')
+    expect(text, "W268", "input coal", "'coal'", "primary", "E611", severity=Severity.WARNING)
     assert errors(load(text)) == []
 
 

@@ -73,7 +73,7 @@ def test_schema_of_a_pcr() -> None:
 
 def test_test_command_runs_the_cases() -> None:
     done = zuji("test", "cement")
-    assert done.returncode == 0 and "cases: 4 passed, 0 failed" in done.stdout
+    assert done.returncode == 0 and "cases: 5 passed, 0 failed" in done.stdout
 
 
 def test_usage_mistakes_exit_two_without_traceback(tmp_path: Path) -> None:

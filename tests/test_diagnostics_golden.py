@@ -39,12 +39,12 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
     "E000": "a diagnostic without a code of its own; nothing in a rule file raises it",
     "E004": "an unknown output format of `zuji run`, a command-line mistake",
     **dict.fromkeys(
-        ["E010", "E011", "E012", "E013", "E014", "E086"],
+        ["E010", "E011", "E012", "E013", "E014", "E015", "E086"],
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(
-        ["E400", "E401", "E402", "E403", "E404"],
-        "the library's datasets, GWP sets and schemas, not rule files",
+        ["E400", "E401", "E402", "E403", "E404", "E405", "E407", "E408"],
+        "the library's datasets, GWP sets, benchmark sets and schemas, not rule files",
     ),
     **dict.fromkeys(
         ["E500", "E501", "W603", "E611", "E612", "E700"],
@@ -55,7 +55,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "arithmetic of an evaluation on the figures of an inventory",
     ),
     **dict.fromkeys(
-        ["W601", "W602", "E610", "W640", "E641", "E642", "E650", "W650"],
+        ["W601", "W602", "W604", "E610", "W640", "E641", "E642", "E650", "W650"],
         "factors in force, cut-off and assertions, judged on an inventory's figures",
     ),
     **dict.fromkeys(
@@ -68,6 +68,11 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "result files, keys and signatures (replay, sign, verify); tested in tests/test_trust.py",
     ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
+    **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
+    **dict.fromkeys(
+        ["E660", "E661", "E662", "E663", "E664", "E670", "E671", "E672"],
+        "batch files and executors (zuji batch, PCR.evaluate_many); tests/test_batch*.py",
+    ),
     **dict.fromkeys(
         ["E900", "E901", "E902", "E903", "E904", "E905"], "requests to the HTTP service"
     ),

@@ -40,6 +40,13 @@ HAND = {
     "coal_supply_chain": 10.0,
     "deliveries_transport": 0.1,
     "bought_clinker_supply": 0.0,
+    # GCCA/CSI kiln-system sources the inventory does not report: each counts 0
+    "other_fuel_fossil_co2": 0.0,
+    "other_fuel_biogenic_co2": 0.0,
+    "biomass_fuel_uptake": 0.0,
+    "bypass_dust_co2": 0.0,
+    "kiln_dust_co2": 0.0,
+    "raw_meal_organic_co2": 0.0,
 }
 
 

@@ -100,3 +100,25 @@ def test_a_broken_dataset_stops_loading_a_rule_not_its_evaluation(standards: Pat
     rule = (library.pcr_root() / "common" / "heat.pcr").read_text(encoding="utf-8")
     with pytest.raises(DatasetError):
         zuji.load_text(rule, "heat.pcr", standards=load(standards))
+
+
+def test_E405_uniform_with_min_above_max_named_at_its_line(standards: Path) -> None:
+    path = standards / "factors" / "chlor_alkali.yaml"
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace(
+        "{distribution: uniform, min: 2, max: 4,", "{distribution: uniform, min: 4, max: 2,", 1
+    )
+    assert broken != text
+    path.write_text(broken, encoding="utf-8")
+    diagnostic = refused(standards)
+    assert diagnostic.code == "E405" and "min 4 is above max 2" in diagnostic.message
+    assert diagnostic.span is not None and diagnostic.span.line > 1
+    assert "uncertainty:" in diagnostic.source_line and "min: 4" in diagnostic.source_line
+
+
+def test_E405_value_outside_its_uniform_range(standards: Path) -> None:
+    path = standards / "factors" / "chlor_alkali.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("min: 2, max: 4,", "min: 200, max: 400,", 1), encoding="utf-8")
+    diagnostic = refused(standards)
+    assert diagnostic.code == "E405" and "outside min 200 .. max 400" in diagnostic.message

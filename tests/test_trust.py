@@ -453,3 +453,11 @@ def test_the_inventory_a_result_names_is_checked_but_proves_nothing_alone(
     assert "give --inventory" in done.stdout
     given = zuji_cli("verify", str(path), "-i", str(CASE))
     assert given.returncode == 0 and "ok   inventory:" in given.stdout, given.stdout
+
+
+def test_texts_from_a_result_reach_the_terminal_without_control_characters(signed: Path) -> None:
+    path = _edit(signed, lambda d: d["inventory"].update(company="Evil\x1b]0;owned\x07 Co."))
+    for command in (("replay", str(path)), ("verify", str(path), "-i", str(CASE))):
+        done = zuji_cli(*command)
+        assert done.returncode == 1 and "inventory.company" in done.stdout
+        assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout

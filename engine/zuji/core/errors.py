@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from zuji.core.text import printable
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -51,13 +53,15 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
     def render(self) -> str:
-        """The diagnostic as a compiler prints it, with the source line and a caret."""
+        """The diagnostic as a compiler prints it, with the source line and a caret; hidden
+        characters of the message or the source (controls, bidi overrides) are shown as U+FFFD,
+        one column each, so the caret still points where it should."""
         where = f"{self.span}: " if self.span else ""
         text = f"{where}{self.severity.value}[{self.code}]: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         caret = _caret(self.span, self.source_line)
-        return f"{text}\n{caret}" if caret else text
+        return printable(f"{text}\n{caret}" if caret else text)
 
     def as_dict(self) -> dict[str, object]:
         span = self.span

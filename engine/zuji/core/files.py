@@ -1,10 +1,11 @@
 """Writing files so that a reader never sees one half written.
 
-Every file Zuji writes (results, reports, PACT documents, keys, documentation pages) goes through
-:func:`write_atomic`: the bytes go to a temporary file in the same folder, are flushed to disk,
-and the temporary file then takes the target's name with ``os.replace``, which is atomic on one
-file system. A crash or a full disk leaves either the old file or the new one, never a mix, and
-no temporary file behind.
+Every file Zuji writes (results, reports, PACT documents, keys, documentation pages, batch
+outputs, plots) goes through :func:`write_atomic`, or for a file a library writes or streams
+:func:`atomic_path` and begin/finish: the bytes go to a temporary file in the same folder, are
+flushed to disk, and the temporary file then takes the target's name with ``os.replace``, which
+is atomic on one file system. A crash or a full disk leaves either the old file or the new one,
+never a mix, and no temporary file behind.
 
 A folder of generated files (the rule pages under docs/pcr) is swapped in whole by
 :func:`swap_folder`: it is built beside the target under a hidden name, and the target is a
@@ -17,6 +18,8 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -43,6 +46,51 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path
         raise
     _sync_folder(folder)
     return path
+
+
+def begin(path: Path) -> Path:
+    """A new empty temporary file beside `path`, with its suffix (so that a library choosing the
+    format by the name still sees it), for a writer that streams its output; end with finish()
+    or abandon()."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=folder
+    )
+    os.close(handle)
+    return Path(temporary)
+
+
+def finish(temporary: Path, path: Path) -> Path:
+    """The finished temporary file flushed to disk and given `path`'s name atomically."""
+    try:
+        with temporary.open("rb+") as stream:
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.replace(temporary, path)
+    except BaseException:
+        abandon(temporary)
+        raise
+    _sync_folder(path.parent)
+    return path
+
+
+def abandon(temporary: Path) -> None:
+    """A temporary file given up: removed, so that nothing half written is left."""
+    temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` for a library to write to (a plot, a workbook); it takes
+    `path`'s name when the block ends without an error, and is removed when it does not."""
+    temporary = begin(path)
+    try:
+        yield temporary
+    except BaseException:
+        abandon(temporary)
+        raise
+    finish(temporary, path)
 
 
 def swap_folder(built: Path, target: Path) -> None:
@@ -105,4 +153,12 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-__all__ = ["new_build_folder", "swap_folder", "write_atomic"]
+__all__ = [
+    "abandon",
+    "atomic_path",
+    "begin",
+    "finish",
+    "new_build_folder",
+    "swap_folder",
+    "write_atomic",
+]

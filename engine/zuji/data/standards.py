@@ -18,8 +18,9 @@ from typing import Any
 import jsonschema
 
 from zuji.core import library
-from zuji.core.documents import load_text, plain, read_utf8
+from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import DatasetError, Diagnostic, Span, file_label, read_as
+from zuji.data.uncertainty import entry_problems
 from zuji.lang.model import Text, UnitExpr
 from zuji.lang.units import to_pint, unit_from_text
 
@@ -162,6 +163,7 @@ def load_dataset(path: Path) -> Dataset:
                 Span(label, 1, 1),
             )
         )
+    _check_uncertainty(path, document["entries"], label)
     entries = {
         key: _entry(document["id"], key, raw, label) for key, raw in document["entries"].items()
     }
@@ -225,6 +227,32 @@ def _entry(dataset: str, key: str, raw: dict[str, Any], label: str) -> FactorEnt
         dict(raw.get("uncertainty") or {}),
         dict(raw.get("dq") or {}),
     )
+
+
+def _check_uncertainty(path: Path, entries: dict[str, Any], label: str) -> None:
+    """A distribution the schema allows may still contradict itself or its entry's values: each
+    such entry is reported at its line."""
+    found = []
+    for key, raw in entries.items():
+        numbers = [float(v["value"]) for v in raw["values"]] if "values" in raw else [raw["value"]]
+        found += [(key, p) for p in entry_problems(raw.get("uncertainty") or {}, numbers)]
+    if not found:
+        return
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    diagnostics = []
+    for key, problem in found:
+        line, column = locate(text, ["entries", key, "uncertainty"]) or (1, 1)
+        diagnostics.append(
+            Diagnostic(
+                "E405",
+                f"{label}: entry {key}: uncertainty: {problem}",
+                Span(label, line, column),
+                hint="give a distribution whose parameters agree with each other and the value",
+                source_line=lines[line - 1] if line <= len(lines) else "",
+            )
+        )
+    raise DatasetError(diagnostics)
 
 
 def _date(value: Any) -> date:

@@ -17,9 +17,9 @@ from typing import Any
 REL_TOLERANCE = 1e-9  # replay runs the same float operations; only the JSON round trip differs
 ABS_TOLERANCE = 1e-12
 
-# Parts of a result that are not computed and so are not compared: the signature is over the
-# rest, and checked on its own.
-NOT_COMPARED = frozenset({"signature"})
+# Parts of a result that replay does not recompute: the signature is over the rest and checked
+# on its own; sensitivities are an analysis added on request, not figures of the footprint.
+NOT_COMPARED = frozenset({"signature", "sensitivity"})
 HEADLINE = ("total", "total_including_removals", "removals", "credits")
 
 

@@ -113,7 +113,10 @@ def signature_extension(result: Result) -> dict[str, Any]:
     as Zuji writes it, without its signature block."""
     signature = result.signature
     assert signature is not None
-    unsigned = json.loads(result.model_dump_json(exclude={"signature"}))
+    # As a result file holds it: without the signature, and without a sensitivity section that
+    # was not asked for (interfaces.report.to_json leaves it out).
+    left_out = {"signature"} | ({"sensitivity"} if result.sensitivity is None else set())
+    unsigned = json.loads(result.model_dump_json(exclude=left_out))
     data: dict[str, Any] = {
         "alg": signature.alg,
         "keyId": signature.key_id,

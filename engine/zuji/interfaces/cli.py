@@ -16,7 +16,10 @@ import typer
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.files import write_atomic
+from zuji.core.text import json_printable, printable
 from zuji.interfaces import report
+from zuji.interfaces.batch_cli import register as _register_batch
+from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import coverage_text, discipline_findings
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.trust_cli import register as _register_trust
@@ -36,7 +39,14 @@ FORMATS = ("table", "json", "pact", "markdown")
 
 
 def _say(text: str = "", err: bool = False) -> None:
-    typer.echo(text, err=err)
+    """Print text for people; names and texts from inventories and rules may hold control or
+    bidi characters, shown as U+FFFD rather than obeyed by the terminal."""
+    typer.echo(printable(text), err=err)
+
+
+def _say_json(text: str) -> None:
+    """Print JSON for programs: the same data, hidden characters written as \\u escapes."""
+    typer.echo(json_printable(text))
 
 
 @app.command("list")
@@ -58,7 +68,7 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] 
         for r in rules
     ]
     if as_json:
-        _say(json.dumps(rows, ensure_ascii=False, indent=2))
+        _say_json(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     # The table says what the footprint is per ("1 t of cement"), which the JSON's bare "1 t"
     # leaves to the reader; the JSON keeps its shape because other programs read it.
@@ -103,7 +113,7 @@ def check(
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     if output == "json":
-        _say(
+        _say_json(
             json.dumps(
                 {
                     "files": len(results),
@@ -199,6 +209,20 @@ def run(
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    documents_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--documents-root",
+            help="Folder the files an inventory names (supplier PACT documents) must lie in; "
+            "by default the inventory's own folder",
+        ),
+    ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity", help="Add exact derivatives, elasticities and line contributions"
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout"),
@@ -212,27 +236,41 @@ def run(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
     loaded = load_pcr(pcr)
-    result = loaded.evaluate(inventory, trace=trace)
+    if documents_root is not None and not documents_root.is_dir():
+        raise UsageError(Diagnostic("E002", f"--documents-root {documents_root}: no such folder"))
+    read = loaded.inventory(inventory, root=documents_root)
+    result = loaded.evaluate(read, trace=trace)
+    if sensitivity:
+        from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
+
+        result = with_sensitivity(loaded, read, result)
     texts = [_rendered(result, fmt, trace) for fmt in formats]
     if out is None:
         for text in texts:
-            _say(text)
+            typer.echo(text)
     else:
         write_atomic(out, "".join(text + "\n" for text in texts))
 
 
 def _rendered(result: Result, fmt: str, trace: bool) -> str:
+    """One format's text, as printed: JSON with hidden characters escaped, text for people with
+    control and bidi characters shown as U+FFFD."""
     if fmt == "json":
-        return report.to_json(result)
+        return json_printable(report.to_json(result))
     if fmt == "pact":
         from zuji.exchange.pact import to_pact
 
-        return json.dumps(to_pact(result), ensure_ascii=False, indent=2)
+        return json_printable(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
     if fmt == "markdown":
-        return report.to_markdown(result)
+        return printable(report.to_markdown(result))
+    parts = [report.to_table(result)]
     if trace and result.trace:
-        return report.to_table(result) + "\n" + _trace_text(result.trace)
-    return report.to_table(result)
+        parts.append(_trace_text(result.trace))
+    if result.sensitivity:
+        from zuji.interfaces.sensitivity_report import sensitivity_table
+
+        parts.append(sensitivity_table(result.sensitivity))
+    return printable("\n".join(parts))
 
 
 def _trace_text(trace: Trace) -> str:
@@ -250,7 +288,7 @@ def _trace_text(trace: Trace) -> str:
 @app.command()
 def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
     """The JSON Schema of a PCR's inventory."""
-    _say(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
+    _say_json(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -302,6 +340,8 @@ def replay(
 
 # After the commands above, so that --help lists zuji diff, review and history after them.
 _register_review(app)
+_register_batch(app)
+_register_mc(app)
 _register_trust(app)
 
 

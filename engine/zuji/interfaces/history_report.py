@@ -18,7 +18,9 @@ def render(h: History, fmt: str, width: int = 110) -> str:
     if fmt == "markdown":
         return _markdown(h)
     out = StringIO()
-    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    console = Console(  # texts from rules: brackets in them are not markup
+        file=out, width=width, force_terminal=False, color_system=None, markup=False
+    )
     console.print(f"{h.id} {h.version} ({h.status}) — {h.path}")
     table = Table(title="Versions (changelog)", title_justify="left")
     for column in (

@@ -7,6 +7,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.text import printable
 from zuji.runtime.result import Result
 
 
@@ -27,11 +28,21 @@ def _per(result: Result) -> str:
 def to_table(result: Result, width: int = 100) -> str:
     """A readable summary: total, by stage, by gas, fossil and biogenic apart, data quality."""
     out = StringIO()
-    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    # Names come from inventories: square brackets in them are text, not rich's markup.
+    console = Console(
+        file=out,
+        width=width,
+        force_terminal=False,
+        color_system=None,
+        markup=False,
+        highlight=False,
+    )
     pcr, inv = result.pcr, result.inventory
     console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {pcr.name_en} / {pcr.name_zh}")
     period = f"{inv.period_start} to {inv.period_end}" if inv.period_start else "not given"
-    console.print(f"Inventory {inv.file}  company: {inv.company or '-'}  period: {period}")
+    # Made printable before rich measures them: rich drops some controls and keeps others.
+    company, file = printable(inv.company or "-"), printable(inv.file)
+    console.print(f"Inventory {file}  company: {company}  period: {period}")
     console.print(
         f"Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
         f"{result.declared_unit.description}  (reference flow "
@@ -48,8 +59,8 @@ def to_table(result: Result, width: int = 100) -> str:
         f"cut-off {result.cutoff_total_percent:g} %"
     )
     for finding in result.warnings:
-        console.print(f"warning[{finding.code}]: {finding.message}")
-    return out.getvalue()
+        console.print(f"warning[{finding.code}]: {printable(finding.message)}")
+    return printable(out.getvalue())
 
 
 def _stages(result: Result) -> Table:
@@ -93,6 +104,12 @@ def _pinned(result: Result) -> list[str]:
     return rows
 
 
+def _inline(text: str) -> str:
+    """An inventory's text kept on its line of Markdown: a line break, a backtick or a '|' in a
+    company name would otherwise start a heading, end code or split a table."""
+    return " ".join(text.split("\n")).replace("`", "'").replace("|", "\\|")
+
+
 def to_markdown(result: Result) -> str:
     pcr, dq = result.pcr, result.data_quality
     rows = [
@@ -102,7 +119,8 @@ def to_markdown(result: Result) -> str:
         f"- Standards: {', '.join(pcr.standards)}; GWP set {pcr.gwp}",
         f"- Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
         f"{result.declared_unit.description}",
-        f"- Inventory: `{result.inventory.file}`, {result.inventory.company or '-'}, "
+        f"- Inventory: `{_inline(result.inventory.file)}`, "
+        f"{_inline(result.inventory.company or '-')}, "
         f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
         "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
         f"- Engine: {result.engine}",
@@ -150,8 +168,10 @@ def to_markdown(result: Result) -> str:
                 f"    - `{v.name}` = {v.value} {v.unit} — {v.origin}: {v.source}"
                 for v in line.values
             ]
-    return "\n".join(rows) + "\n"
+    return printable("\n".join(rows) + "\n")
 
 
 def to_json(result: Result) -> str:
-    return result.model_dump_json(indent=2, exclude_none=False)
+    # The sensitivity section appears only when it was asked for (zuji run --sensitivity).
+    left_out = {"sensitivity"} if result.sensitivity is None else None
+    return result.model_dump_json(indent=2, exclude_none=False, exclude=left_out)

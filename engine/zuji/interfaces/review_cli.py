@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.text import json_printable, printable
 from zuji.runtime.pcr import PCR
 
 _FORMATS = ("table", "markdown", "json")
@@ -20,6 +21,11 @@ def _format(fmt: str) -> str:
     if fmt not in _FORMATS:
         raise UsageError(Diagnostic("E004", f"unknown format {fmt}; use " + ", ".join(_FORMATS)))
     return fmt
+
+
+def _echo(text: str, fmt: str) -> None:
+    """Rule texts reach the terminal here: hidden characters shown, or escaped in JSON."""
+    typer.echo(json_printable(text) if fmt == "json" else printable(text))
 
 
 def diff_command(
@@ -32,7 +38,7 @@ def diff_command(
     from zuji.review.rule_review import load_version, review_pair
 
     review = review_pair(load_version(old), load_version(new))
-    typer.echo(render(review, _format(fmt)))
+    _echo(render(review, _format(fmt)), fmt)
 
 
 def review_command(
@@ -50,7 +56,7 @@ def review_command(
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
     found = review_since(base, paths)
-    typer.echo(render(found, _format(fmt)))
+    _echo(render(found, _format(fmt)), fmt)
     if found.errors:
         raise typer.Exit(1)
 
@@ -63,7 +69,7 @@ def history_command(
     from zuji.interfaces.history_report import render
     from zuji.review.history import history
 
-    typer.echo(render(history(pcr), _format(fmt)))
+    _echo(render(history(pcr), _format(fmt)), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -46,7 +46,9 @@ def render(reviews: ReviewSet | Review, fmt: str, width: int = 110) -> str:
             head.append("No PCR is touched by the changes since this revision.")
         return "\n".join(head + [markdown(r) for r in items]) + "\n"
     out = StringIO()
-    console = Console(file=out, width=width, force_terminal=False, color_system=None)
+    console = Console(  # texts from rules: brackets in them are not markup
+        file=out, width=width, force_terminal=False, color_system=None, markup=False
+    )
     if isinstance(reviews, ReviewSet):
         console.print(f"Rule-change review against {reviews.base}: {len(items)} rule file(s)")
     for review in items:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from zuji.core.files import write_atomic
+from zuji.core.text import json_printable, printable
 
 keys_app = typer.Typer(no_args_is_help=True, help="Signing keys for results.")
 
@@ -54,7 +55,7 @@ def sign_command(
         document = {k: v for k, v in file.document.items() if k != "signature"}
         document["signature"] = block
         write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-    typer.echo(f"signed {file.label} with key {signature.key_id}: {target}")
+    typer.echo(printable(f"signed {file.label} with key {signature.key_id}: {target}"))
 
 
 def verify_command(
@@ -85,7 +86,7 @@ def verify_command(
         raise UsageError(Diagnostic("E002", f"inventory file {inventory} not found"))
     file = read_result(result)
     outcome = verify(file, public, detached, inventory, pcr)
-    typer.echo(outcome.report())
+    typer.echo(printable(outcome.report()))  # it quotes the result's texts
     if not outcome.proven:
         raise typer.Exit(1)
 
@@ -103,7 +104,7 @@ def pact_command(
     file = read_result(result)
     text = json.dumps(to_pact(file.result), ensure_ascii=False, indent=2)
     if out is None:
-        typer.echo(text)
+        typer.echo(json_printable(text))
     else:
         write_atomic(out, text + "\n")
         typer.echo(f"wrote {out}")

@@ -8,6 +8,7 @@ adds the declarations of a rule file on top of this.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any, cast
@@ -162,6 +163,33 @@ class ExpressionBuilder(TreeBuilder):
         return str(children[0]), 1
 
     # ------------------------------------------------------------------ tokens
+    def NUMBER(self, token: Token) -> Token:
+        """A number literal, refused here when no float holds it (1e400, a number of 100 000
+        digits): evaluation works on floats, and infinity is no figure of a footprint. The
+        text is not repeated in the message, which it could fill."""
+        if math.isfinite(float(token)):
+            return token
+        self.error(
+            "E112",
+            "this number is beyond the range of the engine's numbers (about 1.8e308)",
+            self.token_span(token),
+            "write the number in a larger unit, or check for a typing mistake",
+        )
+        return token.update(value="1")  # the error stops the rule; later passes see a number
+
+    def SIGNED_INT(self, token: Token) -> Token:
+        """A unit's power: a whole number of at most two digits (t^2, m^-3); a long one would
+        make the unit's conversion factor overflow."""
+        if len(token.lstrip("-")) <= 2:
+            return token
+        self.error(
+            "E112",
+            f"a unit's power has at most two digits; this one has {len(token.lstrip('-')):,}",
+            self.token_span(token),
+            "write powers such as ^2 or ^-1",
+        )
+        return token.update(value="1")
+
     def STRING(self, token: Token) -> str:
         # Texts are read, never evaluated: only \" \\ \n and \t are escapes; any other
         # backslash stands for itself (a Windows path in a description, say).
@@ -198,5 +226,8 @@ def _flatten(op: m.LogicalOp, operands: list[Any]) -> tuple[m.Expr, ...]:
 
 def build_unit(tree: Tree[Token], file: str = "<unit>") -> m.UnitExpr:
     """The model UnitExpr of a parsed unit text (see :func:`zuji.lang.units.unit_from_text`)."""
-    unit: m.UnitExpr = ExpressionBuilder(file).transform(tree)
+    builder = ExpressionBuilder(file)
+    unit: m.UnitExpr = builder.transform(tree)
+    if builder.findings.errors:  # a power of many digits: refused, not read as another unit
+        raise ValueError(builder.findings.errors[0].message)
     return unit

@@ -190,7 +190,30 @@ class RuleBuilder(ExpressionBuilder):
                 )
             limits[str(name)] = value
         cutoff = m.Cutoff(limits.get("per_flow"), limits.get("total"), self.span(meta))
+        self._check_cutoff(cutoff, children)
         return "cutoff", cutoff, self.span(meta)
+
+    def _check_cutoff(self, cutoff: m.Cutoff, children: list[tuple[Token, float]]) -> None:
+        """A cut-off is a share of the footprint, and one flow cannot leave out more than all
+        flows together."""
+        for name, value in children:
+            if not 0 <= value <= 100:
+                self.error(
+                    "E113",
+                    f"the {name} cut-off is {value:g} %; a cut-off is a share from 0 to 100 %",
+                    self.token_span(name),
+                    "write percentages of the footprint, e.g. cutoff per_flow 1 %, total 5 %",
+                )
+                return
+        per_flow, total = cutoff.per_flow, cutoff.total
+        if per_flow is not None and total is not None and per_flow > total:
+            self.error(
+                "E113",
+                f"the per_flow cut-off ({per_flow:g} %) is above the total ({total:g} %): "
+                "one flow cannot leave out more than all of them",
+                cutoff.span,
+                "make per_flow at most total",
+            )
 
     def cutoff_limit(self, children: list[Any]) -> tuple[Token, float]:
         return children[0], float(children[1])

@@ -27,7 +27,9 @@ Status = Literal["draft", "review", "approved", "withdrawn"]
 BoundaryKind = Literal["cradle_to_gate", "cradle_to_grave", "gate_to_gate"]
 Gas = Literal["CO2", "CH4", "N2O", "CF4", "C2F6", "SF6", "HFC23", "NF3", "CO2e"]
 Origin = Literal["fossil", "biogenic", "luc"]
-LineKind = Literal["emission", "credit", "removal"]
+# A memo line is reported beside the footprint and counted in no total (the "memo items" of IPCC
+# reporting): the location-based figure beside a market-based one, for instance.
+LineKind = Literal["emission", "credit", "removal", "memo"]
 AllocationMethod = Literal["mass", "energy", "economic", "fixed"]
 InputKind = Literal["quantity", "choice", "list"]
 DataQuality = Literal["primary", "secondary"]

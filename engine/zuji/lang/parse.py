@@ -10,6 +10,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from zuji.core import library, limits
 from zuji.core.errors import Diagnostic, RuleError, Span
+from zuji.lang.characters import refuse_hidden_characters
 
 # What each token is called in a message: the committee writes rules, not grammars.
 _TOKEN_WORDS = {
@@ -100,6 +101,7 @@ def encoded(text: str, file: str) -> bytes:
 def parse(text: str, file: str = "<text>") -> Tree[Token]:
     """Parse rule text, raising a RuleError with one positioned diagnostic on a syntax error."""
     text = normalise(text)
+    refuse_hidden_characters(text, file)
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:

@@ -9,6 +9,7 @@ quirks (``m3``, ``C`` for coulomb) never reach a user.
 
 from __future__ import annotations
 
+import math
 from functools import cache, lru_cache
 from typing import cast
 
@@ -136,7 +137,26 @@ def to_pint(unit: UnitExpr | None) -> pint.Unit:
         result = result * _term(name) ** power
     for name, power in unit.denominator:
         result = result / _term(name) ** power
+    _within_range(result, unit)
     return result
+
+
+# How far from 1 the scale of a unit may be (in decades): any two such units convert by a factor
+# within float's range (about 1e308), so no conversion folded into a plan can overflow.
+_MOST_DECADES = 150
+
+
+def _within_range(result: pint.Unit, unit: UnitExpr) -> None:
+    """Refuse a unit whose size in base units no float holds (Mt^99): E301 where it is written."""
+    try:
+        scale = abs(float(registry().Quantity(1.0, result).to_root_units().magnitude))
+    except OverflowError:
+        scale = math.inf
+    if scale == 0 or not math.isfinite(scale) or abs(math.log10(scale)) > _MOST_DECADES:
+        raise UnitSyntaxError(
+            f"'{format_unit(result)}' is a unit beyond the range of the engine's numbers "
+            f"(more than 1e{_MOST_DECADES} times its base unit, or less than its inverse)"
+        )
 
 
 def _term(name: str) -> pint.Unit:

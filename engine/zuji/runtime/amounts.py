@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any, Protocol
 
 from zuji.lang import model as m
@@ -53,7 +54,10 @@ def quantity(meta: dict[str, Any], inp: m.Input, reporter: Reporter, where: str)
         if isinstance(raw, bool):
             raise ValueError(f"{raw!r} is not a number")
         if isinstance(raw, (int, float)):
-            number, written_unit = float(raw), ""
+            # A whole number past float's range (JSON allows 400 digits) is infinite here, and
+            # refused below as such.
+            too_big = isinstance(raw, int) and abs(raw) > sys.float_info.max
+            number, written_unit = (math.inf if too_big else float(raw)), ""
         else:
             number, written_unit = parse_amount(str(raw))
         if unit_text and written_unit:
@@ -99,7 +103,18 @@ def _converted(
             f"give it in {inp.unit} or a unit convertible to it",
         )
         return None
-    return number * u.conversion(source, target)
+    try:
+        converted = number * u.conversion(source, target)
+    except OverflowError:  # Mt^99 per t^98: a factor no float holds
+        converted = math.inf
+    if not math.isfinite(converted):
+        reporter.error(
+            where,
+            f"{number:g} {written_unit} in {inp.unit} is beyond the range of the engine's numbers",
+            f"give it in {inp.unit}",
+        )
+        return None
+    return converted
 
 
 def check_bounds(value: float, inp: m.Input, reporter: Reporter, where: str) -> None:

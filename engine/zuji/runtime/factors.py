@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from zuji.core.errors import Diagnostic, EvaluationError
+from zuji.core.errors import Diagnostic, EvaluationError, attach_source
 from zuji.data.standards import FactorEntry
 from zuji.lang import model as m
 from zuji.runtime.run import Run
@@ -20,18 +20,45 @@ def bind_factors(run: Run) -> None:
     resolved, on, used = run.plan.resolved, run.inventory.period_start, run.plan.used
     for name, entry in resolved.entries.items():
         if name in used:
-            run.env[name] = _factor_value(run, name, entry, _pinned(resolved, name) or on)
+            pinned = _pinned(resolved, name)
+            run.env[name] = _factor_value(run, name, entry, pinned or on, pinned is not None)
     for name, members in resolved.families.items():
         if name not in used:
             continue
-        when = _pinned(resolved, name) or on
+        pinned = _pinned(resolved, name)
+        when = pinned or on
         run.env[name] = {
-            k: _factor_value(run, f"{name}[{k}]", e, when)
+            k: _factor_value(run, f"{name}[{k}]", e, when, pinned is not None)
             for k, e in members.items()
             if e.in_force(when) is not None
         }
         run.family_entries[name] = (members, when)
     run.env["$families"] = run.family_entries
+    run.env["$inventory"] = run.inventory.file  # named by errors about factors in force
+
+
+def _not_in_force(run: Run, name: str, entry: FactorEntry, on: date | None) -> EvaluationError:
+    """E610 at the rule's declaration of the factor, naming the inventory whose reference period
+    (or the rule's pinned date) asks for a value the dataset does not have."""
+    first = min(v.valid_from for v in entry.values if v.valid_from)
+    symbol = run.plan.resolved.symbols.get(name.split("[", 1)[0])
+    span = symbol.decl.span if symbol is not None else None
+    pinned = _pinned(run.plan.resolved, name.split("[", 1)[0])
+    why = (
+        "the date the rule pins it to with 'at'"
+        if pinned is not None and pinned == on
+        else f"the start of the reference period of {run.inventory.file}"
+    )
+    diagnostic = Diagnostic(
+        "E610",
+        f"factor {entry.reference} ('{name}' in the rule) has no value in force on {on}, "
+        f"{why} (its first value applies from {first})",
+        span,
+        hint="give a reference period the dataset covers, or pin "
+        "the factor to a date in the PCR with 'at'",
+        where="reference_period",
+    )
+    return EvaluationError(attach_source([diagnostic], run.plan.resolved.sources))
 
 
 def _pinned(resolved: Resolved, name: str) -> date | None:
@@ -40,19 +67,12 @@ def _pinned(resolved: Resolved, name: str) -> date | None:
     return pinned
 
 
-def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> float:
+def _factor_value(
+    run: Run, name: str, entry: FactorEntry, on: date | None, pinned: bool = False
+) -> float:
     value = entry.in_force(on)
     if value is None:
-        first = min(v.valid_from for v in entry.values if v.valid_from)
-        raise EvaluationError(
-            Diagnostic(
-                "E610",
-                f"factor {entry.reference} has no value in force on {on} (its first value "
-                f"applies from {first})",
-                hint="give a reference period the dataset covers, or pin "
-                "the factor to a date in the PCR with 'at'",
-            )
-        )
+        raise _not_in_force(run, name, entry, on)
     run.factor_values[name] = (entry, value)
     notes = []
     if entry.dated and on is None:
@@ -75,9 +95,33 @@ def _factor_value(run: Run, name: str, entry: FactorEntry, on: date | None) -> f
                 ),
             )
         )
+    if not pinned:
+        notes.extend(_past_newest(entry, on))
     if notes:
         run.factor_notes[name] = notes
     return value.value
+
+
+def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
+    """W604 when the period starts after the data year of a dated factor's newest value: the
+    value still applies (a step series holds its last value), but it describes an earlier year,
+    and a newer publication may exist."""
+    dated = [(v.valid_from, v) for v in entry.values if v.valid_from]
+    if on is None or not dated:
+        return []
+    start, newest = max(dated, key=lambda pair: pair[0])
+    data_year = newest.year or start.year
+    if on.year <= data_year:
+        return []
+    return [
+        (
+            "W604",
+            f"the reference period starts {on}, after the newest value of factor "
+            f"{entry.reference} ({newest.value:g} {entry.unit}, data year {data_year}, in force "
+            f"from {start}); that value is used: add a newer value to "
+            f"{entry.dataset} when one is published, or pin the factor with 'at'",
+        )
+    ]
 
 
 def factor_warnings(run: Run) -> None:

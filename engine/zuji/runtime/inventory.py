@@ -30,12 +30,14 @@ from zuji.core.errors import (
     read_as,
 )
 from zuji.data.standards import Standards
+from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
+from zuji.runtime.uncertain_inputs import uncertainty
 
 __all__ = [
     "DQ_KEYS",
@@ -95,6 +97,9 @@ class Inventory:
     site: str = ""
     cutoff: tuple[CutoffFlow, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The distribution of each input that declares one, in the PCR's unit; a list's item field
+    # is named as kiln_fuels[0].amount.
+    uncertainty: dict[str, Distribution] = field(default_factory=dict, compare=False)
     # What the result records to pin this inventory: the sha256 of the bytes read (a file, a
     # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
     sha256: str = field(default="", compare=False)
@@ -116,10 +121,14 @@ class _Reader:
         label: str,
         choices: dict[str, tuple[str, ...]],
         base: Path | None = None,
+        root: Path | None = None,
     ) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
         self.base = base  # the inventory file's folder: supplier documents are read from there
+        self.root = root  # the folder named files must lie in; None: the inventory's own
         self.findings = DiagnosticSink()
+        # The distributions inputs declare, by input (kiln_fuels[0].amount for a list's item).
+        self.uncertain: dict[str, Distribution | None] = {}
 
     def error(self, where: str, message: str, hint: str = "") -> None:
         """E501 at the part of the document at fault; placed on its line once the text is known."""
@@ -137,7 +146,10 @@ def load_inventory(
     pcr: m.RuleFile,
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
+    root: Path | None = None,
 ) -> Inventory:
+    """Read an inventory file. Files it names (supplier PACT documents) are read only from
+    inside `root`, by default the inventory's own folder."""
     label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
@@ -148,7 +160,7 @@ def load_inventory(
         prefix = ["inventory"]
     try:
         return read_inventory(
-            document, pcr, standards, label, choices, path.parent, text.encode("utf-8")
+            document, pcr, standards, label, choices, path.parent, root, text.encode("utf-8")
         )
     except InventoryError as exc:
         raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
@@ -219,16 +231,18 @@ def read_inventory(
     label: str,
     choices: dict[str, tuple[str, ...]] | None = None,
     base: Path | None = None,
+    root: Path | None = None,
     received: bytes | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
     `choices` gives the options of choices declared by name (in the PCR or its modules); `base`
-    is the folder file references (supplier PACT documents) are relative to: none, no files.
-    `received` are the bytes the document was read from (a file, a request's body): the result
-    pins their sha256; without them, that of the document's RFC 8785 canonical JSON.
+    is the folder file references (supplier PACT documents) are relative to: none, no files;
+    `root` the folder they must lie in (None: `base`). `received` are the bytes the document was
+    read from (a file, a request's body): the result pins their sha256; without them, that of
+    the document's RFC 8785 canonical JSON.
     """
-    reader = _Reader(pcr, standards, label, choices or {}, base)
+    reader = _Reader(pcr, standards, label, choices or {}, base, root)
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(
@@ -263,6 +277,7 @@ def read_inventory(
         document.get("site", ""),
         cutoff,
         document,
+        {k: d for k, d in reader.uncertain.items() if d is not None},
         digest,
         hashed,
     )
@@ -353,6 +368,8 @@ def _value(
     value = quantity(meta, inp, reader, where)
     if value is not None:
         check_bounds(value, inp, reader, where)
+        if "uncertainty" in meta:
+            reader.uncertain[where] = uncertainty(meta, inp, reader, where)
     return value, origin
 
 

@@ -89,6 +89,32 @@ _DQ_SCHEMA = {
 }
 
 
+# What the reader checks beyond the shape (sd >= 0, min <= max, the range of the input) is
+# reported by it with the input named; the schema gives the shape.
+_NUMBER = {"type": "number"}
+UNCERTAINTY_SCHEMA: dict[str, Any] = {
+    "description": "The value's probability distribution, its parameters in the value's unit",
+    "oneOf": [
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["distribution", *wanted],
+            "properties": {
+                "distribution": {"const": kind},
+                "basis": {"type": "string"},
+                **{k: _NUMBER for k in (*wanted, *optional)},
+            },
+        }
+        for kind, wanted, optional in (
+            ("normal", ("sd",), ()),
+            ("lognormal", ("gsd2",), ()),
+            ("triangular", ("min", "max"), ("mode",)),
+            ("uniform", ("min", "max"), ()),
+        )
+    ],
+}
+
+
 def _input_schema(inp: m.Input) -> dict[str, Any]:
     if inp.kind == "list":
         return _list_schema(inp)
@@ -145,6 +171,7 @@ def _quantity_schema(inp: m.Input) -> dict[str, Any]:
             "source": {"enum": ["primary", "secondary"]},
             "dq": _DQ_SCHEMA,
             "note": {"type": "string"},
+            "uncertainty": UNCERTAINTY_SCHEMA,
         },
     }
     if is_intensity(inp):

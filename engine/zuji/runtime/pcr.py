@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
@@ -27,6 +27,12 @@ from zuji.runtime.result import Result
 from zuji.semantics.check import check
 from zuji.semantics.compile import Plan, compile_plan
 from zuji.semantics.resolve import Resolved, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from zuji.runtime.executors import Executor
+    from zuji.runtime.montecarlo import MonteCarlo
 
 # Compiled plans by source hashes; bounded, because a service checks texts it is sent.
 _PLANS: OrderedDict[tuple[str, ...], tuple[Plan, tuple[Diagnostic, ...]]] = OrderedDict()
@@ -67,23 +73,25 @@ class PCR:
         source: str | Path | dict[str, Any],
         label: str = "<inventory>",
         base: Path | None = None,
+        root: Path | None = None,
         received: bytes | None = None,
     ) -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping).
 
         Supplier PACT documents named by file are read relative to the inventory file's folder
-        (for a mapping: `base`; without it only inline documents are accepted). The result pins
+        (for a mapping: `base`; without it only inline documents are accepted), and only from
+        inside `root` (by default that same folder), symbolic links resolved. The result pins
         the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
         from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
         if isinstance(source, dict):
             return read_inventory(
-                source, self.rule, self.standards, label, self.choices, base, received
+                source, self.rule, self.standards, label, self.choices, base, root, received
             )
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
-        return load_inventory(path, self.rule, self.standards, self.choices)
+        return load_inventory(path, self.rule, self.standards, self.choices, root)
 
     @cached_property
     def choices(self) -> dict[str, tuple[str, ...]]:
@@ -95,14 +103,58 @@ class PCR:
         }
 
     def evaluate(
-        self, inventory: Inventory | str | Path | dict[str, Any], trace: bool = False
+        self,
+        inventory: Inventory | str | Path | dict[str, Any],
+        trace: bool = False,
+        documents_root: Path | None = None,
     ) -> Result:
-        """The footprint of one inventory. Raises ZujiError subclasses for bad input."""
+        """The footprint of one inventory. Raises ZujiError subclasses for bad input.
+
+        Files the inventory names are read only from inside `documents_root` (by default the
+        inventory file's own folder)."""
+        if self.errors:
+            raise RuleError(self.errors)
+        if not isinstance(inventory, Inventory):
+            inventory = self.inventory(inventory, root=documents_root)
+        return evaluate(self.plan, inventory, trace=trace)
+
+    def evaluate_many(
+        self, table: Any, executor: Executor | None = None, chunk_rows: int = 100_000
+    ) -> pd.DataFrame:
+        """The footprints of many inventories at once, as a pandas DataFrame with one row per
+        inventory in the input's order (columns: zuji.runtime.batch.OUTPUT).
+
+        `table` is a pandas DataFrame or a pyarrow Table (a column per input, list items as
+        `list.0.field`, units as `name [unit]`: docs/batches.md), a list of inventory documents
+        or flat rows, or a mapping column -> array. A row that fails is reported with its row
+        number, status "failed" and its reason, while the others complete. `executor` runs the
+        partitions (zuji.runtime.executors: in this process by default, local processes, Dask).
+        """
+        if self.errors:
+            raise RuleError(self.errors)
+        # numpy and pandas are imported only by those who evaluate batches: the command line
+        # and a single evaluation start without them.
+        from zuji.runtime.batch import evaluate_many
+
+        return evaluate_many(self, table, executor, chunk_rows)
+
+    def monte_carlo(
+        self,
+        inventory: Inventory | str | Path | dict[str, Any],
+        n: int,
+        seed: int | None = None,
+        executor: Executor | None = None,
+    ) -> MonteCarlo:
+        """The footprint's distribution over n samples of its uncertain inputs and factors
+        (zuji.runtime.montecarlo): mean, median, sd, percentiles and each parameter's share of
+        the variance. The same seed gives the same figures bit for bit."""
         if self.errors:
             raise RuleError(self.errors)
         if not isinstance(inventory, Inventory):
             inventory = self.inventory(inventory)
-        return evaluate(self.plan, inventory, trace=trace)
+        from zuji.runtime.montecarlo import monte_carlo  # numpy only for those who sample
+
+        return monte_carlo(self, inventory, n, seed, executor)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""

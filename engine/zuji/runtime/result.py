@@ -238,6 +238,39 @@ class Signature(_Model):
     canonicalization: Literal["RFC 8785"] = "RFC 8785"
 
 
+class SensitivityFigure(_Model):
+    """How the total moves with one input or factor value, at the inventory's values."""
+
+    name: str = Field(description="The input (kiln_fuels[0].amount for a list item) or factor")
+    kind: str = Field(description="input or factor")
+    reference: str | None = Field(default=None, description="A factor's dataset entry")
+    value: float = Field(description="Its value in this evaluation, in the PCR's unit")
+    unit: str
+    derivative: float = Field(description="d total / d value: kg CO2e per declared unit per unit")
+    elasticity: float | None = Field(
+        description="Percent change of the total per percent change of the value"
+    )
+
+
+class Contribution(_Model):
+    line: str
+    stage: str
+    co2e_kg: float
+    share: float | None = Field(description="Fraction of the total, 0 to 1")
+
+
+class Sensitivity(_Model):
+    """Exact sensitivities of the total and each line's contribution (asked for with
+    `zuji run --sensitivity`)."""
+
+    method: str
+    total: float
+    parameters: list[SensitivityFigure] = Field(
+        description="Ranked by the size of the elasticity, largest first"
+    )
+    contributions: list[Contribution] = Field(description="Emission lines, largest share first")
+
+
 class Result(_Model):
     """A product carbon footprint, traceable to the rule, the inventory and the datasets."""
 
@@ -262,5 +295,6 @@ class Result(_Model):
     warnings: list[Finding]
     assertions: list[Finding]
     trace: Trace | None = None
+    sensitivity: Sensitivity | None = None
     provenance: Provenance | None = None
     signature: Signature | None = None

@@ -141,9 +141,11 @@ def _missing_member(
         Diagnostic(
             "E610",
             f"{what}: factor {entry.reference if entry else exc.family} has no value in "
-            f"force on {when} (its first value applies from {first})",
+            f"force on {when} for the reference period of {env.get('$inventory', 'the inventory')}"
+            f" (its first value applies from {first})",
             span,
             hint="give a reference period the dataset covers, or pin the factor with 'at'",
+            where="reference_period",
         )
     )
 
@@ -195,7 +197,9 @@ def run_line(run: Run, lp: LinePlan, share: float, reference_flow: float) -> Lin
     reads: set[str] = set()
     value = finite(call(lp.fn, Scope(run.env, reads), line.span, what), line.span, what)
     run.reads |= reads
-    if value < 0:
+    # A credit may be negative: a balance such as worldsteel's (RR - S) x value of scrap is a
+    # burden for a net scrap consumer, reported apart with the same sign as the benefit.
+    if value < 0 and line.kind != "credit":
         kind = "a credit" if line.kind == "emission" else f"this {line.kind}"
         advice = (
             f"write a saving as {kind}"

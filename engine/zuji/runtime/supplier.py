@@ -6,6 +6,7 @@ converted to the input's unit, and the document recorded in the value's origin.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import Any, Protocol
 
 import pint
 
-from zuji.core.documents import load_path
-from zuji.core.errors import DocumentError, file_label
+from zuji.core.confined import read_confined
+from zuji.core.documents import decode_utf8, load_text, locate
+from zuji.core.errors import Diagnostic, DocumentError
 from zuji.data.pact_format import DECLARED_UNITS, check
 from zuji.lang import model as m
 from zuji.lang import units as u
@@ -45,10 +47,23 @@ SUPPLIER_VALUE_SCHEMA: dict[str, Any] = {
 
 class DocumentReader(Reporter, Protocol):
     """What reading a supplier's document needs of the inventory reader: the folder the
-    inventory file is in (None for an inventory that is not a file), and where to report."""
+    inventory file is in (None for an inventory that is not a file), the folder named files
+    must lie in (None: the inventory's own), and where to report."""
 
     @property
     def base(self) -> Path | None: ...
+
+    @property
+    def root(self) -> Path | None: ...
+
+
+class UnusableFootprint(ValueError):
+    """A supplier's document that Zuji cannot use, with the fields at fault (pcf.status ...),
+    so that a document read from a file can be answered by its fields, not its content."""
+
+    def __init__(self, message: str, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 def is_intensity(inp: m.Input) -> bool:
@@ -60,12 +75,8 @@ def is_intensity(inp: m.Input) -> bool:
     return bool(inp.unit) and dims.get("[CO2e]") == 1
 
 
-def intensity(
-    document: Any, target: pint.Unit, label: str = "PACT document"
-) -> tuple[float, dict[str, Any]]:
-    """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
-    something), with the record of the document it came from. Raises ValueError naming the
-    field at fault."""
+def _refuse_invalid(document: Any, label: str) -> None:
+    """UnusableFootprint unless the document is a valid, active PACT 3.x ProductFootprint."""
     problems = check(document)
     if (
         isinstance(document, dict)
@@ -78,18 +89,32 @@ def intensity(
             "document to Tech Specs 3.0 first",
         )
     if problems:
-        raise ValueError(
-            f"{label} is not a valid PACT ProductFootprint: " + "; ".join(problems[:8])
+        raise UnusableFootprint(
+            f"{label} is not a valid PACT ProductFootprint: " + "; ".join(problems[:8]),
+            tuple(dict.fromkeys(p.split(":", 1)[0] for p in problems)),
         )
     if document["status"] != "Active":
-        raise ValueError(
+        raise UnusableFootprint(
             f"{label}: status is {document['status']}; a deprecated footprint must "
-            "not be used (ask the supplier for the one that replaces it)"
+            "not be used (ask the supplier for the one that replaces it)",
+            ("status",),
         )
+
+
+def intensity(
+    document: Any, target: pint.Unit, label: str = "PACT document"
+) -> tuple[float, dict[str, Any]]:
+    """A supplier's footprint per declared unit, converted to `target` (a pint unit of CO2e per
+    something), with the record of the document it came from. Raises ValueError naming the
+    field at fault."""
+    _refuse_invalid(document, label)
     pcf = document["pcf"]
     measure = pcf["declaredUnitOfMeasurement"]
     if measure not in DECLARED_UNITS:
-        raise ValueError(f"{label}: declared unit '{measure}' cannot be converted")
+        raise UnusableFootprint(
+            f"{label}: declared unit '{measure}' cannot be converted",
+            ("pcf.declaredUnitOfMeasurement",),
+        )
     amount = Decimal(pcf["declaredUnitAmount"])
     footprint = Decimal(pcf["pcfExcludingBiogenicUptake"])
     per_unit = u.registry().Unit("kilogram") * u.gas_dimension("CO2e")
@@ -102,14 +127,18 @@ def intensity(
         if mass > 0 and u.same_dimension(by_mass, target):
             value, source = float(footprint / mass), by_mass
         else:
-            raise ValueError(
+            raise UnusableFootprint(
                 f"{label}: its footprint is per {measure}, which cannot be "
                 f"converted to {u.format_unit(target)}"
-                + ("" if mass > 0 else " (productMassPerDeclaredUnit is 0)")
+                + ("" if mass > 0 else " (productMassPerDeclaredUnit is 0)"),
+                ("pcf.declaredUnitOfMeasurement", "pcf.productMassPerDeclaredUnit"),
             )
     converted = value * u.conversion(source, target)
     if not math.isfinite(converted) or converted < 0:
-        raise ValueError(f"{label}: a footprint of {converted} is not usable")
+        raise UnusableFootprint(
+            f"{label}: a footprint of {converted} is not usable",
+            ("pcf.pcfExcludingBiogenicUptake", "pcf.declaredUnitAmount"),
+        )
     record = {
         "id": document["id"],
         "company": document["companyName"],
@@ -148,36 +177,23 @@ def supplier_value(
         )
         return None
     given = raw["pact"]
-    label = "the inline PACT document"
+    text = ""
     if isinstance(given, str):
-        if reader.base is None:
-            reader.error(
-                where,
-                "a PACT document can be named by file only in an inventory file",
-                "send the document itself: {pact: {...}}",
-            )
+        found = _named_document(given, reader, where)
+        if found is None:
             return None
-        path = Path(given)
-        if path.is_absolute():
-            reader.error(
-                where, f"'{given}': give the PACT document's path relative to the inventory file"
-            )
-            return None
-        try:
-            document = load_path(reader.base / path)
-        except DocumentError as exc:
-            reader.error(where, exc.diagnostic.message)
-            return None
-        label = f"PACT document {file_label(reader.base / path)}"
+        document, text = found
+        label = f"PACT document '{given}'"
     elif isinstance(given, dict):
-        document = given
+        document, label = given, "the inline PACT document"
     else:
         reader.error(where, "'pact' takes a file name or the document itself")
         return None
     try:
         value, record = intensity(document, target, label)
-    except ValueError as exc:
-        reader.error(where, str(exc))
+    except UnusableFootprint as exc:
+        from_file = isinstance(given, str)
+        reader.error(where, _fields_at_fault(label, exc.fields, text) if from_file else str(exc))
         return None
     if isinstance(given, str):
         record["file"] = given
@@ -198,3 +214,66 @@ def _dq_from(document: dict[str, Any]) -> dict[str, int]:
         for theirs, ours in keys.items()
         if theirs in dqi
     }
+
+
+def _named_document(given: str, reader: DocumentReader, where: str) -> tuple[Any, str] | None:
+    """A supplier's document named by file: read only inside the allowed folder, only a regular
+    JSON file, only up to the size limit; None after reporting why not. What the file holds is
+    never repeated in a report: a name could point at a file its writer may not read."""
+    if reader.base is None:
+        reader.error(
+            where,
+            "a PACT document can be named by file only in an inventory file",
+            "send the document itself: {pact: {...}}",
+        )
+        return None
+    if Path(given).is_absolute():
+        reader.error(
+            where, f"'{given}': give the PACT document's path relative to the inventory file"
+        )
+        return None
+    if not given.lower().endswith(".json"):
+        reader.error(where, f"'{given}': a PACT document is a .json file")
+        return None
+    try:
+        raw = read_confined(given, reader.base, reader.root or reader.base)
+        text = decode_utf8(raw, given)
+        return load_text(text, given), text
+    except DocumentError as exc:
+        reader.error(where, _refusal(given, exc.diagnostic), exc.diagnostic.hint)
+        return None
+
+
+# What is wrong with a named file that could not be read as JSON, in words of Zuji's own: the
+# parser's message can quote the file (a duplicate key, an unexpected word).
+_WHY = {
+    "E011": "is not well-formed JSON",
+    "E012": "nests too deeply",
+    "E013": "is not UTF-8 text",
+    "E014": "expands past the size Zuji accepts",
+}
+
+
+def _refusal(given: str, diagnostic: Diagnostic) -> str:
+    if diagnostic.code not in _WHY:  # Zuji's own words about the file, naming only the name
+        return f"PACT document: {diagnostic.message} ({diagnostic.code})"
+    span = diagnostic.span
+    place = f" at line {span.line}, column {span.column}" if span and span.line else ""
+    return f"PACT document '{given}' {_WHY[diagnostic.code]}{place} ({diagnostic.code})"
+
+
+def _fields_at_fault(label: str, fields: tuple[str, ...], text: str) -> str:
+    """The fields of a document read from a file that make it unusable, each with its place."""
+    shown = []
+    for name in fields[:8]:
+        path: list[str | int] = [
+            int(part[1:-1]) if part.startswith("[") else part
+            for part in re.findall(r"\[\d+\]|[^.\[\]]+", name)
+        ]
+        place = locate(text, path) if path and not name.startswith("(") else None
+        shown.append(f"{name} (line {place[0]}, column {place[1]})" if place else name)
+    return (
+        f"{label} is not a usable PACT ProductFootprint; the fields at fault: "
+        + ", ".join(shown)
+        + " (their content is not repeated here)"
+    )

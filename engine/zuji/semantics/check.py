@@ -228,12 +228,26 @@ def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
             _input(fld, findings, inside_list=True)
         if inp.default:
             findings.error("E266", f"list '{inp.name}' cannot have a default", inp.default.span)
+    _dead_default(inp, findings)
     if inp.optional and inp.default:
         findings.warn(
             "W267",
             f"input '{inp.name}' is optional and has a default; the default "
             "applies when it is left out",
             inp.span,
+        )
+
+
+def _dead_default(inp: m.Input, findings: DiagnosticSink) -> None:
+    """W268: a primary input may not be left out (E611), so a default it has is never used."""
+    if inp.quality == "primary" and inp.default:
+        findings.warn(
+            "W268",
+            f"input '{inp.name}' is primary data and has a default, which can never be used: "
+            "leaving it out is an error (E611)",
+            inp.span,
+            "drop the default to require the value, or drop 'primary' to let the default stand "
+            "for a flow the site does not have",
         )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from zuji.core import limits
 from zuji.core.errors import Span
+from zuji.semantics.compile.closures import Closures
 from zuji.semantics.compile.codegen import ExpressionCompiler
 from zuji.semantics.compile.passes import PASSES, Pass
 from zuji.semantics.compile.plan import (
@@ -34,12 +35,17 @@ from zuji.semantics.resolve import Resolved
 
 
 def compile_plan(
-    resolved: Resolved, probe: Probe | None = None, passes: tuple[Pass, ...] = PASSES
+    resolved: Resolved,
+    probe: Probe | None = None,
+    passes: tuple[Pass, ...] = PASSES,
+    closures: Closures | None = None,
 ) -> Plan:
     """Compile a resolved PCR. The plan's diagnostics say whether it may be evaluated.
 
-    `probe` (zuji.review.coverage.Probe) records which branches and lines evaluation reaches."""
-    compilation = Compilation(resolved, probe)
+    `probe` (zuji.review.coverage.Probe) records which branches and lines evaluation reaches;
+    `closures` is what the code is generated on: plain floats by default (closures.py), numpy
+    arrays for many inventories at once (vector.py)."""
+    compilation = Compilation(resolved, probe, closures=closures or Closures())
     compiler = ExpressionCompiler(compilation)
     span: Span | None
     try:
@@ -67,6 +73,7 @@ __all__ = [
     "POISON",
     "AllocationPlan",
     "AssertionPlan",
+    "Closures",
     "Compilation",
     "Env",
     "ExpressionCompiler",

@@ -3,24 +3,25 @@
 One visit per node: the unit checks (units.py) decide the unit and the conversion factors, which
 are folded into the closure built here. What a name reads is values.py's business, and what a
 formula's call compiles to inline.py's. A coverage probe, when given, wraps the branches of `if`
-and each `is` test.
+and each `is` test. The closures of the constructs that are not plain arithmetic come from the
+compilation's Closures (closures.py): on floats for one inventory, on numpy arrays for many
+(vector.py).
 """
 
 from __future__ import annotations
 
-import math
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from zuji.core.errors import DivisionByZero, Span
+from zuji.core.errors import Span
 from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.semantics.compile.inline import Inliner
 from zuji.semantics.compile.names import Names
 from zuji.semantics.compile.order import ValueOrder
-from zuji.semantics.compile.plan import POISON, Env, Fn, Typed
+from zuji.semantics.compile.plan import POISON, Fn, Typed
 from zuji.semantics.compile.state import Compilation
 from zuji.semantics.compile.units import UnitChecks, factor, power_of
 from zuji.semantics.compile.values import NameReader, reader
@@ -34,6 +35,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
     def __init__(self, compilation: Compilation) -> None:
         self.compilation = compilation
         self.probe = compilation.probe
+        self.closures = compilation.closures
         self.names = Names(compilation)
         self.units = UnitChecks(compilation)
         self.order = ValueOrder(self)
@@ -149,15 +151,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(lambda env: lf(env) * kl - rf(env) * kr, "quantity", unit, deps=deps)
 
     def divide(self, node: m.BinOp, left: Typed, right: Typed, deps: frozenset[str]) -> Typed:
-        lf, rf = left.fn, right.fn
         divisor, span = self.snippet(node.right), node.right.span
-
-        def quotient(env: Env) -> float:
-            denominator = rf(env)
-            if denominator == 0:
-                raise DivisionByZero(divisor, span)
-            return float(lf(env) / denominator)
-
+        quotient = self.closures.quotient(left.fn, right.fn, divisor, span)
         return Typed(quotient, "quantity", left.measure / right.measure, deps=deps)
 
     def power(self, node: m.BinOp, left: Typed, right: Typed, deps: frozenset[str]) -> Typed:
@@ -168,7 +163,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if u.same_dimension(left.measure, u.dimensionless()):
             kl, kr = factor(left, u.dimensionless()), factor(right, u.dimensionless())
             return Typed(
-                lambda env: real_power(lf(env) * kl, rf(env) * kr, base, span),
+                self.closures.power(lf, kl, rf, kr, base, span),
                 "quantity",
                 u.dimensionless(),
                 deps=deps,
@@ -181,7 +176,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             )
         exponent = int(right.bare)
         return Typed(
-            lambda env: real_power(lf(env), exponent, base, span),
+            self.closures.whole_power(lf, exponent, base, span),
             "quantity",
             power_of(left.measure, exponent),
             deps=deps,
@@ -236,12 +231,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
                 exprs.suggest(node.option, list(subject.options))
                 or "options: " + ", ".join(sorted(subject.options)),
             )
-        fn, option, negated = subject.fn, node.option, node.negated
-
-        def test(env: Env) -> bool:
-            picked: bool = fn(env) == option
-            return picked != negated
-
+        test = self.closures.is_option(subject.fn, node.option, node.negated)
         if self.probe is not None:
             return Typed(self.probe.condition(node, test), "bool", deps=subject.deps)
         return Typed(test, "bool", deps=subject.deps)
@@ -254,16 +244,15 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             return self.error("E309", f"'{node.op}' joins conditions", node.span)
         fns = [p.fn for p in parts]
         deps = frozenset[str]().union(*(p.deps for p in parts))
-        if node.op == "and":
-            return Typed(lambda env: all(f(env) for f in fns), "bool", deps=deps)
-        return Typed(lambda env: any(f(env) for f in fns), "bool", deps=deps)
+        return Typed(self.closures.logical(node.op, fns), "bool", deps=deps)
 
     def visit_Not(self, node: m.Not) -> Typed:
         inner = self.visit(node.operand)
         if inner.ok and inner.kind != "bool":
             return self.error("E309", "'not' takes a condition", node.span)
-        fn = inner.fn
-        return Typed(lambda env: not fn(env), "bool", deps=inner.deps) if inner.ok else POISON
+        if not inner.ok:
+            return POISON
+        return Typed(self.closures.negation(inner.fn), "bool", deps=inner.deps)
 
     def visit_If(self, node: m.If) -> Typed:
         cond = self.visit(node.condition)
@@ -285,7 +274,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if self.probe is not None:
             tf, of = self.probe.branches(node, tf, of)
         return Typed(
-            lambda env: tf(env) * kt if cf(env) else of(env) * ko,
+            self.closures.branch(cf, tf, kt, of, ko),
             "quantity",
             unit,
             deps=cond.deps | then.deps | other.deps,
@@ -356,12 +345,11 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             return POISON
         if body.kind != "quantity":
             return self.error("E303", "sum over adds numbers", node.span)
-        fn, key = body.fn, symbol.name
         return Typed(
-            lambda env: math.fsum(fn(env.item(item)) for item in env[key]),
+            self.closures.sum_over(body.fn, symbol.name),
             "quantity",
             body.unit,
-            deps=body.deps | {key},
+            deps=body.deps | {symbol.name},
         )
 
     # ----------------------------------------------------------------- source text
@@ -376,13 +364,3 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
 
 def constant(value: float) -> Fn:
     return lambda env: value
-
-
-def real_power(base: float, exponent: float, written: str, span: Span | None) -> float:
-    """base ** exponent as a real number: 0 to a negative power divides by zero, and a negative
-    base to a fractional power, which Python answers with a complex number, is not a number."""
-    try:
-        result = base**exponent
-    except ZeroDivisionError:
-        raise DivisionByZero(written, span) from None
-    return result if isinstance(result, (int, float)) else math.nan

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from zuji.lang import exprs
 from zuji.lang import model as m
-from zuji.semantics.compile.plan import POISON, Env, Typed, union
+from zuji.semantics.compile.plan import POISON, Typed, union
 from zuji.semantics.compile.units import factor
 from zuji.semantics.compile.values import reader
 from zuji.semantics.resolve import Symbol
@@ -56,7 +56,7 @@ class Inliner:
         option = arg.name
         if option not in self.names.options_of(params[index], symbol.module):
             return None
-        return Typed(lambda env: option, "choice", options=frozenset([option]))
+        return Typed(self.compiler.closures.option(option), "choice", options=frozenset([option]))
 
     def given(self, node: m.Call) -> Typed:
         target = node.args[0] if len(node.args) == 1 else None
@@ -66,10 +66,8 @@ class Inliner:
             return self.compiler.error("E221", "given(...) takes the name of one input", node.span)
         self.names.use(symbol.name)
         key = symbol.name
-        if symbol.decl.kind == "list":
-            # A list left out reads as no items: given() means "has items".
-            return Typed(lambda env: bool(env.get(key)), "bool", deps=frozenset([key]))
-        return Typed(lambda env: env.get(key) is not None, "bool", deps=frozenset([key]))
+        test = self.compiler.closures.given(key, symbol.decl.kind == "list")
+        return Typed(test, "bool", deps=frozenset([key]))
 
     def extremum(self, node: m.Call, args: list[Typed]) -> Typed:
         if not args or any(a.kind != "quantity" for a in args):
@@ -85,12 +83,7 @@ class Inliner:
                 return POISON
             unit = common
         scaled = [(a.fn, factor(a, unit)) for a in args]
-        pick = min if node.function == "min" else max
-
-        def extreme(env: Env) -> float:
-            value: float = pick(f(env) * k for f, k in scaled)
-            return value
-
+        extreme = self.compiler.closures.extremum(node.function, scaled)
         return Typed(extreme, "quantity", unit, deps=union(a.deps for a in args))
 
     def inline(self, node: m.Call, symbol: Symbol, formula: m.Formula, args: list[Typed]) -> Typed:

@@ -8,6 +8,7 @@ from typing import Protocol
 from zuji.core import limits
 from zuji.core.errors import DiagnosticSink, Span
 from zuji.lang import model as m
+from zuji.semantics.compile.closures import Closures
 from zuji.semantics.compile.plan import (
     POISON,
     AllocationPlan,
@@ -45,6 +46,7 @@ class Compilation:
 
     resolved: Resolved
     probe: Probe | None = None
+    closures: Closures = field(default_factory=Closures)  # on floats, or on arrays (vector.py)
     findings: DiagnosticSink = field(default_factory=DiagnosticSink)
     used: set[str] = field(default_factory=set)
     values: dict[str, Typed] = field(default_factory=dict)  # compiled lets, by name

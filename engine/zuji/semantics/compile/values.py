@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import pint
 
-from zuji.core.errors import MissingMember, NotGiven, Span
+from zuji.core.errors import Span
 from zuji.data.standards import FactorEntry
 from zuji.lang import model as m
 from zuji.lang import units as u
-from zuji.semantics.compile.plan import POISON, Env, Fn, Typed
+from zuji.semantics.compile.plan import POISON, Fn, Typed
 from zuji.semantics.resolve import Symbol
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class NameReader:
                 f"'{inp.name}' is a list; add its items up with sum over {inp.name} (...)",
                 span,
             )
-        read = optional_reader(key, span) if inp.optional else reader(key)
+        read = self.compiler.closures.optional(key, span) if inp.optional else reader(key)
         deps = frozenset([key])
         if inp.kind == "choice":
             return self.choice_value(read, inp, deps)
@@ -154,27 +154,9 @@ class NameReader:
         # The member picked is what the evaluation reads: its data quality and its confirmation
         # count, not those of the family's other members.
         member_keys = {option: f"{name}[{option}]" for option in conversions}
-
-        def member(env: Env) -> float:
-            option = pick(env)
-            values = env[name]
-            if option not in values:
-                raise MissingMember(name, option)
-            env.note(member_keys[option])
-            return float(values[option]) * conversions[option]
-
+        member = self.compiler.closures.member(name, pick, conversions, member_keys)
         return Typed(member, "quantity", target, deps=key.deps | {symbol.name})
 
 
 def reader(key: str) -> Fn:
     return lambda env: env[key]
-
-
-def optional_reader(key: str, span: Span | None) -> Fn:
-    def read(env: Env) -> object:
-        value = env.get(key)
-        if value is None:
-            raise NotGiven(key, span)
-        return value
-
-    return read

@@ -1,0 +1,133 @@
+"""`zuji batch PCR FILE -o OUT`: many inventories from a CSV, JSON Lines, Parquet or xlsx file,
+evaluated in partitions and written as they come, so memory stays bounded however long the file.
+
+Exit 0 when every row was evaluated, 1 when any row failed (its reason is in the output's `error`
+column), 2 on a usage mistake (a file or format Zuji cannot take, a column naming no input).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from zuji.core.errors import Diagnostic, UsageError
+from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import load as load_pcr
+
+
+def batch_command(
+    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
+    file: Annotated[Path, typer.Argument(help="Inventories: .csv, .jsonl, .parquet or .xlsx")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Results: .csv, .jsonl, .parquet or .xlsx")
+    ],
+    workers: Annotated[
+        int, typer.Option("--workers", help="Local processes evaluating partitions")
+    ] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="A Dask scheduler (tcp://host:8786), or 'local'"),
+    ] = None,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", help="Rows per partition", min=1)
+    ] = 100_000,
+) -> None:
+    """Evaluate many inventories at once; one output row per inventory, failures with reasons."""
+    from zuji.interfaces.batch_files import Writer, count_rows, format_of
+    from zuji.runtime.executors import executor_for
+
+    format_of(file), format_of(output)
+    if output.resolve() == file.resolve():
+        raise UsageError(Diagnostic("E664", f"{output}: the output would overwrite the input"))
+    loaded = load_pcr(pcr)
+    started = time.perf_counter()
+    rows = failed = 0
+    writer = Writer(output)
+    with executor_for(workers, dask) as executor, _progress(count_rows(file)) as advance:
+        try:
+            for frame in loaded_parts(loaded, file, chunk_rows, executor):
+                writer.write(frame)
+                rows += len(frame)
+                failed += int((frame["status"] != "ok").sum())
+                advance(len(frame))
+        except BaseException:
+            writer.close(complete=False)  # no half-written output is left under its name
+            raise
+        writer.close()
+    elapsed = time.perf_counter() - started
+    rate = rows / elapsed if elapsed > 0 else 0.0
+    typer.echo(
+        f"{rows} rows, {failed} failed, {elapsed:.2f} s, {rate:,.0f} rows/s -> {output}",
+        err=True,
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+def loaded_parts(pcr: PCR, file: Path, chunk_rows: int, executor: Any) -> Iterator[Any]:
+    """The output of each partition of the file, in order."""
+    from zuji.interfaces.batch_files import read_chunks
+    from zuji.runtime.batch import evaluate_parts, partitions
+
+    def text(header: str) -> bool:
+        return _text_column(pcr, header)
+
+    def parts() -> Iterator[Any]:
+        first = 0
+        for chunk in read_chunks(file, chunk_rows, text):
+            for part in partitions(chunk, pcr, chunk_rows):
+                part.first_row += first
+                yield part
+            first += len(chunk)
+
+    return evaluate_parts(pcr, parts(), executor)
+
+
+def _text_column(pcr: PCR, header: str) -> bool:
+    """Columns read as text: options, dates, ids; quantities are typed by their values."""
+    if header in ("id", "company", "product", "site", "period_start", "period_end"):
+        return True
+    parts = header.split("[")[0].strip().split(".")
+    inp = pcr.rule.input(parts[0])
+    if inp is not None and inp.kind == "list" and len(parts) == 3:
+        inp = next((f for f in inp.fields if f.name == parts[2]), None)
+    return inp is not None and inp.kind == "choice"
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return lambda done: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("rows", total=self.total)
+        return lambda done: self.bar.advance(task, done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch_command)
