@@ -73,4 +73,4 @@ serve-docs: docs
 	$(BIN)/mkdocs serve -f mkdocs.generated.yml --dev-addr 127.0.0.1:$(or $(PORT),8000)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache site docs/pcr mkdocs.generated.yml
+	rm -rf $(VENV) build dist .pytest_cache site docs/pcr docs/.pcr.* mkdocs.generated.yml

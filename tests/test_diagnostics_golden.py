@@ -63,6 +63,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "version discipline compares a rule with a git revision (zuji check --base REV); the "
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
+    **dict.fromkeys(
+        ["E720", "E721", "E730", "E732", "E735", "E736"],
+        "result files, keys and signatures (replay, sign, verify); tested in tests/test_trust.py",
+    ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(

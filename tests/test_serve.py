@@ -3,6 +3,7 @@ schemathesis run of every operation of its OpenAPI document."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -144,6 +145,17 @@ def test_evaluate_agrees_with_the_python_api(http: httpx.Client) -> None:
     assert response.json()["trace"] is None
     traced = http.post("/pcrs/cement/evaluate", params={"trace": "true"}, json=inventory).json()
     assert {line["name"] for line in traced["trace"]["lines"]} == {x.name for x in expected.lines}
+
+
+def test_a_result_pins_the_exact_bytes_of_the_request_body(http: httpx.Client) -> None:
+    # A verifier holding the body the caller sent must find its sha256 in the result.
+    body = json.dumps(_case_inventory("typical_plant"), indent=1).encode()
+    response = http.post(
+        "/pcrs/cement/evaluate", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    pinned = response.json()["provenance"]["inventory"]
+    assert pinned == {"sha256": hashlib.sha256(body).hexdigest(), "of": "bytes"}
 
 
 def test_supplier_pact_document_inline_over_http(http: httpx.Client) -> None:

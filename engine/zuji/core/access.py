@@ -27,7 +27,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -39,6 +38,7 @@ from types import MappingProxyType
 from typing import Any
 
 from zuji.core.errors import AccessError, Diagnostic, UsageError
+from zuji.core.files import write_atomic
 
 KNOWN_SCOPES: Mapping[str, str] = MappingProxyType(
     {
@@ -142,17 +142,7 @@ def write_registry(path: Path, registry: Registry) -> None:
             for c in registry.clients.values()
         },
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".clients-", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(document, indent=2) + "\n", mode=0o600)
 
 
 def add_client(path: Path, client_id: str, scopes: Iterable[str]) -> str:

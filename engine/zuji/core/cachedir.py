@@ -19,6 +19,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from zuji.core.files import write_atomic
+
 
 def folder(part: str) -> Path | None:
     """The cache folder for one kind of cache, made if need be, or None when there is none
@@ -86,13 +88,12 @@ def keep(part: str, key: str, value: object) -> None:
     path = _path(part, key)
     if path is None:
         return
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
     try:
-        partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(path)  # whole or not at all, even with processes side by side
+        # Whole or not at all, even with processes side by side; private to this user.
+        write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
         _prune(path.parent)
     except OSError:
-        partial.unlink(missing_ok=True)
+        pass  # a cache that cannot be written is only a slower next start
 
 
 def _prune(where: Path) -> None:

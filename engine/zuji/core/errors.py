@@ -203,6 +203,11 @@ class AccessError(ZujiError):
         self.reason = reason
 
 
+class ResultError(ZujiError):
+    """A result file is malformed, cannot be replayed, or does not prove what it records: its
+    signature, a hash or a recomputed field does not match (E720-E739)."""
+
+
 class DocumentError(ZujiError, ValueError):
     """A file that cannot be read or is not a well-formed YAML or JSON document (E010-E014).
 

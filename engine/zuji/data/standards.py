@@ -7,6 +7,7 @@ evaluation that happens to touch it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from zuji.core import cachedir, library
-from zuji.core.documents import load_path, locate, plain
+from zuji.core.documents import load_text, locate, plain, read_utf8
 from zuji.core.errors import DatasetError, Diagnostic, Span, file_label, read_as
 from zuji.data.uncertainty import entry_problems
 from zuji.lang import units as units_module
@@ -83,6 +84,7 @@ class Dataset:
     path: str
     entries: dict[str, FactorEntry] = field(compare=False)
     purpose: str = ""
+    sha256: str = field(default="", compare=False)  # of the file's exact bytes, for results
 
     def family(self, prefix: str) -> dict[str, FactorEntry]:
         """The entries named prefix.<member>, by member."""
@@ -102,6 +104,7 @@ class GwpSet:
     values: dict[str, float] = field(compare=False)
     sources: dict[str, str] = field(compare=False)
     path: str = ""
+    sha256: str = field(default="", compare=False)  # of the file's exact bytes, for results
 
     def factor(self, gas: str, origin: str) -> float:
         """kg CO2e per kg of a gas. Methane's value depends on its origin (AR6)."""
@@ -171,7 +174,7 @@ def _schema_diagnostic(error: jsonschema.ValidationError, label: str, code: str)
 
 def load_dataset(path: Path) -> Dataset:
     label = file_label(path)
-    document = _load(path)
+    document, digest = _load(path)
     validate(document, "factor-dataset.schema.json", label)
     if document["id"] != path.stem:
         raise DatasetError(
@@ -195,12 +198,16 @@ def load_dataset(path: Path) -> Dataset:
         path=label,
         entries=entries,
         purpose=document.get("purpose", ""),
+        sha256=digest,
     )
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> tuple[Any, str]:
+    """The file's document and the sha256 of its bytes, read once so that both are of the same
+    bytes (UTF-8 decoding is exact, so encoding the text again gives the bytes read)."""
     with read_as(DatasetError):
-        return load_path(path)
+        text = read_utf8(path)
+        return load_text(text, file_label(path)), hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _entry(dataset: str, key: str, raw: dict[str, Any], label: str) -> FactorEntry:
@@ -281,7 +288,7 @@ def _text(raw: Any) -> Text:
 
 def load_gwp(path: Path) -> GwpSet:
     label = file_label(path)
-    document = _load(path)
+    document, digest = _load(path)
     validate(document, "gwp-set.schema.json", label)
     values = {gas: float(v["value"]) for gas, v in document["values"].items()}
     sources = {
@@ -294,6 +301,7 @@ def load_gwp(path: Path) -> GwpSet:
         values,
         sources,
         label,
+        digest,
     )
 
 

@@ -19,6 +19,7 @@ Field mapping from a Zuji result (kg CO2e per declared unit throughout):
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -26,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
+from zuji.core.canonical import canonical_json, sha256_hex
 from zuji.core.errors import Diagnostic, PactError
 from zuji.data.pact_format import (
     _MASSLESS,
@@ -67,7 +69,8 @@ def to_pact(result: Result, created: datetime | None = None) -> dict[str, Any]:
         )
     company = inventory.company or "unnamed company"
     pcf = _carbon_footprint(result, measure, amount, mass)
-    content = result.model_dump_json(exclude={"trace"})
+    # A signature is about the result, not part of its content: signing keeps the PACT id.
+    content = result.model_dump_json(exclude={"trace", "signature"})
     document: dict[str, Any] = {
         "id": str(uuid.uuid5(_NAMESPACE, content)),
         "specVersion": SPEC_VERSION,
@@ -85,6 +88,8 @@ def to_pact(result: Result, created: datetime | None = None) -> dict[str, Any]:
     classifications = [_classification(c) for c in pcr.classification]
     if classifications:
         document["productClassifications"] = sorted(set(classifications))
+    if result.signature is not None:
+        document["extensions"] = [signature_extension(result)]
     found = check(document)
     if found:
         raise PactError(
@@ -94,6 +99,40 @@ def to_pact(result: Result, created: datetime | None = None) -> dict[str, Any]:
             ]
         )
     return document
+
+
+SIGNATURE_SCHEMA = "https://zuji.example/schemas/pact-signature-extension.schema.json"
+EXTENSION_SPEC_VERSION = "2.0.0"  # of the PACT Data Model Extensions specification
+
+
+def signature_extension(result: Result) -> dict[str, Any]:
+    """The PACT data model extension that carries a signed result's signature, so the receiver
+    can ask for the result and prove it (standards/schemas/pact-signature-extension.schema.json).
+
+    resultSha256 is the sha256 of the bytes signed: the RFC 8785 canonical JSON of the result,
+    as Zuji writes it, without its signature block."""
+    signature = result.signature
+    assert signature is not None
+    # As a result file holds it: without the signature, and without a sensitivity section that
+    # was not asked for (interfaces.report.to_json leaves it out).
+    left_out = {"signature"} | ({"sensitivity"} if result.sensitivity is None else set())
+    unsigned = json.loads(result.model_dump_json(exclude=left_out))
+    data: dict[str, Any] = {
+        "alg": signature.alg,
+        "keyId": signature.key_id,
+        "signature": signature.value,
+        "canonicalization": signature.canonicalization,
+        "resultSha256": sha256_hex(canonical_json(unsigned)),
+        "pcr": {
+            "id": result.pcr.id,
+            "version": result.pcr.version,
+            "sha256": result.pcr.source_hash,
+        },
+        "engineVersion": result.engine.removeprefix("zuji "),
+    }
+    if result.provenance is not None:
+        data["inventorySha256"] = result.provenance.inventory.sha256
+    return {"specVersion": EXTENSION_SPEC_VERSION, "dataSchema": SIGNATURE_SCHEMA, "data": data}
 
 
 def _declared_unit(result: Result, problems: list[str]) -> tuple[str, Decimal, Decimal]:

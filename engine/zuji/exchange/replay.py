@@ -1,145 +1,180 @@
-"""Replay: recompute a result from its JSON file alone and say whether every number matches.
+"""Replay: recompute a result from its JSON file alone and compare every field, text included.
 
 A result written with ``--trace`` carries what this needs: every input as the evaluation used it
 (in the PCR's unit, with its origin and data-quality scores, and the supplier document a value
-came from), the PCR's id, version and source hash, the datasets' versions and every factor value
-read. Replay loads the PCR the hash pins (the library's, or a file given with --pcr), checks that
-the library's datasets are the pinned versions and still hold the recorded factor values, evaluates
-the recorded inputs again and compares every number of the result, the trace included. A number
-changed by hand anywhere in the file shows up as a difference.
+came from), the PCR's id, version and source hash, the datasets' versions and hashes, and every
+factor value read. Replay loads the PCR (the library's, or a file given with --pcr), evaluates
+the recorded inputs again and compares every field of the result with the recomputed one.
+
+What differs is told cause first: the engine version, the PCR, a module, a dataset or GWP set
+that is not the one the result pins; an input whose recorded value is not the one the figures
+were computed with; a factor value the dataset does not give. Then the differences that follow,
+summarised by part of the result. Replay cannot check the inventory's hash (it has only the
+result); ``zuji verify --inventory`` does.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from zuji.core.documents import read_utf8
-from zuji.core.errors import Diagnostic, DocumentError, UsageError, ZujiError, file_label
+from zuji.core.canonical import canonical_json, sha256_hex
+from zuji.core.errors import Diagnostic, ResultError, UsageError, ZujiError, file_label
+from zuji.exchange.causes import given_input_causes, input_causes, provenance_causes
+from zuji.exchange.compare import Difference, close, compare, relabel, summary
+from zuji.exchange.result_file import ResultFile, input_problems, parse_result, read_result
 from zuji.runtime.inventory import CutoffFlow, Inventory, Origin
+from zuji.runtime.inventory_hash import HASHED_CANONICAL
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
 from zuji.runtime.result import Result
 
-REL_TOLERANCE = 1e-9  # replay runs the same float operations; only the JSON round trip differs
-ABS_TOLERANCE = 1e-12
+MOST_LISTED = 25  # differences listed one by one when no cause explains them
 
 
 @dataclass
 class Replay:
-    """What a replay found: every differing figure, and anything that stopped it."""
+    """What a replay found: the causes, the fields that differ, and anything that stopped it."""
 
     file: str
-    differences: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
     compared: int = 0
+    explained: int = 0  # differing fields the causes account for themselves
+    from_inventory: bool = False  # recomputed from the inventory file (verify), not the trace
+
+    @property
+    def title(self) -> str:
+        return "recomputed from the inventory" if self.from_inventory else f"replay {self.file}"
 
     @property
     def matches(self) -> bool:
-        return not self.differences and not self.problems
+        return not self.differences and not self.problems and not self.causes
 
     def report(self) -> str:
-        lines = [
-            f"replay {self.file}: "
-            + (
-                f"all {self.compared} numbers match"
-                if self.matches
-                else f"{len(self.problems) + len(self.differences)} findings "
-                f"({self.compared} numbers compared)"
+        if self.problems:
+            return "\n".join(
+                [f"{self.title}: cannot recompute"]
+                + [f"  cannot replay: {_indent(p.render())}" for p in self.problems]
             )
-        ]
-        lines += [f"  cannot replay: {p}" for p in self.problems]
-        lines += [f"  differs: {d}" for d in self.differences]
+        if self.matches:
+            return f"{self.title}: all {self.compared} fields match" + (
+                ""
+                if self.from_inventory
+                else " (replay does not check the inventory's hash; zuji verify --inventory does)"
+            )
+        head = f"{self.title}: {len(self.differences) + self.explained} fields differ"
+        lines = [f"{head} ({self.compared} fields compared)"]
+        lines += [f"  cause: {c}" for c in self.causes]
+        if self.causes and self.differences:
+            lines.append(f"  then {len(self.differences)} fields differ, part by part:")
+            lines += [f"  differs: {s}" for s in summary(self.differences)]
+        else:
+            lines += [f"  differs: {d.describe()}" for d in self.differences[:MOST_LISTED]]
+            if len(self.differences) > MOST_LISTED:
+                lines.append(f"  ... and {len(self.differences) - MOST_LISTED} more")
         return "\n".join(lines)
 
 
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")
+
+
 def replay_file(path: Path, pcr_path: Path | None = None) -> Replay:
-    """Replay a result file; a missing or malformed file is a UsageError."""
-    label = file_label(path)
+    """Replay a result file. A missing file or one that is not JSON is a UsageError; a file that
+    is not a well-formed result is reported as problems at the JSON paths at fault."""
     try:
-        text = read_utf8(path)
-        document = json.loads(text)
-    except DocumentError as exc:
-        raise UsageError(exc.diagnostic) from None
-    except ValueError as exc:
-        raise UsageError(Diagnostic("E011", f"{label} is not valid JSON: {exc}")) from None
-    return replay(document, label, pcr_path)
+        file = read_result(path)
+    except ResultError as exc:
+        return Replay(file_label(path), problems=list(exc.diagnostics))
+    return replay_result(file, pcr_path)
 
 
 def replay(document: Any, label: str = "<result>", pcr_path: Path | None = None) -> Replay:
     """Replay a result given as its JSON document (a mapping)."""
-    outcome = Replay(label)
     try:
-        recorded = Result.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "/".join(str(p) for p in first["loc"])
-        outcome.problems.append(f"not a Zuji result: {where}: {first['msg']}")
-        return outcome
-    trace = recorded.trace
-    if trace is None or not trace.inputs:
+        file = parse_result(json.dumps(document, ensure_ascii=False), label)
+    except ResultError as exc:
+        return Replay(label, problems=list(exc.diagnostics))
+    return replay_result(file, pcr_path)
+
+
+def replay_result(file: ResultFile, pcr_path: Path | None = None) -> Replay:
+    """Recompute a read result and compare it with the file, field by field."""
+    outcome = Replay(file.label)
+    recorded = file.result
+    if recorded.trace is None or not recorded.trace.inputs:
         outcome.problems.append(
-            "the result has no trace of its inputs; write it with "
-            "'zuji run ... --format json --trace'"
+            file.at(
+                ["trace"],
+                "E721",
+                "the result has no trace of its inputs",
+                "write it with 'zuji run ... --format json --trace'",
+            )
         )
         return outcome
-    pcr = _pcr(recorded, pcr_path, outcome)
+    pcr = load_recorded_pcr(file, pcr_path, outcome)
     if pcr is None:
         return outcome
-    _datasets(recorded, pcr, outcome)
+    outcome.problems += input_problems(file, pcr.rule, pcr.choices)
     if outcome.problems:
         return outcome
-    try:
-        again = pcr.evaluate(_inventory(recorded), trace=True)
-    except ZujiError as exc:
-        outcome.problems.append(
-            f"the recorded inputs do not evaluate: {exc.diagnostics[0].message}"
-        )
+    again = _evaluate(file, pcr, outcome)
+    if again is None:
         return outcome
-    _factors(recorded, again, outcome)
-    # Sensitivities are an analysis added on request, not figures of the footprint to recompute.
-    mine = json.loads(recorded.model_dump_json(exclude={"sensitivity"}))
-    _compare(mine, json.loads(again.model_dump_json(exclude={"sensitivity"})), "", outcome)
+    compare_with(file, again, outcome)
     return outcome
 
 
-def _pcr(recorded: Result, pcr_path: Path | None, outcome: Replay) -> PCR | None:
-    info = recorded.pcr
+def compare_with(file: ResultFile, again: Result, outcome: Replay) -> None:
+    """Fill `outcome` with the causes and the differences between the file and `again`."""
+    recorded = file.result
+    mine = json.loads(again.model_dump_json())
+    comparison = compare(file.document, relabel(mine, _labels(recorded, again)))
+    outcome.compared = comparison.compared
+    causes, explained = provenance_causes(recorded, again, comparison.differences)
+    causes += _factor_causes(recorded, again)
+    found, explained_inputs = input_causes(file.document, comparison.differences)
+    given, explained_given = given_input_causes(file.document, comparison.differences)
+    outcome.causes = causes + given + found
+    gone = explained | explained_inputs | explained_given
+    outcome.differences = [d for d in comparison.differences if d.path not in gone]
+    outcome.explained = len(comparison.differences) - len(outcome.differences)
+
+
+def load_recorded_pcr(file: ResultFile, pcr_path: Path | None, outcome: Replay) -> PCR | None:
+    """The PCR a result names (or the file given); a failure is one of `outcome`'s problems."""
+    info = file.result.pcr
     try:
-        pcr = load_pcr(pcr_path or info.id)
-    except ZujiError as exc:
-        outcome.problems.append(f"PCR {info.id}: {exc.diagnostics[0].message}")
-        return None
-    if pcr.rule.source_hash != info.source_hash:
+        return load_pcr(pcr_path or info.id)
+    except UsageError as exc:
+        hint = "give the rule file it was computed with: --pcr FILE"
         outcome.problems.append(
-            f"PCR {info.id}: the result was computed with version {info.version} (source hash "
-            f"{info.source_hash[:16]}), but {file_label(pcr.rule.path)} is version "
-            f"{pcr.version} (hash {pcr.rule.source_hash[:16]}); give that version with --pcr"
+            file.at(["pcr", "id"], "E721", f"PCR {info.id}: {exc.diagnostics[0].message}", hint)
         )
-        return None
-    return pcr
+    except ZujiError as exc:
+        outcome.problems.append(
+            file.at(["pcr", "id"], "E721", f"PCR {info.id}: {exc.diagnostics[0].message}")
+        )
+    return None
 
 
-def _datasets(recorded: Result, pcr: PCR, outcome: Replay) -> None:
-    library = pcr.standards.datasets
-    for dataset in recorded.datasets:
-        held = library.get(dataset.id)
-        if held is None:
-            outcome.problems.append(f"dataset {dataset.id} {dataset.version} is not in the library")
-        elif held.version != dataset.version:
-            outcome.problems.append(
-                f"dataset {dataset.id}: the result pinned version "
-                f"{dataset.version}, the library holds {held.version}"
-            )
+def _evaluate(file: ResultFile, pcr: PCR, outcome: Replay) -> Result | None:
+    try:
+        return pcr.evaluate(_inventory(file.result), trace=True)
+    except ZujiError as exc:
+        message = f"the recorded inputs do not evaluate: {exc.diagnostics[0].message}"
+        outcome.problems.append(file.at(["trace", "inputs"], "E721", message))
+    return None
 
 
 def _inventory(recorded: Result) -> Inventory:
+    """The inventory the trace records, pinned by the hash the result records for it (replay
+    cannot check that hash: it has no inventory bytes)."""
     assert recorded.trace is not None
     values: dict[str, Any] = {}
     origins: dict[str, Origin] = {}
@@ -148,8 +183,14 @@ def _inventory(recorded: Result) -> Inventory:
         origins[item.name] = Origin(
             item.origin, item.written, item.source, dict(item.dq), item.note, dict(item.supplier)
         )
-    info = recorded.inventory
+    info = recorded.trace.inventory or recorded.inventory
     raw = {"company_ids": info.company_ids, "product_ids": info.product_ids}
+    pinned = recorded.provenance.inventory if recorded.provenance else None
+    digest, hashed = (
+        (pinned.sha256, pinned.of)
+        if pinned
+        else (sha256_hex(canonical_json(values)), HASHED_CANONICAL)
+    )
     return Inventory(
         pcr=recorded.pcr.id,
         file=info.file,
@@ -162,89 +203,51 @@ def _inventory(recorded: Result) -> Inventory:
         site=info.site,
         cutoff=tuple(CutoffFlow(c.flow, c.share, c.reason) for c in recorded.cutoff_flows),
         raw=raw,
+        sha256=digest,
+        hashed=hashed,
     )
 
 
-def _factors(recorded: Result, again: Result, outcome: Replay) -> None:
-    """The recorded factor values against those the pinned datasets give."""
+def with_inventory_label(inventory: Inventory, label: str) -> Inventory:
+    """The inventory named as the result names it (its content is pinned by its hash)."""
+    return replace(inventory, file=label)
+
+
+def _labels(recorded: Result, again: Result) -> dict[str, str]:
+    """This run's file labels (the PCR, modules, datasets, GWP set) mapped to the labels the
+    recorded result gave the same files, for comparing texts that contain them. The inventory
+    keeps the label the result records (replay reads no inventory; verify names the one it
+    reads so)."""
+    labels: dict[str, str] = {}
+    if recorded.provenance and again.provenance:
+        theirs, mine = recorded.provenance, again.provenance
+        labels[mine.pcr.file] = theirs.pcr.file
+        labels[mine.gwp.file] = theirs.gwp.file
+        pairs = [(mine.modules, theirs.modules), (mine.datasets, theirs.datasets)]
+        for now, then in pairs:
+            recorded_files = {s.id: s.file for s in then}
+            labels.update({s.file: recorded_files[s.id] for s in now if s.id in recorded_files})
+    return {k: v for k, v in labels.items() if k and v}
+
+
+def _factor_causes(recorded: Result, again: Result) -> list[str]:
+    """Each recorded factor value that the pinned dataset does not give."""
     assert recorded.trace is not None and again.trace is not None
     now = {f.name: f for f in again.trace.factors}
+    causes = []
     for factor in recorded.trace.factors:
         current = now.get(factor.name)
         if current is None:
-            outcome.differences.append(
+            causes.append(
                 f"factor {factor.name} ({factor.reference}) is recorded "
                 "but the evaluation does not read it"
             )
-        elif not _close(factor.value, current.value):
-            outcome.differences.append(
+        elif not close(factor.value, current.value):
+            causes.append(
                 f"factor {factor.name} ({factor.reference}): file {factor.value!r}, dataset "
                 f"{current.dataset} {current.dataset_version} gives {current.value!r}"
             )
+    return causes
 
 
-def _compare(left: Any, right: Any, path: str, outcome: Replay) -> None:
-    """Every number of the recorded result against the recomputed one, by JSON path."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        if left != right:
-            outcome.differences.append(f"{path}: file {left!r}, recomputed {right!r}")
-        return
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        outcome.compared += 1
-        if not _close(float(left), float(right)):
-            outcome.differences.append(f"{path}: file {left!r}, recomputed {right!r}")
-        return
-    if isinstance(left, dict) and isinstance(right, dict):
-        _compare_mappings(left, right, path, outcome)
-        return
-    if isinstance(left, list) and isinstance(right, list):
-        _compare_lists(left, right, path, outcome)
-        return
-    if _has_number(left) or _has_number(right):
-        outcome.differences.append(f"{path}: file {left!r}, recomputed {right!r}")
-
-
-def _compare_mappings(
-    left: dict[str, Any], right: dict[str, Any], path: str, outcome: Replay
-) -> None:
-    """Key by key; a key only one side has is a difference when it holds a number."""
-    for key in sorted(set(left) | set(right)):
-        where = f"{path}.{key}" if path else key
-        if key not in left or key not in right:
-            if _has_number(left.get(key)) or _has_number(right.get(key)):
-                outcome.differences.append(
-                    f"{where}: only in the {'file' if key in left else 'recomputed result'}"
-                )
-            continue
-        _compare(left[key], right[key], where, outcome)
-
-
-def _compare_lists(left: list[Any], right: list[Any], path: str, outcome: Replay) -> None:
-    """Item by item, as far as the shorter goes; differing lengths are a difference too."""
-    if len(left) != len(right):
-        outcome.differences.append(
-            f"{path}: {len(left)} items in the file, {len(right)} recomputed"
-        )
-    for i, (a, b) in enumerate(zip(left, right, strict=False)):
-        _compare(a, b, f"{path}[{i}]", outcome)
-
-
-def _has_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return True
-    if isinstance(value, dict):
-        return any(_has_number(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_number(v) for v in value)
-    return False
-
-
-def _close(a: float, b: float) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return abs(a - b) <= max(ABS_TOLERANCE, REL_TOLERANCE * max(abs(a), abs(b)))
-
-
-__all__ = ["Replay", "replay", "replay_file"]
+__all__ = ["Replay", "compare_with", "replay", "replay_file", "replay_result"]

@@ -58,8 +58,10 @@ def batch_command(
                 rows += len(frame)
                 failed += int((frame["status"] != "ok").sum())
                 advance(len(frame))
-        finally:
-            writer.close()
+        except BaseException:
+            writer.close(complete=False)  # no half-written output is left under its name
+            raise
+        writer.close()
     elapsed = time.perf_counter() - started
     rate = rows / elapsed if elapsed > 0 else 0.0
     typer.echo(

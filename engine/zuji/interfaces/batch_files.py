@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.files import abandon, begin, finish
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 FORMATS[".xlsx"] = "xlsx"
@@ -143,9 +144,15 @@ class Writer:
     """An output file written chunk by chunk."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.fmt = path, format_of(path)
+        self.target, self.fmt = path, format_of(path)
         self.sink: Any = None
         self.schema: Any = None
+        # Written beside the target under a temporary name, which takes the target's name only
+        # when the batch is complete: a reader never sees half an output file.
+        self.path = path
+
+    def _open(self) -> None:
+        self.path = begin(self.target)
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt == "jsonl":
@@ -170,6 +177,7 @@ class Writer:
                 )
             )
         if self.sink is None:
+            self._open()
             self.schema = table.schema
             if self.fmt == "csv":
                 self.sink = pacsv.CSVWriter(self.path, table.schema)
@@ -179,6 +187,7 @@ class Writer:
 
     def _jsonl(self, frame: pd.DataFrame) -> None:
         if self.sink is None:
+            self._open()
             self.sink = self.path.open("w", encoding="utf-8")
         text = frame.to_json(orient="records", lines=True, force_ascii=False)
         self.sink.write(text if text.endswith("\n") or not text else text + "\n")
@@ -187,16 +196,26 @@ class Writer:
         from openpyxl import Workbook
 
         if self.sink is None:
+            self._open()
             self.sink = Workbook(write_only=True)
             self.sheet = self.sink.create_sheet("footprints")
             self.sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False):
             self.sheet.append([None if isinstance(v, float) and v != v else v for v in row])
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
+        """Close the output; a complete one takes its name, an incomplete one is removed."""
         if self.sink is None:
             return
-        if self.fmt == "xlsx":
-            self.sink.save(self.path)
+        try:
+            if self.fmt == "xlsx":
+                self.sink.save(self.path)
+            else:
+                self.sink.close()
+        except BaseException:
+            abandon(self.path)
+            raise
+        if complete:
+            finish(self.path, self.target)
         else:
-            self.sink.close()
+            abandon(self.path)

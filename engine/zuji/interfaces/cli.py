@@ -20,15 +20,17 @@ import typer
 from zuji.core import library as lib
 from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
+from zuji.core.files import write_atomic
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
+from zuji.interfaces.trust_cli import register as _register_trust
 
 if TYPE_CHECKING:
-    from zuji.runtime.result import Trace
+    from zuji.runtime.result import Result, Trace
 
 app = typer.Typer(
     add_completion=False,
@@ -237,6 +239,10 @@ def run(
             "--sensitivity", help="Add exact derivatives, elasticities and line contributions"
         ),
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout"),
+    ] = None,
 ) -> None:
     """Evaluate an inventory under a PCR."""
     formats = [f.strip() for f in output.split(",") if f.strip()]
@@ -245,7 +251,6 @@ def run(
         raise UsageError(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
-    from zuji.interfaces import report
     from zuji.runtime.pcr import load as load_pcr
 
     loaded = load_pcr(pcr)
@@ -257,23 +262,35 @@ def run(
         from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
 
         result = with_sensitivity(loaded, read, result)
-    for fmt in formats:
-        if fmt == "json":
-            _say_json(report.to_json(result))
-        elif fmt == "pact":
-            from zuji.exchange.pact import to_pact
+    texts = [_rendered(result, fmt, trace) for fmt in formats]
+    if out is None:
+        for text in texts:
+            typer.echo(text)
+    else:
+        write_atomic(out, "".join(text + "\n" for text in texts))
 
-            _say_json(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
-        elif fmt == "markdown":
-            _say(report.to_markdown(result))
-        else:
-            _say(report.to_table(result))
-            if trace and result.trace:
-                _say(_trace_text(result.trace))
-            if result.sensitivity:
-                from zuji.interfaces.sensitivity_report import sensitivity_table
 
-                _say(sensitivity_table(result.sensitivity))
+def _rendered(result: Result, fmt: str, trace: bool) -> str:
+    """One format's text, as printed: JSON with hidden characters escaped, text for people with
+    control and bidi characters shown as U+FFFD."""
+    from zuji.interfaces import report
+
+    if fmt == "json":
+        return json_printable(report.to_json(result))
+    if fmt == "pact":
+        from zuji.exchange.pact import to_pact
+
+        return json_printable(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
+    if fmt == "markdown":
+        return printable(report.to_markdown(result))
+    parts = [report.to_table(result)]
+    if trace and result.trace:
+        parts.append(_trace_text(result.trace))
+    if result.sensitivity:
+        from zuji.interfaces.sensitivity_report import sensitivity_table
+
+        parts.append(sensitivity_table(result.sensitivity))
+    return printable("\n".join(parts))
 
 
 def _trace_text(trace: Trace) -> str:
@@ -338,6 +355,7 @@ _register_batch(app)
 _register_mc(app)
 _register_serve(app)
 _register_clients(app)
+_register_trust(app)
 
 
 def main() -> None:

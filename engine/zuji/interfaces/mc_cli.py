@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.files import atomic_path, write_atomic
 
 if TYPE_CHECKING:
     import numpy as np
@@ -157,7 +158,7 @@ def histogram(totals: npt.NDArray[np.float64], width: int = 50) -> list[str]:
 
 def _write_plot(found: MonteCarlo, path: Path, title: str) -> None:
     if path.suffix.lower() == ".svg":
-        path.write_text(svg(found, title), encoding="utf-8")
+        write_atomic(path, svg(found, title))
         return
     plt = _matplotlib(path)
     figure, axes = plt.subplots(figsize=(8, 4.5))
@@ -167,7 +168,8 @@ def _write_plot(found: MonteCarlo, path: Path, title: str) -> None:
     axes.axvline(found.mean)
     axes.set_xlabel("kg CO2e per declared unit")
     axes.set_title(title)
-    figure.savefig(path, dpi=120)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=120)
     plt.close(figure)
 
 

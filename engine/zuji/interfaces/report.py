@@ -94,6 +94,16 @@ def _origins(result: Result) -> Table:
     return table
 
 
+def _pinned(result: Result) -> list[str]:
+    """What a verifier checks the files against: the sha256 the result pins, and its signer."""
+    rows = []
+    if result.provenance is not None:
+        rows.append(f"- Inventory sha256: `{result.provenance.inventory.sha256}`")
+    if result.signature is not None:
+        rows.append(f"- Signed: {result.signature.alg}, key `{result.signature.key_id}`")
+    return rows
+
+
 def _inline(text: str) -> str:
     """An inventory's text kept on its line of Markdown: a line break, a backtick or a '|' in a
     company name would otherwise start a heading, end code or split a table."""
@@ -114,6 +124,7 @@ def to_markdown(result: Result) -> str:
         f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
         "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
         f"- Engine: {result.engine}",
+        *_pinned(result),
         "",
         f"**Total: {_fmt(result.total)} {_per(result)}**",
         "",

@@ -227,7 +227,9 @@ def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> Non
             pcr = library.get(pcr_id)
             # A trace names rule lines by file; labels are absolute when the service runs
             # outside the library's folder, and a reply names no folder of the server.
-            return scrub_json(pcr.evaluate(_inventory(raw, media), trace=trace).model_dump_json())
+            # The result pins the request body's exact bytes, as a file's would be.
+            inventory = pcr.inventory(_inventory(raw, media), received=raw)
+            return scrub_json(pcr.evaluate(inventory, trace=trace).model_dump_json())
 
         return Response(await workers.compute(work), media_type="application/json")
 
@@ -248,9 +250,9 @@ def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> Non
         raw, media = await request.body(), media_type(request)
 
         def work() -> dict[str, Any]:
-            footprint: dict[str, Any] = scrub(
-                to_pact(library.get(pcr_id).evaluate(_inventory(raw, media)))
-            )
+            pcr = library.get(pcr_id)
+            inventory = pcr.inventory(_inventory(raw, media), received=raw)
+            footprint: dict[str, Any] = scrub(to_pact(pcr.evaluate(inventory)))
             return footprint
 
         return JSONResponse(await workers.compute(work))

@@ -22,6 +22,7 @@ from zuji.runtime import aggregate
 from zuji.runtime.assertions import assertions, check_cutoff, early_assertions
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
+from zuji.runtime.provenance import provenance
 from zuji.runtime.quality import data_quality
 from zuji.runtime.result import (
     AllocationFigure,
@@ -68,11 +69,13 @@ def _assemble(
     check_cutoff(run)
     findings = assertions(run, total, quality, cutoff_total)
     factor_warnings(run)
+    datasets = _datasets(run)
+    described = _inventory_info(run.inventory)
     return Result(
         engine=f"zuji {__version__}",
         pcr=_pcr_info(pcr),
-        datasets=_datasets(run),
-        inventory=_inventory_info(run.inventory),
+        datasets=datasets,
+        inventory=described,
         declared_unit=_declared_unit_info(pcr.declared_unit, reference_flow),
         total=total,
         removals=totals.removals,
@@ -90,7 +93,8 @@ def _assemble(
         ],
         warnings=_findings(run.warnings),
         assertions=findings,
-        trace=build_trace(run, figures, reference_flow) if with_trace else None,
+        trace=build_trace(run, figures, reference_flow, described) if with_trace else None,
+        provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
     )
 
 

@@ -34,6 +34,7 @@ from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
+from zuji.runtime.inventory_hash import HashedAs, digest_of
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
@@ -99,6 +100,10 @@ class Inventory:
     # The distribution of each input that declares one, in the PCR's unit; a list's item field
     # is named as kiln_fuels[0].amount.
     uncertainty: dict[str, Distribution] = field(default_factory=dict, compare=False)
+    # What the result records to pin this inventory: the sha256 of the bytes read (a file, a
+    # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
+    sha256: str = field(default="", compare=False)
+    hashed: HashedAs = field(default="rfc8785", compare=False)
 
     @property
     def cutoff_total(self) -> float:
@@ -154,7 +159,9 @@ def load_inventory(
         document = document["inventory"]  # a worked case: its inventory is the one to run
         prefix = ["inventory"]
     try:
-        return read_inventory(document, pcr, standards, label, choices, path.parent, root)
+        return read_inventory(
+            document, pcr, standards, label, choices, path.parent, root, text.encode("utf-8")
+        )
     except InventoryError as exc:
         raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
 
@@ -214,7 +221,7 @@ def parse_inventory_text(
 ) -> Inventory:
     with read_as(InventoryError):
         document = load_text(text, label)
-    return read_inventory(document, pcr, standards, label)
+    return read_inventory(document, pcr, standards, label, received=text.encode("utf-8"))
 
 
 def read_inventory(
@@ -225,12 +232,15 @@ def read_inventory(
     choices: dict[str, tuple[str, ...]] | None = None,
     base: Path | None = None,
     root: Path | None = None,
+    received: bytes | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
     `choices` gives the options of choices declared by name (in the PCR or its modules); `base`
     is the folder file references (supplier PACT documents) are relative to: none, no files;
-    `root` the folder they must lie in (None: `base`).
+    `root` the folder they must lie in (None: `base`). `received` are the bytes the document was
+    read from (a file, a request's body): the result pins their sha256; without them, that of
+    the document's RFC 8785 canonical JSON.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root)
     if not isinstance(document, dict):
@@ -254,6 +264,7 @@ def read_inventory(
     cutoff = tuple(_cutoff(c, reader, i) for i, c in enumerate(document.get("cutoff") or []))
     if reader.errors:
         raise InventoryError(reader.errors)
+    digest, hashed = digest_of(document, received, label)
     return Inventory(
         pcr.id,
         label,
@@ -267,6 +278,8 @@ def read_inventory(
         cutoff,
         document,
         {k: d for k, d in reader.uncertain.items() if d is not None},
+        digest,
+        hashed,
     )
 
 

@@ -74,16 +74,19 @@ class PCR:
         label: str = "<inventory>",
         base: Path | None = None,
         root: Path | None = None,
+        received: bytes | None = None,
     ) -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping).
 
         Supplier PACT documents named by file are read relative to the inventory file's folder
         (for a mapping: `base`; without it only inline documents are accepted), and only from
-        inside `root` (by default that same folder), symbolic links resolved.
+        inside `root` (by default that same folder), symbolic links resolved. The result pins
+        the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
+        from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
         if isinstance(source, dict):
             return read_inventory(
-                source, self.rule, self.standards, label, self.choices, base, root
+                source, self.rule, self.standards, label, self.choices, base, root, received
             )
         path = Path(source)
         if not path.is_file():

@@ -9,13 +9,14 @@ file alone.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # The PEF data-quality indicators a value is scored on, 1 best to 5 worst: technological,
 # geographical and time representativeness, and precision.
 DQ_KEYS = ("ter", "ger", "tir", "p")
+SHA256 = "^[0-9a-f]{64}$"
 
 
 def iso_date(value: date | None) -> str | None:
@@ -185,6 +186,56 @@ class Trace(_Model):
     lines: list[TraceLine]
     inputs: list[TraceInput] = Field(default_factory=list)
     factors: list[TraceFactor] = Field(default_factory=list)
+    inventory: InventoryInfo | None = Field(
+        default=None,
+        description="The inventory's description as the evaluation read it: replay takes it "
+        "from here, so a company, product or period changed in the result's inventory shows",
+    )
+
+
+class SourceHash(_Model):
+    """One file the result was computed from, pinned by the sha256 of its content."""
+
+    id: str
+    file: str = Field(description="Where it was read, as diagnostics name it (not pinned)")
+    sha256: str = Field(pattern=SHA256)
+    version: str = ""
+
+
+class InventoryHash(_Model):
+    sha256: str = Field(pattern=SHA256)
+    of: Literal["bytes", "rfc8785"] = Field(
+        description="bytes: of the exact bytes read (a file, a request body); "
+        "rfc8785: of the RFC 8785 canonical JSON of a mapping given in Python"
+    )
+
+
+class Provenance(_Model):
+    """What the result was computed from, pinned by hashes, so that a verifier can prove it.
+
+    The PCR's and modules' sha256 are of their text as UTF-8 with a leading byte-order mark
+    dropped and CRLF line ends read as LF (so a Windows checkout pins the same rule); datasets'
+    and the GWP set's, of the files' exact bytes."""
+
+    engine_version: str
+    inventory: InventoryHash
+    pcr: SourceHash
+    modules: list[SourceHash] = Field(default_factory=list)
+    datasets: list[SourceHash] = Field(default_factory=list)
+    gwp: SourceHash
+
+
+class Signature(_Model):
+    """An Ed25519 signature over the RFC 8785 canonical JSON of the result without this block."""
+
+    alg: Literal["Ed25519"]
+    key_id: str = Field(
+        pattern="^sha256:[0-9a-f]{64}$", description="sha256 of the raw 32-byte public key"
+    )
+    value: str = Field(
+        pattern="^[A-Za-z0-9_-]{86}$", description="The 64-byte signature, base64url unpadded"
+    )
+    canonicalization: Literal["RFC 8785"] = "RFC 8785"
 
 
 class SensitivityFigure(_Model):
@@ -245,3 +296,5 @@ class Result(_Model):
     assertions: list[Finding]
     trace: Trace | None = None
     sensitivity: Sensitivity | None = None
+    provenance: Provenance | None = None
+    signature: Signature | None = None

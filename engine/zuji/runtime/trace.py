@@ -14,6 +14,7 @@ from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import units as u
 from zuji.lang.model import Line
 from zuji.runtime.result import (
+    InventoryInfo,
     Trace,
     TraceFactor,
     TraceInput,
@@ -40,7 +41,12 @@ def _factor_traces(factor_values: Mapping[str, tuple[FactorEntry, FactorValue]])
     return {}
 
 
-def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> Trace:
+def build_trace(
+    run: Run,
+    figures: list[LineResult],
+    reference_flow: float,
+    inventory: InventoryInfo | None = None,
+) -> Trace:
     # A value this inventory does not give (it reads an optional input left out) was never used.
     # Each name's trace is made once per evaluation, however many values and lines read it.
     seen: dict[str, TraceValue] = {}
@@ -54,7 +60,13 @@ def build_trace(run: Run, figures: list[LineResult], reference_flow: float) -> T
     listed = factors.get("")
     if listed is None:
         listed = factors[""] = tuple(_trace_factors(run))
-    return Trace(values=values, lines=lines, inputs=_trace_inputs(run), factors=list(listed))
+    return Trace(
+        values=values,
+        lines=lines,
+        inputs=_trace_inputs(run),
+        factors=list(listed),
+        inventory=inventory,
+    )
 
 
 def _input_unit(run: Run, name: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.files import write_atomic
 from zuji.interfaces.docsite import pcr_page
 from zuji.interfaces.docsite.collect import Library, industry, industry_order
 
@@ -82,5 +83,5 @@ def write_config(config: Path, settings: dict[str, Any], section: list[Any]) -> 
     body = yaml.safe_dump(
         {"INHERIT": config.name, "nav": nav}, allow_unicode=True, sort_keys=False, width=100
     )
-    target.write_text(header + body, encoding="utf-8")
+    write_atomic(target, header + body)
     return target

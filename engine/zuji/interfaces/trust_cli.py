@@ -1,0 +1,120 @@
+"""The commands that make results provable: keys new, sign, verify, and pact (a PACT document
+from a result file, carrying its signature). Registered on the main app by cli.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zuji.core.files import write_atomic
+from zuji.core.text import json_printable, printable
+
+keys_app = typer.Typer(no_args_is_help=True, help="Signing keys for results.")
+
+
+@keys_app.command("new")
+def keys_new(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the key pair in")] = Path("."),
+) -> None:
+    """Make an Ed25519 key pair: a private key (mode 0600) and its public key beside it."""
+    from zuji.exchange.signing import new_keys
+
+    pair = new_keys(out)
+    typer.echo(f"private key: {pair.private} (keep it secret; mode 0600)")
+    typer.echo(f"public key:  {pair.public} (give it to verifiers)")
+    typer.echo(f"key id:      {pair.key_id}")
+
+
+def sign_command(
+    result: Annotated[Path, typer.Argument(help="A JSON result (zuji run --format json)")],
+    key: Annotated[Path, typer.Option("--key", help="The private key file (zuji keys new)")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write (default: in place)")
+    ] = None,
+    detached: Annotated[
+        bool,
+        typer.Option("--detached", help="Write the signature alone (default RESULT.sig)"),
+    ] = False,
+) -> None:
+    """Sign a result: Ed25519 over its RFC 8785 canonical JSON, stored in it or detached."""
+    from zuji.exchange.result_file import read_result
+    from zuji.exchange.signing import load_private, sign
+
+    private = load_private(key)
+    file = read_result(result)
+    signature = sign(file.document, private, file.label)
+    block = signature.model_dump()
+    if detached:
+        target = out or result.with_name(result.name + ".sig")
+        write_atomic(target, json.dumps(block, indent=2) + "\n")
+    else:
+        target = out or result
+        document = {k: v for k, v in file.document.items() if k != "signature"}
+        document["signature"] = block
+        write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    typer.echo(printable(f"signed {file.label} with key {signature.key_id}: {target}"))
+
+
+def verify_command(
+    result: Annotated[Path, typer.Argument(help="A JSON result file")],
+    key: Annotated[Path | None, typer.Option("--key", help="The signer's public key file")] = None,
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", "-i", help="The inventory the result was computed from"),
+    ] = None,
+    pcr: Annotated[
+        Path | None,
+        typer.Option("--pcr", help="The rule file it was computed with, if not the library's"),
+    ] = None,
+    signature: Annotated[
+        Path | None, typer.Option("--signature", help="A detached signature file")
+    ] = None,
+) -> None:
+    """Prove a result: its signature, its inventory's hash, and every field recomputed."""
+    from zuji.exchange.result_file import read_result
+    from zuji.exchange.signing import load_public
+    from zuji.exchange.verify import read_detached, verify
+
+    public = load_public(key) if key else None
+    detached = read_detached(signature) if signature else None
+    if inventory is not None and not inventory.is_file():
+        from zuji.core.errors import Diagnostic, UsageError
+
+        raise UsageError(Diagnostic("E002", f"inventory file {inventory} not found"))
+    file = read_result(result)
+    outcome = verify(file, public, detached, inventory, pcr)
+    typer.echo(printable(outcome.report()))  # it quotes the result's texts
+    if not outcome.proven:
+        raise typer.Exit(1)
+
+
+def pact_command(
+    result: Annotated[Path, typer.Argument(help="A JSON result file, signed or not")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the document to this file")
+    ] = None,
+) -> None:
+    """A PACT ProductFootprint from a result file; a signed result's signature goes with it."""
+    from zuji.exchange.pact import to_pact
+    from zuji.exchange.result_file import read_result
+
+    file = read_result(result)
+    text = json.dumps(to_pact(file.result), ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(json_printable(text))
+    else:
+        write_atomic(out, text + "\n")
+        typer.echo(f"wrote {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(keys_app, name="keys")
+    app.command("sign")(sign_command)
+    app.command("verify")(verify_command)
+    app.command("pact")(pact_command)
+
+
+__all__ = ["register"]
