@@ -54,6 +54,7 @@ def test_co2_a_methanol_plant_sends_on_stays_in_its_footprint() -> None:
     [
         ("methanol", "typical_coal_plant", "co2_receiver_convention"),
         ("ammonia", "typical_coal", "co2_receiver_convention"),
+        ("hydrogen", "coal_gasification", "co2_receiver_convention"),
         ("urea", "typical_coal", "co2_source_convention"),
     ],
 )
@@ -87,7 +88,7 @@ def test_every_pcr_that_sends_or_takes_co2_uses_the_shared_convention() -> None:
         text = Path(rule.path).read_text(encoding="utf-8")
         assert "use common.co2_transfer" in text, rule.id
         assert re.search(r"assert .*is emitted_where_formed", text), rule.id
-    assert {"ammonia", "methanol", "urea"} <= set(found)
+    assert {"ammonia", "hydrogen", "methanol", "urea"} <= set(found)
 
 
 # ---------------------------------------------------------------- defect 2: end of life of steel
