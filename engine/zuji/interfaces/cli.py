@@ -36,7 +36,7 @@ app = typer.Typer(
     help="Zuji: product carbon footprints from Product Category Rules.",
 )
 
-FORMATS = ("table", "json", "pact", "markdown")
+FORMATS = ("table", "json", "pact", "markdown", "cbam", "cbam-table")
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -220,7 +220,7 @@ def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
     output: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, pact or markdown")
+        str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam (JSON) or cbam-table")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
     documents_root: Annotated[
@@ -266,6 +266,13 @@ def run(
             _say_json(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
         elif fmt == "markdown":
             _say(report.to_markdown(result))
+        elif fmt.startswith("cbam"):
+            from zuji.interfaces.cbam_report import cbam_output
+
+            if fmt == "cbam":
+                _say_json(cbam_output(fmt, loaded, read))
+            else:
+                _say(cbam_output(fmt, loaded, read))
         else:
             _say(report.to_table(result))
             if trace and result.trace:
