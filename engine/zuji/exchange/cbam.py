@@ -199,9 +199,15 @@ def _default_why(cbam: str) -> str:
 
 
 def _input(result: Result, name: str) -> float:
+    """An input's value; `list.field` sums that field over the items of a list input."""
     assert result.trace is not None
+    name, _, item_field = name.partition(".")
     for given in result.trace.inputs:
-        if given.name == name and isinstance(given.value, (int, float)):
+        if given.name != name:
+            continue
+        if item_field and isinstance(given.value, list):
+            return math.fsum(float(item.get(item_field, 0.0)) for item in given.value)
+        if isinstance(given.value, (int, float)):
             return float(given.value)
     return 0.0
 
@@ -252,12 +258,12 @@ def _factor_sources(mapping: CbamMapping, counted: Result) -> list[str]:
         if mapping.lines[line.name].cbam != "indirect":
             continue
         for value in line.values:
-            if value.origin != "dataset" or not value.name.startswith("electricity."):
+            if not value.unit.endswith(("/kWh", "/MWh")):
                 continue
             if isinstance(value.value, dict):
                 if region in value.value:
                     sources[f"{value.name}[{region}]"] = f"{value.value[region]} {value.unit}"
-            elif not region or region in value.name:
+            elif not region or region in value.name or not value.name.startswith("electricity."):
                 sources[value.name] = f"{value.value} {value.unit}: {value.source}"
     return [f"{name} = {text}" for name, text in sorted(sources.items())]
 

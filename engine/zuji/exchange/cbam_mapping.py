@@ -151,7 +151,7 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
         *((["lines", k, "mass_input"], v.mass_input) for k, v in mapping.lines.items()),
     ]
     for where, name in named:
-        if name and name not in inputs:
+        if name and name.partition(".")[0] not in inputs:
             problems.append(_problem(f"PCR {pcr.id} has no input '{name}'", text, label, list(where), "E761"))
     if problems:
         raise ZujiError(problems)
