@@ -45,7 +45,9 @@ def test_a_wrong_expected_figure_fails_the_case(tmp_path: Path) -> None:
     folder = tmp_path / "cement"
     shutil.copytree(rule.folder, folder)
     (folder / "cbam" / "typical_plant.yaml").write_text(yaml.safe_dump(case), "utf-8")
-    outcome = run_cbam_case(zuji.load(folder / "cement.pcr"), folder / "cbam" / "typical_plant.yaml")
+    outcome = run_cbam_case(
+        zuji.load(folder / "cement.pcr"), folder / "cbam" / "typical_plant.yaml"
+    )
     assert not outcome.passed and "direct: expected 600" in outcome.failures[0]
 
 
@@ -86,7 +88,10 @@ def test_a_mapping_against_its_schema_names_the_place(tmp_path: Path) -> None:
     rule = zuji.load("cement")
     text = (rule.folder / "cbam.yaml").read_text("utf-8")
     path = tmp_path / "cbam.yaml"
-    path.write_text(text.replace("{cbam: excluded, why: \"Transport", "{cbam: elsewhere, why: \"Transport"), "utf-8")
+    path.write_text(
+        text.replace('{cbam: excluded, why: "Transport', '{cbam: elsewhere, why: "Transport'),
+        "utf-8",
+    )
     with pytest.raises(ZujiError) as caught:
         load_mapping(rule, path)
     diagnostic = caught.value.diagnostics[0]
@@ -103,7 +108,9 @@ def test_a_pcr_without_a_mapping_says_so() -> None:
 
 def test_zuji_run_format_cbam_gives_json_and_a_table(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump(_case_inventory("cement", "typical_plant"), allow_unicode=True), "utf-8")
+    inventory.write_text(
+        yaml.safe_dump(_case_inventory("cement", "typical_plant"), allow_unicode=True), "utf-8"
+    )
     runner = CliRunner()
     result = runner.invoke(app, ["run", "cement", "-i", str(inventory), "--format", "cbam"])
     assert result.exit_code == 0, result.output

@@ -71,7 +71,9 @@ def test_each_pcr_refuses_the_other_convention(pcr: str, case: str, convention_i
 def test_every_pcr_that_sends_or_takes_co2_uses_the_shared_convention() -> None:
     # A PCR that names CO2 sent to or received from another product system (an input in t CO2
     # whose description speaks of it) must use common.co2_transfer and assert its convention.
-    talks_of_transfer = re.compile(r"CO2 (captured and )?(fed|sent|delivered|recovered)", re.IGNORECASE)
+    talks_of_transfer = re.compile(
+        r"CO2 (captured and )?(fed|sent|delivered|recovered)", re.IGNORECASE
+    )
     found = []
     for path in library.rule_files():
         rule = zuji.load(path).rule

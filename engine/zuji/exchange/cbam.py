@@ -109,7 +109,9 @@ def cbam_report(
     mapping = load_mapping(pcr)
     footprint = pcr.evaluate(inventory, trace=True)
     cbam_inventory = _with_cbam_methods(inventory, mapping)
-    counted = pcr.evaluate(cbam_inventory, trace=True) if cbam_inventory is not inventory else footprint
+    counted = (
+        pcr.evaluate(cbam_inventory, trace=True) if cbam_inventory is not inventory else footprint
+    )
     gwp = load_gwp(library.gwp_root() / f"{mapping.gwp}.yaml")
     lines = _compare(mapping, footprint, counted, gwp)
     direct = math.fsum(c.cbam_kg for c in lines if c.cbam == "direct")
@@ -140,7 +142,9 @@ def cbam_report(
         precursors=precursors,
         lines=lines,
         comparison_defaults=_defaults(pcr.id),
-        template=_template(footprint, route, mapping, direct, indirect, electricity, precursors, carbon_price),
+        template=_template(
+            footprint, route, mapping, direct, indirect, electricity, precursors, carbon_price
+        ),
         sources=list(mapping.sources),
     )
 
@@ -193,7 +197,7 @@ def _reweighed(line: TraceLine, gas: str, origin: str, gwp: GwpSet) -> float:
 
 def _default_why(cbam: str) -> str:
     return {
-        "direct": "Emitted within the installation's system boundary: a direct emission (Annex III)",
+        "direct": "Emitted within the installation's boundary: a direct emission (Annex III)",
         "indirect": "Electricity consumed: an indirect emission (Annex III)",
     }.get(cbam, "")
 
@@ -276,7 +280,7 @@ def _route(mapping: CbamMapping, inventory: Inventory) -> str:
 
 
 def _defaults(product: str) -> list[ComparisonDefault]:
-    found = []
+    found: list[ComparisonDefault] = []
     for benchmarks in load_benchmarks().values():
         for b in benchmarks.for_product(product):
             if b.scheme != "cbam_default_value":

@@ -55,7 +55,8 @@ def run_cbam_case(pcr: PCR, path: Path) -> CbamCaseOutcome:
     if not footprint_case.is_file():
         raise ZujiError(f"{label}: no footprint case {file_label(footprint_case)}", "E700")
     inventory = pcr.inventory(
-        load_case(footprint_case)["inventory"], f"{file_label(footprint_case)} (inventory)",
+        load_case(footprint_case)["inventory"],
+        f"{file_label(footprint_case)} (inventory)",
         footprint_case.parent,
     )
     report = cbam_report(pcr, inventory)

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 
 from zuji.core.documents import load_text, locate, plain, read_utf8
-from zuji.core.errors import DocumentError, Diagnostic, Span, ZujiError, file_label
+from zuji.core.errors import Diagnostic, DocumentError, Span, ZujiError, file_label
 from zuji.data.standards import schema
 from zuji.runtime.pcr import PCR
 
@@ -123,7 +123,9 @@ def _build(document: dict[str, Any], label: str) -> CbamMapping:
         route_fixed=route.get("fixed", ""),
         route_input=route.get("input", ""),
         route_names=dict(route.get("names", {})),
-        method_inputs={k: (v["value"], v["why"]) for k, v in document.get("method_inputs", {}).items()},
+        method_inputs={
+            k: (v["value"], v["why"]) for k, v in document.get("method_inputs", {}).items()
+        },
         electricity_consumed=tuple(electricity["consumed"]),
         electricity_less=tuple(electricity.get("less", ())),
         lines={name: LineMapping(**raw) for name, raw in document["lines"].items()},
@@ -134,15 +136,26 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
     """Every line of the PCR mapped, and nothing named that the PCR lacks."""
     problems: list[Diagnostic] = []
     if mapping.pcr != pcr.id:
-        problems.append(_problem(f"names PCR '{mapping.pcr}', not '{pcr.id}'", text, label, ["pcr"], "E761"))
+        problems.append(
+            _problem(f"names PCR '{mapping.pcr}', not '{pcr.id}'", text, label, ["pcr"], "E761")
+        )
     lines = {line.name for stage in pcr.rule.stages for line in stage.lines}
     inputs = {i.name for i in pcr.rule.inputs}
     for name in sorted(lines - set(mapping.lines)):
         problems.append(
-            _problem(f"line '{name}' of PCR {pcr.id} is not mapped: say where CBAM counts it, or why it leaves it out", text, label, ["lines"], "E761")
+            _problem(
+                f"line '{name}' of PCR {pcr.id} is not mapped: "
+                "say where CBAM counts it, or why it leaves it out",
+                text,
+                label,
+                ["lines"],
+                "E761",
+            )
         )
     for name in sorted(set(mapping.lines) - lines):
-        problems.append(_problem(f"PCR {pcr.id} has no line '{name}'", text, label, ["lines", name], "E761"))
+        problems.append(
+            _problem(f"PCR {pcr.id} has no line '{name}'", text, label, ["lines", name], "E761")
+        )
     named = [
         (["production_route", "input"], mapping.route_input),
         *((["electricity", "consumed"], n) for n in mapping.electricity_consumed),
@@ -152,6 +165,8 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
     ]
     for where, name in named:
         if name and name.partition(".")[0] not in inputs:
-            problems.append(_problem(f"PCR {pcr.id} has no input '{name}'", text, label, list(where), "E761"))
+            problems.append(
+                _problem(f"PCR {pcr.id} has no input '{name}'", text, label, list(where), "E761")
+            )
     if problems:
         raise ZujiError(problems)

@@ -58,7 +58,9 @@ def cbam_table(report: CbamReport) -> str:
         )
     for d in report.comparison_defaults:
         note = "" if d.confirmed else "  (unconfirmed)"
-        out.append(f"CBAM default for comparison: {d.value_t_per_t:.4g} t/t {d.scope}, {d.id}{note}")
+        out.append(
+            f"CBAM default for comparison: {d.value_t_per_t:.4g} t/t {d.scope}, {d.id}{note}"
+        )
     price = report.template.get("carbon_price_due")
     out.append(f"carbon price due: {price if price else '(not given)'}")
     return "\n".join(out)

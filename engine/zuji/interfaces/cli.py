@@ -28,6 +28,8 @@ from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
 
 if TYPE_CHECKING:
+    from zuji.runtime.inventory import Inventory
+    from zuji.runtime.pcr import PCR
     from zuji.runtime.result import Trace
 
 app = typer.Typer(
@@ -220,7 +222,7 @@ def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
     output: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam (JSON) or cbam-table")
+        str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam, cbam-table")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
     documents_root: Annotated[
@@ -267,12 +269,7 @@ def run(
         elif fmt == "markdown":
             _say(report.to_markdown(result))
         elif fmt.startswith("cbam"):
-            from zuji.interfaces.cbam_report import cbam_output
-
-            if fmt == "cbam":
-                _say_json(cbam_output(fmt, loaded, read))
-            else:
-                _say(cbam_output(fmt, loaded, read))
+            _say_cbam(fmt, loaded, read)
         else:
             _say(report.to_table(result))
             if trace and result.trace:
@@ -281,6 +278,13 @@ def run(
                 from zuji.interfaces.sensitivity_report import sensitivity_table
 
                 _say(sensitivity_table(result.sensitivity))
+
+
+def _say_cbam(fmt: str, loaded: PCR, read: Inventory) -> None:
+    """CBAM embedded emissions: JSON for programs (cbam) or a table for people (cbam-table)."""
+    from zuji.interfaces.cbam_report import cbam_output
+
+    (_say_json if fmt == "cbam" else _say)(cbam_output(fmt, loaded, read))
 
 
 def _trace_text(trace: Trace) -> str:
