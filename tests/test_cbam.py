@@ -18,7 +18,17 @@ from zuji.exchange.cbam_cases import cbam_case_files, run_cbam_case
 from zuji.exchange.cbam_mapping import load_mapping
 from zuji.interfaces.cli import app
 
-CBAM_GOODS = ("cement", "steel", "aluminium", "ammonia", "urea", "nitric_acid", "hydrogen")
+CBAM_GOODS = (
+    "cement",
+    "clinker",
+    "steel",
+    "aluminium",
+    "ammonia",
+    "urea",
+    "nitric_acid",
+    "ammonium_nitrate",
+    "hydrogen",
+)
 
 
 def _case_inventory(pcr: str, case: str) -> dict[str, object]:

@@ -220,12 +220,15 @@ def _precursors(
     mapping: CbamMapping, counted: Result, lines: list[LineComparison]
 ) -> list[PrecursorFigure]:
     flow = counted.declared_unit.reference_flow
+    traced = _trace_lines(counted)
     found = []
     for line in lines:
         where = mapping.lines[line.name]
         if where.cbam != "precursor":
             continue
-        mass = _input(counted, where.mass_input) / flow if flow else 0.0
+        # The good's share of the precursor follows the line's allocation to co-products.
+        share = traced[line.name].allocation_share
+        mass = _input(counted, where.mass_input) * share / flow if flow else 0.0
         found.append(
             PrecursorFigure(
                 name=where.precursor,
