@@ -28,6 +28,8 @@ CBAM_GOODS = (
     "nitric_acid",
     "ammonium_nitrate",
     "hydrogen",
+    "dri_steel",
+    "secondary_aluminium",
 )
 
 
