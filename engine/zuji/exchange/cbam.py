@@ -49,8 +49,14 @@ class LineComparison(_Model):
 class PrecursorFigure(_Model):
     name: str
     cn_code: str
+    made_here: bool = Field(
+        default=False,
+        description="Made in the same installation: already in the direct and indirect figures",
+    )
     mass_t_per_t: float = Field(description="t of precursor per t of good")
     embedded_t_per_t_precursor: float | None
+    direct_t_per_t_precursor: float | None = None
+    indirect_t_per_t_precursor: float | None = None
     embedded_kg_per_t_good: float
     basis: str
 
@@ -118,6 +124,7 @@ def cbam_report(
     indirect = math.fsum(c.cbam_kg for c in lines if c.cbam == "indirect")
     precursors = _precursors(mapping, counted, lines)
     precursors_kg = math.fsum(p.embedded_kg_per_t_good for p in precursors)
+    precursors += _own_precursors(mapping, counted, lines)
     electricity = _electricity(mapping, counted, indirect)
     route = _route(mapping, cbam_inventory)
     definitive = direct + precursors_kg + (indirect if mapping.indirect_counted else 0.0)
@@ -242,6 +249,35 @@ def _precursors(
     return found
 
 
+def _own_precursors(
+    mapping: CbamMapping, counted: Result, lines: list[LineComparison]
+) -> list[PrecursorFigure]:
+    """Precursors made in the installation: their specific embedded emissions, from the lines
+    that make them, per t of precursor (their figures are already in the good's own)."""
+    flow = counted.declared_unit.reference_flow
+    by_name = {line.name: line for line in lines}
+    found = []
+    for own in mapping.own_precursors:
+        mass = _input(counted, own.mass_input) / flow if flow else 0.0
+        parts = [by_name[name] for name in own.lines]
+        direct = math.fsum(p.cbam_kg for p in parts if p.cbam == "direct")
+        indirect = math.fsum(p.cbam_kg for p in parts if p.cbam == "indirect")
+        found.append(
+            PrecursorFigure(
+                name=own.precursor,
+                cn_code=own.precursor_cn,
+                made_here=True,
+                mass_t_per_t=mass,
+                embedded_t_per_t_precursor=(direct + indirect) / 1000 / mass if mass else None,
+                direct_t_per_t_precursor=direct / 1000 / mass if mass else None,
+                indirect_t_per_t_precursor=indirect / 1000 / mass if mass else None,
+                embedded_kg_per_t_good=direct + indirect,
+                basis="Made in the same installation, from the lines " + ", ".join(own.lines),
+            )
+        )
+    return found
+
+
 def _electricity(mapping: CbamMapping, counted: Result, indirect_kg: float) -> ElectricityFigure:
     flow = counted.declared_unit.reference_flow
     mwh = math.fsum(_input(counted, n) for n in mapping.electricity_consumed) - math.fsum(
@@ -334,7 +370,10 @@ def _template(
                 "precursor": p.name,
                 "cn_code": p.cn_code,
                 "mass_t_per_t": p.mass_t_per_t,
+                "made_in_the_installation": p.made_here,
                 "specific_embedded_emissions_t_per_t": p.embedded_t_per_t_precursor,
+                "specific_direct_embedded_emissions_t_per_t": p.direct_t_per_t_precursor,
+                "specific_indirect_embedded_emissions_t_per_t": p.indirect_t_per_t_precursor,
                 "basis": p.basis,
             }
             for p in precursors

@@ -7,6 +7,7 @@ written once; its `expected` figures are in kg CO2e per t of good, with a relati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,22 @@ from zuji.exchange.cbam import CbamReport, cbam_report
 from zuji.runtime.cases import load_case
 from zuji.runtime.pcr import PCR
 
-_FIGURES = {
+_FIGURES: dict[str, Callable[[CbamReport], float]] = {
     "direct": lambda r: r.direct_kg,
     "indirect": lambda r: r.indirect_kg,
     "precursors": lambda r: r.precursors_kg,
     "embedded": lambda r: r.embedded_kg,
     "embedded_definitive": lambda r: r.embedded_definitive_kg,
     "electricity_mwh_per_t": lambda r: r.electricity.consumed_mwh_per_t,
-    "precursor_mass_t_per_t": lambda r: sum(p.mass_t_per_t for p in r.precursors),
+    "precursor_mass_t_per_t": lambda r: sum(
+        p.mass_t_per_t for p in r.precursors if not p.made_here
+    ),
+    "own_precursor_direct_t_per_t": lambda r: sum(
+        p.direct_t_per_t_precursor or 0.0 for p in r.precursors if p.made_here
+    ),
+    "own_precursor_indirect_t_per_t": lambda r: sum(
+        p.indirect_t_per_t_precursor or 0.0 for p in r.precursors if p.made_here
+    ),
 }
 
 

@@ -39,6 +39,16 @@ class LineMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnPrecursor:
+    """A precursor made in the same installation, and the lines that make it."""
+
+    precursor: str
+    precursor_cn: str
+    mass_input: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CbamMapping:
     path: str
     pcr: str
@@ -57,6 +67,7 @@ class CbamMapping:
     electricity_consumed: tuple[str, ...]
     electricity_less: tuple[str, ...]
     lines: dict[str, LineMapping]
+    own_precursors: tuple[OwnPrecursor, ...] = ()
 
 
 def mapping_path(pcr: PCR) -> Path:
@@ -129,6 +140,12 @@ def _build(document: dict[str, Any], label: str) -> CbamMapping:
         electricity_consumed=tuple(electricity["consumed"]),
         electricity_less=tuple(electricity.get("less", ())),
         lines={name: LineMapping(**raw) for name, raw in document["lines"].items()},
+        own_precursors=tuple(
+            OwnPrecursor(
+                raw["precursor"], raw["precursor_cn"], raw["mass_input"], tuple(raw["lines"])
+            )
+            for raw in document.get("own_precursors", ())
+        ),
     )
 
 
@@ -156,17 +173,40 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
         problems.append(
             _problem(f"PCR {pcr.id} has no line '{name}'", text, label, ["lines", name], "E761")
         )
-    named = [
-        (["production_route", "input"], mapping.route_input),
-        *((["electricity", "consumed"], n) for n in mapping.electricity_consumed),
-        *((["electricity", "less"], n) for n in mapping.electricity_less),
-        *((["method_inputs", n], n) for n in mapping.method_inputs),
-        *((["lines", k, "mass_input"], v.mass_input) for k, v in mapping.lines.items()),
+    named: list[tuple[tuple[str | int, ...], str]] = [
+        (("production_route", "input"), mapping.route_input),
+        *((("electricity", "consumed"), n) for n in mapping.electricity_consumed),
+        *((("electricity", "less"), n) for n in mapping.electricity_less),
+        *((("method_inputs", n), n) for n in mapping.method_inputs),
+        *((("lines", k, "mass_input"), v.mass_input) for k, v in mapping.lines.items()),
+        *(
+            (("own_precursors", i, "mass_input"), p.mass_input)
+            for i, p in enumerate(mapping.own_precursors)
+        ),
     ]
     for where, name in named:
         if name and name.partition(".")[0] not in inputs:
             problems.append(
                 _problem(f"PCR {pcr.id} has no input '{name}'", text, label, list(where), "E761")
             )
+    problems += _own_precursor_problems(mapping, text, label)
     if problems:
         raise ZujiError(problems)
+
+
+def _own_precursor_problems(mapping: CbamMapping, text: str, label: str) -> list[Diagnostic]:
+    """A precursor made in the installation is made by direct or indirect lines only."""
+    problems: list[Diagnostic] = []
+    for i, own in enumerate(mapping.own_precursors):
+        for name in own.lines:
+            if mapping.lines.get(name, LineMapping("excluded")).cbam not in ("direct", "indirect"):
+                problems.append(
+                    _problem(
+                        f"'{name}' is not a direct or indirect line of this mapping",
+                        text,
+                        label,
+                        ["own_precursors", i, "lines"],
+                        "E761",
+                    )
+                )
+    return problems

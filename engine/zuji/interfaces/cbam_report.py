@@ -45,8 +45,9 @@ def cbam_table(report: CbamReport) -> str:
         *(f"  factor: {s}" for s in report.electricity.factor_sources),
     ]
     for p in report.precursors:
+        here = " made in the installation, already counted above" if p.made_here else ""
         out.append(
-            f"precursor {p.name} (CN {p.cn_code}): {_figure(p.mass_t_per_t)} t/t, "
+            f"precursor {p.name} (CN {p.cn_code}){here}: {_figure(p.mass_t_per_t)} t/t, "
             f"{_figure(p.embedded_t_per_t_precursor)} t CO2e/t precursor, "
             f"{p.embedded_kg_per_t_good:.4f} kg per t of good"
         )
