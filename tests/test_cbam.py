@@ -134,3 +134,21 @@ def test_zuji_run_format_cbam_gives_json_and_a_table(tmp_path: Path) -> None:
     assert template["electricity_emission_factor_t_per_mwh"] == pytest.approx(0.5366)
     table = runner.invoke(app, ["run", "cement", "-i", str(inventory), "-f", "cbam-table"])
     assert table.exit_code == 0 and "kiln_fuel_ch4" in table.output and "excluded" in table.output
+
+
+def test_a_precursor_made_here_is_reported_apart_and_made_of_counted_lines(tmp_path: Path) -> None:
+    rule = zuji.load("cement")
+    report = cbam_report(rule, rule.inventory(_case_inventory("cement", "typical_plant")))
+    own = next(p for p in report.template["precursors"] if p["made_in_the_installation"])
+    # 750 000 t clinker in 1 000 000 t cement; direct 604.48045 kg/t cement / 0.75 (hand, case file)
+    assert own["mass_t_per_t"] == pytest.approx(0.75)
+    assert own["specific_direct_embedded_emissions_t_per_t"] == pytest.approx(0.8059739, rel=1e-6)
+    assert report.precursors_kg == 0  # already inside the direct and indirect figures
+    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping["own_precursors"][0]["lines"].append("quarrying")
+    path = tmp_path / "cbam.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    assert caught.value.diagnostics[0].code == "E761"
+    assert "'quarrying' is not a direct or indirect line" in caught.value.diagnostics[0].message
