@@ -68,6 +68,9 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "result files, keys and signatures (replay, sign, verify); tested in tests/test_trust.py",
     ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
+    **dict.fromkeys(
+        ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
+    ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(
         ["E660", "E661", "E662", "E663", "E664", "E670", "E671", "E672"],

@@ -54,6 +54,7 @@ def test_co2_a_methanol_plant_sends_on_stays_in_its_footprint() -> None:
     [
         ("methanol", "typical_coal_plant", "co2_receiver_convention"),
         ("ammonia", "typical_coal", "co2_receiver_convention"),
+        ("hydrogen", "coal_gasification", "co2_receiver_convention"),
         ("urea", "typical_coal", "co2_source_convention"),
     ],
 )
@@ -70,7 +71,9 @@ def test_each_pcr_refuses_the_other_convention(pcr: str, case: str, convention_i
 def test_every_pcr_that_sends_or_takes_co2_uses_the_shared_convention() -> None:
     # A PCR that names CO2 sent to or received from another product system (an input in t CO2
     # whose description speaks of it) must use common.co2_transfer and assert its convention.
-    talks_of_transfer = re.compile(r"CO2 (fed|sent|delivered|recovered)", re.IGNORECASE)
+    talks_of_transfer = re.compile(
+        r"CO2 (captured and )?(fed|sent|delivered|recovered)", re.IGNORECASE
+    )
     found = []
     for path in library.rule_files():
         rule = zuji.load(path).rule
@@ -87,7 +90,7 @@ def test_every_pcr_that_sends_or_takes_co2_uses_the_shared_convention() -> None:
         text = Path(rule.path).read_text(encoding="utf-8")
         assert "use common.co2_transfer" in text, rule.id
         assert re.search(r"assert .*is emitted_where_formed", text), rule.id
-    assert {"ammonia", "methanol", "urea"} <= set(found)
+    assert {"ammonia", "hydrogen", "methanol", "urea"} <= set(found)
 
 
 # ---------------------------------------------------------------- defect 2: end of life of steel

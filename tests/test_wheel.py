@@ -35,6 +35,8 @@ def test_wheel_holds_the_library(wheel: Path) -> None:
         "zuji/_library/standards/factors/cn_grid.yaml",
         "zuji/_library/standards/gwp/AR6.yaml",
         "zuji/_library/standards/schemas/result.schema.json",
+        "zuji/_library/standards/schemas/cbam-mapping.schema.json",
+        "zuji/_library/pcr/cement/cbam.yaml",
     ):
         assert needed in names
 

@@ -30,6 +30,8 @@ from zuji.interfaces.serve_cli import register as _register_serve
 from zuji.interfaces.trust_cli import register as _register_trust
 
 if TYPE_CHECKING:
+    from zuji.runtime.inventory import Inventory
+    from zuji.runtime.pcr import PCR
     from zuji.runtime.result import Result, Trace
 
 app = typer.Typer(
@@ -38,7 +40,7 @@ app = typer.Typer(
     help="Zuji: product carbon footprints from Product Category Rules.",
 )
 
-FORMATS = ("table", "json", "pact", "markdown")
+FORMATS = ("table", "json", "pact", "markdown", "cbam", "cbam-table")
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -222,7 +224,7 @@ def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
     output: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, pact or markdown")
+        str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam, cbam-table")
     ] = "table",
     trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
     documents_root: Annotated[
@@ -262,7 +264,10 @@ def run(
         from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
 
         result = with_sensitivity(loaded, read, result)
-    texts = [_rendered(result, fmt, trace) for fmt in formats]
+    texts = [
+        _cbam_text(fmt, loaded, read) if fmt.startswith("cbam") else _rendered(result, fmt, trace)
+        for fmt in formats
+    ]
     if out is None:
         for text in texts:
             typer.echo(text)
@@ -291,6 +296,14 @@ def _rendered(result: Result, fmt: str, trace: bool) -> str:
 
         parts.append(sensitivity_table(result.sensitivity))
     return printable("\n".join(parts))
+
+
+def _cbam_text(fmt: str, loaded: PCR, read: Inventory) -> str:
+    """CBAM embedded emissions: JSON for programs (cbam) or a table for people (cbam-table)."""
+    from zuji.interfaces.cbam_report import cbam_output
+
+    text = cbam_output(fmt, loaded, read)
+    return json_printable(text) if fmt == "cbam" else printable(text)
 
 
 def _trace_text(trace: Trace) -> str:

@@ -1,0 +1,154 @@
+"""CBAM embedded emissions: the worked cases computed by hand, the mapping's checks, the command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import zuji
+from zuji.core import library
+from zuji.core.errors import ZujiError
+from zuji.exchange.cbam import cbam_report
+from zuji.exchange.cbam_cases import cbam_case_files, run_cbam_case
+from zuji.exchange.cbam_mapping import load_mapping
+from zuji.interfaces.cli import app
+
+CBAM_GOODS = (
+    "cement",
+    "clinker",
+    "steel",
+    "aluminium",
+    "ammonia",
+    "urea",
+    "nitric_acid",
+    "ammonium_nitrate",
+    "hydrogen",
+    "dri_steel",
+    "secondary_aluminium",
+)
+
+
+def _case_inventory(pcr: str, case: str) -> dict[str, object]:
+    path = library.pcr_root() / pcr / "cases" / f"{case}.yaml"
+    inventory: dict[str, object] = yaml.safe_load(path.read_text(encoding="utf-8"))["inventory"]
+    return inventory
+
+
+@pytest.mark.parametrize("pcr", CBAM_GOODS)
+def test_each_cbam_good_has_a_worked_case_that_agrees_with_its_hand_arithmetic(pcr: str) -> None:
+    rule = zuji.load(pcr)
+    files = cbam_case_files(rule)
+    assert files, f"{pcr} has no CBAM worked case"
+    for path in files:
+        outcome = run_cbam_case(rule, path)
+        assert outcome.passed, outcome.failures
+        assert outcome.checked >= 6
+
+
+def test_a_wrong_expected_figure_fails_the_case(tmp_path: Path) -> None:
+    rule = zuji.load("cement")
+    case = yaml.safe_load((rule.folder / "cbam" / "typical_plant.yaml").read_text("utf-8"))
+    case["expected"]["direct"] = 600.0
+    folder = tmp_path / "cement"
+    shutil.copytree(rule.folder, folder)
+    (folder / "cbam" / "typical_plant.yaml").write_text(yaml.safe_dump(case), "utf-8")
+    outcome = run_cbam_case(
+        zuji.load(folder / "cement.pcr"), folder / "cbam" / "typical_plant.yaml"
+    )
+    assert not outcome.passed and "direct: expected 600" in outcome.failures[0]
+
+
+def test_the_cbam_figures_differ_from_the_footprint_where_cbam_counts_differently() -> None:
+    # Nitric acid: the same 7 kg N2O per t, weighed by AR5 (265) rather than AR6 (273).
+    rule = zuji.load("nitric_acid")
+    report = cbam_report(rule, rule.inventory(_case_inventory("nitric_acid", "typical_unabated")))
+    n2o = next(line for line in report.lines if line.name == "process_n2o_default")
+    assert n2o.footprint_kg == pytest.approx(7 * 273)
+    assert n2o.cbam_kg == pytest.approx(7 * 265)
+    # Steel: upstream supply chains and credits are left out, each with the reason.
+    steel = zuji.load("steel")
+    report = cbam_report(steel, steel.inventory(_case_inventory("steel", "typical_bf_bof")))
+    upstream = next(line for line in report.lines if line.name == "bought_materials")
+    assert upstream.footprint_kg > 100 and upstream.cbam_kg == 0 and "Upstream" in upstream.why
+    assert report.method_choices == {"process_gas_method": "cbam_natural_gas"}
+    assert report.embedded_definitive_kg == pytest.approx(report.direct_kg)
+
+
+def test_a_mapping_that_leaves_a_line_unmapped_or_names_a_missing_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    rule = zuji.load("cement")
+    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    del mapping["lines"]["kiln_fuel_ch4"]
+    mapping["lines"]["kiln_heat_loss"] = {"cbam": "direct"}
+    path = tmp_path / "cbam.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    messages = [d.message for d in caught.value.diagnostics]
+    assert all(d.code == "E761" for d in caught.value.diagnostics)
+    assert any("'kiln_fuel_ch4'" in m and "not mapped" in m for m in messages)
+    assert any("no line 'kiln_heat_loss'" in m for m in messages)
+
+
+def test_a_mapping_against_its_schema_names_the_place(tmp_path: Path) -> None:
+    rule = zuji.load("cement")
+    text = (rule.folder / "cbam.yaml").read_text("utf-8")
+    path = tmp_path / "cbam.yaml"
+    path.write_text(
+        text.replace('{cbam: excluded, why: "Transport', '{cbam: elsewhere, why: "Transport'),
+        "utf-8",
+    )
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    diagnostic = caught.value.diagnostics[0]
+    assert diagnostic.code == "E760" and "deliveries_transport" in diagnostic.message
+    assert diagnostic.span is not None and diagnostic.span.line > 1
+
+
+def test_a_pcr_without_a_mapping_says_so() -> None:
+    rule = zuji.load("tyre")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule)
+    assert caught.value.diagnostics[0].code == "E762"
+
+
+def test_zuji_run_format_cbam_gives_json_and_a_table(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        yaml.safe_dump(_case_inventory("cement", "typical_plant"), allow_unicode=True), "utf-8"
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", "cement", "-i", str(inventory), "--format", "cbam"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["direct_kg"] == pytest.approx(604.48045, rel=1e-6)
+    template = report["template"]
+    assert template["specific_indirect_embedded_emissions_t_per_t"] == pytest.approx(0.04091575)
+    assert template["carbon_price_due"] is None
+    assert template["electricity_emission_factor_t_per_mwh"] == pytest.approx(0.5366)
+    table = runner.invoke(app, ["run", "cement", "-i", str(inventory), "-f", "cbam-table"])
+    assert table.exit_code == 0 and "kiln_fuel_ch4" in table.output and "excluded" in table.output
+
+
+def test_a_precursor_made_here_is_reported_apart_and_made_of_counted_lines(tmp_path: Path) -> None:
+    rule = zuji.load("cement")
+    report = cbam_report(rule, rule.inventory(_case_inventory("cement", "typical_plant")))
+    own = next(p for p in report.template["precursors"] if p["made_in_the_installation"])
+    # 750 000 t clinker in 1 000 000 t cement; direct 604.48045 kg/t cement / 0.75 (hand, case file)
+    assert own["mass_t_per_t"] == pytest.approx(0.75)
+    assert own["specific_direct_embedded_emissions_t_per_t"] == pytest.approx(0.8059739, rel=1e-6)
+    assert report.precursors_kg == 0  # already inside the direct and indirect figures
+    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping["own_precursors"][0]["lines"].append("quarrying")
+    path = tmp_path / "cbam.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    assert caught.value.diagnostics[0].code == "E761"
+    assert "'quarrying' is not a direct or indirect line" in caught.value.diagnostics[0].message
