@@ -30,17 +30,41 @@ def _echo(text: str, fmt: str) -> None:
     typer.echo(json_printable(text) if fmt == "json" else printable(text))
 
 
+_ALLOW_FAILING = typer.Option(
+    "--allow-failing-cases",
+    help="Exit 0 even when worked cases of the new version fail their expected values",
+)
+
+
+def _failing(names: list[str], allowed: bool) -> None:
+    """A change that breaks the committee's own hand-computed cases stops the review (exit 1)
+    unless the committee says it means it: the cases are then to be recomputed."""
+    if not names:
+        return
+    typer.echo(
+        f"{len(names)} worked case(s) of the new version fail their expected values: "
+        + ", ".join(names)
+        + ("" if allowed else " (recompute them, or pass --allow-failing-cases)"),
+        err=True,
+    )
+    if not allowed:
+        raise typer.Exit(1)
+
+
 def diff_command(
     old: Annotated[str, typer.Argument(help="Old version: a file, a PCR id, or FILE@REV")],
     new: Annotated[str, typer.Argument(help="New version: a file, a PCR id, or FILE@REV")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
 ) -> None:
-    """What a rule change changes, and its impact on every worked case of both versions."""
+    """What a rule change changes, and its impact on every worked case of both versions;
+    exit 1 when a worked case of the new version fails its expected values."""
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
     review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
+    _failing(review.failing_cases, allow_failing)
 
 
 def review_command(
@@ -49,8 +73,10 @@ def review_command(
         list[Path] | None, typer.Argument(help="Limit to these files or folders")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
 ) -> None:
-    """Review every PCR touched since a git revision; exit 1 on a version-discipline error."""
+    """Review every PCR touched since a git revision; exit 1 on a version-discipline error or
+    on a worked case that fails its expected values."""
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import review_since
 
@@ -61,6 +87,7 @@ def review_command(
     _echo(render(found, _format(fmt)), fmt)
     if found.errors:
         raise typer.Exit(1)
+    _failing(found.failing_cases, allow_failing)
 
 
 def history_command(

@@ -161,6 +161,8 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
             _pct(row.change_percent),
         )
     console.print(table)
+    for text in _failing_text(effect):
+        console.print(text, highlight=False)
     for row in effect.cases:
         for side, error in (("old", row.error_before), ("new", row.error_after)):
             if error:
@@ -176,6 +178,18 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
             console.print(lines)
     for note in effect.notes:
         console.print(f"note: {note}")
+
+
+def _failing_text(effect: Impact) -> list[str]:
+    """The worked cases the new rule breaks, first: the committee must recompute them or
+    reconsider the change."""
+    failing = effect.failing
+    if not failing:
+        return ["All worked cases of the new version give their expected values."]
+    out = [f"Worked cases that now FAIL their expected values: {len(failing)}"]
+    for row in failing:
+        out += [f"  {row.case}: {reason}" for reason in row.fails]
+    return out
 
 
 def _terminal_coverage(review: Review, console: Console) -> None:
@@ -298,7 +312,14 @@ def _markdown_impact(effect: Impact) -> list[str]:
             f"{_num(r.after) if r.error_after is None else 'error'} | {_num(r.change)} | "
             f"{_pct(r.change_percent)} |"
         )
-    rows.append("")
+    rows += [
+        "",
+        *[
+            f"**{t.strip()}**" if not t.startswith(" ") else f"- {_cell(t.strip())}"
+            for t in _failing_text(effect)
+        ],
+        "",
+    ]
     for r in effect.cases:
         for side, error in (("old", r.error_before), ("new", r.error_after)):
             if error:

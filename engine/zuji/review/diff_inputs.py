@@ -54,8 +54,7 @@ def _added_or_removed(name: str, x: m.Input | None, y: m.Input | None, where: st
     inp = y or x
     assert inp is not None  # a name comes from at least one of the versions
     kind = "added" if x is None else "removed"
-    terms = input_terms(inp)
-    text = f"{terms['kind']} in {terms['unit']}" if inp.kind == "quantity" else terms["kind"]
+    text = _asks(input_terms(inp), inp.kind)
     return Change(
         group="inputs",
         kind=kind,
@@ -63,10 +62,23 @@ def _added_or_removed(name: str, x: m.Input | None, y: m.Input | None, where: st
         name=name,
         substantive=True,
         where=where,
-        summary=f"input '{name}' {kind} ({text}, {terms['optional']})",
+        summary=f"input '{name}' {kind} ({text})",
         old=text if x else None,
         new=text if y else None,
     )
+
+
+def _asks(terms: dict[str, str], kind: str) -> str:
+    """What a new (or dropped) input asks, in full: a committee must see the default a new
+    input brings, since every inventory that leaves it out takes that value."""
+    parts = [f"{kind} in {terms['unit']}" if kind == "quantity" else kind]
+    if terms["options"] != "-":
+        parts.append(f"options {terms['options']}")
+    parts.append(f"range {terms['range']}" if terms["range"] != "-" else "no range")
+    parts.append(f"default {terms['default']}" if terms["default"] != "-" else "no default")
+    if terms["optional"] != "-":
+        parts.append(terms["optional"])
+    return ", ".join(parts)
 
 
 def _changed(name: str, x: m.Input, y: m.Input, where: str | None) -> Change:

@@ -150,6 +150,11 @@ class Review(_Model):
     coverage: list[Item] = []  # the changed parts' coverage by the new version's cases
     coverage_cases: list[str] = []
 
+    @property
+    def failing_cases(self) -> list[str]:
+        """The new version's worked cases that no longer give their expected values."""
+        return [c.case for c in self.impact.failing] if self.impact else []
+
 
 class ReviewSet(_Model):
     base: str
@@ -158,6 +163,10 @@ class ReviewSet(_Model):
     @property
     def errors(self) -> list[Finding]:
         return [f for r in self.reviews for f in r.findings if f.severity == "error"]
+
+    @property
+    def failing_cases(self) -> list[str]:
+        return [f"{r.id}/{case}" for r in self.reviews for case in r.failing_cases]
 
 
 def review_pair(old: Version, new: Version, reason: str = "") -> Review:
