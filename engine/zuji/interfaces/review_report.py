@@ -102,6 +102,8 @@ def terminal(review: Review, console: Console) -> None:
     if review.impact is not None:
         _terminal_impact(review.impact, console)
     _terminal_coverage(review, console)
+    if d.kind == "pcr":
+        console.print("\nCommittee decision: " + _decision_text(review), highlight=False)
     for note in d.notes:
         console.print(f"note: {note}")
 
@@ -139,6 +141,8 @@ def _terminal_detail(change: Change) -> list[str]:
             for label, points in (("old", change.old_values), ("new", change.new_values))
             for p in points
         ]
+    if change.group == "header":  # its summary already reads old → new
+        return []
     if change.kind in ("changed", "wording") and change.old is not None:
         return [f"      old: {change.old}\n      new: {change.new}"]
     return []
@@ -216,6 +220,8 @@ def markdown(review: Review) -> str:
     rows = [f"## `{review.id}`: {review.status}", "", f"Why reviewed: {review.reason}.", ""]
     if review.diff is None:
         rows.append(f"{review.old_label or '-'} → {review.new_label or '-'}")
+        if review.status == "added":  # a new PCR is decided on too
+            rows += ["", *_markdown_decision(review)]
         return "\n".join(rows) + "\n"
     d = review.diff
     rows += [
@@ -253,7 +259,35 @@ def markdown(review: Review) -> str:
         rows += [f"- untested: {i.kind} `{_cell(i.name)}` ({i.where})" for i in untested]
         rows.append("")
     rows += [f"> Note: {note}" for note in d.notes]
+    if d.kind == "pcr":
+        rows += ["", *_markdown_decision(review)]
     return "\n".join(rows) + "\n"
+
+
+_BLANK = "_(to be filled by the committee)_"
+
+
+def _decision_text(review: Review) -> str:
+    got = review.decision
+    if not got:
+        return "not recorded (zuji review --decision ... --vote ... --date ...)"
+    return "; ".join(f"{k} {got[k]}" for k in ("decision", "vote", "decided") if k in got)
+
+
+def _markdown_decision(review: Review) -> list[str]:
+    """The part of the record the committee fills: its decision, the vote and the date; filled
+    already where the changelog entry of the new version records them."""
+    got = review.decision
+    return [
+        "### Committee decision",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Decision | {_cell(got.get('decision')) if 'decision' in got else _BLANK} |",
+        f"| Vote | {_cell(got.get('vote')) if 'vote' in got else _BLANK} |",
+        f"| Date | {_cell(got.get('decided')) if 'decided' in got else _BLANK} |",
+        "",
+    ]
 
 
 def _markdown_group(changes: list[Change]) -> list[str]:
@@ -293,6 +327,8 @@ def _markdown_detail(c: Change) -> list[str]:
             for label, points in (("old", c.old_values), ("new", c.new_values))
             for p in points
         ]
+    if c.group == "header":  # its summary already reads old → new
+        return []
     if c.kind in ("changed", "wording") and c.old is not None:
         return [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
     return []
