@@ -181,7 +181,7 @@ def coverage_text(pcr: PCR, cases: list[Path]) -> str:
     rows = [f"     coverage of {found.pcr} by {len(found.cases)} case(s): {parts}"]
     rows += [
         f"     untested {i.kind}: {i.name}"
-        + (f" [{i.owner}]" if i.owner and i.owner != i.name else "")
+        + (f" [{i.owner}]" if i.owner and not i.name.startswith(i.owner) else "")
         + f" ({i.where})"
         for i in found.untested
     ]
