@@ -63,6 +63,8 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "version discipline compares a rule with a git revision (zuji check --base REV); the "
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
+    "E716": "zuji review --decision on a version without a changelog entry; tested in "
+    "tests/test_review_record.py",
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(

@@ -7,6 +7,7 @@ warning assertion that fails is reported with the result.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from zuji.core.errors import Diagnostic, EvaluationError
@@ -81,9 +82,18 @@ def _outcome(a: m.Assertion) -> dict[bool, Finding]:
     }
 
 
-def assertions(run: Run, total: float, quality: DataQuality, cutoff_total: float) -> list[Finding]:
-    """Every assertion's outcome, those run early included; W650 for each that failed."""
+def assertions(
+    run: Run,
+    total: float,
+    quality: DataQuality,
+    cutoff_total: float,
+    figures: Mapping[str, float] | None = None,
+) -> list[Finding]:
+    """Every assertion's outcome, those run early included; W650 for each that failed.
+    `figures` holds each line's and stage's kg CO2e per declared unit, keyed as the plan reads
+    them (LINE_FIGURE + name, STAGE_FIGURE + name)."""
     env = dict(run.env)
+    env.update(figures or {})
     env.update(
         {
             "$total": total,

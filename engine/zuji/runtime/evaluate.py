@@ -36,7 +36,7 @@ from zuji.runtime.result import (
 )
 from zuji.runtime.run import LineResult, Run, reference_flow, run_line, run_step
 from zuji.runtime.trace import build_trace
-from zuji.semantics.compile import Plan
+from zuji.semantics.compile import LINE_FIGURE, STAGE_FIGURE, Plan
 
 
 def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
@@ -66,7 +66,8 @@ def _assemble(
     quality = data_quality(run, emissions)
     cutoff_total = run.inventory.cutoff_total
     check_cutoff(run)
-    findings = assertions(run, total, quality, cutoff_total)
+    stages = aggregate.by_stage(emissions, pcr)
+    findings = assertions(run, total, quality, cutoff_total, _read_figures(run, figures, stages))
     factor_warnings(run)
     return Result(
         engine=f"zuji {__version__}",
@@ -78,7 +79,7 @@ def _assemble(
         removals=totals.removals,
         total_including_removals=total - totals.removals,
         credits=totals.credits,
-        by_stage=aggregate.by_stage(emissions, pcr),
+        by_stage=stages,
         by_gas=aggregate.by_gas(run, emissions),
         by_origin=aggregate.by_origin(emissions),
         lines=aggregate.line_figures(figures, total),
@@ -92,6 +93,17 @@ def _assemble(
         assertions=findings,
         trace=build_trace(run, figures, reference_flow) if with_trace else None,
     )
+
+
+def _read_figures(
+    run: Run, figures: list[LineResult], stages: dict[str, float]
+) -> dict[str, float] | None:
+    """The lines' and stages' figures, for the assertions that read them (most read none)."""
+    if not any(ap.reads_figures for ap in run.plan.assertions):
+        return None
+    read = {LINE_FIGURE + f.plan.line.name: f.per_du for f in figures}
+    read.update({STAGE_FIGURE + name: value for name, value in stages.items()})
+    return read
 
 
 def _findings(warnings: DiagnosticSink) -> list[Finding]:

@@ -209,7 +209,9 @@ def _late_assertions(plan: Plan, env: VectorEnv, total: Array) -> None:
 
 
 def _reads_beyond_total(ap: AssertionPlan) -> bool:
-    return any(
+    """An assertion reading what batches do not compute (data quality, cut-off) or lines and
+    stages (not kept per row here): its rows go the scalar way, never a wrong verdict."""
+    return ap.reads_figures or any(
         isinstance(node, m.Ref) and node.name in BUILTIN_RESULTS and node.name != "total"
         for node in exprs.walk(ap.assertion.expr)
     )
