@@ -19,7 +19,12 @@ from zuji.data.standards import FactorEntry, FactorValue, Standards
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime import aggregate
-from zuji.runtime.assertions import assertions, check_cutoff, early_assertions
+from zuji.runtime.assertions import (
+    assertions,
+    check_cutoff,
+    check_requirements,
+    early_assertions,
+)
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.quality import data_quality
@@ -44,6 +49,7 @@ def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
     run = Run(plan, inventory, dict(inventory.values))
     bind_factors(run)
     defaults_used(run)
+    check_requirements(run)
     for step in plan.steps:
         run_step(run, step)
     early_assertions(run)

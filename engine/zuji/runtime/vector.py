@@ -81,6 +81,8 @@ def run_vector(
     """The figures of n inventories (see the module docstring)."""
     plan = vplan.plan
     env = VectorEnv({**inputs, **factors}, n)
+    if plan.requirements:  # `required when` is judged row by row on the scalar path (E613)
+        env.flag(np.ones(n, dtype=bool))
     with np.errstate(all="ignore"):
         for step in plan.steps:
             with env.deferring(step.name):

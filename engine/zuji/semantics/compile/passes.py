@@ -25,6 +25,7 @@ from zuji.semantics.compile.plan import (
     LinePlan,
     Typed,
 )
+from zuji.semantics.compile.requirements import compile_requirements
 from zuji.semantics.compile.units import gas_hint, unit_text
 from zuji.semantics.compile.values import reader
 
@@ -138,4 +139,5 @@ PASSES: tuple[Pass, ...] = (
     plan_declared_unit,
     plan_allocations,
     compile_assertions,
+    compile_requirements,
 )

@@ -129,6 +129,15 @@ class AssertionPlan:
     reads_figures: bool = False
 
 
+@dataclass(frozen=True)
+class RequirementPlan:
+    """An input required only when a condition on the inventory holds (`required when`)."""
+
+    input: m.Input
+    condition: m.Expr
+    fn: Fn
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """What evaluation runs: ordered values, lines, allocations and assertions."""
@@ -141,6 +150,7 @@ class Plan:
     declared_unit_factor: float = 1.0  # reference product amount -> declared-unit amount
     diagnostics: tuple[Diagnostic, ...] = ()
     used: frozenset[str] = frozenset()
+    requirements: tuple[RequirementPlan, ...] = ()
 
     @property
     def pcr(self) -> m.RuleFile:
