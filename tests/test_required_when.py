@@ -15,6 +15,7 @@ import pytest
 
 import zuji
 from zuji.core.errors import DocumentError, EvaluationError, ZujiError
+from zuji.review.diff import diff
 
 RULE = """
 pcr quicklime {
@@ -112,3 +113,15 @@ def test_misuse_is_found_at_check_time(change: str, code: str) -> None:
         ).replace("  stage kiln", "  let stone : t = limestone\n  stage kiln")
     loaded = zuji.load_text(text, f"misuse_{code}_{len(change)}.pcr")
     assert code in [d.code for d in loaded.errors], [d.render() for d in loaded.errors]
+
+
+def test_the_review_shows_a_changed_condition() -> None:
+    """A condition that changes changes who must report what: a substantive input change."""
+    old = zuji.load_text(RULE, "old_quicklime.pcr")
+    new = zuji.load_text(
+        RULE.replace("required when limestone > 0 [t]", "required when limestone > 10 [t]"),
+        "new_quicklime.pcr",
+    )
+    (change,) = diff(old, new).group("inputs")
+    assert change.substantive
+    assert change.summary == "input 'cao': required when limestone > 0 [t] → limestone > 10 [t]"
