@@ -125,3 +125,11 @@ def test_the_review_shows_a_changed_condition() -> None:
     (change,) = diff(old, new).group("inputs")
     assert change.substantive
     assert change.summary == "input 'cao': required when limestone > 0 [t] → limestone > 10 [t]"
+
+
+def test_the_published_page_says_when_an_input_is_required(pcr: zuji.PCR) -> None:
+    from zuji.interfaces.docsite.pcr_page import render
+
+    page = render(pcr, {})
+    assert "required when limestone &gt; 0 [t]" in page
+    assert "required when fuel is gas" in page
