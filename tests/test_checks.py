@@ -1222,6 +1222,30 @@ def test_E350_assertion_that_is_not_a_condition() -> None:
     expect_only(text, "E350", "assert coal", "assertion", "condition")
 
 
+def test_E351_required_when_that_is_not_a_condition() -> None:
+    text = broken(
+        'input coal : t "Coal burned" >= 0', 'input coal : t "Coal burned" >= 0 required when power'
+    )
+    expect_only(text, "E351", "required when power", "'coal'", "condition")
+
+
+def test_E351_required_when_that_reads_a_value() -> None:
+    text = broken(
+        'input power : MWh "Electricity used" >= 0',
+        'input power : MWh "Electricity used" >= 0 required when heat > 0 [GJ]',
+    )
+    expect_only(text, "E351", "required when heat", "reads heat", "only inputs and factors")
+
+
+def test_E269_required_when_beside_a_default() -> None:
+    text = broken(
+        'input coal : t "Coal burned" >= 0',
+        'input coal : t "Coal burned" >= 0 = 0 required when power > 0 [MWh]',
+    )
+    expect_only(text, "E269", "required when power", "'coal'", "default")
+    assert "W267" not in {d.code for d in load(text).diagnostics}  # E269 says it all
+
+
 # ------------------------------------------------------------------------------------ documents.py
 # The YAML and JSON files people write (inventories, datasets, cases) have codes of their own,
 # E010-E014, apart from the E3xx of units in rules.

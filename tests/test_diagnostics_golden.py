@@ -47,7 +47,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "the library's datasets, GWP sets, benchmark sets and schemas, not rule files",
     ),
     **dict.fromkeys(
-        ["E500", "E501", "W603", "E611", "E612", "E700"],
+        ["E500", "E501", "W603", "E611", "E612", "E613", "E700"],
         "an inventory or a case that does not fit its PCR (zuji run, zuji test)",
     ),
     **dict.fromkeys(
@@ -63,6 +63,8 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "version discipline compares a rule with a git revision (zuji check --base REV); the "
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
+    "E716": "zuji review --decision on a version without a changelog entry; tested in "
+    "tests/test_review_record.py",
     **dict.fromkeys(
         ["E720", "E721", "E730", "E732", "E735", "E736"],
         "result files, keys and signatures (replay, sign, verify); tested in tests/test_trust.py",

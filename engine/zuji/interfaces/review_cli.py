@@ -5,6 +5,7 @@ Registered on the main app by cli.py, so the review tools stay in their own modu
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,7 @@ from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.text import json_printable, printable
 
 if TYPE_CHECKING:
+    from zuji.review.rule_review import ReviewSet
     from zuji.runtime.pcr import PCR
 
 _FORMATS = ("table", "markdown", "json")
@@ -30,17 +32,41 @@ def _echo(text: str, fmt: str) -> None:
     typer.echo(json_printable(text) if fmt == "json" else printable(text))
 
 
+_ALLOW_FAILING = typer.Option(
+    "--allow-failing-cases",
+    help="Exit 0 even when worked cases of the new version fail their expected values",
+)
+
+
+def _failing(names: list[str], allowed: bool) -> None:
+    """A change that breaks the committee's own hand-computed cases stops the review (exit 1)
+    unless the committee says it means it: the cases are then to be recomputed."""
+    if not names:
+        return
+    typer.echo(
+        f"{len(names)} worked case(s) of the new version fail their expected values: "
+        + ", ".join(names)
+        + ("" if allowed else " (recompute them, or pass --allow-failing-cases)"),
+        err=True,
+    )
+    if not allowed:
+        raise typer.Exit(1)
+
+
 def diff_command(
     old: Annotated[str, typer.Argument(help="Old version: a file, a PCR id, or FILE@REV")],
     new: Annotated[str, typer.Argument(help="New version: a file, a PCR id, or FILE@REV")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
 ) -> None:
-    """What a rule change changes, and its impact on every worked case of both versions."""
+    """What a rule change changes, and its impact on every worked case of both versions;
+    exit 1 when a worked case of the new version fails its expected values."""
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
     review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
+    _failing(review.failing_cases, allow_failing)
 
 
 def review_command(
@@ -49,18 +75,74 @@ def review_command(
         list[Path] | None, typer.Argument(help="Limit to these files or folders")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", help="The committee's decision, written into the changelog"),
+    ] = None,
+    vote: Annotated[
+        str | None, typer.Option("--vote", help="The vote, e.g. '12 yes, 0 no'")
+    ] = None,
+    decided: Annotated[
+        str | None, typer.Option("--date", help="The date of the decision (YYYY-MM-DD; today)")
+    ] = None,
 ) -> None:
-    """Review every PCR touched since a git revision; exit 1 on a version-discipline error."""
+    """Review every PCR touched since a git revision; exit 1 on a version-discipline error or
+    on a worked case that fails its expected values. With --decision, a review that passes
+    records the committee's decision, vote and date in the PCR's changelog entry."""
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import review_since
 
     for path in paths or []:
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
+    when = _decided(decided) if decision else None
     found = review_since(base, paths)
+    passes = not found.errors and (allow_failing or not found.failing_cases)
+    if decision and when and passes:
+        found = _record(found, decision, vote or "", when)
     _echo(render(found, _format(fmt)), fmt)
+    if decision and not passes:
+        typer.echo("the decision is not recorded: the review does not pass", err=True)
     if found.errors:
         raise typer.Exit(1)
+    _failing(found.failing_cases, allow_failing)
+
+
+def _decided(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            Diagnostic("E004", f"--date {text}: not a date; write it as YYYY-MM-DD")
+        ) from None
+
+
+def _record(found: ReviewSet, decision: str, vote: str, when: date) -> ReviewSet:
+    """The decision written into the one reviewed PCR's changelog; the record then shows it.
+    A review with errors or failing cases never reaches here: nothing is recorded for it."""
+    from zuji.review.decision import record_decision
+
+    rules = [r for r in found.reviews if r.path is not None]
+    if len(rules) != 1:
+        named = ", ".join(r.id for r in rules) or "none"
+        raise UsageError(
+            Diagnostic(
+                "E004",
+                f"--decision records one PCR's decision, but the review covers {len(rules)} "
+                f"({named}); name the rule file to record it in",
+            )
+        )
+    review = rules[0]
+    assert review.path is not None  # chosen for it above
+    entry = record_decision(Path(review.path), decision, vote, when)
+    fields = {k: v for k, v in entry.fields if k in ("decision", "vote", "decided")}
+    updated = review.model_copy(update={"decision": fields})
+    return found.model_copy(
+        update={"reviews": [updated if r is review else r for r in found.reviews]}
+    )
 
 
 def history_command(
@@ -99,7 +181,7 @@ def coverage_text(pcr: PCR, cases: list[Path]) -> str:
     rows = [f"     coverage of {found.pcr} by {len(found.cases)} case(s): {parts}"]
     rows += [
         f"     untested {i.kind}: {i.name}"
-        + (f" [{i.owner}]" if i.owner and i.owner != i.name else "")
+        + (f" [{i.owner}]" if i.owner and not i.name.startswith(i.owner) else "")
         + f" ({i.where})"
         for i in found.untested
     ]

@@ -102,6 +102,8 @@ def terminal(review: Review, console: Console) -> None:
     if review.impact is not None:
         _terminal_impact(review.impact, console)
     _terminal_coverage(review, console)
+    if d.kind == "pcr":
+        console.print("\nCommittee decision: " + _decision_text(review), highlight=False)
     for note in d.notes:
         console.print(f"note: {note}")
 
@@ -139,6 +141,8 @@ def _terminal_detail(change: Change) -> list[str]:
             for label, points in (("old", change.old_values), ("new", change.new_values))
             for p in points
         ]
+    if change.group == "header":  # its summary already reads old → new
+        return []
     if change.kind in ("changed", "wording") and change.old is not None:
         return [f"      old: {change.old}\n      new: {change.new}"]
     return []
@@ -161,6 +165,8 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
             _pct(row.change_percent),
         )
     console.print(table)
+    for text in _failing_text(effect):
+        console.print(text, highlight=False)
     for row in effect.cases:
         for side, error in (("old", row.error_before), ("new", row.error_after)):
             if error:
@@ -176,6 +182,18 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
             console.print(lines)
     for note in effect.notes:
         console.print(f"note: {note}")
+
+
+def _failing_text(effect: Impact) -> list[str]:
+    """The worked cases the new rule breaks, first: the committee must recompute them or
+    reconsider the change."""
+    failing = effect.failing
+    if not failing:
+        return ["All worked cases of the new version give their expected values."]
+    out = [f"Worked cases that now FAIL their expected values: {len(failing)}"]
+    for row in failing:
+        out += [f"  {row.case}: {reason}" for reason in row.fails]
+    return out
 
 
 def _terminal_coverage(review: Review, console: Console) -> None:
@@ -202,6 +220,8 @@ def markdown(review: Review) -> str:
     rows = [f"## `{review.id}`: {review.status}", "", f"Why reviewed: {review.reason}.", ""]
     if review.diff is None:
         rows.append(f"{review.old_label or '-'} → {review.new_label or '-'}")
+        if review.status == "added":  # a new PCR is decided on too
+            rows += ["", *_markdown_decision(review)]
         return "\n".join(rows) + "\n"
     d = review.diff
     rows += [
@@ -239,7 +259,35 @@ def markdown(review: Review) -> str:
         rows += [f"- untested: {i.kind} `{_cell(i.name)}` ({i.where})" for i in untested]
         rows.append("")
     rows += [f"> Note: {note}" for note in d.notes]
+    if d.kind == "pcr":
+        rows += ["", *_markdown_decision(review)]
     return "\n".join(rows) + "\n"
+
+
+_BLANK = "_(to be filled by the committee)_"
+
+
+def _decision_text(review: Review) -> str:
+    got = review.decision
+    if not got:
+        return "not recorded (zuji review --decision ... --vote ... --date ...)"
+    return "; ".join(f"{k} {got[k]}" for k in ("decision", "vote", "decided") if k in got)
+
+
+def _markdown_decision(review: Review) -> list[str]:
+    """The part of the record the committee fills: its decision, the vote and the date; filled
+    already where the changelog entry of the new version records them."""
+    got = review.decision
+    return [
+        "### Committee decision",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Decision | {_cell(got.get('decision')) if 'decision' in got else _BLANK} |",
+        f"| Vote | {_cell(got.get('vote')) if 'vote' in got else _BLANK} |",
+        f"| Date | {_cell(got.get('decided')) if 'decided' in got else _BLANK} |",
+        "",
+    ]
 
 
 def _markdown_group(changes: list[Change]) -> list[str]:
@@ -279,6 +327,8 @@ def _markdown_detail(c: Change) -> list[str]:
             for label, points in (("old", c.old_values), ("new", c.new_values))
             for p in points
         ]
+    if c.group == "header":  # its summary already reads old → new
+        return []
     if c.kind in ("changed", "wording") and c.old is not None:
         return [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
     return []
@@ -298,7 +348,14 @@ def _markdown_impact(effect: Impact) -> list[str]:
             f"{_num(r.after) if r.error_after is None else 'error'} | {_num(r.change)} | "
             f"{_pct(r.change_percent)} |"
         )
-    rows.append("")
+    rows += [
+        "",
+        *[
+            f"**{t.strip()}**" if not t.startswith(" ") else f"- {_cell(t.strip())}"
+            for t in _failing_text(effect)
+        ],
+        "",
+    ]
     for r in effect.cases:
         for side, error in (("old", r.error_before), ("new", r.error_after)):
             if error:

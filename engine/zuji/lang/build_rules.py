@@ -236,6 +236,10 @@ class RuleBuilder(ExpressionBuilder):
     def make_input(self, meta: Any, children: list[Any]) -> m.Input:
         name, kind, *options = children
         attrs: dict[str, Any] = dict(kind)
+        options = [o for o in options if o is not None]  # no `required when`
+        if options and options[-1][0] == "required_when":
+            # Conditionally required: left out, it is not given, as an optional input.
+            attrs["required_when"], attrs["optional"] = options.pop()[1], True
         bounds = []
         for option in options:
             key, value = option
@@ -301,6 +305,9 @@ class RuleBuilder(ExpressionBuilder):
 
     def optional(self, children: list[Any]) -> tuple[str, bool]:
         return "optional", True
+
+    def required_when(self, children: list[Any]) -> tuple[str, m.Expr]:
+        return "required_when", children[0]
 
     @v_args(meta=True)
     def choice_decl(self, meta: Any, children: list[Any]) -> Statement:

@@ -306,6 +306,7 @@ class Input:
     default: Default | None = None
     quality: DataQuality | None = None  # the data quality the PCR requires
     optional: bool = False
+    required_when: Expr | None = None  # may be left out unless this holds (optional is set)
     span: Span | None = field(default=None, compare=False, repr=False)
 
     @property

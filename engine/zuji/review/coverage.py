@@ -6,9 +6,11 @@ and pays nothing for it. Reported per PCR, as items a committee can read:
 
 - lines that no case gives a non-zero amount (a line that is always 0 tests nothing);
 - `if` branches (then / else) that no case takes, including those inside used modules' formulas;
-- `is` tests that are never true (an option no case chooses) or never false;
+- options of each choice input (and of a list's choice fields) that no case chooses, so a choice
+  of 8 options of which the cases use 3 counts 3/8;
+- `is` tests that are never true or never false;
 - allocations no case reaches, and co-products that never get a share;
-- assertions never seen passing, and never seen failing.
+- assertions no case evaluates (passing or failing, an evaluation exercises the assertion).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def coverage(pcr: PCR, cases: list[Path]) -> Coverage:
     assertions: set[tuple[str, str]] = set()
     allocations: set[tuple[str, str]] = set()
     names, failed = [], []
+    chosen: set[tuple[str, str]] = set()
     for path in cases:
         names.append(path.stem)
         try:
@@ -122,6 +125,7 @@ def coverage(pcr: PCR, cases: list[Path]) -> Coverage:
             inventory = pcr.inventory(
                 case["inventory"], f"{file_label(path)} (inventory)", path.parent
             )
+            chosen.update(_choices(pcr.rule.inputs, inventory.values))
             result = evaluate(plan, inventory)
         except EvaluationError as exc:
             failed.append(path.stem)
@@ -143,6 +147,7 @@ def coverage(pcr: PCR, cases: list[Path]) -> Coverage:
             )
     items = [
         *_lines(pcr, probe),
+        *_options(pcr, chosen),
         *_branches(pcr, probe),
         *_allocations(pcr, allocations),
         *_assertions(pcr, assertions),
@@ -207,7 +212,7 @@ def _branches(pcr: PCR, probe: Probe) -> list[Item]:
             elif isinstance(node, m.IsChoice):
                 items += [
                     Item(
-                        kind="option",
+                        kind="is-test",
                         name=f"{_snippet(pcr, node)} is {outcome}",
                         where=key,
                         outcome=outcome,
@@ -250,14 +255,54 @@ def _assertions(pcr: PCR, seen: set[tuple[str, str]]) -> list[Item]:
     items = []
     for assertion in pcr.rule.assertions:
         where = _key(assertion.span)
-        items += [
+        items.append(
             Item(
                 kind="assertion",
                 name=f"{assertion.level}: {assertion.message}",
                 where=where,
-                outcome=outcome,
-                exercised=(where, outcome) in seen,
+                outcome="evaluated",
+                exercised=(where, "passed") in seen or (where, "failed") in seen,
             )
-            for outcome in ("passed", "failed")
-        ]
+        )
     return items
+
+
+def _choices(inputs: tuple[m.Input, ...], values: dict[str, Any]) -> set[tuple[str, str]]:
+    """(input, option) for every choice an inventory makes, a list's items' choices named
+    list.field."""
+    out: set[tuple[str, str]] = set()
+    for inp in inputs:
+        value = values.get(inp.name)
+        if inp.kind == "choice" and isinstance(value, str):
+            out.add((inp.name, value))
+        elif inp.kind == "list" and isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, dict):
+                    found = _choices(inp.fields, item)
+                    out.update((f"{inp.name}.{name}", option) for name, option in found)
+    return out
+
+
+def _options(pcr: PCR, chosen: set[tuple[str, str]]) -> list[Item]:
+    """One item per option of every choice input: exercised when some case chooses it."""
+    named = pcr.choices
+
+    def of(inp: m.Input, prefix: str) -> list[Item]:
+        if inp.kind == "list":
+            return [i for f in inp.fields for i in of(f, f"{prefix}{inp.name}.")]
+        if inp.kind != "choice":
+            return []
+        name = prefix + inp.name
+        return [
+            Item(
+                kind="option",
+                name=f"{name} = {option}",
+                where=str(inp.span),
+                outcome="chosen",
+                exercised=(name, option) in chosen,
+                owner=name,
+            )
+            for option in inp.options or named.get(inp.choice_type or "", ())
+        ]
+
+    return [item for inp in pcr.rule.inputs for item in of(inp, "")]

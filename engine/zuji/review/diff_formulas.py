@@ -201,6 +201,24 @@ def _verdict(
     if x is None or y is None:
         return _added_or_removed(ctx, name, x, y), False
     kind_name, old_item, new_item = y[0], x[1], y[1]
+    change, deep = _judged(ctx, name, kind_name, old_item, new_item, keep)
+    before, after = show(old_item.description), show(new_item.description)
+    if change.kind not in ("wording", "unchanged") and before != after:
+        # A formula rewritten and reworded at once: the wording must not hide behind it.
+        change = change.model_copy(
+            update={"summary": f"{change.summary}; description reworded: {before} → {after}"}
+        )
+    return change, deep
+
+
+def _judged(
+    ctx: Context,
+    name: str,
+    kind_name: ItemKind,
+    old_item: Item,
+    new_item: Item,
+    keep: frozenset[str],
+) -> tuple[Change, bool]:
     verdict = _Verdict(kind_name, name)
     where = ctx.where(new_item.span)
     old, new = ctx.text(ctx.old, old_item.expr), ctx.text(ctx.new, new_item.expr)

@@ -44,18 +44,35 @@ def inputs(ctx: Context) -> list[Change]:
             continue
         where = ctx.where(y.span) if y else None
         if x is None or y is None:
-            out.append(_added_or_removed(name, x, y, where))
+            out.append(_added_or_removed(name, x, y, where, _condition(ctx, x, y)))
         else:
-            out.append(_changed(name, x, y, where))
+            out.append(_changed(name, x, y, where, _condition(ctx, x, y)))
     return out
 
 
-def _added_or_removed(name: str, x: m.Input | None, y: m.Input | None, where: str | None) -> Change:
+def _condition(ctx: Context, x: m.Input | None, y: m.Input | None) -> tuple[str, str]:
+    """`required when` of each side as written, the same text when the conditions are equal
+    (rewritten with other spacing, say): a changed condition changes who must report what."""
+    old = ctx.text(ctx.old, x.required_when) if x and x.required_when else "-"
+    new = ctx.text(ctx.new, y.required_when) if y and y.required_when else "-"
+    if x and y and x.required_when == y.required_when:
+        new = old
+    return old, new
+
+
+def _added_or_removed(
+    name: str,
+    x: m.Input | None,
+    y: m.Input | None,
+    where: str | None,
+    condition: tuple[str, str],
+) -> Change:
     inp = y or x
     assert inp is not None  # a name comes from at least one of the versions
     kind = "added" if x is None else "removed"
     terms = input_terms(inp)
-    text = f"{terms['kind']} in {terms['unit']}" if inp.kind == "quantity" else terms["kind"]
+    terms["required when"] = condition[1] if y else condition[0]
+    text = _asks(terms, inp.kind)
     return Change(
         group="inputs",
         kind=kind,
@@ -63,14 +80,32 @@ def _added_or_removed(name: str, x: m.Input | None, y: m.Input | None, where: st
         name=name,
         substantive=True,
         where=where,
-        summary=f"input '{name}' {kind} ({text}, {terms['optional']})",
+        summary=f"input '{name}' {kind} ({text})",
         old=text if x else None,
         new=text if y else None,
     )
 
 
-def _changed(name: str, x: m.Input, y: m.Input, where: str | None) -> Change:
+def _asks(terms: dict[str, str], kind: str) -> str:
+    """What a new (or dropped) input asks, in full: a committee must see the default a new
+    input brings, since every inventory that leaves it out takes that value."""
+    parts = [f"{kind} in {terms['unit']}" if kind == "quantity" else kind]
+    if terms["options"] != "-":
+        parts.append(f"options {terms['options']}")
+    parts.append(f"range {terms['range']}" if terms["range"] != "-" else "no range")
+    parts.append(f"default {terms['default']}" if terms["default"] != "-" else "no default")
+    if terms.get("required when", "-") != "-":
+        parts.append(f"required when {terms['required when']}")
+    elif terms["optional"] != "-":
+        parts.append(terms["optional"])
+    return ", ".join(parts)
+
+
+def _changed(
+    name: str, x: m.Input, y: m.Input, where: str | None, condition: tuple[str, str]
+) -> Change:
     before, after = input_terms(x), input_terms(y)
+    before["required when"], after["required when"] = condition
     moved = [k for k in after.keys() | before.keys() if before.get(k) != after.get(k)]
     if not moved:
         return Change(

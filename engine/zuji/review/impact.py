@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from zuji.core.errors import DocumentError, ZujiError, file_label
-from zuji.runtime.cases import load_case
+from zuji.runtime.cases import expected_failures, load_case
 from zuji.runtime.pcr import PCR
 from zuji.runtime.result import Result
 
@@ -43,12 +43,20 @@ class CaseImpact(_Model):
     error_before: str | None = None
     error_after: str | None = None
     lines: list[LineImpact] = []  # the lines that move, largest first
+    # Why the case, held by the new version, no longer gives its hand-computed figures under
+    # the new rule; empty when it still does or belongs to the old version only.
+    fails: list[str] = []
 
 
 class Impact(_Model):
     cases: list[CaseImpact]
     unit: str
     notes: list[str] = []
+
+    @property
+    def failing(self) -> list[CaseImpact]:
+        """The new version's worked cases that fail their expected values under the new rule."""
+        return [c for c in self.cases if c.fails]
 
 
 def impact(old: PCR, new: PCR, old_cases: list[Path], new_cases: list[Path]) -> Impact:
@@ -57,7 +65,13 @@ def impact(old: PCR, new: PCR, old_cases: list[Path], new_cases: list[Path]) -> 
     for name, versions, path, case in _cases(old_cases, new_cases):
         before, error_before = _run(old, path, case)
         after, error_after = _run(new, path, case)
-        rows.append(_row(name, versions, before, after, error_before, error_after))
+        row = _row(name, versions, before, after, error_before, error_after)
+        if versions != "old":
+            fails = [error_after] if error_after else []
+            if after is not None and case is not None:
+                fails += expected_failures(case, after, path)
+            row = row.model_copy(update={"fails": fails})
+        rows.append(row)
     rows.sort(key=_order)
     unit = next((r.unit for r in rows if r.unit), "kg CO2e")
     notes = ["each inventory's pcr_version range is set aside: both rules evaluate every case"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, Severity, UsageError, attach_source, file_label
@@ -29,6 +29,7 @@ from zuji.data.standards import Standards
 from zuji.data.standards import load as load_standards
 from zuji.lang import model as m
 from zuji.review.coverage import Coverage, Item, coverage
+from zuji.review.decision import recorded
 from zuji.review.diff import Change, RuleDiff, diff
 from zuji.review.gitrev import changed_files, exists_at, snapshot, toplevel
 from zuji.review.impact import Impact, impact
@@ -44,6 +45,7 @@ class Version:
     pcr: PCR
     cases: tuple[Path, ...]
     note: str = ""
+    path: Path | None = None  # the file in the working tree; None for a version from git
 
 
 def _cases(path: Path) -> tuple[Path, ...]:
@@ -71,7 +73,8 @@ def load_version(spec: str) -> Version:
 
 def current(path: Path) -> Version:
     """A rule file as it is now, with the datasets of its own repository if it has them."""
-    return Version(file_label(path), _load(path, _standards_beside(path)), _cases(path))
+    pcr = _load(path, _standards_beside(path))
+    return Version(file_label(path), pcr, _cases(path), path=path)
 
 
 def _standards_beside(path: Path) -> Standards | None:
@@ -149,6 +152,16 @@ class Review(_Model):
     findings: list[Finding] = []
     coverage: list[Item] = []  # the changed parts' coverage by the new version's cases
     coverage_cases: list[str] = []
+    # The committee's decision as the new version's changelog entry records it (decision, vote,
+    # decided), empty until `zuji review --decision` or the committee writes it.
+    decision: dict[str, str] = {}
+    # The new version's file in the working tree, where a decision is written (not reported).
+    path: str | None = Field(default=None, exclude=True)
+
+    @property
+    def failing_cases(self) -> list[str]:
+        """The new version's worked cases that no longer give their expected values."""
+        return [c.case for c in self.impact.failing] if self.impact else []
 
 
 class ReviewSet(_Model):
@@ -158,6 +171,10 @@ class ReviewSet(_Model):
     @property
     def errors(self) -> list[Finding]:
         return [f for r in self.reviews for f in r.findings if f.severity == "error"]
+
+    @property
+    def failing_cases(self) -> list[str]:
+        return [f"{r.id}/{case}" for r in self.reviews for case in r.failing_cases]
 
 
 def review_pair(old: Version, new: Version, reason: str = "") -> Review:
@@ -186,6 +203,8 @@ def review_pair(old: Version, new: Version, reason: str = "") -> Review:
         findings=findings,
         coverage=changed_coverage(changes, covered),
         coverage_cases=covered.cases if covered else [],
+        decision=recorded(new.pcr.rule),
+        path=str(new.path) if new.path else None,
     )
 
 
@@ -212,6 +231,8 @@ def changed_coverage(changes: RuleDiff, covered: Coverage | None) -> list[Item]:
         for c in changes.changes
         if c.group in ("allocation", "assertions") and c.kind != "removed" and c.where
     }
+    # A choice input added or changed: each of its options is a part of the change.
+    moved |= {c.name for c in changes.changes if c.group == "inputs" and c.substantive}
     return [
         item
         for item in covered.items
@@ -455,7 +476,13 @@ def _review_one(top: Path, relative: Path, rev: str, reason: str) -> Review:
     new = current(path)
     if not existed:
         return Review(
-            id=new.pcr.id, status="added", reason=reason, old_label=None, new_label=new.label
+            id=new.pcr.id,
+            status="added",
+            reason=reason,
+            old_label=None,
+            new_label=new.label,
+            decision=recorded(new.pcr.rule),
+            path=str(path),
         )
     old = at_revision(path, rev)
     return review_pair(old, new, reason)

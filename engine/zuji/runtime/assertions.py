@@ -7,6 +7,7 @@ warning assertion that fails is reported with the result.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from zuji.core.errors import Diagnostic, EvaluationError
@@ -50,6 +51,35 @@ def check_cutoff(run: Run) -> None:
         )
 
 
+def check_requirements(run: Run) -> None:
+    """E613 for an input the inventory leaves out although its `required when` condition holds
+    for the inventory's own figures."""
+    for rp in run.plan.requirements:
+        name = rp.input.name
+        if run.env.get(name) is not None:
+            continue
+        if bool(call(rp.fn, Scope(run.env, run.reads), rp.condition.span, "condition")):
+            raise EvaluationError(
+                Diagnostic(
+                    "E613",
+                    f"{run.inventory.file}: input '{name}' is required when "
+                    f"{_condition_text(run, rp.condition)}, which holds for this inventory, "
+                    "but the inventory leaves it out",
+                    rp.condition.span,
+                    hint=f"give {name} under inputs",
+                )
+            )
+
+
+def _condition_text(run: Run, condition: m.Expr) -> str:
+    """The condition as written in the rule (its place in the source)."""
+    span = condition.span
+    source = run.plan.resolved.sources.get(span.file, "") if span else ""
+    if not span or not source or span.line != span.end_line:
+        return "its condition"
+    return source.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1]
+
+
 def early_assertions(run: Run) -> None:
     """Error assertions that need no result run before the lines: an inventory the rule refuses
     is refused in the rule's own words, not by what a line makes of it (a negative line, E625)."""
@@ -81,9 +111,18 @@ def _outcome(a: m.Assertion) -> dict[bool, Finding]:
     }
 
 
-def assertions(run: Run, total: float, quality: DataQuality, cutoff_total: float) -> list[Finding]:
-    """Every assertion's outcome, those run early included; W650 for each that failed."""
+def assertions(
+    run: Run,
+    total: float,
+    quality: DataQuality,
+    cutoff_total: float,
+    figures: Mapping[str, float] | None = None,
+) -> list[Finding]:
+    """Every assertion's outcome, those run early included; W650 for each that failed.
+    `figures` holds each line's and stage's kg CO2e per declared unit, keyed as the plan reads
+    them (LINE_FIGURE + name, STAGE_FIGURE + name)."""
     env = dict(run.env)
+    env.update(figures or {})
     env.update(
         {
             "$total": total,

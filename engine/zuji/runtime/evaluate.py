@@ -19,7 +19,12 @@ from zuji.data.standards import FactorEntry, FactorValue, Standards
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime import aggregate
-from zuji.runtime.assertions import assertions, check_cutoff, early_assertions
+from zuji.runtime.assertions import (
+    assertions,
+    check_cutoff,
+    check_requirements,
+    early_assertions,
+)
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.provenance import provenance
@@ -37,7 +42,7 @@ from zuji.runtime.result import (
 )
 from zuji.runtime.run import LineResult, Run, reference_flow, run_line, run_step
 from zuji.runtime.trace import build_trace
-from zuji.semantics.compile import Plan
+from zuji.semantics.compile import LINE_FIGURE, STAGE_FIGURE, Plan
 
 
 def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
@@ -45,6 +50,7 @@ def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
     run = Run(plan, inventory, dict(inventory.values))
     bind_factors(run)
     defaults_used(run)
+    check_requirements(run)
     for step in plan.steps:
         run_step(run, step)
     early_assertions(run)
@@ -67,7 +73,8 @@ def _assemble(
     quality = data_quality(run, emissions)
     cutoff_total = run.inventory.cutoff_total
     check_cutoff(run)
-    findings = assertions(run, total, quality, cutoff_total)
+    stages = aggregate.by_stage(emissions, pcr)
+    findings = assertions(run, total, quality, cutoff_total, _read_figures(run, figures, stages))
     factor_warnings(run)
     datasets = _datasets(run)
     described = _inventory_info(run.inventory)
@@ -81,7 +88,7 @@ def _assemble(
         removals=totals.removals,
         total_including_removals=total - totals.removals,
         credits=totals.credits,
-        by_stage=aggregate.by_stage(emissions, pcr),
+        by_stage=stages,
         by_gas=aggregate.by_gas(run, emissions),
         by_origin=aggregate.by_origin(emissions),
         lines=aggregate.line_figures(figures, total),
@@ -96,6 +103,17 @@ def _assemble(
         trace=build_trace(run, figures, reference_flow, described) if with_trace else None,
         provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
     )
+
+
+def _read_figures(
+    run: Run, figures: list[LineResult], stages: dict[str, float]
+) -> dict[str, float] | None:
+    """The lines' and stages' figures, for the assertions that read them (most read none)."""
+    if not any(ap.reads_figures for ap in run.plan.assertions):
+        return None
+    read = {LINE_FIGURE + f.plan.line.name: f.per_du for f in figures}
+    read.update({STAGE_FIGURE + name: value for name, value in stages.items()})
+    return read
 
 
 def _findings(warnings: DiagnosticSink) -> list[Finding]:

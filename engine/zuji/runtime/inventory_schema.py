@@ -53,6 +53,7 @@ def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
                 "additionalProperties": False,
                 "required": required,
                 "properties": properties,
+                **_conditions(pcr),
             },
             "cutoff": _CUTOFF,
         },
@@ -131,6 +132,39 @@ def _list_schema(inp: m.Input) -> dict[str, Any]:
         "properties": {f.name: _input_schema(f) for f in inp.fields},
     }
     return {"type": "array", "items": item, "description": str(inp.description)}
+
+
+def _conditions(pcr: m.RuleFile) -> dict[str, Any]:
+    """`required when` as if/then, where JSON Schema can say it: a condition that a choice input
+    is written with one option (`required when route is hot`). A condition on amounts (`limestone
+    > 0 [t]`) compares quantities with units, which a schema cannot read: evaluation judges it
+    (E613)."""
+    rules = []
+    for inp in pcr.inputs:
+        condition = inp.required_when
+        if not isinstance(condition, m.IsChoice) or condition.negated:
+            continue
+        subject = condition.subject
+        if not isinstance(subject, m.Ref) or pcr.input(subject.name) is None:
+            continue
+        option = condition.option
+        chosen = {
+            "anyOf": [
+                {"const": option},
+                {
+                    "type": "object",
+                    "required": ["value"],
+                    "properties": {"value": {"const": option}},
+                },
+            ]
+        }
+        rules.append(
+            {
+                "if": {"required": [subject.name], "properties": {subject.name: chosen}},
+                "then": {"required": [inp.name]},
+            }
+        )
+    return {"allOf": rules} if rules else {}
 
 
 def _choice_schema(inp: m.Input) -> dict[str, Any]:

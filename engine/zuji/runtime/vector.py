@@ -81,6 +81,8 @@ def run_vector(
     """The figures of n inventories (see the module docstring)."""
     plan = vplan.plan
     env = VectorEnv({**inputs, **factors}, n)
+    if plan.requirements:  # `required when` is judged row by row on the scalar path (E613)
+        env.flag(np.ones(n, dtype=bool))
     with np.errstate(all="ignore"):
         for step in plan.steps:
             with env.deferring(step.name):
@@ -209,7 +211,9 @@ def _late_assertions(plan: Plan, env: VectorEnv, total: Array) -> None:
 
 
 def _reads_beyond_total(ap: AssertionPlan) -> bool:
-    return any(
+    """An assertion reading what batches do not compute (data quality, cut-off) or lines and
+    stages (not kept per row here): its rows go the scalar way, never a wrong verdict."""
+    return ap.reads_figures or any(
         isinstance(node, m.Ref) and node.name in BUILTIN_RESULTS and node.name != "total"
         for node in exprs.walk(ap.assertion.expr)
     )

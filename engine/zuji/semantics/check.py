@@ -229,7 +229,7 @@ def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
         if inp.default:
             findings.error("E266", f"list '{inp.name}' cannot have a default", inp.default.span)
     _dead_default(inp, findings)
-    if inp.optional and inp.default:
+    if inp.optional and inp.default and inp.required_when is None:  # else E269 says it
         findings.warn(
             "W267",
             f"input '{inp.name}' is optional and has a default; the default "

@@ -181,8 +181,19 @@ def _input_row(inp: m.Input, pcr: PCR, name: str) -> list[str]:
             else f"`factor {d.factor}`"
         )
     need = "optional" if inp.optional else "required" if inp.required else "default applies"
+    if inp.required_when is not None:
+        need = f"required when {esc(_written(inp.required_when, pcr))}"
     quality = f"**{inp.quality}**, {need}" if inp.quality else need
     return [name, kind, bilingual(inp.description), bounds(inp), default, quality]
+
+
+def _written(node: m.Expr, pcr: PCR) -> str:
+    """An expression as the committee wrote it (one line of its rule file)."""
+    span = node.span
+    source = pcr.resolved.sources.get(span.file, "") if span else ""
+    if span is None or not source or span.line != span.end_line:
+        return "a condition"
+    return source.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
 def _inputs(rule: m.RuleFile, pcr: PCR) -> str:

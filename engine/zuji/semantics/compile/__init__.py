@@ -19,7 +19,9 @@ from zuji.semantics.compile.codegen import ExpressionCompiler
 from zuji.semantics.compile.passes import PASSES, Pass
 from zuji.semantics.compile.plan import (
     BUILTIN_RESULTS,
+    LINE_FIGURE,
     POISON,
+    STAGE_FIGURE,
     AllocationPlan,
     AssertionPlan,
     Env,
@@ -69,8 +71,10 @@ def compile_plan(
 
 __all__ = [
     "BUILTIN_RESULTS",
+    "LINE_FIGURE",
     "PASSES",
     "POISON",
+    "STAGE_FIGURE",
     "AllocationPlan",
     "AssertionPlan",
     "Closures",

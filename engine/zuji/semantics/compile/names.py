@@ -33,8 +33,28 @@ class Names:
     def undefined(self, name: str, span: Span | None, module: str) -> Typed:
         prefix = f"{module}." if module else ""
         known = [s[len(prefix) :] for s in self.symbols if s.startswith(prefix)]
-        hint = exprs.suggest(name, known) or "declare it as an input, a value (let) or a factor"
+        hint = (
+            self._figure_hint(name)
+            or exprs.suggest(name, known)
+            or "declare it as an input, a value (let) or a factor"
+        )
         return self.compilation.error("E210", f"unknown name '{name}'", span, hint)
+
+    def _figure_hint(self, name: str) -> str | None:
+        """A line or a stage read where only inputs, values and factors are: lines and stages
+        are results, readable in assertions once every line is worked out."""
+        pcr = self.compilation.resolved.pcr
+        if any(line.name == name for line in pcr.lines):
+            what = "line"
+        elif any(stage.name == name for stage in pcr.stages):
+            what = "stage"
+        else:
+            return None
+        return (
+            f"'{name}' is a {what}: lines, stages and the total are results, readable only "
+            f"in an assertion (assert {name} <= 0.8 * total otherwise ...); to share a "
+            "quantity between lines, make it a value (let)"
+        )
 
     def formulas(self) -> list[str]:
         return [s for s, v in self.symbols.items() if v.kind == "formula"]

@@ -17,7 +17,15 @@ from zuji.lang import units as u
 from zuji.semantics.compile.allocation import plan_allocations, plan_declared_unit
 from zuji.semantics.compile.codegen import ExpressionCompiler
 from zuji.semantics.compile.order import order_values
-from zuji.semantics.compile.plan import BUILTIN_RESULTS, AssertionPlan, LinePlan, Typed
+from zuji.semantics.compile.plan import (
+    BUILTIN_RESULTS,
+    LINE_FIGURE,
+    STAGE_FIGURE,
+    AssertionPlan,
+    LinePlan,
+    Typed,
+)
+from zuji.semantics.compile.requirements import compile_requirements
 from zuji.semantics.compile.units import gas_hint, unit_text
 from zuji.semantics.compile.values import reader
 
@@ -77,11 +85,33 @@ def compile_assertions(compiler: ExpressionCompiler) -> None:
         _assertion(compiler, assertion)
 
 
+def _figures(compiler: ExpressionCompiler) -> dict[str, Typed]:
+    """The lines and stages an assertion may read by name, in kg CO2e per declared unit, as the
+    result reports them. An input, value or factor of the same name keeps its name (it was
+    readable before lines were), and a line its name over a stage."""
+    pcr = compiler.compilation.resolved.pcr
+    symbols = compiler.compilation.resolved.symbols
+    kg = u.to_pint(unit_text("kg CO2e"))
+    out = {
+        stage.name: Typed(reader(STAGE_FIGURE + stage.name), "quantity", kg, deps=frozenset())
+        for stage in pcr.stages
+    }
+    out.update(
+        {
+            line.name: Typed(reader(LINE_FIGURE + line.name), "quantity", kg, deps=frozenset())
+            for line in pcr.lines
+        }
+    )
+    return {k: v for k, v in out.items() if k not in symbols and k not in BUILTIN_RESULTS}
+
+
 def _assertion(compiler: ExpressionCompiler, assertion: m.Assertion) -> None:
+    figures = _figures(compiler)
     scope = {
         name: Typed(reader("$" + name), "quantity", u.to_pint(unit_text(unit)), deps=frozenset())
         for name, unit in BUILTIN_RESULTS.items()
     }
+    scope.update(figures)
     typed = compiler.expr(assertion.expr, scope, "")
     if typed.ok and typed.kind != "bool":
         compiler.error(
@@ -92,12 +122,11 @@ def _assertion(compiler: ExpressionCompiler, assertion: m.Assertion) -> None:
         )
         return
     if typed.ok:
-        uses_results = any(
-            isinstance(node, m.Ref) and node.name in BUILTIN_RESULTS
-            for node in exprs.walk(assertion.expr)
-        )
+        refs = {node.name for node in exprs.walk(assertion.expr) if isinstance(node, m.Ref)}
+        reads_figures = bool(refs & figures.keys())
+        uses_results = reads_figures or bool(refs & BUILTIN_RESULTS.keys())
         compiler.compilation.assertions.append(
-            AssertionPlan(assertion, typed.fn, typed.deps, uses_results)
+            AssertionPlan(assertion, typed.fn, typed.deps, uses_results, reads_figures)
         )
 
 
@@ -110,4 +139,5 @@ PASSES: tuple[Pass, ...] = (
     plan_declared_unit,
     plan_allocations,
     compile_assertions,
+    compile_requirements,
 )

@@ -35,6 +35,9 @@ class Env(Protocol):
 Fn = Callable[[Env], Any]
 Kind = Literal["quantity", "bool", "choice", "error"]
 
+# Where an assertion finds a line's and a stage's figure (kg CO2e per declared unit).
+LINE_FIGURE, STAGE_FIGURE = "$line:", "$stage:"
+
 # What an assertion may read besides the rule's names, and their units.
 BUILTIN_RESULTS = {
     "total": "kg CO2e",
@@ -122,6 +125,17 @@ class AssertionPlan:
     deps: frozenset[str]
     # Reads total, dqr, primary_share or cutoff_total, so it can only run after the lines.
     uses_results: bool = True
+    # Reads a line or a stage (kg CO2e per declared unit, as the result reports them).
+    reads_figures: bool = False
+
+
+@dataclass(frozen=True)
+class RequirementPlan:
+    """An input required only when a condition on the inventory holds (`required when`)."""
+
+    input: m.Input
+    condition: m.Expr
+    fn: Fn
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +150,7 @@ class Plan:
     declared_unit_factor: float = 1.0  # reference product amount -> declared-unit amount
     diagnostics: tuple[Diagnostic, ...] = ()
     used: frozenset[str] = frozenset()
+    requirements: tuple[RequirementPlan, ...] = ()
 
     @property
     def pcr(self) -> m.RuleFile:

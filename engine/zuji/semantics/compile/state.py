@@ -16,6 +16,7 @@ from zuji.semantics.compile.plan import (
     Fn,
     LinePlan,
     Plan,
+    RequirementPlan,
     Step,
     Typed,
 )
@@ -54,6 +55,7 @@ class Compilation:
     lines: list[LinePlan] = field(default_factory=list)
     allocations: list[AllocationPlan] = field(default_factory=list)
     assertions: list[AssertionPlan] = field(default_factory=list)
+    requirements: list[RequirementPlan] = field(default_factory=list)
     declared_unit_factor: float = 1.0
     # Formulas are inlined at every call, so formulas calling formulas twice over could expand a
     # small rule exponentially; compiling stops at a budget of expression nodes.
@@ -81,4 +83,5 @@ class Compilation:
             self.declared_unit_factor,
             tuple(self.findings.items),
             frozenset(self.used),
+            tuple(self.requirements),
         )
