@@ -35,6 +35,7 @@ from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
 from zuji.runtime.inventory_schema import schema_for, schema_problems
+from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
 from zuji.runtime.uncertain_inputs import uncertainty
@@ -99,6 +100,9 @@ class Inventory:
     # The distribution of each input that declares one, in the PCR's unit; a list's item field
     # is named as kiln_fuels[0].amount.
     uncertainty: dict[str, Distribution] = field(default_factory=dict, compare=False)
+    # Where the inventory was read other than as written (a Chinese name, a full-width figure):
+    # `raw` is the inventory as normalised, these readings say what was given.
+    readings: tuple[Reading, ...] = field(default=(), compare=False)
 
     @property
     def cutoff_total(self) -> float:
@@ -124,11 +128,17 @@ class _Reader:
         self.findings = DiagnosticSink()
         # The distributions inputs declare, by input (kiln_fuels[0].amount for a list's item).
         self.uncertain: dict[str, Distribution | None] = {}
+        # Inputs the inventory names by their Chinese names: identifier -> the name as written.
+        self.written_as: dict[str, str] = {}
 
-    def error(self, where: str, message: str, hint: str = "") -> None:
-        """E501 at the part of the document at fault; placed on its line once the text is known."""
+    def error(self, where: str, message: str, hint: str = "", code: str = "E501") -> None:
+        """E501 (or `code`) at the part of the document at fault; placed on its line once the
+        text is known. An input the inventory named in Chinese is named as it was written."""
+        head = where.split("[", 1)[0].split(".", 1)[0]
+        if head in self.written_as:
+            where = self.written_as[head] + where[len(head) :]
         self.findings.error(
-            "E501", f"{self.label}: {where}: {message}", Span(self.label, 1, 1), hint, where
+            code, f"{self.label}: {where}: {message}", Span(self.label, 1, 1), hint, where
         )
 
     @property
@@ -148,6 +158,7 @@ def load_inventory(
     label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
+        refuse_full_width_colons(text, label)
         document = load_text(text, label)
     prefix: list[str | int] = []
     if isinstance(document, dict) and "inventory" in document and "inputs" not in document:
@@ -241,7 +252,10 @@ def read_inventory(
                 Span(label, 1, 1),
             )
         )
-    document = plain(document)
+    document, readings = normalised(plain(document), pcr, reader)
+    reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
+    if reader.errors:
+        raise InventoryError(reader.errors)
     _validate(document, pcr, reader)
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -267,6 +281,7 @@ def read_inventory(
         cutoff,
         document,
         {k: d for k, d in reader.uncertain.items() if d is not None},
+        readings,
     )
 
 
