@@ -26,6 +26,7 @@ from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
+from zuji.interfaces.template_cli import register as _register_template
 
 if TYPE_CHECKING:
     from zuji.runtime.result import Trace
@@ -218,7 +219,7 @@ def test_cases(
 @app.command()
 def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="YAML, JSON, xlsx or CSV")],
     output: Annotated[
         str, typer.Option("--format", "-f", help="table, json, pact or markdown")
     ] = "table",
@@ -338,6 +339,7 @@ _register_batch(app)
 _register_mc(app)
 _register_serve(app)
 _register_clients(app)
+_register_template(app)
 
 
 def main() -> None:
