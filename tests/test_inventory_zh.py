@@ -223,3 +223,60 @@ def test_an_ascii_inventory_is_read_as_given() -> None:
     inventory = pcr.inventory({"pcr": "widget", "inputs": {"widget": "5 t", "power": "1 MWh"}})
     assert inventory.readings == ()
     assert inventory.values["widget"] == 5
+
+
+# ------------------------------------------------------------------------ the published schema
+
+
+def _published(pcr: zuji.PCR) -> Any:
+    import jsonschema
+
+    schema = pcr.schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema, jsonschema.Draft202012Validator(schema)
+
+
+def test_the_published_schema_titles_inputs_in_both_languages_with_units_ranges_defaults() -> None:
+    schema, _ = _published(zuji.load("cement"))
+    inputs = schema["properties"]["inputs"]["properties"]
+    cao = inputs["cao"]
+    assert (
+        cao["title"]
+        == "熟料中碳酸盐来源氧化钙含量 · CaO content of the clinker from carbonates, measured"
+    )
+    assert cao["x-i18n"]["zh"]["title"] == "熟料中碳酸盐来源氧化钙含量"
+    assert (cao["x-unit"], cao["x-range"]) == ("%", ">= 0 <= 100")
+    assert inputs["whr_electricity"]["default"] == "0 MWh"
+    assert inputs["cement"]["x-primary"] is True
+    region = inputs["grid_region"]
+    assert region["default"] == "national"
+    assert "east" in region["anyOf"][0]["enum"]
+    assert region["x-enum-labels"]["east"] == {"en": "east"}
+    fuel = inputs["kiln_fuels"]["items"]["properties"]["fuel"]
+    assert "raw_coal" in fuel["anyOf"][0]["enum"]
+
+
+@pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.stem}/{c.stem}" for r, c in CASES])
+def test_every_case_and_its_chinese_twin_fit_the_published_schema(rule: Path, case: Path) -> None:
+    from zuji.core.documents import plain
+
+    pcr = zuji.load(rule)
+    _, validator = _published(pcr)
+    english = plain(load_case(case)["inventory"])
+    assert list(validator.iter_errors(english)) == []
+    assert list(validator.iter_errors(chinese_twin(english, pcr))) == []
+
+
+def test_the_published_schema_refuses_a_missing_input_under_either_name() -> None:
+    from zuji.core.documents import plain
+
+    pcr = zuji.load("cement")
+    _, validator = _published(pcr)
+    inventory = plain(load_case(pcr.folder / "cases" / "typical_plant.yaml")["inventory"])
+    twin = chinese_twin(inventory, pcr)
+    del twin["inputs"]["水泥产量"]
+    assert not validator.is_valid(twin)
+    twin["inputs"]["cement"] = "1000000 t"
+    assert validator.is_valid(twin)
+    twin["inputs"]["grid_region"] = "atlantis"
+    assert not validator.is_valid(twin)

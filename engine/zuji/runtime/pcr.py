@@ -158,7 +158,7 @@ class PCR:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
-        return schema_for(self.rule)
+        return schema_for(self.rule, self.choices)
 
     @cached_property
     def folder(self) -> Path:
