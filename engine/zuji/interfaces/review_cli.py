@@ -36,10 +36,12 @@ def diff_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
 ) -> None:
     """What a rule change changes, and its impact on every worked case of both versions."""
+    from zuji.interfaces.progress import progress
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
-    review = review_pair(load_version(old), load_version(new))
+    with progress("reviewing"):
+        review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
 
 
@@ -57,7 +59,10 @@ def review_command(
     for path in paths or []:
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
-    found = review_since(base, paths)
+    from zuji.interfaces.progress import progress
+
+    with progress("reviewing"):
+        found = review_since(base, paths)
     _echo(render(found, _format(fmt)), fmt)
     if found.errors:
         raise typer.Exit(1)
