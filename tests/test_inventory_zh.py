@@ -280,3 +280,25 @@ def test_the_published_schema_refuses_a_missing_input_under_either_name() -> Non
     assert validator.is_valid(twin)
     twin["inputs"]["grid_region"] = "atlantis"
     assert not validator.is_valid(twin)
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.said: list[tuple[str, str, str, str]] = []
+
+    def error(self, where: str, message: str, hint: str = "", code: str = "E501") -> None:
+        self.said.append((where, message, hint, code))
+
+
+def test_option_labels_are_read_as_their_options_once_rules_give_them() -> None:
+    from zuji.runtime.inventory_zh import normalised
+
+    pcr = zuji.load("cement")
+    findings = _Findings()
+    document = {"pcr": "cement", "inputs": {"grid_region": "华东", "水泥产量": "1 万吨"}}
+    read, readings = normalised(
+        document, pcr.rule, findings, labels={"grid_region": {"华东": "east"}}
+    )
+    assert findings.said == []
+    assert read["inputs"] == {"grid_region": "east", "cement": "1 万吨"}
+    assert ("grid_region", "华东", "east") in {(r.where, r.given, r.read_as) for r in readings}

@@ -68,13 +68,6 @@ def refuse_full_width_colons(text: str, label: str) -> None:
         )
 
 
-def option_labels(choice: m.ChoiceType | None) -> Mapping[str, str]:
-    """The Chinese labels of a choice's options, label -> option. The model gives options no
-    labels yet; once choices carry them (`high_calcium "高钙石灰"`), they are read here."""
-    labels: Mapping[str, str] | None = getattr(choice, "labels", None)
-    return {zh: option for option, zh in (labels or {}).items()}
-
-
 def normalised(
     document: dict[str, Any],
     pcr: m.RuleFile,
@@ -82,7 +75,9 @@ def normalised(
     labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, Any], tuple[Reading, ...]]:
     """The document with Chinese names read as identifiers and full-width figures as ASCII ones,
-    and what was read so. `labels` gives, per choice input, its Chinese option labels."""
+    and what was read so. `labels` gives, per choice input, its options' Chinese labels (label ->
+    option): rules give options no labels yet, so the reader passes none; once choices carry
+    them (`high_calcium "高钙石灰"`), the reader passes them here."""
     inputs = document.get("inputs")
     if not isinstance(inputs, dict) or _plain(inputs):
         return document, ()
