@@ -94,14 +94,22 @@ def normalised(
 
 
 def _plain(inputs: dict[str, Any]) -> bool:
-    """Whether every key and text value is ASCII: nothing to read (the common case, kept fast)."""
+    """Whether every name and text in the inputs is ASCII: nothing to read (the common case,
+    kept to a walk over the document)."""
     for key, value in inputs.items():
-        if not str(key).isascii():
+        if not (key.__class__ is str and key.isascii()) or not _ascii(value):
             return False
-        if isinstance(value, str) and not value.isascii():
-            return False
-        if isinstance(value, (dict, list)) and not str(value).isascii():
-            return False
+    return True
+
+
+def _ascii(value: Any) -> bool:
+    kind = value.__class__
+    if kind is str:
+        return bool(value.isascii())
+    if kind is dict:
+        return all(k.__class__ is str and k.isascii() and _ascii(v) for k, v in value.items())
+    if kind is list:
+        return all(map(_ascii, value))
     return True
 
 
