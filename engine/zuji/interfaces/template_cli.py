@@ -156,7 +156,8 @@ def template_yaml(pcr: PCR, lang: str) -> str:
         key = inp.description.zh if lang == "zh" and inp.description.zh else inp.name
         row = _describe(pcr, inp)
         notes = [inp.name, row["zh"], row["en"], row["unit"], row["range"]]
-        notes += [f"默认 default {row['default']}" if row["default"] else ""]
+        default = row["default"]
+        notes += [f"默认 default {default}" if default and not inp.optional else default]
         notes += [f"选项 options: {row['options']}" if row["options"] else "", row["primary"]]
         lines.append(f"  # {' | '.join(n for n in notes if n)}")
         if inp.kind == "list":
