@@ -7,7 +7,6 @@ column), 2 on a usage mistake (a file or format Zuji cannot take, a column namin
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +39,7 @@ def batch_command(
 ) -> None:
     """Evaluate many inventories at once; one output row per inventory, failures with reasons."""
     from zuji.interfaces.batch_files import Writer, count_rows, format_of
+    from zuji.interfaces.progress import progress
     from zuji.runtime.executors import executor_for
 
     format_of(file), format_of(output)
@@ -51,7 +51,7 @@ def batch_command(
     started = time.perf_counter()
     rows = failed = 0
     writer = Writer(output)
-    with executor_for(workers, dask) as executor, _progress(count_rows(file)) as advance:
+    with executor_for(workers, dask) as executor, progress("rows", count_rows(file)) as advance:
         try:
             for frame in loaded_parts(loaded, file, chunk_rows, executor):
                 writer.write(frame)
@@ -100,36 +100,6 @@ def _text_column(pcr: PCR, header: str) -> bool:
     if inp is not None and inp.kind == "list" and len(parts) == 3:
         inp = next((f for f in inp.fields if f.name == parts[2]), None)
     return inp is not None and inp.kind == "choice"
-
-
-class _progress:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
-
-    def __init__(self, total: int | None) -> None:
-        self.total = total
-        self.bar: Any = None
-
-    def __enter__(self) -> Any:
-        if not sys.stderr.isatty():
-            return lambda done: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self.bar = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task("rows", total=self.total)
-        return lambda done: self.bar.advance(task, done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def register(app: typer.Typer) -> None:

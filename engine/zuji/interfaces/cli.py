@@ -27,9 +27,12 @@ from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
+from zuji.interfaces.template_cli import register as _register_template
 from zuji.interfaces.trust_cli import register as _register_trust
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zuji.runtime.inventory import Inventory
     from zuji.runtime.pcr import PCR
     from zuji.runtime.result import Result, Trace
@@ -187,8 +190,7 @@ def test_cases(
     ] = False,
 ) -> None:
     """Run the worked cases beside each PCR."""
-    from zuji.interfaces.review_cli import coverage_text
-    from zuji.runtime.cases import case_files, run_case
+    from zuji.interfaces.progress import progress
     from zuji.runtime.pcr import load as load_pcr
 
     files: list[Path] = []
@@ -200,29 +202,42 @@ def test_cases(
         if found is None and not path.is_dir():
             raise UsageError(Diagnostic("E002", f"{path}: no PCR there"))
     passed = failed = 0
-    for file in files:
-        pcr = load_pcr(file)
-        if pcr.rule.kind != "pcr":
-            continue
-        for case in case_files(pcr):
-            outcome = run_case(pcr, case)
-            status = "ok  " if outcome.passed else "FAIL"
-            total = f"{outcome.result.total:.4g} {outcome.result.unit}" if outcome.result else ""
-            _say(f"{status} {pcr.id}/{outcome.name}  {total}  ({outcome.checked} figures)")
-            for failure in outcome.failures:
-                _say(f"     {failure}")
-            passed, failed = passed + outcome.passed, failed + (not outcome.passed)
-        if coverage:
-            _say(coverage_text(pcr, case_files(pcr)))
+    with progress("cases", None) as advance:
+        for file in files:
+            pcr = load_pcr(file)
+            if pcr.rule.kind != "pcr":
+                continue
+            passed, failed = _run_cases(pcr, coverage, advance, passed, failed)
     _say(f"cases: {passed} passed, {failed} failed")
     if failed or not passed:
         raise typer.Exit(1)
 
 
+def _run_cases(
+    pcr: PCR, coverage: bool, advance: Callable[[int], None], passed: int, failed: int
+) -> tuple[int, int]:
+    """Run one PCR's worked cases, printing a line each; the counts so far, updated."""
+    from zuji.interfaces.review_cli import coverage_text
+    from zuji.runtime.cases import case_files, run_case
+
+    for case in case_files(pcr):
+        outcome = run_case(pcr, case)
+        status = "ok  " if outcome.passed else "FAIL"
+        total = f"{outcome.result.total:.4g} {outcome.result.unit}" if outcome.result else ""
+        _say(f"{status} {pcr.id}/{outcome.name}  {total}  ({outcome.checked} figures)")
+        for failure in outcome.failures:
+            _say(f"     {failure}")
+        passed, failed = passed + outcome.passed, failed + (not outcome.passed)
+        advance(1)
+    if coverage:
+        _say(coverage_text(pcr, case_files(pcr)))
+    return passed, failed
+
+
 @app.command()
 def run(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="YAML, JSON, xlsx or CSV")],
     output: Annotated[
         str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam, cbam-table")
     ] = "table",
@@ -332,8 +347,10 @@ def docs(
 ) -> None:
     """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."""
     from zuji.interfaces.docsite import generate  # the docs stack is not needed to evaluate
+    from zuji.interfaces.progress import progress
 
-    done = generate(config)
+    with progress("pages"):
+        done = generate(config)
     for skipped in done.skipped:
         _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
     folder = done.pages[-1].parent if done.pages else config.parent
@@ -369,6 +386,7 @@ _register_mc(app)
 _register_serve(app)
 _register_clients(app)
 _register_trust(app)
+_register_template(app)
 
 
 def main() -> None:

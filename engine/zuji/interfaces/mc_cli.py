@@ -56,7 +56,9 @@ def mc_command(
     from zuji.runtime.pcr import load
 
     loaded = load(pcr)
-    with executor_for(workers, dask) as executor:
+    from zuji.interfaces.progress import progress
+
+    with executor_for(workers, dask) as executor, progress(f"{n} draws"):
         found = loaded.monte_carlo(inventory, n, seed, executor)
     if plot is not None:
         _write_plot(found, plot, f"{loaded.id} {loaded.version}")

@@ -61,10 +61,12 @@ def diff_command(
 ) -> None:
     """What a rule change changes, and its impact on every worked case of both versions;
     exit 1 when a worked case of the new version fails its expected values."""
+    from zuji.interfaces.progress import progress
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
-    review = review_pair(load_version(old), load_version(new))
+    with progress("reviewing"):
+        review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
     _failing(review.failing_cases, allow_failing)
 
@@ -97,7 +99,10 @@ def review_command(
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
     when = _decided(decided) if decision else None
-    found = review_since(base, paths)
+    from zuji.interfaces.progress import progress
+
+    with progress("reviewing"):
+        found = review_since(base, paths)
     passes = not found.errors and (allow_failing or not found.failing_cases)
     if decision and when and passes:
         found = _record(found, decision, vote or "", when)

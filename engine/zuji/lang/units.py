@@ -76,6 +76,40 @@ _NAMES = {
     "tyre": "piece",
     "passenger": "passenger",
 }
+# Chinese unit names as clerks write them (GB 3100-1993 名称), mapped to the same pint units: a
+# quantity in 吨 is a quantity in t, so results never depend on the language of the inventory.
+_ZH_NAMES = {
+    "吨": "tonne",
+    "千克": "kilogram",
+    "公斤": "kilogram",
+    "克": "gram",
+    "千瓦时": "kilowatt_hour",
+    "兆瓦时": "megawatt_hour",
+    "吉瓦时": "gigawatt_hour",
+    "兆焦": "megajoule",
+    "吉焦": "gigajoule",
+    "太焦": "terajoule",
+    "米": "meter",
+    "公里": "kilometer",
+    "千米": "kilometer",
+    "平方米": "meter**2",
+    "立方米": "meter**3",
+    "标准立方米": "normal_m3",
+    "升": "liter",
+    "吨公里": "tonne_km",
+    "人公里": "passenger_km",
+    "千克标准煤": "kg_coal_equivalent",
+    "吨标准煤": "tonne_coal_equivalent",
+    "小时": "hour",
+    "天": "day",
+    "年": "year",
+    "元": "CNY",
+    "件": "piece",
+    "个": "piece",
+}
+# Chinese magnitudes written straight before a unit (万吨, 5200 万kWh) or as a word of their own
+# (120 万 吨): dimensionless units, so 万吨 is 10^4 t by pint's own arithmetic.
+_ZH_MAGNITUDES = {"万": "zh_wan", "亿": "zh_yi"}
 _GAS_UNIT: dict[str, str] = {gas: f"gas_{gas}" for gas in GASES}
 _DISPLAY = {
     v: k for k, v in _NAMES.items() if k not in ("l", "yuan", "pcs", "tyre", "a", "day", "year")
@@ -100,6 +134,8 @@ _DEFINITIONS = [
     "USD = [currency_USD]",
     "EUR = [currency_EUR]",
     "piece = [piece]",
+    "zh_wan = 1e4",  # 万
+    "zh_yi = 1e8",  # 亿
 ]
 
 
@@ -122,6 +158,8 @@ def unit_named(name: str) -> pint.Unit:
     """One unit name as written in a rule file, a dataset or an inventory."""
     if name in _GAS_UNIT:
         return registry().Unit(_GAS_UNIT[name])
+    if not name.isascii():
+        return _zh_unit(name)
     target = _NAMES.get(name, name)
     try:
         return registry().parse_units(target)
@@ -133,6 +171,24 @@ def unit_named(name: str) -> pint.Unit:
         TypeError,
     ) as exc:
         raise UnitSyntaxError(f"unknown unit '{name}'") from exc
+
+
+def _zh_unit(name: str) -> pint.Unit:
+    """A unit written in Chinese (吨, 万吨, 万kWh, 吨标准煤): a magnitude, then a unit name."""
+    if name in _ZH_NAMES:
+        return registry().parse_units(_ZH_NAMES[name])
+    if name in _ZH_MAGNITUDES:
+        return registry().Unit(_ZH_MAGNITUDES[name])
+    if name[0] in _ZH_MAGNITUDES and len(name) > 1:
+        scaled: pint.Unit = registry().Unit(_ZH_MAGNITUDES[name[0]]) * unit_named(name[1:])
+        return scaled
+    known = "、".join(_ZH_NAMES)
+    raise UnitSyntaxError(f"unknown unit '{name}' (Chinese units Zuji reads: {known})")
+
+
+def chinese_unit_names() -> dict[str, str]:
+    """The Chinese unit names the registry reads, each with the unit written our way."""
+    return {zh: format_unit(registry().parse_units(name)) for zh, name in _ZH_NAMES.items()}
 
 
 @lru_cache(maxsize=4096)  # model units are frozen and hash by value; inventories repeat them

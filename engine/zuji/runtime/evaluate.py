@@ -37,6 +37,7 @@ from zuji.runtime.result import (
     Finding,
     InventoryInfo,
     PcrInfo,
+    ReadingInfo,
     Result,
     iso_date,
 )
@@ -160,6 +161,9 @@ def _inventory_info(inventory: Inventory) -> InventoryInfo:
         period_end=iso_date(inventory.period_end),
         company_ids=list(inventory.raw.get("company_ids") or []),
         product_ids=list(inventory.raw.get("product_ids") or []),
+        read_as=[
+            ReadingInfo(where=r.where, given=r.given, read_as=r.read_as) for r in inventory.readings
+        ],
     )
 
 

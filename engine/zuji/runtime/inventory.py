@@ -12,14 +12,13 @@ runtime.inventory_schema, a supplier's PACT document as a value in runtime.suppl
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.documents import load_text, locate, plain, read_utf8
+from zuji.core.documents import load_text, plain, read_utf8
 from zuji.core.errors import (
     Diagnostic,
     DiagnosticSink,
@@ -35,7 +34,10 @@ from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
 from zuji.runtime.inventory_hash import HashedAs, digest_of
+from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
+from zuji.runtime.inventory_version import version_fits
+from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
 from zuji.runtime.uncertain_inputs import uncertainty
@@ -104,6 +106,9 @@ class Inventory:
     # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
     sha256: str = field(default="", compare=False)
     hashed: HashedAs = field(default="rfc8785", compare=False)
+    # Where the inventory was read other than as written (a Chinese name, a full-width figure):
+    # `raw` is the inventory as normalised, these readings say what was given.
+    readings: tuple[Reading, ...] = field(default=(), compare=False)
 
     @property
     def cutoff_total(self) -> float:
@@ -129,11 +134,17 @@ class _Reader:
         self.findings = DiagnosticSink()
         # The distributions inputs declare, by input (kiln_fuels[0].amount for a list's item).
         self.uncertain: dict[str, Distribution | None] = {}
+        # Inputs the inventory names by their Chinese names: identifier -> the name as written.
+        self.written_as: dict[str, str] = {}
 
-    def error(self, where: str, message: str, hint: str = "") -> None:
-        """E501 at the part of the document at fault; placed on its line once the text is known."""
+    def error(self, where: str, message: str, hint: str = "", code: str = "E501") -> None:
+        """E501 (or `code`) at the part of the document at fault; placed on its line once the
+        text is known. An input the inventory named in Chinese is named as it was written."""
+        head = where.split("[", 1)[0].split(".", 1)[0]
+        if head in self.written_as:
+            where = self.written_as[head] + where[len(head) :]
         self.findings.error(
-            "E501", f"{self.label}: {where}: {message}", Span(self.label, 1, 1), hint, where
+            code, f"{self.label}: {where}: {message}", Span(self.label, 1, 1), hint, where
         )
 
     @property
@@ -153,6 +164,7 @@ def load_inventory(
     label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
+        refuse_full_width_colons(text, label)
         document = load_text(text, label)
     prefix: list[str | int] = []
     if isinstance(document, dict) and "inventory" in document and "inputs" not in document:
@@ -163,57 +175,7 @@ def load_inventory(
             document, pcr, standards, label, choices, path.parent, root, text.encode("utf-8")
         )
     except InventoryError as exc:
-        raise InventoryError([_located(d, text, prefix) for d in exc.diagnostics]) from None
-
-
-_TOP_LEVEL = (
-    "pcr",
-    "pcr_version",
-    "company",
-    "product",
-    "site",
-    "description",
-    "company_ids",
-    "product_ids",
-    "reference_period",
-    "inputs",
-    "cutoff",
-)
-
-
-_LOCATE_MOST = 2_000_000  # characters: past this, finding the line costs more than it helps
-
-
-def _located(diagnostic: Diagnostic, text: str, prefix: list[str | int]) -> Diagnostic:
-    """The diagnostic pointed at the line of the value it is about, found from its 'where'."""
-    path = _path_of(diagnostic.where)
-    if not path or len(text) > _LOCATE_MOST:
-        return diagnostic
-    found = None
-    while path and found is None:  # the deepest part of the path the text has
-        found = locate(text, prefix + path)
-        path = path[:-1]
-    if found is None:
-        return diagnostic
-    line, column = found
-    lines = text.lstrip("\ufeff").split("\n")
-    source = lines[line - 1] if line <= len(lines) else ""
-    span = Span(diagnostic.span.file if diagnostic.span else "", line, column)
-    return replace(diagnostic, span=span, source_line=source)
-
-
-def _path_of(where: str) -> list[str | int]:
-    """'kiln_fuels[0].fuel' -> ['inputs', 'kiln_fuels', 0, 'fuel']; 'inputs/cao' -> ['inputs',
-    'cao']; 'cutoff[1]' -> ['cutoff', 1]."""
-    if not where or where.startswith("("):
-        return []
-    path: list[str | int] = []
-    for part in re.split(r"[/.]", where):
-        for name, index in re.findall(r"([^\[\]]+)|\[(\d+)\]", part):
-            path.append(int(index) if index else name)
-    if path and path[0] not in _TOP_LEVEL:
-        path.insert(0, "inputs")
-    return path
+        raise InventoryError([located(d, text, prefix) for d in exc.diagnostics]) from None
 
 
 def parse_inventory_text(
@@ -243,28 +205,21 @@ def read_inventory(
     the document's RFC 8785 canonical JSON.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root)
-    if not isinstance(document, dict):
-        raise InventoryError(
-            Diagnostic(
-                "E500",
-                f"{label}: an inventory is a mapping with 'pcr' and 'inputs'",
-                Span(label, 1, 1),
-            )
-        )
-    document = plain(document)
+    given = _mapping(document, label)
+    document, readings = normalised(given, pcr, reader)
+    reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
+    if reader.errors:
+        raise InventoryError(reader.errors)
     _validate(document, pcr, reader)
     if reader.errors:
         raise InventoryError(reader.errors)
     start, end = _period(document, reader)
-    values, origins = {}, {}
-    supplied = document.get("inputs", {})
-    for inp in pcr.inputs:
-        value, origin = _value(inp, supplied.get(inp.name), start, reader, inp.name)
-        values[inp.name], origins[inp.name] = value, origin
+    values, origins = _values(pcr, document.get("inputs", {}), start, reader)
     cutoff = tuple(_cutoff(c, reader, i) for i, c in enumerate(document.get("cutoff") or []))
     if reader.errors:
         raise InventoryError(reader.errors)
-    digest, hashed = digest_of(document, received, label)
+    # Pinned as given, not as normalised: what a verifier holds is what the clerk wrote.
+    digest, hashed = digest_of(given, received, label)
     return Inventory(
         pcr.id,
         label,
@@ -280,7 +235,32 @@ def read_inventory(
         {k: d for k, d in reader.uncertain.items() if d is not None},
         digest,
         hashed,
+        readings,
     )
+
+
+def _mapping(document: Any, label: str) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise InventoryError(
+            Diagnostic(
+                "E500",
+                f"{label}: an inventory is a mapping with 'pcr' and 'inputs'",
+                Span(label, 1, 1),
+            )
+        )
+    given: dict[str, Any] = plain(document)
+    return given
+
+
+def _values(
+    pcr: m.RuleFile, supplied: dict[str, Any], start: date | None, reader: _Reader
+) -> tuple[dict[str, Any], dict[str, Origin]]:
+    values, origins = {}, {}
+    for inp in pcr.inputs:
+        values[inp.name], origins[inp.name] = _value(
+            inp, supplied.get(inp.name), start, reader, inp.name
+        )
+    return values, origins
 
 
 def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> None:
@@ -473,21 +453,3 @@ def _cutoff(raw: dict[str, Any], reader: _Reader, index: int) -> CutoffFlow:
     if not 0 <= number <= 100:
         reader.error(f"cutoff[{index}]", f"a share of {number:g} % is not a percentage")
     return CutoffFlow(str(raw.get("flow", "")), number, str(raw.get("reason", "")))
-
-
-def version_fits(version: str, spec: str) -> bool:
-    """Whether a version such as 1.2.0 fits a range such as '>=1.0.0,<2' (or '1.2.0')."""
-    current = _version_tuple(version)
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        match = re.match(r"^(>=|<=|==|>|<|=)?\s*(\d+(?:\.\d+)*)$", part)
-        if not match:
-            return False
-        op, wanted = match.group(1) or "==", _version_tuple(match.group(2))
-        if not m.COMPARISONS["==" if op == "=" else op](current, wanted):
-            return False
-    return True
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = [int(p) for p in text.split(".")]
-    return tuple(parts + [0] * (3 - len(parts)))

@@ -12,6 +12,7 @@ import jsonschema_rs
 
 from zuji.core.identity import by_identity
 from zuji.lang import model as m
+from zuji.runtime.inventory_labels import by_chinese_names, labelled
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import SUPPLIER_VALUE_SCHEMA, is_intensity
 
@@ -19,10 +20,26 @@ from zuji.runtime.supplier import SUPPLIER_VALUE_SCHEMA, is_intensity
 _MOST_FINDINGS = 20
 
 
-def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
-    """The JSON Schema of the inventory of one PCR, generated from its inputs."""
+def schema_for(
+    pcr: m.RuleFile, choices: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """The JSON Schema of the inventory of one PCR, generated from its inputs. With `choices`
+    (the options of the choices declared by name) it is the published schema: every input
+    titled in Chinese and English, with its unit, range, default and options (see
+    runtime.inventory_labels); without, the one the reader validates against."""
     properties = {inp.name: _input_schema(inp) for inp in pcr.inputs}
+    if choices is not None:
+        properties = {inp.name: labelled(inp, properties[inp.name], choices) for inp in pcr.inputs}
     required = [inp.name for inp in pcr.inputs if inp.required]
+    inputs: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+        **_conditions(pcr),
+    }
+    if choices is not None:
+        inputs = by_chinese_names(inputs, pcr.inputs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://zuji.example/schemas/inventory/{pcr.id}-{pcr.version}.schema.json",
@@ -48,13 +65,7 @@ def schema_for(pcr: m.RuleFile) -> dict[str, Any]:
                     "end": {"type": "string", "format": "date"},
                 },
             },
-            "inputs": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": required,
-                "properties": properties,
-                **_conditions(pcr),
-            },
+            "inputs": inputs,
             "cutoff": _CUTOFF,
         },
     }

@@ -23,6 +23,7 @@ from zuji.lang.build import load_file, read_rule_text
 from zuji.lang.build import load_text as build_text
 from zuji.runtime.evaluate import evaluate
 from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
+from zuji.runtime.inventory_sheets import SHEET_SUFFIXES, load_sheet_inventory
 from zuji.runtime.result import Result
 from zuji.semantics.check import check
 from zuji.semantics.compile import Plan, compile_plan
@@ -91,6 +92,8 @@ class PCR:
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
+        if path.suffix.lower() in SHEET_SUFFIXES:
+            return load_sheet_inventory(path, self.rule, self.standards, self.choices, root)
         return load_inventory(path, self.rule, self.standards, self.choices, root)
 
     @cached_property
@@ -158,7 +161,7 @@ class PCR:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
-        return schema_for(self.rule)
+        return schema_for(self.rule, self.choices)
 
     @cached_property
     def folder(self) -> Path:

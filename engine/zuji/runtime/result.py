@@ -67,6 +67,12 @@ class DeclaredUnitInfo(_Model):
     )
 
 
+class ReadingInfo(_Model):
+    where: str
+    given: str
+    read_as: str
+
+
 class InventoryInfo(_Model):
     file: str
     company: str
@@ -76,6 +82,11 @@ class InventoryInfo(_Model):
     period_end: str | None
     company_ids: list[str] = Field(default_factory=list)
     product_ids: list[str] = Field(default_factory=list)
+    read_as: list[ReadingInfo] = Field(
+        default_factory=list,
+        description="Where the inventory was read other than as written: a Chinese input name "
+        "read as the input's identifier, a full-width figure as its ASCII twin",
+    )
 
 
 class GasFigure(_Model):

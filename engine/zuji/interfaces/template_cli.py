@@ -1,0 +1,263 @@
+"""`zuji template PCR --format xlsx|csv|yaml [--lang zh|en] [-o FILE]`: a fill-in inventory.
+
+The template lists every input of the PCR with its Chinese and English name, unit, allowed range,
+default, options and whether the PCR asks for primary data; `zuji run -i` reads the filled-in
+file back (the layout is runtime.inventory_sheets'). Registered on the main app by cli.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from zuji.core.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from zuji.lang import model as m
+    from zuji.runtime.pcr import PCR
+
+_FORMATS = ("xlsx", "csv", "yaml")
+_LANGS = ("zh", "en")
+_FACT_NAMES = {
+    "inventory.pcr": ("产品种类规则", "Product category rule"),
+    "inventory.company": ("企业名称", "Company"),
+    "inventory.product": ("产品名称", "Product"),
+    "inventory.site": ("生产场所", "Site"),
+    "inventory.reference_period.start": (
+        "报告期开始（YYYY-MM-DD）",
+        "Reference period start (YYYY-MM-DD)",
+    ),
+    "inventory.reference_period.end": (
+        "报告期结束（YYYY-MM-DD）",
+        "Reference period end (YYYY-MM-DD)",
+    ),
+}
+_SPARE_ITEMS = 200  # rows of a list sheet given a drop-down for its choice fields
+
+
+def template_command(
+    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or yaml")] = "xlsx",
+    lang: Annotated[str, typer.Option("--lang", help="zh or en: sheet names and YAML keys")] = "zh",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (csv and yaml: default stdout)"),
+    ] = None,
+) -> None:
+    """Write a fill-in inventory for a PCR, which `zuji run -i` reads back."""
+    if fmt not in _FORMATS:
+        raise UsageError(Diagnostic("E004", f"unknown format {fmt}; use " + ", ".join(_FORMATS)))
+    if lang not in _LANGS:
+        raise UsageError(Diagnostic("E004", f"unknown language {lang}; use zh or en"))
+    from zuji.runtime.pcr import load
+
+    loaded = load(pcr)
+    if fmt == "xlsx":
+        target = output or Path(f"{loaded.id}-template.xlsx")
+        write_xlsx(loaded, lang, target)
+        typer.echo(f"wrote {target}", err=True)
+        return
+    text = template_csv(loaded) if fmt == "csv" else template_yaml(loaded, lang)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        # CSV with a byte-order mark: Excel opens it as UTF-8, so the Chinese names survive.
+        output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("template")(template_command)
+
+
+# ------------------------------------------------------------------------------- the rows
+
+
+def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
+    return inp.options or pcr.choices.get(inp.choice_type or "", ())
+
+
+def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
+    """The columns of the main sheet for one input (or one field of a list input)."""
+    from zuji.runtime.inventory_sheets import COLUMNS
+
+    unit = str(inp.unit) if inp.unit is not None and inp.kind == "quantity" else ""
+    default = inp.default
+    shown = ""
+    if default is not None:
+        if default.number is not None:
+            shown = f"{default.number:g} {unit}".strip()
+        else:
+            shown = default.choice or f"factor {default.factor}"
+    elif inp.optional:
+        shown = "可不填 optional"
+    row: dict[str, Any] = dict.fromkeys((key for key, _ in COLUMNS), "")
+    row.update(
+        id=inp.name,
+        zh=inp.description.zh,
+        en=inp.description.en or (f"one of {inp.choice_type}" if inp.choice_type else ""),
+        unit=unit,
+        range=" ".join(f"{b.op} {b.value:g}" for b in inp.bounds),
+        default=shown,
+        primary="是 yes" if inp.quality == "primary" else "",
+        options=", ".join(_options(pcr, inp)),
+    )
+    return row
+
+
+def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
+    """The rows of the main sheet: the inventory's facts, then its inputs. With items_inline (a
+    CSV), each field of a list input has a row of its own for item 1."""
+    from zuji.runtime.inventory_sheets import COLUMNS, FACTS
+
+    rows: list[dict[str, Any]] = []
+    for fact in FACTS:
+        row: dict[str, Any] = dict.fromkeys((key for key, _ in COLUMNS), "")
+        zh, en = _FACT_NAMES[fact]
+        row.update(id=fact, zh=zh, en=en, value=pcr.id if fact == "inventory.pcr" else "")
+        rows.append(row)
+    for inp in pcr.rule.inputs:
+        if inp.kind != "list":
+            rows.append(_describe(pcr, inp))
+            continue
+        if not items_inline:
+            continue
+        for field in inp.fields:
+            row = _describe(pcr, field)
+            zh = f"{inp.description.zh} {row['zh']}".strip()
+            row.update(id=f"{inp.name}[1].{field.name}", zh=zh)
+            rows.append(row)
+    return rows
+
+
+def template_csv(pcr: PCR) -> str:
+    from zuji.runtime.inventory_sheets import COLUMNS
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([header for _, header in COLUMNS])
+    for row in main_rows(pcr, items_inline=True):
+        writer.writerow([row[key] for key, _ in COLUMNS])
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------------ YAML
+
+
+def template_yaml(pcr: PCR, lang: str) -> str:
+    """A YAML inventory to fill in: each input keyed by its Chinese name (lang zh) or identifier,
+    its unit, range, default and options in a comment."""
+    lines = [f"pcr: {pcr.id}", "company: ", "product: ", "reference_period: {start: , end: }"]
+    lines.append("inputs:")
+    for inp in pcr.rule.inputs:
+        key = inp.description.zh if lang == "zh" and inp.description.zh else inp.name
+        row = _describe(pcr, inp)
+        notes = [inp.name, row["zh"], row["en"], row["unit"], row["range"]]
+        default = row["default"]
+        notes += [f"默认 default {default}" if default and not inp.optional else default]
+        notes += [f"选项 options: {row['options']}" if row["options"] else "", row["primary"]]
+        lines.append(f"  # {' | '.join(n for n in notes if n)}")
+        if inp.kind == "list":
+            fields = ", ".join(f"{f.name}: " for f in inp.fields)
+            lines.append(f"  {_yaml_key(key)}:")
+            lines.append(f"    # - {{{fields}}}")
+        else:
+            lines.append(f"  {_yaml_key(key)}: ")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_key(key: str) -> str:
+    return key if key.replace("_", "").isalnum() else f'"{key}"'
+
+
+# ------------------------------------------------------------------------------------ xlsx
+
+
+def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
+    """The workbook: the main sheet, a sheet per list input, drop-downs for every choice."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from zuji.runtime.inventory_sheets import COLUMNS, MAIN_SHEET, OPTIONS_SHEET
+
+    book = Workbook()
+    main = book.active
+    assert main is not None  # a new workbook has its first sheet
+    main.title = MAIN_SHEET[lang]
+    options = book.create_sheet(OPTIONS_SHEET)
+    options.sheet_state = "hidden"
+    fill = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
+    main.append([header for _, header in COLUMNS])
+    for cell in main[1]:
+        cell.font = Font(bold=True)
+    value_column = next(i for i, (k, _) in enumerate(COLUMNS) if k == "value") + 1
+    for number, row in enumerate(main_rows(pcr, items_inline=False), start=2):
+        main.append([row[key] for key, _ in COLUMNS])
+        main.cell(number, value_column).fill = fill
+        if row["options"]:
+            inp = next(i for i in pcr.rule.inputs if i.name == row["id"])
+            _drop_down(
+                main, options, _options(pcr, inp), f"{main.cell(number, value_column).coordinate}"
+            )
+    for letter, width in zip("ABCDEFGHI", (28, 30, 40, 18, 12, 16, 18, 14, 40), strict=True):
+        main.column_dimensions[letter].width = width
+    main.freeze_panes = "A2"
+    for inp in pcr.rule.inputs:
+        if inp.kind == "list":
+            _list_sheet(book, options, pcr, inp, lang, fill)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+
+
+def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill: Any) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
+
+    sheet = book.create_sheet(sheet_title(inp, lang))
+    fields = inp.fields
+    sheet.append([f"{f.description.zh} {f.description.en}".strip() or f.name for f in fields])
+    sheet.append([f.name for f in fields])
+    sheet.append(
+        [str(f.unit) if f.unit is not None and f.kind == "quantity" else "" for f in fields]
+    )
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    last = FIRST_ITEM_ROW + _SPARE_ITEMS - 1
+    for column, field in enumerate(fields, start=1):
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = 24
+        for row in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + 3):
+            sheet.cell(row, column).fill = fill
+        choices = _options(pcr, field)
+        if choices:
+            _drop_down(sheet, options, choices, f"{letter}{FIRST_ITEM_ROW}:{letter}{last}")
+    sheet.freeze_panes = f"A{FIRST_ITEM_ROW}"
+
+
+def _drop_down(sheet: Any, options: Any, choices: tuple[str, ...], cells: str) -> None:
+    """A drop-down of the options, listed in a column of the hidden options sheet (an inline
+    list is limited to 255 characters)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from zuji.runtime.inventory_sheets import OPTIONS_SHEET
+
+    column = options.max_column + 1 if options.max_row > 1 or options["A1"].value else 1
+    for row, option in enumerate(choices, start=1):
+        options.cell(row, column, option)
+    letter = get_column_letter(column)
+    rule = DataValidation(
+        type="list",
+        formula1=f"{OPTIONS_SHEET}!${letter}$1:${letter}${len(choices)}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="不是可选项 Not an option",
+        error="请从下拉列表中选择 Choose from the list: " + ", ".join(choices)[:200],
+    )
+    sheet.add_data_validation(rule)
+    rule.add(cells)

@@ -1,0 +1,95 @@
+"""What the published inventory schema says about each input, in Chinese and English.
+
+The schema a clerk's tool reads (`zuji schema`, GET /pcrs/{id}/schema) titles each input in both
+languages and gives its unit, allowed range, default, whether the PCR asks for primary data, and
+a choice's options as an `enum` with a label for each. All of it is annotation (JSON Schema
+2020-12 `title`, `description`, `default` and `x-` keywords) except the `enum` of a choice
+declared by name, which the published schema checks as the reader does.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from zuji.lang import model as m
+
+
+def labelled(
+    inp: m.Input, schema: dict[str, Any], choices: Mapping[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """The input's schema with its titles, unit, range, default and options."""
+    out = copy.deepcopy(schema)
+    zh, en = inp.description.zh, inp.description.en
+    out["title"] = " · ".join(t for t in (zh, en) if t) or inp.name
+    out["x-i18n"] = {
+        "zh": {"title": zh or inp.name},
+        "en": {"title": en or inp.name},
+    }
+    unit = str(inp.unit) if inp.unit is not None and inp.kind == "quantity" else ""
+    if unit:
+        out["x-unit"] = unit
+    if inp.bounds:
+        out["x-range"] = " ".join(f"{b.op} {b.value:g}" for b in inp.bounds)
+        out["x-bounds"] = [{"op": b.op, "value": b.value} for b in inp.bounds]
+    _default(inp, unit, out)
+    out["x-primary"] = inp.quality == "primary"
+    out["x-required"] = inp.required
+    if inp.kind == "choice":
+        _options(inp, out, choices)
+    if inp.kind == "list":
+        item = out["items"]
+        item["properties"] = {
+            f.name: labelled(f, item["properties"][f.name], choices) for f in inp.fields
+        }
+    return out
+
+
+def _default(inp: m.Input, unit: str, out: dict[str, Any]) -> None:
+    default = inp.default
+    if default is None:
+        return
+    if default.number is not None:
+        out["default"] = f"{default.number:g} {unit}".strip()
+    elif default.choice is not None:
+        out["default"] = default.choice
+    else:
+        out["x-default-factor"] = default.factor
+
+
+def _options(inp: m.Input, out: dict[str, Any], choices: Mapping[str, tuple[str, ...]]) -> None:
+    """The options as an enum with a label for each; the Chinese label once the rule gives its
+    options one (until then the English label is the option's words)."""
+    options = inp.options or choices.get(inp.choice_type or "", ())
+    if not options:
+        return
+    ordered = sorted(options)
+    out["description"] = out.get("description") or (
+        f"One of {inp.choice_type}: " + ", ".join(ordered)
+    )
+    for branch in out["anyOf"]:
+        plain = branch if branch.get("type") == "string" else branch["properties"]["value"]
+        plain["enum"] = ordered
+    out["x-enum-labels"] = {option: {"en": option.replace("_", " ")} for option in ordered}
+
+
+def by_chinese_names(inputs: dict[str, Any], declared: tuple[m.Input, ...]) -> dict[str, Any]:
+    """The inputs' schema accepting each input by its Chinese name too, as the reader does: the
+    name refers to the input's schema, and a required input may be given by either name."""
+    out = dict(inputs)
+    properties = dict(out["properties"])
+    either: list[dict[str, Any]] = []
+    for inp in declared:
+        zh = inp.description.zh
+        if not zh or zh in properties:
+            continue
+        properties[zh] = {"$ref": f"#/properties/inputs/properties/{inp.name}"}
+        if inp.required:
+            either.append({"anyOf": [{"required": [inp.name]}, {"required": [zh]}]})
+    out["properties"] = properties
+    chinese = {i.name for i in declared if i.required and i.description.zh}
+    out["required"] = [name for name in out["required"] if name not in chinese]
+    if either:  # beside the if/then of `required when`, when the PCR has any
+        out["allOf"] = [*out.get("allOf", []), *either]
+    return out

@@ -1,0 +1,201 @@
+"""`zuji template` written and read back: for every worked case of the library, the template of
+its PCR (xlsx and CSV) filled in from the case's inventory gives the case's result; a bad cell's
+error names its sheet, row and column."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import zuji
+from zuji.core.errors import InventoryError
+from zuji.core.library import rule_files
+from zuji.interfaces.cli import app
+from zuji.interfaces.template_cli import template_csv, write_xlsx
+from zuji.runtime.cases import case_files, load_case, run_case
+from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
+
+CASES = [
+    (rule, case)
+    for rule in rule_files()
+    if rule.parent.name != "common"
+    for case in case_files(zuji.load(rule))
+]
+
+
+def _cell_text(value: Any) -> Any:
+    """A case's value as a clerk types it in a cell: the figure with its unit, or the option."""
+    if isinstance(value, dict) and "pact" in value:
+        return f"pact: {value['pact']}"
+    if isinstance(value, dict):
+        unit = value.get("unit")
+        return f"{value['value']} {unit}" if unit else value["value"]
+    return value
+
+
+def _facts(inventory: dict[str, Any]) -> dict[str, Any]:
+    period = inventory.get("reference_period") or {}
+    facts = {f"inventory.{k}": inventory.get(k) for k in ("pcr", "company", "product", "site")}
+    facts["inventory.reference_period.start"] = period.get("start")
+    facts["inventory.reference_period.end"] = period.get("end")
+    return {k: str(v) for k, v in facts.items() if v is not None}
+
+
+def fill_xlsx(path: Path, pcr: zuji.PCR, inventory: dict[str, Any], lang: str) -> None:
+    book = load_workbook(path)
+    main = book.worksheets[0]
+    given = {**_facts(inventory), **(inventory.get("inputs") or {})}
+    for row in range(2, main.max_row + 1):
+        key = main.cell(row, 1).value
+        if key in given and not isinstance(given[key], list):
+            main.cell(row, 4).value = _cell_text(given[key])
+    for inp in pcr.rule.inputs:
+        items = given.get(inp.name)
+        if inp.kind != "list" or not items:
+            continue
+        sheet = book[sheet_title(inp, lang)]
+        fields = [c.value for c in sheet[2]]
+        for n, item in enumerate(items):
+            for col, field in enumerate(fields, start=1):
+                if field in item:
+                    sheet.cell(FIRST_ITEM_ROW + n, col).value = _cell_text(item[field])
+    book.save(path)
+
+
+def fill_csv(path: Path, pcr: zuji.PCR, inventory: dict[str, Any]) -> None:
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    given = {**_facts(inventory), **(inventory.get("inputs") or {})}
+    filled = [rows[0]]
+    for row in rows[1:]:
+        key = row[0]
+        if "[1]." in key:
+            name, field = key.split("[1].")
+            for n, item in enumerate(given.get(name) or [], start=1):
+                if field in item:
+                    filled.append(
+                        [f"{name}[{n}].{field}", *row[1:3], _cell_text(item[field]), *row[4:]]
+                    )
+            continue
+        if key in given:
+            row[3] = str(_cell_text(given[key]))
+        filled.append(row)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(filled)
+
+
+@pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.stem}/{c.stem}" for r, c in CASES])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_template_filled_from_a_case_gives_its_result(
+    rule: Path, case: Path, fmt: str, tmp_path: Path
+) -> None:
+    pcr = zuji.load(rule)
+    inventory = load_case(case)["inventory"]
+    for supplied in case.parent.glob("*.json"):  # supplier PACT documents the case names
+        shutil.copy(supplied, tmp_path / supplied.name)
+    sheet = tmp_path / f"filled.{fmt}"
+    if fmt == "xlsx":
+        lang = "zh" if len(case.stem) % 2 else "en"  # both languages across the library
+        write_xlsx(pcr, lang, sheet)
+        fill_xlsx(sheet, pcr, inventory, lang)
+    else:
+        sheet.write_text(template_csv(pcr), encoding="utf-8-sig")
+        fill_csv(sheet, pcr, inventory)
+    from_sheet = pcr.evaluate(pcr.inventory(sheet))
+    expected = run_case(pcr, case)
+    assert expected.failures == [] and expected.result is not None
+    assert from_sheet.total == expected.result.total
+    assert from_sheet.by_stage == expected.result.by_stage
+    case_total = float(load_case(case)["expected"]["total"])
+    assert from_sheet.total == pytest.approx(case_total, rel=2e-3)
+
+
+def _cement_xlsx(tmp_path: Path) -> Path:
+    pcr = zuji.load("cement")
+    path = tmp_path / "cement.xlsx"
+    write_xlsx(pcr, "zh", path)
+    inventory = load_case(pcr.folder / "cases" / "typical_plant.yaml")["inventory"]
+    fill_xlsx(path, pcr, inventory, "zh")
+    return path
+
+
+def test_a_bad_cell_in_a_list_sheet_is_named_by_sheet_row_and_column(tmp_path: Path) -> None:
+    path = _cement_xlsx(tmp_path)
+    book = load_workbook(path)
+    sheet = book["窑用化石燃料"]
+    assert sheet["B4"].value == "110250 t"
+    sheet["B4"].value = "110250 MWh"
+    book.save(path)
+    with pytest.raises(InventoryError) as caught:
+        zuji.load("cement").inventory(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert "窑用化石燃料!B4" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.column) == (4, 2)
+
+
+def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> None:
+    path = _cement_xlsx(tmp_path)
+    book = load_workbook(path)
+    main = book["清单"]
+    row = next(r for r in range(2, main.max_row + 1) if main.cell(r, 1).value == "grid_region")
+    main.cell(row, 4).value = "atlantis"
+    book.save(path)
+    with pytest.raises(InventoryError) as caught:
+        zuji.load("cement").inventory(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert f"清单!D{row}" in diagnostic.message
+    assert "not one of the options" in diagnostic.message
+
+
+def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
+    pcr = zuji.load("cement")
+    path = tmp_path / "cement.csv"
+    path.write_text(template_csv(pcr), encoding="utf-8-sig")
+    inventory = load_case(pcr.folder / "cases" / "typical_plant.yaml")["inventory"]
+    fill_csv(path, pcr, inventory)
+    text = path.read_text(encoding="utf-8-sig").replace("-5 t", "x")
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines, start=1) if line.startswith("cement,"))
+    lines[row - 1] = lines[row - 1].replace("1000000 t", "-5 t")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    with pytest.raises(InventoryError) as caught:
+        pcr.inventory(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert f"cement.csv: D{row}: cement: -5 t is out of range" in diagnostic.message
+
+
+def test_the_template_command_writes_each_format(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for fmt in ("xlsx", "csv", "yaml"):
+        target = tmp_path / f"t.{fmt}"
+        outcome = runner.invoke(app, ["template", "cement", "-f", fmt, "-o", str(target)])
+        assert outcome.exit_code == 0, outcome.output
+        assert target.stat().st_size > 0
+    book = load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames[:2] == ["清单", "options"]
+    assert "窑用化石燃料" in book.sheetnames and "原燃料进厂运输" in book.sheetnames
+    validations = book["清单"].data_validations.dataValidation
+    assert any(v.formula1.startswith("options!") for v in validations)
+    assert "水泥产量" in (tmp_path / "t.yaml").read_text(encoding="utf-8")
+
+
+def test_a_number_takes_its_column_unit_and_a_cell_may_write_its_own(tmp_path: Path) -> None:
+    path = _cement_xlsx(tmp_path)
+    pcr = zuji.load("cement")
+    before = pcr.evaluate(pcr.inventory(path)).total
+    book = load_workbook(path)
+    main = book["清单"]
+    rows = {main.cell(r, 1).value: r for r in range(2, main.max_row + 1)}
+    main.cell(rows["cement"], 4).value = 1_000_000  # a number, in the unit column's t
+    main.cell(rows["clinker_produced"], 4).value = "75 万吨"  # a unit of its own
+    main.cell(rows["kiln_electricity"], 4).value = "4125 万千瓦时"
+    book.save(path)
+    read = pcr.inventory(path)
+    assert read.values["cement"] == 1_000_000
+    assert read.values["clinker_produced"] == 750_000
+    assert pcr.evaluate(read).total == before
