@@ -325,7 +325,8 @@ class RuleBuilder(ExpressionBuilder):
         return "choices", choice, self.span(meta)
 
     def choice_title(self, children: list[Any]) -> m.Text:
-        return cast(m.Text, self.description(children)[1])
+        first, lang, second = children
+        return m.Text(**({"en": first} | ({lang: second} if lang else {})))
 
     @v_args(meta=True)
     def choice_option(self, meta: Any, children: list[Any]) -> labels.WrittenOption:
