@@ -355,6 +355,18 @@ def test_the_cement_page_reads_in_both_languages(
     assert page.locator(".md-select__link", has_text="English").count() == 1
 
 
+@pytest.mark.parametrize(("site", "heading"), [("", "编写新的 PCR"), ("en/", "Writing a new PCR")])
+def test_the_committee_guide_is_written_in_each_language(
+    page: Any, site: str, heading: str
+) -> None:
+    page.goto(page.base + site + "guides/writing-a-pcr/")
+    assert page.locator("article h1").inner_text().startswith(heading)
+    nav = page.locator("nav.md-nav--primary").first.text_content()
+    assert ("入门" in nav, "Getting started" in nav) == (
+        (True, False) if site == "" else (False, True)
+    )
+
+
 def test_each_worked_case_is_charted_by_stage_against_the_published_range(page: Any) -> None:
     from zuji.interfaces.docsite.cases_chart import LABEL_W, PAD
     from zuji.runtime.cases import case_files, load_case, run_case
