@@ -4,7 +4,8 @@
 
 - <docs_dir>/pcr/<id>.md           one page per PCR that checks without errors, in Chinese with
                                    English beside, and <id>.en.md in English with Chinese beside
-- <docs_dir>/pcr/<module path>.md  one page per shared module (pcr/common/electricity.md)
+- <docs_dir>/pcr/<module path>.md  one page per shared module (pcr/common/electricity.md), and
+                                   its .en.md twin
 - <docs_dir>/pcr/index.md          the PCRs grouped by industry
 - mkdocs.generated.yml             beside mkdocs.yml: INHERITs it and adds the rules to the nav
 
@@ -110,13 +111,15 @@ def _render_modules(
             for p in library.pcrs
             if any(u.module == name for u in p.rule.uses)
         ]
-        text = _render(
-            lambda: module_page.render(name, module, users),  # noqa: B023
-            module.rule,
-            failed,
-        )
-        if text is not None:
-            texts[module_files[name]] = text
+        for lang in LANGUAGES:
+            text = _render(
+                lambda: module_page.render(name, module, users, lang),  # noqa: B023
+                module.rule,
+                failed,
+            )
+            if text is not None:
+                page = module_files[name]
+                texts[page.with_name(page.stem + suffix(lang) + page.suffix)] = text
     return texts
 
 

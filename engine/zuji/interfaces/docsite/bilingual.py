@@ -34,6 +34,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "rule_text": ("规则原文", "Rule text"),
     "modules": ("引用的共享模块", "Shared modules used"),
     "chart": ("各算例按阶段的碳足迹", "Footprint of each worked case by stage"),
+    "used_by": ("引用本模块的 PCR", "Used by"),
+    "choices": ("选项", "Choices"),
+    "formulas": ("公式", "Formulas"),
 }
 
 
