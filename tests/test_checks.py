@@ -304,6 +304,16 @@ def test_E113_cutoff_out_of_range(cutoff: str, words: tuple[str, ...]) -> None:
     expect_only(text, "E113", "cutoff per_flow", *words)
 
 
+def test_E114_two_labels_in_one_language_on_an_option() -> None:
+    text = added('choice kiln : rotary "回转窑" "旋窑", shaft "立窑"\n')
+    expect(text, "E114", "choice kiln", "'rotary'", "two zh labels", "'旋窑'")
+
+
+def test_E115_one_label_on_two_options() -> None:
+    text = added('choice kiln : rotary "Rotary kiln", shaft en "Rotary kiln" zh "立窑"\n')
+    expect(text, "E115", "choice kiln", "'rotary' and 'shaft'", "same en label")
+
+
 def test_E113_cutoff_at_the_bounds_is_accepted() -> None:
     text = broken("cutoff per_flow 1 %, total 5 %", "cutoff per_flow 0 %, total 100 %")
     assert errors(load(text)) == []

@@ -278,6 +278,133 @@ def test_search_finds_a_pcr_by_its_chinese_name(page: Any) -> None:
         assert any("pcr/cement/" in h for h in hrefs[:3]), (query, hrefs[:5])
 
 
+def _search(page: Any, url: str, query: str) -> list[str]:
+    """The result links the site's own search gives for `query`, typed as an input method does;
+    [] when it finds nothing."""
+    page.goto(url)
+    page.locator("input.md-search__input").click()
+    page.wait_for_function(
+        "() => { const meta = document.querySelector('.md-search-result__meta');"
+        " return meta && !/Initializing|正在初始化/i.test(meta.textContent); }",
+        timeout=60_000,
+    )
+    box = page.locator("input.md-search__input")
+    box.fill(query)
+    box.press("End")
+    page.wait_for_function(
+        "() => { const meta = document.querySelector('.md-search-result__meta');"
+        " return meta && !/键入|Type to start/i.test(meta.textContent); }",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+    return list(
+        page.locator(".md-search-result__item > a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+    )
+
+
+@pytest.mark.parametrize("site", ["", "en/"])
+def test_searching_cement_in_chinese_lists_the_cement_pcr_first(page: Any, site: str) -> None:
+    """One index serves both languages (mkdocs-static-i18n with Material's search): the cement
+    page comes first, and the page in the site's own language is among the results."""
+    hrefs = [
+        h.split("?")[0].removeprefix(page.base) for h in _search(page, page.base + site, "水泥")
+    ]
+    assert hrefs, "水泥 found nothing"
+    assert hrefs[0] in ("pcr/cement/", "en/pcr/cement/"), hrefs[:5]
+    assert f"{site}pcr/cement/" in hrefs
+
+
+@pytest.mark.parametrize(
+    ("site", "wording"), [("", "该产品可能还没有 PCR"), ("en/", "no PCR for this product")]
+)
+def test_a_product_with_no_pcr_says_so_on_the_results_page(
+    page: Any, site: str, wording: str
+) -> None:
+    hrefs = _search(page, page.base + site, "平板玻璃")
+    assert hrefs == []
+    assert wording in page.locator(".md-search-result__meta").inner_text()
+
+
+@pytest.mark.parametrize(
+    ("site", "first", "second"),
+    [("", "系统边界", "System boundary"), ("en/", "System boundary", "系统边界")],
+)
+def test_the_cement_page_reads_in_both_languages(
+    page: Any, site: str, first: str, second: str
+) -> None:
+    cement = zuji.load("cement").rule
+    page.goto(page.base + site + "pcr/cement/")
+    assert _wait_for_math(page) >= len(cement.lines) + len(cement.lets)
+    heading = page.locator("article h2", has_text=first).first.inner_text()
+    assert heading.index(first) < heading.index(second)
+    title = page.locator("article h1").inner_text()
+    zh_first = title.index(cement.name.zh) < title.index(cement.name.en)
+    assert zh_first == (site == "")
+    # option labels beside the identifiers, and the assertions' Chinese messages
+    article = page.inner_text("article")
+    assert "east 华东" in article
+    assert "自产熟料用量不能超过熟料产量" in article
+    # the boundary diagram names each stage in both languages
+    labels = page.locator("svg.zuji-boundary text").evaluate_all("ts => ts.map(t => t.textContent)")
+    for stage in cement.stages:
+        assert stage.description.zh[:11] in " ".join(labels), stage.name
+    assert any("系统边界" in t and "System boundary" in t for t in labels)
+    # the switch to the other language
+    assert page.locator(".md-select__link", has_text="English").count() == 1
+
+
+@pytest.mark.parametrize(("site", "heading"), [("", "编写新的 PCR"), ("en/", "Writing a new PCR")])
+def test_the_committee_guide_is_written_in_each_language(
+    page: Any, site: str, heading: str
+) -> None:
+    page.goto(page.base + site + "guides/writing-a-pcr/")
+    assert page.locator("article h1").inner_text().startswith(heading)
+    nav = page.locator("nav.md-nav--primary").first.text_content()
+    assert ("入门" in nav, "Getting started" in nav) == (
+        (True, False) if site == "" else (False, True)
+    )
+
+
+def test_each_worked_case_is_charted_by_stage_against_the_published_range(page: Any) -> None:
+    from zuji.interfaces.docsite.cases_chart import LABEL_W, PAD
+    from zuji.runtime.cases import case_files, load_case, run_case
+
+    pcr = zuji.load("cement")
+    cases = [load_case(path) for path in case_files(pcr)]
+    page.goto(page.base + "pcr/cement/")
+    chart = page.locator("svg.zuji-cases-chart")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300
+    names = chart.locator("text").evaluate_all("ts => ts.map(t => t.textContent)")
+    for case in cases:
+        assert str(case["case"]) in names
+    ranged = [c for c in cases if c.get("published_range")]
+    assert chart.locator("rect.published").count() == len(ranged) > 0
+    # hatching tells the stages apart without colour: every stage's fill is its own pattern
+    fills = chart.locator("rect.stage").evaluate_all("rs => rs.map(r => r.getAttribute('fill'))")
+    assert len(set(fills)) >= 3
+    # the bars and the published band share one scale: where the first case's bar ends, against
+    # where its band begins, is its stages' sum against the published low
+    first = cases[0]
+    low = float(first["published_range"]["low"])
+    outcome = run_case(pcr, case_files(pcr)[0])
+    assert outcome.result is not None
+    drawn = sum(v for v in outcome.result.by_stage.values() if v > 0)
+    x0 = PAD + LABEL_W
+    row = chart.locator(f'rect.stage[y="{PAD + 24}"]').evaluate_all(
+        "rs => rs.map(r => [+r.getAttribute('x'), +r.getAttribute('width')])"
+    )
+    end = max(x + w for x, w in row)
+    band_x = float(chart.locator("rect.published").first.get_attribute("x"))
+    assert (end - x0) / (band_x - x0) == pytest.approx(drawn / low, rel=0.01)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chart.screenshot(path=str(SCREENSHOTS / "cement-cases.png"))
+    assert (SCREENSHOTS / "cement-cases.png").stat().st_size > 5_000
+
+
 def test_schemas_are_published_and_embedded(page: Any, server: str) -> None:
     for name in ("inventory.schema.json", "result.schema.json"):
         with urllib.request.urlopen(server + "schemas/" + name, timeout=5) as response:

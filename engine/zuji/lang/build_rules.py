@@ -15,6 +15,7 @@ from typing import Any, cast
 from lark import Token, Tree, v_args
 
 from zuji.core.errors import Diagnostic, Span, attach_source
+from zuji.lang import labels
 from zuji.lang import model as m
 from zuji.lang.build_exprs import ExpressionBuilder, comparison
 from zuji.lang.parse import encoded, normalise
@@ -311,10 +312,37 @@ class RuleBuilder(ExpressionBuilder):
 
     @v_args(meta=True)
     def choice_decl(self, meta: Any, children: list[Any]) -> Statement:
-        name, *options, description = children
-        text = description[1] if description else m.Text()
-        choice = m.ChoiceType(str(name), tuple(str(o) for o in options), text, self.span(meta))
+        name, title, *written = children
+        options, trailing = labels.split_description(written)
+        if title and trailing:
+            self.error(
+                "E102",
+                f"choice '{name}' has two descriptions",
+                self.span(meta),
+                "keep the one written after the choice's name",
+            )
+        text = title or trailing or m.Text()
+        choice = m.ChoiceType(
+            str(name),
+            tuple(option for option, _, _ in options),
+            text,
+            self.span(meta),
+            labels.option_labels(str(name), options, self.error),
+        )
         return "choices", choice, self.span(meta)
+
+    def choice_title(self, children: list[Any]) -> m.Text:
+        first, lang, second = children
+        return m.Text(**({"en": first} | ({lang: second} if lang else {})))
+
+    @v_args(meta=True)
+    def choice_option(self, meta: Any, children: list[Any]) -> labels.WrittenOption:
+        name, *texts = children
+        return str(name), self.span(meta), tuple(texts)
+
+    def option_text(self, children: list[Any]) -> tuple[str | None, str]:
+        tag, text = children
+        return tag, text
 
     # ------------------------------------------------------------------ factors, lets, formulas
     @v_args(meta=True)
@@ -419,9 +447,12 @@ class RuleBuilder(ExpressionBuilder):
 
     @v_args(meta=True)
     def assert_decl(self, meta: Any, children: list[Any]) -> Statement:
-        expr, level, message = children
-        assertion = m.Assertion(expr, level, message, self.span(meta))
+        expr, level, message, message_zh = children
+        assertion = m.Assertion(expr, level, message, self.span(meta), message_zh or "")
         return "assertions", assertion, self.span(meta)
+
+    def assert_zh(self, children: list[str]) -> str:
+        return children[0]
 
     def level(self, children: list[Token]) -> m.AssertionLevel:
         return cast(m.AssertionLevel, str(children[0]))

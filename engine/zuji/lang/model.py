@@ -320,6 +320,7 @@ class ChoiceType:
     options: tuple[str, ...]
     description: Text = Text()
     span: Span | None = field(default=None, compare=False, repr=False)
+    labels: tuple[tuple[str, Text], ...] = ()  # (option, its zh/en label) for labelled options
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +428,7 @@ class Assertion:
     level: AssertionLevel
     message: str
     span: Span | None = field(default=None, compare=False, repr=False)
+    message_zh: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 `zuji docs` writes, from the rules the engine executes:
 
-- <docs_dir>/pcr/<id>.md           one page per PCR that checks without errors
-- <docs_dir>/pcr/<module path>.md  one page per shared module (pcr/common/electricity.md)
+- <docs_dir>/pcr/<id>.md           one page per PCR that checks without errors, in Chinese with
+                                   English beside, and <id>.en.md in English with Chinese beside
+- <docs_dir>/pcr/<module path>.md  one page per shared module (pcr/common/electricity.md), and
+                                   its .en.md twin
 - <docs_dir>/pcr/index.md          the PCRs grouped by industry
 - mkdocs.generated.yml             beside mkdocs.yml: INHERITs it and adds the rules to the nav
 
@@ -27,6 +29,7 @@ from typing import Any
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import new_build_folder, swap_folder, write_atomic
 from zuji.interfaces.docsite import module_page, pcr_page
+from zuji.interfaces.docsite.bilingual import LANGUAGES, suffix
 from zuji.interfaces.docsite.collect import Library, Skipped, collect
 from zuji.interfaces.docsite.index_page import render as render_index
 from zuji.interfaces.docsite.nav import GENERATED_CONFIG, read_config, rules_nav, write_config
@@ -107,9 +110,15 @@ def _render_pcrs(
     texts: dict[Path, str] = {}
     for pcr in library.pcrs:
         links = {name: _rel(path, pcr_files[pcr.id]) for name, path in module_files.items()}
-        text = _render(lambda: pcr_page.render(pcr, links), pcr.rule, failed)  # noqa: B023
-        if text is not None:
-            texts[pcr_files[pcr.id]] = text
+        for lang in LANGUAGES:
+            text = _render(
+                lambda: pcr_page.render(pcr, links, lang),  # noqa: B023
+                pcr.rule,
+                failed,
+            )
+            if text is not None:
+                page = pcr_files[pcr.id]
+                texts[page.with_name(page.stem + suffix(lang) + page.suffix)] = text
     return texts
 
 
@@ -126,13 +135,15 @@ def _render_modules(
             for p in library.pcrs
             if any(u.module == name for u in p.rule.uses)
         ]
-        text = _render(
-            lambda: module_page.render(name, module, users),  # noqa: B023
-            module.rule,
-            failed,
-        )
-        if text is not None:
-            texts[module_files[name]] = text
+        for lang in LANGUAGES:
+            text = _render(
+                lambda: module_page.render(name, module, users, lang),  # noqa: B023
+                module.rule,
+                failed,
+            )
+            if text is not None:
+                page = module_files[name]
+                texts[page.with_name(page.stem + suffix(lang) + page.suffix)] = text
     return texts
 
 

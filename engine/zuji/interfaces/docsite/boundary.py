@@ -26,9 +26,24 @@ KIND_TITLES = {
     "cradle_to_grave": "cradle to grave",
     "gate_to_gate": "gate to gate",
 }
+# The terms of GB/T 24067 (ISO 14067) in Chinese, so that the diagram reads in both languages.
+KIND_TITLES_ZH = {
+    "cradle_to_gate": "从摇篮到大门",
+    "cradle_to_grave": "从摇篮到坟墓",
+    "gate_to_gate": "从大门到大门",
+}
+PHASES_ZH = {
+    "raw material acquisition": "原材料获取",
+    "distribution": "分销",
+    "use": "使用",
+    "end of life": "寿命终止",
+}
+OUTSIDE_ZH, EXCLUDED_ZH = "边界之外", "排除"
+# Han characters are about twice as wide as Latin letters of the same font size.
+ZH_WIDTH = 12
 
 
-def _box(x: float, y: float, title: str, subtitle: str, included: bool) -> str:
+def _box(x: float, y: float, title: str, subtitle: m.Text, included: bool) -> str:
     style = (
         'class="stage" fill="#e8f5e9" stroke="#2e7d32"'
         if included
@@ -43,9 +58,12 @@ def _box(x: float, y: float, title: str, subtitle: str, included: bool) -> str:
     # Long names break after an underscore rather than in the middle of a word.
     heading = textwrap.wrap(title.replace("_", "_ "), 20)[:2]
     lines = [(t.replace("_ ", "_"), True) for t in heading]
-    room = 4 - len(heading)
-    below = textwrap.wrap(subtitle, 28)
-    if len(below) > room:
+    zh = subtitle.zh
+    if zh:
+        lines.append((zh if len(zh) <= ZH_WIDTH else zh[: ZH_WIDTH - 1] + "…", False))
+    room = 4 - len(lines)
+    below = textwrap.wrap(subtitle.en, 28) if room > 0 else []
+    if room > 0 and len(below) > room:
         below = [
             *below[: room - 1],
             textwrap.shorten(" ".join(below[room - 1 :]), 28, placeholder=" …"),
@@ -78,16 +96,13 @@ def svg(rule: m.RuleFile) -> str:
     """
     boundary = rule.boundary or m.Boundary("cradle_to_gate", ())
     before, after = OUTSIDE.get(boundary.kind, ((), ()))
-    titles = {s.name: str(s.description) for s in rule.stages}
-    outside = "outside the boundary"
-    bands: list[list[tuple[str, str, bool]]] = []
-    bands += _rows([(p, outside, False) for p in before])
-    bands += _rows([(s, titles.get(s, ""), True) for s in boundary.stages])
-    bands += _rows([(p, outside, False) for p in after])
+    titles = {s.name: s.description for s in rule.stages}
+    bands: list[list[tuple[str, m.Text, bool]]] = []
+    bands += _rows([(p, _phase(p), False) for p in before])
+    bands += _rows([(s, titles.get(s, m.Text()), True) for s in boundary.stages])
+    bands += _rows([(p, _phase(p), False) for p in after])
     chained = len(bands)
-    bands += _rows(
-        [(e.name, "excluded: " + (e.reason.en or e.reason.zh), False) for e in rule.exclusions]
-    )
+    bands += _rows([(e.name, _excluded(e), False) for e in rule.exclusions])
     width = PAD * 2 + PER_ROW * BOX_W + (PER_ROW - 1) * GAP
     row_h = BOX_H + GAP
     height = PAD * 2 + 24 + len(bands) * row_h
@@ -103,7 +118,8 @@ def svg(rule: m.RuleFile) -> str:
             '<path d="M0,0 L10,5 L0,10 z" fill="#455a64"/></marker></defs>'
         ),
         (
-            f'<text x="{PAD}" y="{PAD + 6}" font-size="14" font-weight="bold">System boundary: '
+            f'<text x="{PAD}" y="{PAD + 6}" font-size="14" font-weight="bold">系统边界：'
+            f"{escape(KIND_TITLES_ZH.get(boundary.kind, boundary.kind))} · System boundary: "
             f"{escape(KIND_TITLES.get(boundary.kind, boundary.kind))}</text>"
         ),
     ]
@@ -127,7 +143,20 @@ def svg(rule: m.RuleFile) -> str:
     return "".join(parts)
 
 
-def _rows(items: list[tuple[str, str, bool]]) -> list[list[tuple[str, str, bool]]]:
+def _excluded(exclusion: m.Exclusion) -> m.Text:
+    reason = exclusion.reason
+    return m.Text(
+        f"excluded: {reason.en}" if reason.en else "excluded",
+        f"{EXCLUDED_ZH}：{reason.zh}" if reason.zh else EXCLUDED_ZH,
+    )
+
+
+def _phase(phase: str) -> m.Text:
+    """A life-cycle phase outside the boundary, named in both languages."""
+    return m.Text("outside the boundary", f"{PHASES_ZH.get(phase, phase)}，{OUTSIDE_ZH}")
+
+
+def _rows(items: list[tuple[str, m.Text, bool]]) -> list[list[tuple[str, m.Text, bool]]]:
     return [items[i : i + PER_ROW] for i in range(0, len(items), PER_ROW)]
 
 

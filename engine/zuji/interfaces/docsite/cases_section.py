@@ -10,21 +10,33 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core.documents import read_utf8
+from zuji.interfaces.docsite import cases_chart
+from zuji.interfaces.docsite.bilingual import Language, heading
+from zuji.interfaces.docsite.cases_chart import CaseBar
 from zuji.interfaces.docsite.markdown import details, esc, fenced, number, table
 from zuji.runtime.cases import CaseOutcome, case_files, load_case, run_case
 from zuji.runtime.pcr import PCR
+from zuji.runtime.result import Result
 
 
-def cases_section(pcr: PCR) -> str:
+def cases_section(pcr: PCR, lang: Language = "zh") -> str:
     files = case_files(pcr)
     if not files:
         return "This PCR has no worked cases yet.\n"
     unit = pcr.rule.declared_unit
     per = f"kg CO2e per {number(unit.amount)} {unit.unit}" if unit else "kg CO2e"
-    return "\n".join(_case(pcr, path, per) for path in files)
+    bars: list[CaseBar] = []
+    sections = [_case(pcr, path, per, bars) for path in files]
+    chart = cases_chart.svg(pcr.rule, bars, per)
+    if chart:
+        sections.insert(
+            0, f"### {heading('chart', lang)}\n\n" + f'<div class="zuji-diagram">{chart}</div>\n'
+        )
+    return "\n".join(sections)
 
 
-def _case(pcr: PCR, path: Path, per: str) -> str:
+def _case(pcr: PCR, path: Path, per: str, bars: list[CaseBar]) -> str:
+    """The case's section; the engine's figures for it are added to `bars` for the chart."""
     try:
         case = load_case(path)
     except Exception as exc:  # an unreadable case is shown, not fatal
@@ -35,6 +47,9 @@ def _case(pcr: PCR, path: Path, per: str) -> str:
         outcome = CaseOutcome(
             path, path.stem, [(f"the engine could not run it: {type(exc).__name__}: {exc}")]
         )
+    if outcome.result is not None:
+        name = str(case.get("case", path.stem))
+        bars.append(_bar(name, outcome.result, case.get("published_range")))
     status = "passes" if outcome.passed else "**fails**"
     head = [f"### `{case.get('case', path.stem)}`: {esc(str(case.get('title', '')))}\n"]
     if case.get("description"):
@@ -86,3 +101,10 @@ def _rows(case: dict[str, Any], outcome: Any) -> list[list[str]]:
                 [name, number(float(expected[name])), number(got) if got is not None else "—"]
             )
     return rows
+
+
+def _bar(name: str, result: Result, published: Any) -> CaseBar:
+    bounds = None
+    if isinstance(published, dict) and "low" in published and "high" in published:
+        bounds = (float(published["low"]), float(published["high"]))
+    return CaseBar(name, dict(result.by_stage), result.total, bounds)

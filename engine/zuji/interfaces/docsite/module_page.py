@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zuji.interfaces.docsite.bilingual import Language, heading, lines, option
 from zuji.interfaces.docsite.factors import datasets_table, factors_table
 from zuji.interfaces.docsite.markdown import bilingual, details, esc, fenced, math_block, table
 from zuji.lang import model as m
@@ -16,8 +17,9 @@ def title(name: str, rule: m.RuleFile) -> str:
     return f"{names} (`{name}`)" if names else f"`{name}`"
 
 
-def render(name: str, module: PCR, users: list[tuple[str, str]]) -> str:
-    """users: (PCR id, page path relative to this page) of the PCRs that use the module."""
+def render(name: str, module: PCR, users: list[tuple[str, str]], lang: Language = "zh") -> str:
+    """users: (PCR id, page path relative to this page) of the PCRs that use the module. The
+    page is in `lang` with the other language beside it."""
     rule = module.rule
     parts = [
         f"# {esc(title(name, rule).replace('`', ''))}\n",
@@ -25,18 +27,18 @@ def render(name: str, module: PCR, users: list[tuple[str, str]]) -> str:
             f"Shared module `{name}`, version {rule.version or 'not set'}. A PCR brings it in "
             f"with `use {name}` and writes its names as `{name.rpartition('.')[2]}.<name>`.\n"
         ),
-        bilingual(rule.description) + "\n" if str(rule.description) else "",
-        "## Used by\n",
+        lines(rule.description, lang) + "\n" if str(rule.description) else "",
+        f"## {heading('used_by', lang)}\n",
         _users(users),
-        "## Choices\n",
-        _choices(rule),
-        "## Factors\n",
+        f"## {heading('choices', lang)}\n",
+        _choices(rule, lang),
+        f"## {heading('factors', lang)}\n",
         factors_table(rule, module.resolved),
         datasets_table(rule, module.resolved),
-        "## Formulas\n",
+        f"## {heading('formulas', lang)}\n",
         _formulas(rule),
         _values(rule),
-        "## Rule text\n",
+        f"## {heading('rule_text', lang)}\n",
         details(
             f"{Path(rule.path).name}, as the engine reads it",
             fenced(module.resolved.sources.get(rule.path, ""), "text"),
@@ -51,11 +53,15 @@ def _users(users: list[tuple[str, str]]) -> str:
     return "\n".join(f"- [{esc(label)}]({page})" for label, page in users) + "\n"
 
 
-def _choices(rule: m.RuleFile) -> str:
+def _choices(rule: m.RuleFile, lang: Language) -> str:
     if not rule.choices:
         return "None.\n"
     rows = [
-        [f"`{c.name}`", ", ".join(f"`{o}`" for o in c.options), bilingual(c.description)]
+        [
+            f"`{c.name}`",
+            ", ".join(option(o, dict(c.labels).get(o), lang) for o in c.options),
+            lines(c.description, lang),
+        ]
         for c in rule.choices
     ]
     return table(["Choice", "Options", "Description"], rows)

@@ -6,10 +6,17 @@ from pathlib import Path
 
 from zuji.data.standards import GwpSet
 from zuji.interfaces.docsite import boundary
+from zuji.interfaces.docsite.bilingual import (
+    Language,
+    heading,
+    lines,
+    option,
+    option_labels,
+    pair,
+)
 from zuji.interfaces.docsite.cases_section import cases_section
 from zuji.interfaces.docsite.factors import datasets_table, factors_table
 from zuji.interfaces.docsite.markdown import (
-    bilingual,
     bounds,
     details,
     esc,
@@ -47,33 +54,34 @@ def title(rule: m.RuleFile) -> str:
     return " · ".join(t for t in (rule.name.zh, rule.name.en) if t) or rule.id
 
 
-def render(pcr: PCR, module_pages: dict[str, str]) -> str:
-    """module_pages: dotted module name -> page path relative to this page."""
+def render(pcr: PCR, module_pages: dict[str, str], lang: Language = "zh") -> str:
+    """module_pages: dotted module name -> page path relative to this page. The page is in
+    `lang` with the other language beside it."""
     rule = pcr.rule
     parts = [
-        f"# {esc(title(rule))}\n",
-        _header(rule, pcr),
-        "## System boundary\n",
-        _boundary(rule),
-        _modules(rule, module_pages),
-        "## Inputs\n",
-        "What the enterprise reports in its inventory.\n",
-        _inputs(rule, pcr),
-        "## Factors\n",
+        f"# {esc(pair(rule.name.zh, rule.name.en, lang) or rule.id)}\n",
+        _header(rule, pcr, lang),
+        f"## {heading('boundary', lang)}\n",
+        _boundary(rule, lang),
+        _modules(rule, module_pages, lang),
+        f"## {heading('inputs', lang)}\n",
+        heading("inputs_lead", lang) + "\n",
+        _inputs(rule, pcr, lang),
+        f"## {heading('factors', lang)}\n",
         factors_table(rule, pcr.resolved),
         datasets_table(rule, pcr.resolved),
-        "## Calculation\n",
-        _values(rule),
-        _stages(rule, pcr),
-        "## Allocation\n",
+        f"## {heading('calculation', lang)}\n",
+        _values(rule, lang),
+        _stages(rule, pcr, lang),
+        f"## {heading('allocation', lang)}\n",
         _allocation(rule),
-        "## Assertions\n",
-        _assertions(rule),
-        "## Worked cases\n",
-        cases_section(pcr),
-        "## Changelog\n",
+        f"## {heading('assertions', lang)}\n",
+        _assertions(rule, lang),
+        f"## {heading('cases', lang)}\n",
+        cases_section(pcr, lang),
+        f"## {heading('changelog', lang)}\n",
         _changelog(rule),
-        "## Rule text\n",
+        f"## {heading('rule_text', lang)}\n",
         details(
             f"{Path(rule.path).name}, as the engine reads it",
             fenced(pcr.resolved.sources.get(rule.path, ""), "text"),
@@ -82,7 +90,7 @@ def render(pcr: PCR, module_pages: dict[str, str]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _header(rule: m.RuleFile, pcr: PCR) -> str:
+def _header(rule: m.RuleFile, pcr: PCR, lang: Language) -> str:
     unit = rule.declared_unit
     declared = (
         (
@@ -105,8 +113,8 @@ def _header(rule: m.RuleFile, pcr: PCR) -> str:
         ["Classification", ", ".join(esc(c) for c in rule.classification)],
         ["Geography", ", ".join(esc(g) for g in rule.geography)],
     ]
-    description = bilingual(rule.description)
-    return (f"{description}\n\n" if description else "") + table(["About this PCR", ""], rows)
+    description = lines(rule.description, lang)
+    return (f"{description}\n\n" if description else "") + table([heading("about", lang), ""], rows)
 
 
 def _gwp(rule: m.RuleFile, pcr: PCR) -> str:
@@ -114,13 +122,13 @@ def _gwp(rule: m.RuleFile, pcr: PCR) -> str:
     return f"{rule.gwp} — {esc(gwp.title)}" if gwp and gwp.title else rule.gwp
 
 
-def _boundary(rule: m.RuleFile) -> str:
+def _boundary(rule: m.RuleFile, lang: Language) -> str:
     out = [f'<div class="zuji-diagram">{boundary.svg(rule)}</div>\n']
     b = rule.boundary
     if b:
         stages = {s.name: s for s in rule.stages}
         rows = [
-            [f"`{name}`", bilingual(stages[name].description) if name in stages else ""]
+            [f"`{name}`", lines(stages[name].description, lang) if name in stages else ""]
             for name in b.stages
         ]
         out.append(
@@ -131,7 +139,7 @@ def _boundary(rule: m.RuleFile) -> str:
         out.append(
             "**Excluded:**\n\n"
             + table(
-                ["Item", "Why"], [[f"`{e.name}`", bilingual(e.reason)] for e in rule.exclusions]
+                ["Item", "Why"], [[f"`{e.name}`", lines(e.reason, lang)] for e in rule.exclusions]
             )
         )
     if rule.cutoff:
@@ -144,7 +152,7 @@ def _boundary(rule: m.RuleFile) -> str:
     return "\n".join(out)
 
 
-def _modules(rule: m.RuleFile, module_pages: dict[str, str]) -> str:
+def _modules(rule: m.RuleFile, module_pages: dict[str, str], lang: Language) -> str:
     if not rule.uses:
         return ""
     items = []
@@ -153,7 +161,7 @@ def _modules(rule: m.RuleFile, module_pages: dict[str, str]) -> str:
         page = module_pages.get(use.module)
         name = f"[`{use.module}`]({page})" if page else f"`{use.module}`"
         items.append(f"- {name}{alias}")
-    return "## Shared modules used\n\n" + "\n".join(items) + "\n"
+    return f"## {heading('modules', lang)}\n\n" + "\n".join(items) + "\n"
 
 
 def choice_options(inp: m.Input | m.Param, pcr: PCR) -> tuple[str, ...]:
@@ -162,10 +170,12 @@ def choice_options(inp: m.Input | m.Param, pcr: PCR) -> tuple[str, ...]:
     return pcr.choices.get(inp.choice_type or "", ())
 
 
-def _input_row(inp: m.Input, pcr: PCR, name: str) -> list[str]:
+def _input_row(inp: m.Input, pcr: PCR, name: str, lang: Language) -> list[str]:
     if inp.kind == "choice":
-        options = choice_options(inp, pcr)
-        kind = "one of: " + ", ".join(esc(o) for o in options)
+        labels = option_labels(pcr)
+        kind = "one of: " + ", ".join(
+            option(o, labels.get(f"{inp.choice_type}.{o}"), lang) for o in choice_options(inp, pcr)
+        )
     elif inp.kind == "list":
         kind = "list of items"
     else:
@@ -184,7 +194,7 @@ def _input_row(inp: m.Input, pcr: PCR, name: str) -> list[str]:
     if inp.required_when is not None:
         need = f"required when {esc(_written(inp.required_when, pcr))}"
     quality = f"**{inp.quality}**, {need}" if inp.quality else need
-    return [name, kind, bilingual(inp.description), bounds(inp), default, quality]
+    return [name, kind, lines(inp.description, lang), bounds(inp), default, quality]
 
 
 def _written(node: m.Expr, pcr: PCR) -> str:
@@ -196,45 +206,46 @@ def _written(node: m.Expr, pcr: PCR) -> str:
     return source.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
-def _inputs(rule: m.RuleFile, pcr: PCR) -> str:
+def _inputs(rule: m.RuleFile, pcr: PCR, lang: Language) -> str:
     rows = []
     for inp in rule.inputs:
-        rows.append(_input_row(inp, pcr, f"`{inp.name}`"))
+        rows.append(_input_row(inp, pcr, f"`{inp.name}`", lang))
         for fld in inp.fields:
-            rows.append(_input_row(fld, pcr, f"`{inp.name}[].{fld.name}`"))
+            rows.append(_input_row(fld, pcr, f"`{inp.name}[].{fld.name}`", lang))
     headers = ["Input", "Unit or options", "Description", "Range", "Default", "Data quality"]
     return table(headers, rows) if rows else "This PCR asks for no inputs.\n"
 
 
-def _values(rule: m.RuleFile) -> str:
+def _values(rule: m.RuleFile, lang: Language) -> str:
     if not rule.lets:
         return ""
-    out = ["### Values\n"]
+    out = [f"### {heading('values', lang)}\n"]
     for let in rule.lets:
         unit = f" · {let.unit}" if let.unit else ""
         out.append(
             f"**`{let.name}`**{unit}"
-            + (f" — {bilingual(let.description)}" if str(let.description) else "")
+            + (f" — {lines(let.description, lang)}" if str(let.description) else "")
             + "\n"
         )
         out.append(math_block(f"{latex_name(let.name)} = {to_latex(let.expr, rule)}"))
     return "\n".join(out)
 
 
-def _stages(rule: m.RuleFile, pcr: PCR) -> str:
+def _stages(rule: m.RuleFile, pcr: PCR, lang: Language) -> str:
     gwp = pcr.standards.gwp_sets.get(rule.gwp)
     out = []
     for stage in rule.stages:
+        described = pair(stage.description.zh, stage.description.en, lang)
         out.append(
-            f"### Stage `{stage.name}`"
-            + (f": {esc(str(stage.description))}" if str(stage.description) else "")
+            f"### {heading('stage', lang)} `{stage.name}`"
+            + (f": {esc(described)}" if described else "")
             + "\n"
         )
         for line in stage.lines:
             gas = GAS_TITLES.get(line.gas, line.gas)
             kind = "" if line.kind == "emission" else f"{line.kind} · "
             factor = _gwp_factor(gwp, line)
-            description = f" — {bilingual(line.description)}" if str(line.description) else ""
+            description = f" — {lines(line.description, lang)}" if str(line.description) else ""
             out.append(f"**`{line.name}`** · {kind}{gas} {line.origin}{factor}{description}\n")
             out.append(math_block(latex_name(line.name) + " = " + to_latex(line.expr, rule)))
     return "\n".join(out)
@@ -272,11 +283,23 @@ def _allocation(rule: m.RuleFile) -> str:
     return "\n".join(out)
 
 
-def _assertions(rule: m.RuleFile) -> str:
+def _assertions(rule: m.RuleFile, lang: Language) -> str:
     if not rule.assertions:
         return "None.\n"
-    rows = [[a.level, esc(a.message), math_inline(to_latex(a.expr, rule))] for a in rule.assertions]
+    rows = [
+        [a.level, _message(a, lang), math_inline(to_latex(a.expr, rule))] for a in rule.assertions
+    ]
     return table(["Level", "Message", "Condition"], rows)
+
+
+def _message(assertion: m.Assertion, lang: Language) -> str:
+    """The reader's language first, the other on the next line."""
+    first, second = (
+        (assertion.message_zh, assertion.message)
+        if lang == "zh"
+        else (assertion.message, assertion.message_zh)
+    )
+    return "<br>".join(esc(t) for t in (first, second) if t)
 
 
 def _changelog(rule: m.RuleFile) -> str:
