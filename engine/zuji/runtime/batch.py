@@ -72,6 +72,8 @@ def _in_place(pcr: PCR, frame: pd.DataFrame, chunk_rows: int) -> pd.DataFrame:
     """A table already in memory, evaluated here: each partition writes its figures into its
     slice of one output block, so the partitions' outputs are never copied into a whole (a copy
     that costs, for a million rows, more than evaluating them)."""
+    if len(frame) == 0:  # as the partitions' path: no partition, the empty output
+        return empty_output(pcr)
     names = figure_columns(pcr)
     block = np.empty((len(names), len(frame)))
     errors: dict[int, str] = {}
