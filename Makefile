@@ -51,7 +51,7 @@ browser:
 	fi
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/run.py
 
 # The property-based tests at full strength: 20 000 examples per property (several minutes).
 fuzz: $(STAMP)

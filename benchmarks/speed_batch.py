@@ -8,7 +8,8 @@ version of its arithmetic (baseline_cement.py) measured in the same run.
   targets >= 5x10^5 rows/s and a peak resident memory below 1 GiB.
 
 This machine is shared: absolute times are inflated by the load, the ratios measured in the same
-run are what count. Each figure is the median of a few runs.
+run are what count. evaluate_many and its baseline are timed in turn, the best of each kept;
+the batch command and its baseline, the median of a few runs each.
 
     python benchmarks/speed_batch.py [--rows N]
 """
@@ -33,6 +34,7 @@ import zuji
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline_cement as hand
+from table import Row, met, render
 
 ROWS = 1_000_000
 REPEAT = 3
@@ -111,7 +113,7 @@ def median_time(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, Any
     return statistics.median(times), out
 
 
-def evaluate_many_row(n: int) -> tuple[str, str, str, str]:
+def evaluate_many_row(n: int) -> Row:
     table = plants(n)
     pcr = zuji.load("cement")
     # Text columns as categories, as a programme keeps them in Parquet (dictionary-encoded):
@@ -121,17 +123,23 @@ def evaluate_many_row(n: int) -> tuple[str, str, str, str]:
     factors = hand.cement_factors(date(2023, 1, 1))
     given = hand_columns(table)
     pcr.evaluate_many(table.iloc[:1000])  # compile the vectorised plan once, as a service would
-    zuji_s, out = median_time(lambda: pcr.evaluate_many(columns))  # partitions as by default
-    hand_s, expected = median_time(lambda: hand.footprint_numpy(given, factors))
+    # Taken in turn and the best of each, so that both see the same load of a shared machine.
+    zuji_runs, hand_runs = [], []
+    for _ in range(REPEAT):
+        zuji_runs.append(median_time(lambda: pcr.evaluate_many(columns), 1))  # partitions
+        hand_runs.append(median_time(lambda: hand.footprint_numpy(given, factors), 1))
+    zuji_s, out = min(zuji_runs, key=lambda run: run[0])
+    hand_s, expected = min(hand_runs, key=lambda run: run[0])
     assert (out["status"] == "ok").all()
     assert np.allclose(out["total"].to_numpy(), expected, rtol=1e-12, atol=0)
     ratio = zuji_s / hand_s
-    verdict = "ok" if ratio <= 2.5 and n / zuji_s >= 1e7 else "MISSED"
-    return (
+    return Row(
         f"evaluate_many, {n:,} inventories (DataFrame in and out)",
         f"{zuji_s:.3f} s = {n / zuji_s:,.0f}/s",
         f"hand numpy {hand_s:.3f} s = {n / hand_s:,.0f}/s",
-        f"{ratio:.1f}x (target <= 2.5x, >= 1e7/s): {verdict}",
+        f"{ratio:.1f}x",
+        "<= 2.5x, >= 1e7/s",
+        met(ratio <= 2.5 and n / zuji_s >= 1e7),
     )
 
 
@@ -169,7 +177,7 @@ pacsv.write_csv(pa.table({"row": range(1, len(total) + 1), "total": total}), sys
 """
 
 
-def batch_row(n: int) -> tuple[str, str, str, str]:
+def batch_row(n: int) -> Row:
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "plants.csv", Path(folder) / "footprints.csv"
         plants(n).to_csv(source, index=False)
@@ -189,17 +197,18 @@ def batch_row(n: int) -> tuple[str, str, str, str]:
         peak = max(p for _, p in zuji_runs)
         hand_s = statistics.median(hand_runs)
     rate = n / zuji_s
-    verdict = "ok" if rate >= 5e5 and peak < GIB else "MISSED"
-    return (
+    return Row(
         f"zuji batch, {n:,}-row CSV end to end (child process)",
         f"{zuji_s:.2f} s = {rate:,.0f} rows/s, peak RSS {peak / (1 << 20):,.0f} MiB",
         f"hand pyarrow+numpy {hand_s:.2f} s = {n / hand_s:,.0f} rows/s",
-        f"{zuji_s / hand_s:.1f}x (target >= 5e5 rows/s, < 1 GiB): {verdict}",
+        f"{zuji_s / hand_s:.1f}x",
+        ">= 5e5 rows/s, < 1 GiB",
+        met(rate >= 5e5 and peak < GIB),
     )
 
 
-def rows(n: int = ROWS) -> list[tuple[str, str, str, str]]:
-    """(what, Zuji's figure, the baseline's figure, ratio against the target)."""
+def rows(n: int = ROWS) -> list[Row]:
+    """Zuji's figures beside their baselines from the same run, with the targets."""
     return [evaluate_many_row(n), batch_row(n)]
 
 
@@ -207,10 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS)
     args = parser.parse_args()
-    table = rows(args.rows)
-    widths = [max(len(r[i]) for r in table) for i in range(4)]
-    for row in [("what", "zuji", "baseline", "ratio"), *table]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    print(render(rows(args.rows)))
 
 
 if __name__ == "__main__":

@@ -35,12 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline_cement  # noqa: E402  (the benchmarks folder, put on the path above)
+from table import Row, met, render  # noqa: E402
 
 import zuji  # noqa: E402
 from zuji.runtime.cases import load_case  # noqa: E402
 
 CASE = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
 ROUNDS = 7
+QUICK_ROUNDS = 3
 
 
 def _best_per_call(fn: Callable[[], object], calls: int) -> float:
@@ -52,17 +54,20 @@ def _best_per_call(fn: Callable[[], object], calls: int) -> float:
 
 
 def _alternating(
-    first: Callable[[], object], second: Callable[[], object], calls: tuple[int, int]
+    first: Callable[[], object],
+    second: Callable[[], object],
+    calls: tuple[int, int],
+    rounds: int,
 ) -> tuple[float, float]:
     """The best seconds per call of each, their rounds taken in turn."""
     a, b = [], []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         a.append(_best_per_call(first, calls[0]))
         b.append(_best_per_call(second, calls[1]))
     return min(a), min(b)
 
 
-def single_evaluation() -> tuple[float, float, float, float]:
+def single_evaluation(rounds: int = ROUNDS) -> tuple[float, float, float, float]:
     """Seconds per call: evaluate end to end; again beside its traced run, and that traced run;
     the hand-written function."""
     pcr = zuji.load("cement")
@@ -81,9 +86,13 @@ def single_evaluation() -> tuple[float, float, float, float]:
         lambda: pcr.evaluate(document),
         lambda: baseline_cement.footprint(values, factors),
         (300, 30_000),
+        rounds,
     )
     traced, plain = _alternating(
-        lambda: pcr.evaluate(document, trace=True), lambda: pcr.evaluate(document), (200, 200)
+        lambda: pcr.evaluate(document, trace=True),
+        lambda: pcr.evaluate(document),
+        (200, 200),
+        rounds,
     )
     return engine, plain, traced, scalar
 
@@ -132,59 +141,48 @@ def start_times(repeat: int = 3) -> dict[str, float]:
     return best
 
 
-def _ratio(value: float, base: float, target: float) -> str:
-    ratio = value / base
-    verdict = "meets" if ratio <= target else "misses"
-    return f"{ratio:,.1f}x (target <= {target:g}x: {verdict})"
-
-
-def _within(value: float, target: float) -> str:
-    verdict = "meets" if value < target else "misses"
-    return f"target < {target:g} s: {verdict}"
-
-
-def rows() -> list[tuple[str, str, str, str]]:
-    """(what, Zuji's figure, the baseline's figure, the ratio against its target)."""
-    engine, plain, traced, scalar = single_evaluation()
-    starts = start_times()
+def rows(quick: bool = False) -> list[Row]:
+    """Zuji's figures beside their baselines from the same run, with the targets."""
+    engine, plain, traced, scalar = single_evaluation(QUICK_ROUNDS if quick else ROUNDS)
+    starts = start_times(1 if quick else 3)
     out = [
-        (
+        Row(
             "evaluate(inventory dict), cement, end to end, no trace",
             f"{engine * 1e6:,.1f} us",
             f"{scalar * 1e6:,.2f} us hand-written scalar",
-            _ratio(engine, scalar, 50),
+            f"{engine / scalar:,.1f}x",
+            "<= 50x",
+            met(engine / scalar <= 50),
         ),
-        (
+        Row(
             "evaluate with trace vs without",
             f"{traced * 1e6:,.1f} us",
             f"{plain * 1e6:,.1f} us without trace",
-            _ratio(traced, plain, 3),
+            f"{traced / plain:,.2f}x",
+            "<= 3x",
+            met(traced / plain <= 3),
         ),
     ]
-    for name, target, base in (
-        ("zuji --help", 0.2, "python -c pass"),
-        ("zuji run cement --format json", 0.6, "import floor"),
-        ("zuji check pcr/", 1.0, "import floor"),
+    for name, target, base, shown in (
+        ("zuji --help", 0.2, "python -c pass", "python -c pass"),
+        ("zuji run cement --format json", 0.6, "import floor", "import typer, pydantic, pint..."),
+        ("zuji check pcr/", 1.0, "import floor", "import typer, pydantic, pint..."),
     ):
-        shown = "python -c pass" if base == "python -c pass" else "import typer, pydantic, pint..."
         out.append(
-            (
+            Row(
                 f"{name}, CPU of a fresh process",
                 f"{starts[name]:.3f} s",
                 f"{starts[base]:.3f} s {shown}",
-                _within(starts[name], target),
+                f"{starts[name] / starts[base]:.1f}x",
+                f"< {target:g} s CPU",
+                met(starts[name] < target),
             )
         )
     return out
 
 
 def main() -> None:
-    found = rows()
-    widths = [max(len(row[i]) for row in found) for i in range(4)]
-    header = ("what", "Zuji", "baseline", "ratio / target")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
-    for row in [header, *found]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print(render(rows()))
     print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machine)")
 
 

@@ -178,6 +178,19 @@ def test_partitions_number_their_rows_across_the_whole_table(cement: zuji.PCR) -
     pd.testing.assert_frame_equal(out.drop(index=7), cement.evaluate_many(table).drop(index=7))
 
 
+def test_text_columns_as_categories_give_the_output_of_text(cement: zuji.PCR) -> None:
+    # Parquet's dictionary-encoded text arrives as pandas categories: read by their own codes.
+    table = pd.concat([_table()] * 3, ignore_index=True)
+    table.loc[4, "cement"] = -1.0
+    table.loc[6, "grid_region"] = "atlantis"
+    text = [c for c in table.columns if table[c].dtype.kind not in "fiu"]
+    categories = table.astype({c: "category" for c in text})
+    out = cement.evaluate_many(categories, chunk_rows=2)
+    assert out["status"].tolist().count("failed") == 2
+    assert out["error"][6].startswith("E") and "atlantis" in out["error"][6]
+    pd.testing.assert_frame_equal(out, cement.evaluate_many(table))
+
+
 @pytest.mark.slow
 def test_local_processes_give_the_in_process_output(cement: zuji.PCR) -> None:
     table = pd.concat([_table()] * 4, ignore_index=True)

@@ -50,6 +50,8 @@ def evaluate_many(
 ) -> pd.DataFrame:
     """One output row per inventory of `table` (a pandas DataFrame, a pyarrow Table, a list of
     inventory documents or flat rows, or a mapping column -> array), as a pandas DataFrame."""
+    if (executor is None or isinstance(executor, InProcess)) and not _listed(table):
+        return _in_place(pcr, _frame(table), chunk_rows)
     frames = list(evaluate_parts(pcr, partitions(table, pcr, chunk_rows), executor))
     if not frames:
         return empty_output(pcr)
@@ -60,6 +62,26 @@ def evaluate_many(
     whole = pd.concat([f.drop(columns="error") for f in frames], ignore_index=True)
     whole.insert(list(frames[0].columns).index("error"), "error", errors)
     return whole
+
+
+def _listed(table: Any) -> bool:
+    return isinstance(table, Sequence) and not isinstance(table, (str, bytes))
+
+
+def _in_place(pcr: PCR, frame: pd.DataFrame, chunk_rows: int) -> pd.DataFrame:
+    """A table already in memory, evaluated here: each partition writes its figures into its
+    slice of one output block, so the partitions' outputs are never copied into a whole (a copy
+    that costs, for a million rows, more than evaluating them)."""
+    if len(frame) == 0:  # as the partitions' path: no partition, the empty output
+        return empty_output(pcr)
+    names = figure_columns(pcr)
+    block = np.empty((len(names), len(frame)))
+    errors: dict[int, str] = {}
+    for batch in partitions(frame, pcr, chunk_rows):
+        end = batch.first_row + batch.n
+        found = figures_into(pcr, batch, block[:, batch.first_row : end], names)
+        errors.update({batch.first_row + i: reason for i, reason in found.items()})
+    return _output(Batch(frame, {}), names, block, errors)
 
 
 def evaluate_parts(
@@ -117,7 +139,7 @@ def _loaded(source: tuple[str, str]) -> PCR:
 def partitions(table: Any, pcr: PCR, chunk_rows: int = CHUNK_ROWS) -> Iterator[Batch]:
     """The table cut into partitions of at most chunk_rows rows."""
     rule = pcr.rule
-    if isinstance(table, Sequence) and not isinstance(table, (str, bytes)):
+    if _listed(table):
         for start in range(0, len(table), chunk_rows):
             rows = table[start : start + chunk_rows]
             if all(isinstance(r, dict) and "inputs" in r for r in rows):
@@ -161,21 +183,28 @@ def _text(values: Any) -> bool:
 
 def evaluate_batch(pcr: PCR, batch: Batch) -> pd.DataFrame:
     """One partition: vectorised, then its suspect rows by the scalar path."""
+    names = figure_columns(pcr)
+    # The figures as one block, column by column: the DataFrame takes it without a copy.
+    block = np.empty((len(names), batch.n))
+    errors = figures_into(pcr, batch, block, names)
+    return _output(batch, names, block, errors)
+
+
+def figures_into(pcr: PCR, batch: Batch, block: Array, names: list[str]) -> dict[int, str]:
+    """The partition's figures written into `block` (a row per name in `names`, a column per
+    inventory); returns the reason each failed row (by its index in the partition) failed."""
     vplan = vector_plan(pcr.plan)
     inputs = arrays(batch, vplan)
     figures = _by_period(pcr, batch, inputs)
     suspect = batch.suspect | figures.suspect
-    names = figure_columns(pcr)
     where = {name: k for k, name in enumerate(names)}
-    # The figures as one block, column by column: the DataFrame takes it without a copy.
-    block = np.empty((len(names), batch.n))
     given = _figure_arrays(figures)
     for name, k in where.items():
         block[k] = given.get(name, np.nan)
     errors: dict[int, str] = {}
     for i in np.flatnonzero(suspect):
         _scalar_row(pcr, batch, int(i), block, where, errors)
-    return _output(batch, names, block, errors)
+    return errors
 
 
 def figure_columns(pcr: PCR) -> list[str]:

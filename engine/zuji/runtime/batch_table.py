@@ -208,7 +208,7 @@ def _date_codes(column: pd.Series | None, n: int) -> tuple[Array, list[date | No
     (None for one that is not a date: its rows go to the scalar reader, which names it)."""
     if column is None:
         return np.full(n, -1, dtype=np.intp), []
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorized(column)
     texts = [_iso(u) for u in uniques]
     dates: list[date | None] = []
     for text in texts:
@@ -219,6 +219,16 @@ def _date_codes(column: pd.Series | None, n: int) -> tuple[Array, list[date | No
     blank = np.array([not t for t in texts] + [True], dtype=bool)
     codes = np.where(blank[codes], -1, codes)
     return codes.astype(np.intp), dates
+
+
+def factorized(column: pd.Series) -> tuple[Array, Any]:
+    """Each row's code into the column's distinct values (-1 for a blank), and those values: a
+    categorical column (Parquet's dictionary-encoded text) gives its own, with no pass over its
+    rows."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes, uniques
 
 
 def _cell(value: Any) -> Any:
@@ -335,7 +345,7 @@ def _options(vplan: VectorPlan, inp: m.Input) -> tuple[str, ...]:
 
 def _codes(vplan: VectorPlan, raw: pd.Series) -> Array:
     """Option names to codes, each distinct name looked up once."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    codes, uniques = factorized(raw)
     table = vplan.code_of([str(x).strip() for x in uniques])
     return np.where(codes < 0, NOT_GIVEN, table[codes] if len(table) else NOT_GIVEN)
 
@@ -400,7 +410,10 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
         item_suspect = np.zeros(len(where), dtype=bool)
         for fld in inp.fields:
             named = by_index[index].get(fld.name)
-            raw = batch.frame[named.header].iloc[where] if named else None
+            raw = None
+            if named is not None:
+                raw = batch.frame[named.header]
+                raw = raw if len(where) == n else raw.iloc[where]
             fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect))
         suspect[where[item_suspect]] = True
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
@@ -420,6 +433,6 @@ def _present(raw: pd.Series) -> Array:
     """Cells that are not blank (each distinct text looked at once)."""
     if raw.dtype.kind in "fiub":
         return np.asarray(raw.notna().to_numpy(), dtype=bool)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    codes, uniques = factorized(raw)
     written = np.array([not (isinstance(u, str) and not u.strip()) for u in uniques] + [False])
     return np.asarray(written[codes], dtype=bool)
