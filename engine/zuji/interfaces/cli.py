@@ -11,6 +11,7 @@ module that adds commands with `register(app)` keeps its heavy imports inside it
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -37,6 +38,30 @@ app = typer.Typer(
 )
 
 FORMATS = ("table", "json", "pact", "markdown")
+
+
+@app.callback()
+def _library(
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            envvar=lib.ENVIRONMENT,
+            help="The library's folder (pcr/ or zuji.toml); by default the nearest one from the "
+            "working folder upwards, else the bundled library",
+        ),
+    ] = None,
+) -> None:
+    """Zuji: product carbon footprints from Product Category Rules."""
+    if library is not None and not library.is_dir():
+        raise UsageError(Diagnostic("E002", f"--library {library}: no such folder"))
+    folder = library.resolve() if library is not None else lib.discover(Path.cwd())
+    committee = lib.use(folder)
+    # Worker processes (zuji serve, batches) start afresh and learn the library from here.
+    if committee is not None:
+        os.environ[lib.ENVIRONMENT] = str(committee.root)
+    else:
+        os.environ.pop(lib.ENVIRONMENT, None)
 
 
 def _say(text: str = "", err: bool = False) -> None:

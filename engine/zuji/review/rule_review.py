@@ -32,7 +32,7 @@ from zuji.review.coverage import Coverage, Item, coverage
 from zuji.review.diff import Change, RuleDiff, diff
 from zuji.review.gitrev import changed_files, exists_at, snapshot, toplevel
 from zuji.review.impact import Impact, impact
-from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import committee_standards, PCR
 from zuji.runtime.pcr import load as load_pcr
 
 
@@ -75,13 +75,9 @@ def current(path: Path) -> Version:
 
 
 def _standards_beside(path: Path) -> Standards | None:
-    """The standards/ folder beside a PCR library other than Zuji's own (a committee's
-    repository); None means the library's datasets."""
-    library = path.resolve().parent.parent
-    folder = library.parent / "standards"
-    if not (folder / "factors").is_dir() or folder.resolve() == lib.standards_root().resolve():
-        return None
-    return load_standards(folder)
+    """The datasets of the committee library a rule file lies in (over the bundled ones); None
+    means the bundled library's datasets."""
+    return committee_standards(path)
 
 
 def _working_path(where: str) -> Path:
