@@ -323,12 +323,24 @@ def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
 
 @app.command()
 def docs(
-    config: Annotated[Path, typer.Option(help="The committed MkDocs config")] = Path("mkdocs.yml"),
+    config: Annotated[
+        Path, typer.Option(help="The committed MkDocs config (the bundled library's site)")
+    ] = Path("mkdocs.yml"),
+    with_bundled: Annotated[
+        bool,
+        typer.Option("--with-bundled", help="Publish the bundled PCRs beside a committee's own"),
+    ] = False,
 ) -> None:
-    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."""
-    from zuji.interfaces.docsite import generate  # the docs stack is not needed to evaluate
+    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation.
 
-    done = generate(config)
+    In a committee's library: its own PCRs, with the engine's site configuration, under
+    .zuji/site/ (build with the mkdocs command printed)."""
+    # The docs stack is not needed to evaluate: imported here only.
+    from zuji.interfaces.docsite import generate
+    from zuji.interfaces.docsite.committee import generate_committee
+
+    committee = lib.active()
+    done = generate_committee(committee, with_bundled) if committee else generate(config)
     for skipped in done.skipped:
         _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
     folder = done.pages[-1].parent if done.pages else config.parent

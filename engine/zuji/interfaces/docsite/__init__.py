@@ -21,7 +21,7 @@ from pathlib import Path
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.interfaces.docsite import module_page, pcr_page
-from zuji.interfaces.docsite.collect import Library, Skipped, collect
+from zuji.interfaces.docsite.collect import Library, Skipped, collect, collect_all
 from zuji.interfaces.docsite.index_page import render as render_index
 from zuji.interfaces.docsite.nav import GENERATED_CONFIG, read_config, rules_nav, write_config
 from zuji.lang import model as m
@@ -36,13 +36,14 @@ class Generated:
     config: Path | None = None
 
 
-def generate(config: Path, pcr_root: Path | None = None) -> Generated:
-    """Write the rule pages and the generated config for the MkDocs config at `config`."""
+def generate(config: Path, pcr_root: Path | list[Path] | None = None) -> Generated:
+    """Write the rule pages and the generated config for the MkDocs config at `config`, from
+    the rules under `pcr_root` (one folder or several; the active library's by default)."""
     settings = read_config(config)
     docs_dir = (config.parent / str(settings.get("docs_dir", "docs"))).resolve()
     out = docs_dir / "pcr"
     _clear(out)
-    library = collect(pcr_root)
+    library = collect_all(pcr_root) if isinstance(pcr_root, list) else collect(pcr_root)
     done = Generated(skipped=library.skipped)
 
     module_files = {
