@@ -24,6 +24,7 @@ from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.clients_cli import register as _register_clients
+from zuji.interfaces.init_cli import register as _register_init
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
@@ -375,6 +376,7 @@ _register_batch(app)
 _register_mc(app)
 _register_serve(app)
 _register_clients(app)
+_register_init(app)
 
 
 def main() -> None:
