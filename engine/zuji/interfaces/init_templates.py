@@ -33,7 +33,7 @@ pcr quicklime {
   cutoff per_flow 1 %, total 5 %
 
   input quicklime : t "Quicklime produced" zh "生石灰产量" > 0
-  input cao_content : % "CaO content of the quicklime, measured" zh "生石灰中氧化钙含量（实测）" > 0 <= 100
+  input cao_content : % "CaO content, measured" zh "氧化钙含量" > 0 <= 100
   input power : MWh "Electricity used by the kiln and mills" zh "窑和磨机用电量" >= 0
 
   factor cao_co2 = cement_process.calcination.cao

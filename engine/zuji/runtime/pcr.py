@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
-from zuji.data.standards import Standards
+from zuji.data.standards import Standards, load_committee
 from zuji.data.standards import load as load_standards
-from zuji.data.standards import load_committee
 from zuji.lang import model as m
 from zuji.lang.build import load_file, read_rule_text
 from zuji.lang.build import load_text as build_text
