@@ -186,8 +186,11 @@ def committee_standards(rule_file: Path) -> Standards | None:
 
 
 def load_text(text: str, file: str = "<text>", standards: Standards | None = None) -> PCR:
-    """A PCR from rule text (as the HTTP service and tests receive it)."""
+    """A PCR from rule text (as the HTTP service and tests receive it), with the datasets of
+    the active library."""
     rule, findings = build_text(text, file)
+    if standards is None and (committee := lib.active()) is not None and committee.standards:
+        standards = load_committee(committee.standards, committee.bundled_gwp)
     return _assemble(rule, findings, text, standards)
 
 
