@@ -80,6 +80,19 @@ def test_every_command_works_on_the_committee_library(committee: Path) -> None:
     # The case's hand computation: 213.850 kg CO2e per t glass (the case file shows the sums).
     assert json.loads(ran.stdout)["total"] == pytest.approx(213.850, rel=1e-6)
 
+    sampled = zuji(
+        "mc", "flat_glass", "-i", str(inventory), "-n", "50", "--seed", "1", cwd=committee
+    )
+    assert sampled.returncode == 0 and "213.8500" in sampled.stdout, sampled.stderr
+
+    # Worker processes learn the library from ZUJI_LIBRARY and load flat_glass by its id.
+    rows = committee / "rows.jsonl"
+    rows.write_text(inventory.read_text() + "\n" + inventory.read_text() + "\n")
+    out = committee / "out.csv"
+    batch = zuji("batch", "flat_glass", str(rows), "-o", str(out), "--workers", "2", cwd=committee)
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    assert out.read_text().count(',"ok",') == 2
+
     schema = zuji("schema", "flat_glass", cwd=committee)
     assert "soda_ash" in json.loads(schema.stdout)["properties"]["inputs"]["properties"]
 
