@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -56,3 +57,14 @@ def cement() -> zuji.PCR:
 @pytest.fixture
 def inventory() -> dict[str, Any]:
     return copy.deepcopy(CEMENT_INVENTORY)
+
+
+@pytest.fixture(autouse=True)
+def _bundled_library_after_each_test() -> Iterator[None]:
+    """A test that runs the command line in a committee's folder makes that library active (and
+    names it in ZUJI_LIBRARY for worker processes); the next test starts from the bundled one."""
+    yield
+    from zuji.core import library
+
+    library.use(None)
+    os.environ.pop(library.ENVIRONMENT, None)

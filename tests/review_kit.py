@@ -3,17 +3,13 @@ made in tmp_path (never the project's own)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
-
-import zuji
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 BASE = (FIXTURES / "widget.pcr").read_text(encoding="utf-8")
 DATASET = (FIXTURES / "widget_factors.yaml").read_text(encoding="utf-8")
 CASE = (FIXTURES / "case_plant.yaml").read_text(encoding="utf-8")
-GWP = Path(zuji.__file__).resolve().parent.parent.parent / "standards" / "gwp"
 
 
 def changed(old: str, new: str, text: str = BASE) -> str:
@@ -41,8 +37,6 @@ def library(
     factors = root / "standards" / "factors"
     factors.mkdir(parents=True, exist_ok=True)
     (factors / "widget_factors.yaml").write_text(dataset, encoding="utf-8")
-    if not (root / "standards" / "gwp").is_dir():
-        shutil.copytree(GWP, root / "standards" / "gwp")
     return folder / "widget.pcr"
 
 

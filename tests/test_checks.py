@@ -950,6 +950,12 @@ def test_E222_max_of_a_choice() -> None:
     expect_only(text, "E222", "max(power, fuel)", "max(...)", "numbers")
 
 
+def test_E225_line_reading_an_optional_input_outside_given() -> None:
+    text = broken('input coal : t "Coal burned" >= 0', 'input coal : t "Coal burned" >= 0 optional')
+    diag = expect_only(text, "E225", "burning :", "line 'burning'", "'coal'", "given(coal)")
+    assert "if given(coal)" in diag.hint
+
+
 FORMULA = "  formula burn(mass: t, ncv: GJ/t) : GJ = mass * ncv\n"
 
 

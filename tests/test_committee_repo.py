@@ -1,9 +1,8 @@
 """A committee's own repository: pcr/<name>/<name>.pcr beside its own standards/ folder. Its rules
-are checked and evaluated against its datasets, not the bundled ones."""
+are checked and evaluated against its datasets over the bundled ones."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from zuji.core import library
 
 @pytest.fixture
 def repository(tmp_path: Path) -> Path:
-    shutil.copytree(library.pcr_root() / "common", tmp_path / "pcr" / "common")
-    shutil.copytree(library.standards_root(), tmp_path / "standards")
+    # Only its own dataset: the bundled datasets, GWP sets and shared modules stay available.
     dataset = tmp_path / "standards" / "factors" / "committee.yaml"
+    dataset.parent.mkdir(parents=True)
     dataset.write_text(
         (library.standards_root() / "factors" / "cn_heat.yaml")
         .read_text(encoding="utf-8")

@@ -43,7 +43,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "YAML and JSON documents (inventories, cases, datasets), not rule files",
     ),
     **dict.fromkeys(
-        ["E400", "E401", "E402", "E403", "E404", "E405", "E407", "E408"],
+        ["E400", "E401", "E402", "E403", "E404", "E405", "E406", "E407", "E408"],
         "the library's datasets, GWP sets, benchmark sets and schemas, not rule files",
     ),
     **dict.fromkeys(
@@ -63,6 +63,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "version discipline compares a rule with a git revision (zuji check --base REV); the "
         "repositories it needs are built in tests/test_review.py and tests/test_checks.py",
     ),
+    "E016": "a library's zuji.toml, not a rule file (tests/test_committee_library.py)",
     "E716": "zuji review --decision on a version without a changelog entry; tested in "
     "tests/test_review_record.py",
     **dict.fromkeys(

@@ -50,10 +50,11 @@ def test_option_written_as_argument_selects_the_family_member() -> None:
     assert lines["balance"] == pytest.approx(12 * 44 / 12 * 1000, rel=1e-12)
 
 
-def test_an_option_that_is_not_in_the_choice_is_an_unknown_name() -> None:
+def test_an_option_that_is_not_in_the_choice_is_named_with_the_close_options() -> None:
     pcr = zuji.load_text(RULE.replace("ARGUMENT", "natural_gass"), "gas.pcr")
-    assert [d.code for d in pcr.errors] == ["E210"]
+    assert [d.code for d in pcr.errors] == ["E218"]
     assert "natural_gass" in pcr.errors[0].message
+    assert "'natural_gas'" in pcr.errors[0].hint
 
 
 LIST_RULE = """

@@ -208,17 +208,21 @@ def test_guarded_use_in_a_line_traces_the_value_as_not_given() -> None:
     json.loads(result.model_dump_json())
 
 
-def test_unguarded_use_of_a_value_that_is_not_given_names_the_input() -> None:
+def test_unguarded_use_of_a_value_that_is_not_given_is_found_at_check_time() -> None:
+    # The line reads purity_ratio, which reads the optional input purity: an inventory leaving
+    # purity out could not be evaluated, so the rule itself is refused, naming line and input.
     text = RULE.replace(
         "    waste_burning : CO2e = waste * 0.5 [t CO2e/t]\n",
         "    waste_burning : CO2e = waste * 0.5 [t CO2e/t] * purity_ratio\n",
     )
-    with pytest.raises(zuji.EvaluationError) as info:
-        rule(text).evaluate(inventory())
-    diag = info.value.diagnostics[0]
-    assert diag.code == "E620"
+    pcr = zuji.load_text(text, "reads_test.pcr")
+    [diag] = pcr.errors
+    assert diag.code == "E225"
     assert "line 'waste_burning'" in diag.message and "'purity'" in diag.message
-    assert "'purity_ratio'" in diag.message
+    assert (
+        diag.span is not None
+        and diag.span.line == text[: text.index("waste_burning")].count("\n") + 1
+    )
 
 
 # ------------------------------------------------------------------ error assertions first

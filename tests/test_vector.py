@@ -154,9 +154,9 @@ def test_an_optional_input_is_suspect_only_where_read() -> None:
     figures = _rows(guarded, product=[1, 1], amount=[2, 3], spare=[math.nan, 5])
     assert not figures.suspect.any()
     assert figures.total.tolist() == [2000.0, 5000.0]
-    unguarded = _rule("part : CO2 = spare_share * amount * 1 [t CO2/t]")
-    figures = _rows(unguarded, product=[1, 1], amount=[2, 3], spare=[math.nan, 5])
-    assert figures.suspect.tolist() == [True, False]
+    # A line reading it without given(...) is refused when the rule is checked (E225).
+    unguarded = RULE.replace("LINES", "part : CO2 = spare_share * amount * 1 [t CO2/t]")
+    assert [d.code for d in zuji.load_text(unguarded, "numbers.pcr").errors] == ["E225"]
 
 
 def test_a_value_left_out_is_no_concern_of_lines_that_do_not_read_it() -> None:

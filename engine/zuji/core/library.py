@@ -1,17 +1,32 @@
 """Where the grammar, the PCR library and the reference data live.
 
-In a wheel they ship inside the package (zuji/_library); in a checkout they are the repository's
-own grammar/, pcr/ and standards/ folders. Nothing else is searched, so an installed engine never
-picks up stray files from the working folder unless a path is given explicitly.
+The bundled library ships inside the package (zuji/_library) in a wheel; in a checkout it is the
+repository's own grammar/, pcr/ and standards/ folders.
+
+A committee keeps its own library in its own repository: a folder holding pcr/ (and perhaps its
+own standards/), or a zuji.toml naming its folders. The command line makes the nearest such
+folder (the working folder upwards; --library or ZUJI_LIBRARY say otherwise) the active library:
+PCR ids, listings and default targets are then the committee's. A program that imports Zuji uses
+the bundled library unless it calls `use()` or sets ZUJI_LIBRARY, so an installed engine never
+picks up stray files from the working folder by itself. Which datasets a rule file is evaluated
+with follows from where the file lies (`library_of`), whoever loads it.
 """
 
 from __future__ import annotations
 
+import os
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from zuji.core.errors import Diagnostic, UsageError
+
+CONFIG = "zuji.toml"
+ENVIRONMENT = "ZUJI_LIBRARY"
 
 # This module lies in zuji/core/; the package folder is its parent.
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -33,8 +48,123 @@ def grammar_path() -> Path:
     return root() / "grammar" / "pcr.lark"
 
 
-def pcr_root() -> Path:
+def bundled_pcr_root() -> Path:
     return root() / "pcr"
+
+
+def pcr_root() -> Path:
+    """The rule folder of the active library: the committee's, or the bundled one."""
+    committee = active()
+    return committee.pcr if committee is not None else bundled_pcr_root()
+
+
+@dataclass(frozen=True)
+class Library:
+    """A committee's library: its rule folder, its own standards folder (if it has one), and
+    whether the bundled GWP sets and shared modules are available beside its own."""
+
+    root: Path
+    pcr: Path
+    standards: Path | None
+    bundled_gwp: bool = True
+    bundled_modules: bool = True
+    name: str = ""
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest folder, from `start` upwards, holding a zuji.toml or a pcr/ folder."""
+    try:
+        here = start.resolve()
+    except OSError:
+        return None
+    for folder in (here, *here.parents):
+        if _is_file(folder / CONFIG) or (folder / "pcr").is_dir():
+            return folder
+    return None
+
+
+def library_at(folder: Path) -> Library | None:
+    """The committee library whose root is `folder`; None when it is the bundled library."""
+    return _library_at(folder.resolve())
+
+
+@cache
+def _library_at(folder: Path) -> Library | None:
+    if folder == root().resolve():
+        return None
+    settings = _settings(folder / CONFIG)
+    pcr = folder / str(settings.get("pcr", "pcr"))
+    standards = folder / str(settings.get("standards", "standards"))
+    has_standards = (standards / "factors").is_dir() or (standards / "gwp").is_dir()
+    return Library(
+        folder,
+        pcr,
+        standards if has_standards else None,
+        bool(settings.get("bundled_gwp", True)),
+        bool(settings.get("bundled_modules", True)),
+        str(settings.get("name", folder.name)),
+    )
+
+
+def _settings(config: Path) -> dict[str, object]:
+    """The [library] table of a zuji.toml (empty without one); a mistake is a usage error."""
+    if not _is_file(config):
+        return {}
+    try:
+        document = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(Diagnostic("E016", f"{config}: not a valid zuji.toml ({exc})")) from None
+    table = document.get("library", {})
+    known = {"name", "pcr", "standards", "bundled_gwp", "bundled_modules"}
+    if not isinstance(table, dict) or set(table) - known:
+        unknown = ", ".join(sorted(set(table) - known)) if isinstance(table, dict) else "library"
+        raise UsageError(
+            Diagnostic(
+                "E016",
+                f"{config}: unknown setting {unknown} in [library]; "
+                f"known: {', '.join(sorted(known))}",
+            )
+        )
+    for key in ("pcr", "standards"):
+        value = table.get(key, key)
+        if not isinstance(value, str) or Path(value).is_absolute() or ".." in Path(value).parts:
+            raise UsageError(
+                Diagnostic("E016", f"{config}: {key} must be a folder inside the library")
+            )
+    return table
+
+
+def library_of(rule_file: Path) -> Library | None:
+    """The committee library a rule file belongs to (None: the bundled library, or none)."""
+    found = discover(rule_file.parent)
+    if found is None:
+        return None
+    committee = library_at(found)
+    if committee is None:
+        return None
+    try:
+        inside = rule_file.resolve().is_relative_to(committee.pcr.resolve())
+    except OSError:
+        inside = False
+    return committee if inside else None
+
+
+_ACTIVE: list[Library | None] = []  # set by use(); empty: decided by ZUJI_LIBRARY
+
+
+def use(folder: Path | None) -> Library | None:
+    """Make the library at `folder` (None: the bundled one) the active library."""
+    committee = library_at(folder) if folder is not None else None
+    _ACTIVE[:] = [committee]
+    return committee
+
+
+def active() -> Library | None:
+    """The active committee library, or None when the bundled library is active."""
+    if _ACTIVE:
+        return _ACTIVE[0]
+    named = os.environ.get(ENVIRONMENT)
+    return library_at(Path(named)) if named else None
 
 
 def standards_root() -> Path:
@@ -42,17 +172,9 @@ def standards_root() -> Path:
 
 
 def own_standards(rule_file: Path) -> Path | None:
-    """The standards folder of the library a rule file belongs to, when that library is not the
-    bundled one: a committee's repository keeps pcr/<name>/<name>.pcr beside its own standards/.
-    """
-    try:
-        library = rule_file.resolve().parent.parent.parent
-        own = library / "standards"
-        if rule_file.resolve().parent.parent.name != "pcr" or not (own / "factors").is_dir():
-            return None
-        return None if own.resolve() == standards_root().resolve() else own
-    except OSError:
-        return None
+    """The standards folder of the committee library a rule file belongs to, if it has one."""
+    committee = library_of(rule_file)
+    return committee.standards if committee is not None else None
 
 
 def factors_root() -> Path:
@@ -96,17 +218,27 @@ def module_path(dotted: str, near: Path | None = None) -> Path | None:
     """
     relative = Path(*dotted.split(".")).with_suffix(".pcr")
     if _LIBRARY_ONLY.get():
-        return _inside_library(relative)
+        return next(filter(None, (_inside(r, relative) for r in _module_roots(None))), None)
     candidates = []
     if near is not None:
         candidates.append(near.resolve().parent.parent / relative)
-    candidates.append(pcr_root() / relative)
+    candidates.extend(r / relative for r in _module_roots(near))
     return next((c for c in candidates if _is_file(c)), None)
 
 
-def _inside_library(relative: Path) -> Path | None:
-    library = pcr_root().resolve()
+def _module_roots(near: Path | None) -> list[Path]:
+    """Where modules are looked for: the committee's rule folder (the rule file's library, else
+    the active one), then the bundled one unless the committee pinned its own modules."""
+    committee = library_of(near) if near is not None else None
+    committee = committee or active()
+    if committee is None:
+        return [bundled_pcr_root()]
+    return [committee.pcr] + ([bundled_pcr_root()] if committee.bundled_modules else [])
+
+
+def _inside(library: Path, relative: Path) -> Path | None:
     try:
+        library = library.resolve()
         candidate = (library / relative).resolve()
     except (OSError, RuntimeError):
         return None
@@ -130,5 +262,7 @@ def find_pcr(name: str) -> Path | None:
     if path.is_dir():
         own = path / f"{path.name}.pcr"
         return own if own.is_file() else None
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None  # an id names a folder of the library, never a way out of it
     candidate = pcr_root() / name / f"{name}.pcr"
-    return candidate if candidate.is_file() else None
+    return candidate if _is_file(candidate) else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jsonschema_rs
 
@@ -317,9 +317,51 @@ def _library_standards() -> Standards:
     return _load_all(library.standards_root())
 
 
-def _load_all(root: Path) -> Standards:
+_Part = TypeVar("_Part", "Dataset", "GwpSet")
+
+
+def load_committee(own: Path, bundled_gwp: bool = True) -> Standards:
+    """A committee's datasets (and GWP sets) beside the bundled ones, read once per process.
+
+    The bundled GWP sets stay available unless the committee pinned its own (`bundled_gwp`
+    false). An id both hold is an error naming both files: a rule's `factor x.y` must mean one
+    thing, and a committee that wants other figures gives its dataset its own id."""
+    return _committee(str(own.resolve()), bundled_gwp)
+
+
+@cache
+def _committee(own: str, bundled_gwp: bool) -> Standards:
+    mine = _load_all(Path(own), partial=True)
+    bundled = _library_standards()
+    datasets = _overlay(bundled.datasets, mine.datasets)
+    gwp_sets = _overlay(bundled.gwp_sets, mine.gwp_sets) if bundled_gwp else mine.gwp_sets
+    if not gwp_sets:
+        raise DatasetError(
+            Diagnostic(
+                "E406",
+                f"{file_label(Path(own))}: the library pins its own GWP sets (bundled_gwp = false "
+                "in zuji.toml) but has none under gwp/; add one or remove the setting",
+            )
+        )
+    return Standards(datasets, gwp_sets)
+
+
+def _overlay(bundled: dict[str, _Part], own: dict[str, _Part]) -> dict[str, _Part]:
+    for key, part in own.items():
+        if key in bundled:
+            raise DatasetError(
+                Diagnostic(
+                    "E406",
+                    f"{part.path}: id '{key}' is already the bundled {bundled[key].path}; give "
+                    "the committee's file (and its id) another name",
+                )
+            )
+    return {**bundled, **own}
+
+
+def _load_all(root: Path, partial: bool = False) -> Standards:
     factor_dir, gwp_dir = root / "factors", root / "gwp"
-    if not factor_dir.is_dir() or not gwp_dir.is_dir():
+    if not partial and (not factor_dir.is_dir() or not gwp_dir.is_dir()):
         raise DatasetError(
             Diagnostic("E400", f"no factor datasets or GWP sets under {file_label(root)}")
         )

@@ -11,6 +11,7 @@ module that adds commands with `register(app)` keeps its heavy imports inside it
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -24,6 +25,7 @@ from zuji.core.files import write_atomic
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.clients_cli import register as _register_clients
+from zuji.interfaces.init_cli import register as _register_init
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
@@ -44,6 +46,30 @@ app = typer.Typer(
 )
 
 FORMATS = ("table", "json", "pact", "markdown", "cbam", "cbam-table")
+
+
+@app.callback()
+def _library(
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            envvar=lib.ENVIRONMENT,
+            help="The library's folder (pcr/ or zuji.toml); by default the nearest one from the "
+            "working folder upwards, else the bundled library",
+        ),
+    ] = None,
+) -> None:
+    """Zuji: product carbon footprints from Product Category Rules."""
+    if library is not None and not library.is_dir():
+        raise UsageError(Diagnostic("E002", f"--library {library}: no such folder"))
+    folder = library.resolve() if library is not None else lib.discover(Path.cwd())
+    committee = lib.use(folder)
+    # Worker processes (zuji serve, batches) start afresh and learn the library from here.
+    if committee is not None:
+        os.environ[lib.ENVIRONMENT] = str(committee.root)
+    else:
+        os.environ.pop(lib.ENVIRONMENT, None)
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -343,14 +369,26 @@ def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
 
 @app.command()
 def docs(
-    config: Annotated[Path, typer.Option(help="The committed MkDocs config")] = Path("mkdocs.yml"),
+    config: Annotated[
+        Path, typer.Option(help="The committed MkDocs config (the bundled library's site)")
+    ] = Path("mkdocs.yml"),
+    with_bundled: Annotated[
+        bool,
+        typer.Option("--with-bundled", help="Publish the bundled PCRs beside a committee's own"),
+    ] = False,
 ) -> None:
-    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."""
-    from zuji.interfaces.docsite import generate  # the docs stack is not needed to evaluate
+    """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation.
+
+    In a committee's library: its own PCRs, with the engine's site configuration, under
+    .zuji/site/ (build with the mkdocs command printed)."""
+    # The docs stack is not needed to evaluate: imported here only.
+    from zuji.interfaces.docsite import generate
+    from zuji.interfaces.docsite.committee import generate_committee
     from zuji.interfaces.progress import progress
 
+    committee = lib.active()
     with progress("pages"):
-        done = generate(config)
+        done = generate_committee(committee, with_bundled) if committee else generate(config)
     for skipped in done.skipped:
         _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
     folder = done.pages[-1].parent if done.pages else config.parent
@@ -387,6 +425,7 @@ _register_serve(app)
 _register_clients(app)
 _register_trust(app)
 _register_template(app)
+_register_init(app)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from zuji.runtime.pcr import load_text as load_pcr_text
 
 def warm() -> None:
     """Load the datasets and the grammar once, before the first text arrives."""
-    load_pcr("cement")
+    load_pcr(lib.bundled_pcr_root() / "cement" / "cement.pcr")
 
 
 def check_text(text: str, name: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.files import write_atomic
 
 if TYPE_CHECKING:
     from zuji.lang import model as m
@@ -66,7 +67,7 @@ def template_command(
         typer.echo(text, nl=False)
     else:
         # CSV with a byte-order mark: Excel opens it as UTF-8, so the Chinese names survive.
-        output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        write_atomic(output, ("\ufeff" if fmt == "csv" else "") + text)
 
 
 def register(app: typer.Typer) -> None:
@@ -209,7 +210,9 @@ def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
         if inp.kind == "list":
             _list_sheet(book, options, pcr, inp, lang, fill)
     target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(target, buffer.getvalue())
 
 
 def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -159,7 +160,33 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     source = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
     span = Span(file, line, column, line, column + _width(exc))
     message, hint = _explain(exc, source, column)
+    hint = _number_hint(source, column) or hint
     return Diagnostic("E001", message, span, hint=hint, source_line=source)
+
+
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)\s*$")
+
+
+def _number_hint(source: str, column: int) -> str:
+    """What to write for a number in a shape the language does not read, as people write them in
+    reports and spreadsheets: 1,500 (a thousands separator or a decimal comma), 97 % (a unit
+    outside its brackets), 1.2e (an exponent without digits)."""
+    before, after = source[: column - 1], source[column - 1 :]
+    number = _NUMBER_BEFORE.search(before)
+    if number is None:
+        return ""
+    value = number.group(1)
+    if (digits := re.match(r",(\d+)", after)) is not None and before.endswith(value):
+        rest = digits.group(1)
+        return (
+            f"write {value}{rest} (numbers have no thousands separator) or {value}.{rest} "
+            "(the decimal mark is a point)"
+        )
+    if after.startswith(("%", "‰")):
+        return f"a unit is written in brackets after the number: {value} [{after[0]}]"
+    if re.match(r"[eE](?![+-]?\d)", after) and before.endswith(value):
+        return f"an exponent needs its digits: {value}e3 is {value} × 1000; or leave the e out"
+    return ""
 
 
 def _end_position(text: str) -> tuple[int, int]:

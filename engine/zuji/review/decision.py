@@ -10,12 +10,11 @@ place, so a failure leaves the file as it was.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
+from zuji.core.files import write_atomic
 from zuji.lang import model as m
 from zuji.lang.load import load_text, read_rule_text
 
@@ -103,12 +102,5 @@ def record_decision(path: Path, decision: str, vote: str, when: date) -> m.Chang
 
 
 def _replace(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        os.fchmod(handle, path.stat().st_mode & 0o777)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """The rule file rewritten whole or not at all, keeping its permission bits."""
+    write_atomic(path, text, mode=path.stat().st_mode & 0o777)

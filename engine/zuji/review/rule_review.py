@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, Severity, UsageError, attach_source, file_label
-from zuji.data.standards import Standards
+from zuji.data.standards import Standards, load_committee
 from zuji.data.standards import load as load_standards
 from zuji.lang import model as m
 from zuji.review.coverage import Coverage, Item, coverage
@@ -33,7 +33,7 @@ from zuji.review.decision import recorded
 from zuji.review.diff import Change, RuleDiff, diff
 from zuji.review.gitrev import changed_files, exists_at, snapshot, toplevel
 from zuji.review.impact import Impact, impact
-from zuji.runtime.pcr import PCR
+from zuji.runtime.pcr import PCR, committee_standards
 from zuji.runtime.pcr import load as load_pcr
 
 
@@ -78,13 +78,9 @@ def current(path: Path) -> Version:
 
 
 def _standards_beside(path: Path) -> Standards | None:
-    """The standards/ folder beside a PCR library other than Zuji's own (a committee's
-    repository); None means the library's datasets."""
-    library = path.resolve().parent.parent
-    folder = library.parent / "standards"
-    if not (folder / "factors").is_dir() or folder.resolve() == lib.standards_root().resolve():
-        return None
-    return load_standards(folder)
+    """The datasets of the committee library a rule file lies in (over the bundled ones); None
+    means the bundled library's datasets."""
+    return committee_standards(path)
 
 
 def _working_path(where: str) -> Path:
@@ -106,13 +102,18 @@ def at_revision(path: Path, rev: str) -> Version:
     file = shot.path(relative)
     if not file.is_file():
         raise UsageError(Diagnostic("E715", f"{relative.as_posix()} is not in revision {rev}"))
-    standards, note = _standards_at(shot.path(standards_dir), rev)
+    standards, note = _standards_at(shot.path(standards_dir), rev, lib.library_of(path))
     return Version(f"{relative.as_posix()}@{rev}", _load(file, standards), _cases(file), note)
 
 
-def _standards_at(folder: Path, rev: str) -> tuple[Standards | None, str]:
+def _standards_at(
+    folder: Path, rev: str, committee: lib.Library | None
+) -> tuple[Standards | None, str]:
+    """The datasets of a revision: a committee's over the bundled ones, the engine's alone."""
     if (folder / "factors").is_dir():
         try:
+            if committee is not None:
+                return load_committee(folder, committee.bundled_gwp), ""
             return load_standards(folder), ""
         except Exception as exc:  # an old dataset that no longer loads
             return None, (

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, RuleError, UsageError, file_label
-from zuji.data.standards import Standards
+from zuji.data.standards import Standards, load_committee
 from zuji.data.standards import load as load_standards
 from zuji.lang import model as m
 from zuji.lang.build import load_file, read_rule_text
@@ -172,23 +172,31 @@ def load(name: str | Path, standards: Standards | None = None) -> PCR:
     """A PCR by library id ("cement"), folder or file path; checked and compiled once."""
     path = lib.find_pcr(str(name))
     if path is None:
-        known = ", ".join(p.stem for p in lib.rule_files() if p.parent.name != "common")
-        raise UsageError(Diagnostic("E002", f"no PCR '{name}' (library: {known})"))
+        known = ", ".join(p.stem for p in lib.rule_files() if p.parent.name == p.stem)
+        where = lib.pcr_root()
+        raise UsageError(Diagnostic("E002", f"no PCR '{name}' in {where} (there: {known})"))
     text = read_rule_text(path)
     rule, findings = build_text(text, file_label(path), kept=True)
-    if standards is None and (own := lib.own_standards(path)) is not None:
-        standards = _standards_at(str(own))
+    if standards is None:
+        standards = committee_standards(path)
     return _assemble(rule, findings, text, standards)
 
 
-@lru_cache(maxsize=8)  # a committee repository's datasets, read once per process
-def _standards_at(folder: str) -> Standards:
-    return load_standards(Path(folder))
+def committee_standards(rule_file: Path) -> Standards | None:
+    """The datasets of the committee library a rule file lies in, over the bundled ones (None
+    for a rule of the bundled library, or of none)."""
+    committee = lib.library_of(rule_file)
+    if committee is None or committee.standards is None:
+        return None
+    return load_committee(committee.standards, committee.bundled_gwp)
 
 
 def load_text(text: str, file: str = "<text>", standards: Standards | None = None) -> PCR:
-    """A PCR from rule text (as the HTTP service and tests receive it)."""
+    """A PCR from rule text (as the HTTP service and tests receive it), with the datasets of
+    the active library."""
     rule, findings = build_text(text, file)
+    if standards is None and (committee := lib.active()) is not None and committee.standards:
+        standards = load_committee(committee.standards, committee.bundled_gwp)
     return _assemble(rule, findings, text, standards)
 
 
@@ -251,7 +259,7 @@ def check_paths(paths: list[Path]) -> list[tuple[Path, list[Diagnostic]]]:
 
 
 def list_pcrs() -> list[m.RuleFile]:
-    """Every PCR of the bundled library (modules left out)."""
+    """Every PCR of the active library (modules left out)."""
     out = []
     for path in lib.rule_files():
         try:

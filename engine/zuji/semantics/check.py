@@ -15,6 +15,7 @@ from collections.abc import Collection
 from zuji.core.errors import Diagnostic, DiagnosticSink, attach_source
 from zuji.lang import model as m
 from zuji.semantics.compile import Plan
+from zuji.semantics.optional_reads import unguarded_optional_reads
 from zuji.semantics.resolve import Resolved
 
 _REQUIRED_HEADER = ("name", "version", "status", "gwp", "declared_unit", "boundary")
@@ -31,6 +32,7 @@ def check(resolved: Resolved, plan: Plan) -> list[Diagnostic]:
         _changelog(pcr, findings)
     _inputs(pcr, findings)
     _lines(pcr, findings)
+    unguarded_optional_reads(pcr, findings)
     if pcr.kind == "pcr":
         _unused(pcr, plan.used, findings)
     diagnostics = [*resolved.diagnostics, *findings.items, *plan.diagnostics]

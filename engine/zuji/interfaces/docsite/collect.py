@@ -39,6 +39,25 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(path.relative_to(root).with_suffix("").parts)
 
 
+def collect_all(roots: list[Path]) -> Library:
+    """The rules under several folders (a committee's first), and the modules their PCRs use
+    from elsewhere (the bundled shared modules), so that every page's links have a target."""
+    found = Library()
+    for root in roots:
+        more = collect(root)
+        found.pcrs += [p for p in more.pcrs if p.id not in {q.id for q in found.pcrs}]
+        found.modules = {**more.modules, **found.modules}
+        found.skipped += more.skipped
+    used = {u.module for p in found.pcrs for u in p.rule.uses} - set(found.modules)
+    for name in sorted(used):
+        path = lib.module_path(name)
+        loaded = _load(path)[0] if path is not None else None
+        if loaded is not None:
+            found.modules[name] = loaded
+    found.pcrs.sort(key=lambda p: p.id)
+    return found
+
+
 def collect(root: Path | None = None) -> Library:
     root = root or lib.pcr_root()
     found = Library()

@@ -104,6 +104,15 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if node.function == "given":
             return inliner.given(node)
         symbol = self.names.lookup(node.function, self.module)
+        is_formula = symbol is not None and isinstance(symbol.decl, m.Formula)
+        if not is_formula and node.function not in ("min", "max"):
+            # Before the arguments: a misspelt formula's choice arguments would otherwise be
+            # reported as unknown names, hiding the one mistake the writer made. Their names
+            # count as read, so that no "never used" warning is added to the error.
+            for ref in (r for a in node.args for r in exprs.walk(a) if isinstance(r, m.Ref)):
+                if (found := self.names.lookup(ref.name, self.module)) is not None:
+                    self.names.use(found.name)
+            return inliner.unknown(node)
         scope = self.scope
         args = [
             inliner.choice_literal(a, i, symbol, scope) or self.visit(a)

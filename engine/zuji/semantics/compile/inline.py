@@ -54,8 +54,15 @@ class Inliner:
         if index >= len(params) or not params[index].choice_type:
             return None
         option = arg.name
-        if option not in self.names.options_of(params[index], symbol.module):
-            return None
+        options = self.names.options_of(params[index], symbol.module)
+        if option not in options:
+            # Not a name of the rule and not an option: most likely a misspelt option.
+            return self.compiler.error(
+                "E218",
+                f"'{option}' is not one of the options of '{params[index].name}' of {symbol.name}",
+                arg.span,
+                exprs.suggest(option, list(options)) or "options: " + ", ".join(sorted(options)),
+            )
         return Typed(self.compiler.closures.option(option), "choice", options=frozenset([option]))
 
     def given(self, node: m.Call) -> Typed:
