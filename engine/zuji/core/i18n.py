@@ -106,14 +106,26 @@ def use_language(lang: str) -> Iterator[None]:
         _chosen.reset(token)
 
 
-def choose_from_argv(argv: list[str]) -> None:
-    """Take --lang from a command line before typer reads it, so that the help texts, which are
-    made when the commands are defined, are already in that language."""
-    for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
-            set_language(argv[index + 1])
+def language_option(args: list[str]) -> tuple[str | None, list[str]]:
+    """The value of --lang wherever it stands on a command line (``zuji run cement -i x --lang
+    zh`` as well as ``zuji --lang zh run ...``), and the arguments without it. The command line
+    reads it before typer does, so that help texts, made as the commands are defined, are
+    already in that language."""
+    chosen: str | None = None
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(items)
+            break
+        if arg == "--lang":
+            chosen = next(items, "")
         elif arg.startswith("--lang="):
-            set_language(arg.partition("=")[2])
+            chosen = arg.partition("=")[2]
+        else:
+            rest.append(arg)
+    return chosen, rest
 
 
 # ----------------------------------------------------------------------------- the catalogue

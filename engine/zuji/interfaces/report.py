@@ -7,6 +7,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.i18n import _, localise
 from zuji.core.text import printable
 from zuji.runtime.result import Result
 
@@ -22,7 +23,11 @@ def _share(part: float, total: float) -> str:
 def _per(result: Result) -> str:
     unit = result.declared_unit
     amount = f"{unit.amount:g} " if unit.amount != 1 else ""
-    return f"{result.unit} per {amount}{unit.unit}".strip()
+    return (
+        _("{unit} per {amount}{declared}")
+        .format(unit=result.unit, amount=amount, declared=unit.unit)
+        .strip()
+    )
 
 
 def to_table(result: Result, width: int = 100) -> str:
@@ -38,59 +43,98 @@ def to_table(result: Result, width: int = 100) -> str:
         highlight=False,
     )
     pcr, inv = result.pcr, result.inventory
-    console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {pcr.name_en} / {pcr.name_zh}")
-    period = f"{inv.period_start} to {inv.period_end}" if inv.period_start else "not given"
+    console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {_names(pcr.name_en, pcr.name_zh)}")
+    period = (
+        _("{start} to {end}").format(start=inv.period_start, end=inv.period_end)
+        if inv.period_start
+        else _("not given")
+    )
     # Made printable before rich measures them: rich drops some controls and keeps others.
     company, file = printable(inv.company or "-"), printable(inv.file)
-    console.print(f"Inventory {file}  company: {company}  period: {period}")
     console.print(
-        f"Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
-        f"{result.declared_unit.description}  (reference flow "
-        f"{result.declared_unit.reference_flow:,.6g} declared units)"
+        _("Inventory {file}  company: {company}  period: {period}").format(
+            file=file, company=company, period=period
+        )
     )
-    console.print(f"\nCarbon footprint: {_fmt(result.total)} {_per(result)}  (GWP {pcr.gwp})")
+    unit = result.declared_unit
+    console.print(
+        _(
+            "Declared unit: {amount} {unit} {description}  (reference flow {flow} declared units)"
+        ).format(
+            amount=f"{unit.amount:g}",
+            unit=unit.unit,
+            description=unit.description,
+            flow=f"{unit.reference_flow:,.6g}",
+        )
+    )
+    console.print(
+        "\n"
+        + _("Carbon footprint: {total} {per}  (GWP {gwp})").format(
+            total=_fmt(result.total), per=_per(result), gwp=pcr.gwp
+        )
+    )
     console.print(_stages(result))
     console.print(_gases(result))
     console.print(_origins(result))
     dq = result.data_quality
     console.print(
-        f"Data quality: DQR {_fmt(dq.dqr)} ({dq.rating or 'no scores given'}), "
-        f"primary data {dq.primary_data_share:.1f} % of the footprint; "
-        f"cut-off {result.cutoff_total_percent:g} %"
+        _(
+            "Data quality: DQR {dqr} ({rating}), primary data {primary} % of the footprint; "
+            "cut-off {cutoff} %"
+        ).format(
+            dqr=_fmt(dq.dqr),
+            rating=_(dq.rating) if dq.rating else _("no scores given"),
+            primary=f"{dq.primary_data_share:.1f}",
+            cutoff=f"{result.cutoff_total_percent:g}",
+        )
     )
     for finding in result.warnings:
-        console.print(f"warning[{finding.code}]: {printable(finding.message)}")
+        console.print(
+            f"warning[{finding.code}]: {printable(localise(finding.code, finding.message))}"
+        )
     return printable(out.getvalue())
 
 
+def _names(english: str, chinese: str) -> str:
+    """A PCR's two names, the reader's language first."""
+    from zuji.core.i18n import language
+
+    return f"{chinese} / {english}" if language() == "zh" and chinese else f"{english} / {chinese}"
+
+
+def _origin_names() -> dict[str, str]:
+    return {"fossil": _("fossil"), "biogenic": _("biogenic"), "luc": _("land-use change")}
+
+
 def _stages(result: Result) -> Table:
-    table = Table(title="By life-cycle stage", title_justify="left")
-    table.add_column("stage")
+    table = Table(title=_("By life-cycle stage"), title_justify="left")
+    table.add_column(_("stage"))
     table.add_column(result.unit, justify="right")
-    table.add_column("share", justify="right")
+    table.add_column(_("share"), justify="right")
     for stage, value in result.by_stage.items():
         table.add_row(stage, _fmt(value), _share(value, result.total))
-    table.add_row("total", _fmt(result.total), "100.0 %")
+    table.add_row(_("total"), _fmt(result.total), "100.0 %")
     return table
 
 
 def _gases(result: Result) -> Table:
-    table = Table(title="By gas", title_justify="left")
-    for column in ("gas", "kg gas", "GWP", result.unit):
-        table.add_column(column, justify="left" if column == "gas" else "right")
+    table = Table(title=_("By gas"), title_justify="left")
+    gas = _("gas")
+    for column in (gas, _("kg gas"), "GWP", result.unit):
+        table.add_column(column, justify="left" if column == gas else "right")
     for gas, figure in result.by_gas.items():
         table.add_row(gas, _fmt(figure.mass_kg, 4), f"{figure.gwp:g}", _fmt(figure.co2e_kg))
     return table
 
 
 def _origins(result: Result) -> Table:
-    table = Table(title="Reported apart", title_justify="left")
-    table.add_column("item")
+    table = Table(title=_("Reported apart"), title_justify="left")
+    table.add_column(_("item"))
     table.add_column(result.unit, justify="right")
     for origin, value in result.by_origin.items():
-        table.add_row({"luc": "land-use change"}.get(origin, origin), _fmt(value))
-    table.add_row("biogenic removals", _fmt(result.removals))
-    table.add_row("credits (not netted)", _fmt(result.credits))
+        table.add_row(_origin_names().get(origin, origin), _fmt(value))
+    table.add_row(_("biogenic removals"), _fmt(result.removals))
+    table.add_row(_("credits (not netted)"), _fmt(result.credits))
     return table
 
 
