@@ -382,6 +382,8 @@ def main() -> None:
     startup.command_line = True
     try:
         lang, args = i18n.language_option(sys.argv[1:])
+        # Chosen afresh on every call: a program may call main() more than once.
+        i18n.set_language(None)
         if lang is not None:
             _choose_language(lang)
         app(args=args)
