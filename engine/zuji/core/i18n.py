@@ -246,11 +246,14 @@ def localise(code: str, message: str, kind: str = "") -> str:
     lang = language()
     if lang == "en" or not message:
         return message
-    context = f"{kind}:{code}" if kind else code
-    for pattern, translated in _templates(lang).get(context, ()):
-        match = pattern.fullmatch(message)
-        if match:
-            return fill(translated, match.groupdict())
+    templates = _templates(lang)
+    # A hint may also fit a template every code shares (context "hint": "did you mean ...").
+    contexts = (f"{kind}:{code}", kind) if kind else (code,)
+    for context in contexts:
+        for pattern, translated in templates.get(context, ()):
+            match = pattern.fullmatch(message)
+            if match:
+                return fill(translated, match.groupdict())
     if kind:
         return message
     title = translations(lang).pgettext(f"code:{code}", _code_text(code))
