@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from cli_kit import zuji
@@ -62,7 +63,9 @@ def test_every_text_the_code_marks_for_translation_is_translated() -> None:
     marked = {
         message
         for _, _, message, _, _ in extract_from_dir(
-            ROOT / "engine" / "zuji", method_map=[("**.py", "python")], keywords={"_": None}
+            ROOT / "engine" / "zuji",
+            method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None},
         )
     }
     translated = {en for ctx, en, zh in _catalogue() if ctx is None and zh}
@@ -247,3 +250,24 @@ def test_every_golden_diagnostic_reads_entirely_in_chinese() -> None:
     assert not english_left, "findings with no Chinese template in the catalogue: " + repr(
         english_left
     )
+
+
+def test_monte_carlo_summary_in_chinese_keeps_its_figures_and_columns(tmp_path: Path) -> None:
+    case = yaml.safe_load((ROOT / "pcr/cement/cases/typical_plant.yaml").read_text("utf-8"))
+    inputs = case["inventory"]["inputs"]
+    inputs["kiln_electricity"] = {
+        "value": "41250 MWh",
+        "uncertainty": {"distribution": "normal", "sd": 1000},
+    }
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(case["inventory"], allow_unicode=True), encoding="utf-8")
+    args = ("mc", "cement", "-i", str(path), "-n", "2000", "--seed", "9")
+    english, chinese = zuji(*args), zuji(*args, "--lang", "zh")
+    assert english.returncode == chinese.returncode == 0
+    assert "蒙特卡罗模拟" in chinese.stdout and "方差贡献" in chinese.stdout
+    figures = re.compile(r"-?\d[\d,]*\.\d+")
+    assert figures.findall(english.stdout) == figures.findall(chinese.stdout)
+    # The figures stay in one column: a Chinese label takes two terminal columns a character.
+    mean = next(line for line in chinese.stdout.splitlines() if "均值" in line)
+    deterministic = next(line for line in english.stdout.splitlines() if "deterministic" in line)
+    assert mean.index("664") + len("均值") == deterministic.index("664")

@@ -185,6 +185,11 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a text for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
 def pgettext(context: str, message: str) -> str:
     return translations(language()).pgettext(context, message)
 
