@@ -157,6 +157,9 @@ def _compiled(source: Path) -> bytes:
         return kept.read_bytes()
     mo = compile_po(data)
     if kept is not None:
+        # Earlier compilations of this catalogue are of a .po that is no more.
+        for stale in kept.parent.glob(f"{source.parent.parent.name}-*.mo"):
+            stale.unlink(missing_ok=True)
         try:
             tmp = kept.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(mo)
@@ -198,29 +201,23 @@ def pgettext(context: str, message: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _templates(lang: str) -> dict[str, list[tuple[re.Pattern[str], str]]]:
-    """Per context (a code, or ``hint:`` and a code), its English templates as patterns with the
-    translation of each, longest first so that the most specific template wins."""
-    if lang not in _LOCALES or not po_path(lang).is_file():
-        return {}
-    from babel.messages.pofile import read_po
-
-    with po_path(lang).open("rb") as handle:
-        catalog = read_po(handle)
-    found: dict[str, list[tuple[re.Pattern[str], str]]] = {}
-    for message in catalog:
-        if not message.context or not message.string or message.fuzzy:
-            continue
-        if message.context.startswith("code:") or not isinstance(message.id, str):
-            continue
-        found.setdefault(message.context, []).append(
-            (template_pattern(message.id), str(message.string))
-        )
+def _entries(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """The catalogue's entries that have a context (a code, ``hint:`` and a code, ``code:`` and
+    a code), as (English, translation) per context; templates longest first, so that the most
+    specific wins. Read from the compiled catalogue gettext has already loaded: gettext keeps
+    each entry under "context\x04msgid" and offers no other way to list them."""
+    catalog: dict[object, str] = getattr(translations(lang), "_catalog", {})
+    found: dict[str, list[tuple[str, str]]] = {}
+    for key, translated in catalog.items():
+        if isinstance(key, str) and "\x04" in key and translated:
+            context, _sep, english = key.partition("\x04")
+            found.setdefault(context, []).append((english, translated))
     for entries in found.values():
-        entries.sort(key=lambda entry: -len(entry[0].pattern))
+        entries.sort(key=lambda entry: -len(entry[0]))
     return found
 
 
+@lru_cache(maxsize=2048)
 def template_pattern(template: str) -> re.Pattern[str]:
     """A message template as a pattern whose groups are its placeholders; a placeholder used
     twice must hold the same text both times."""
@@ -251,38 +248,15 @@ def localise(code: str, message: str, kind: str = "") -> str:
     lang = language()
     if lang == "en" or not message:
         return message
-    templates = _templates(lang)
+    entries = _entries(lang)
     # A hint may also fit a template every code shares (context "hint": "did you mean ...").
     contexts = (f"{kind}:{code}", kind) if kind else (code,)
     for context in contexts:
-        for pattern, translated in templates.get(context, ()):
-            match = pattern.fullmatch(message)
+        for english, translated in entries.get(context, ()):
+            match = template_pattern(english).fullmatch(message)
             if match:
                 return fill(translated, match.groupdict())
     if kind:
         return message
-    title = translations(lang).pgettext(f"code:{code}", _code_text(code))
-    if not title or title == _code_text(code):
-        return message
-    return f"{title.rstrip('。')}：{message}"
-
-
-@lru_cache(maxsize=1)
-def _code_texts() -> dict[str, str]:
-    """Each code's English sentence, as the catalogue keys it (the code table's text)."""
-    from babel.messages.pofile import read_po
-
-    source = po_path("zh")
-    if not source.is_file():
-        return {}
-    with source.open("rb") as handle:
-        catalog = read_po(handle)
-    return {
-        m.context.removeprefix("code:"): str(m.id)
-        for m in catalog
-        if m.context and m.context.startswith("code:")
-    }
-
-
-def _code_text(code: str) -> str:
-    return _code_texts().get(code, "")
+    title = next((zh for _english, zh in entries.get(f"code:{code}", ())), "")
+    return f"{title.rstrip('。')}：{message}" if title else message
