@@ -197,6 +197,15 @@ def test_problems_speak_the_language_of_accept_language(http: httpx.Client) -> N
         http.post("/pcrs/cement/evaluate", json=inventory, headers=asked), 422, "E501"
     )
     assert body["title"] == "清单与 PCR 不符"
+    # Refused before any route reads it, by the body limit: still in the language asked for.
+    big = b"{" + b" " * (MAX_BODY + 10) + b"}"
+    too_large = http.post(
+        "/pcrs/cement/evaluate",
+        content=big,
+        headers={"content-type": "application/json", **asked},
+    )
+    body = _is_problem(too_large, 413, "E900")
+    assert body["title"] == "请求体过大" and "字节" in body["detail"]
 
 
 def test_path_traversal_in_the_id_is_refused(http: httpx.Client) -> None:

@@ -103,13 +103,19 @@ def problem(
     diagnostics: list[Diagnostic],
     headers: dict[str, str] | None = None,
     path: str = "",
+    scope: Scope | None = None,
 ) -> JSONResponse:
-    """The problem+json response; `path` names the instance when there is no request yet."""
+    """The problem+json response; `path` names the instance, and `scope` gives the headers,
+    when there is no request yet (a middleware refusing it)."""
     first = diagnostics[0] if diagnostics else Diagnostic("E000", title)
     where = first.where or (str(first.span) if first.span else None)
     # The reader's language for the words (title, detail, messages, hints); the type, the code
     # and every field name stay as they are.
-    asked = request.headers.get("accept-language") if request is not None else None
+    if request is not None:
+        asked = request.headers.get("accept-language")
+    else:
+        raw = dict((scope or {}).get("headers") or []).get(b"accept-language", b"")
+        asked = raw.decode("latin-1")
     with i18n.use_language(i18n.from_accept_language(asked)):
         title = i18n.gettext(title)
         body = {
@@ -183,6 +189,7 @@ class BodyLimit:
                 "too-large",
                 [too_large(self.limit)],
                 path=scope.get("path", ""),
+                scope=scope,
             )
             await response(scope, receive, send)
             return
