@@ -271,3 +271,28 @@ def test_monte_carlo_summary_in_chinese_keeps_its_figures_and_columns(tmp_path: 
     mean = next(line for line in chinese.stdout.splitlines() if "均值" in line)
     deterministic = next(line for line in english.stdout.splitlines() if "deterministic" in line)
     assert mean.index("664") + len("均值") == deterministic.index("664")
+
+
+def test_an_inventory_mistake_and_the_markdown_report_in_chinese(tmp_path: Path) -> None:
+    case = yaml.safe_load((ROOT / "pcr/cement/cases/typical_plant.yaml").read_text("utf-8"))
+    del case["inventory"]["inputs"]["gypsum"]
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(case["inventory"], allow_unicode=True), encoding="utf-8")
+    english = zuji("run", "cement", "-i", str(path), cwd=tmp_path)
+    chinese = zuji("run", "cement", "-i", str(path), "--lang", "zh", cwd=tmp_path)
+    assert english.returncode == chinese.returncode == 1
+    assert "missing required input 'gypsum' [t]" in english.stderr
+    assert "缺少必填输入 'gypsum' [t]" in chinese.stderr
+    assert _positions(chinese.stderr) == _positions(english.stderr)
+    report = zuji(
+        "run",
+        "cement",
+        "-i",
+        "pcr/cement/cases/typical_plant.yaml",
+        "-f",
+        "markdown",
+        "--lang",
+        "zh",
+    )
+    assert report.stdout.startswith("# 碳足迹：通用硅酸盐水泥（出厂）（Cement")
+    assert "| 生命周期阶段 | kg CO2e | 占比 |" in report.stdout

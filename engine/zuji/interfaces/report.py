@@ -145,54 +145,13 @@ def _inline(text: str) -> str:
 
 
 def to_markdown(result: Result) -> str:
-    pcr, dq = result.pcr, result.data_quality
-    rows = [
-        f"# Carbon footprint: {pcr.name_en} ({pcr.name_zh})",
-        "",
-        f"- PCR: `{pcr.id}` {pcr.version} ({pcr.status}), source hash `{pcr.source_hash[:12]}`",
-        f"- Standards: {', '.join(pcr.standards)}; GWP set {pcr.gwp}",
-        f"- Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
-        f"{result.declared_unit.description}",
-        f"- Inventory: `{_inline(result.inventory.file)}`, "
-        f"{_inline(result.inventory.company or '-')}, "
-        f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
-        "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
-        f"- Engine: {result.engine}",
-        "",
-        f"**Total: {_fmt(result.total)} {_per(result)}**",
-        "",
-        "| stage | " + result.unit + " | share |",
-        "|---|---:|---:|",
-        *(f"| {s} | {_fmt(v)} | {_share(v, result.total)} |" for s, v in result.by_stage.items()),
-        "",
-        "| gas | kg gas | GWP | " + result.unit + " |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {g} | {_fmt(f.mass_kg, 4)} | {f.gwp:g} | {_fmt(f.co2e_kg)} |"
-            for g, f in result.by_gas.items()
-        ),
-        "",
-        "| reported apart | " + result.unit + " |",
-        "|---|---:|",
-        *(f"| {o} | {_fmt(v)} |" for o, v in result.by_origin.items()),
-        f"| biogenic removals | {_fmt(result.removals)} |",
-        f"| credits (not netted) | {_fmt(result.credits)} |",
-        "",
-        f"Data quality: DQR {_fmt(dq.dqr)} ({dq.rating or 'no scores'}); primary data "
-        f"{dq.primary_data_share:.1f} % of the footprint; cut-off "
-        f"{result.cutoff_total_percent:g} %.",
-        "",
-        "| line | stage | gas | " + result.unit + " |",
-        "|---|---|---|---:|",
-        *(
-            f"| {line.name} | {line.stage} | {line.gas} {line.origin} | {_fmt(line.co2e_kg)} |"
-            for line in result.lines
-        ),
-    ]
+    rows = [*_markdown_head(result), *_markdown_tables(result)]
     if result.warnings:
-        rows += ["", "Warnings:", ""] + [f"- `{w.code}` {w.message}" for w in result.warnings]
+        rows += ["", _("Warnings:"), ""] + [
+            f"- `{w.code}` {localise(w.code, w.message)}" for w in result.warnings
+        ]
     if result.trace:
-        rows += ["", "## Trace", ""]
+        rows += ["", "## " + _("Trace"), ""]
         for line in result.trace.values + result.trace.lines:
             rows.append(
                 f"- `{line.name}` = `{line.formula}` = {line.value:.6g} {line.unit} ({line.where})"
@@ -202,6 +161,100 @@ def to_markdown(result: Result) -> str:
                 for v in line.values
             ]
     return printable("\n".join(rows) + "\n")
+
+
+def _markdown_head(result: Result) -> list[str]:
+    pcr, inv, unit = result.pcr, result.inventory, result.declared_unit
+    return [
+        "# " + _("Carbon footprint: {names}").format(names=_paired(pcr.name_en, pcr.name_zh)),
+        "",
+        "- "
+        + _("PCR: `{id}` {version} ({status}), source hash `{hash}`").format(
+            id=pcr.id, version=pcr.version, status=pcr.status, hash=pcr.source_hash[:12]
+        ),
+        "- "
+        + _("Standards: {standards}; GWP set {gwp}").format(
+            standards=", ".join(pcr.standards), gwp=pcr.gwp
+        ),
+        "- "
+        + _("Declared unit: {amount} {unit} {description}").format(
+            amount=f"{unit.amount:g}", unit=unit.unit, description=unit.description
+        ),
+        "- "
+        + _("Inventory: `{file}`, {company}, {start} to {end}").format(
+            file=_inline(inv.file),
+            company=_inline(inv.company or "-"),
+            start=inv.period_start or "-",
+            end=inv.period_end or "-",
+        ),
+        "- "
+        + _("Datasets: {datasets}").format(
+            datasets=", ".join(f"{d.id} {d.version}" for d in result.datasets)
+        ),
+        "- " + _("Engine: {engine}").format(engine=result.engine),
+        "",
+        "**" + _("Total: {total} {per}").format(total=_fmt(result.total), per=_per(result)) + "**",
+        "",
+    ]
+
+
+def _markdown_tables(result: Result) -> list[str]:
+    dq, unit, origins = result.data_quality, result.unit, _origin_names()
+    # Looked up here, not inside the f-strings, where the catalogue's extractor cannot see them.
+    stage, share, gas, line_word = _("stage"), _("share"), _("gas"), _("line")
+    kg_gas, apart = _("kg gas"), _("reported apart")
+    removals, credits = _("biogenic removals"), _("credits (not netted)")
+    return [
+        f"| {stage} | {unit} | {share} |",
+        "|---|---:|---:|",
+        *(f"| {s} | {_fmt(v)} | {_share(v, result.total)} |" for s, v in result.by_stage.items()),
+        "",
+        f"| {gas} | {kg_gas} | GWP | {unit} |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {g} | {_fmt(f.mass_kg, 4)} | {f.gwp:g} | {_fmt(f.co2e_kg)} |"
+            for g, f in result.by_gas.items()
+        ),
+        "",
+        f"| {apart} | {unit} |",
+        "|---|---:|",
+        *(f"| {_markdown_origin(o, origins)} | {_fmt(v)} |" for o, v in result.by_origin.items()),
+        f"| {removals} | {_fmt(result.removals)} |",
+        f"| {credits} | {_fmt(result.credits)} |",
+        "",
+        _(
+            "Data quality: DQR {dqr} ({rating}); primary data {primary} % of the footprint; "
+            "cut-off {cutoff} %."
+        ).format(
+            dqr=_fmt(dq.dqr),
+            rating=_(dq.rating) if dq.rating else _("no scores"),
+            primary=f"{dq.primary_data_share:.1f}",
+            cutoff=f"{result.cutoff_total_percent:g}",
+        ),
+        "",
+        f"| {line_word} | {stage} | {gas} | {unit} |",
+        "|---|---|---|---:|",
+        *(
+            f"| {line.name} | {line.stage} | {line.gas} {line.origin} | {_fmt(line.co2e_kg)} |"
+            for line in result.lines
+        ),
+    ]
+
+
+def _markdown_origin(origin: str, names: dict[str, str]) -> str:
+    # The Markdown names the origins by their identifiers in English, as it always has.
+    from zuji.core.i18n import language
+
+    return names.get(origin, origin) if language() != "en" else origin
+
+
+def _paired(english: str, chinese: str) -> str:
+    """A PCR's two names, the reader's language first and the other in brackets."""
+    from zuji.core.i18n import language
+
+    if language() == "zh" and chinese:
+        return f"{chinese}（{english}）"
+    return f"{english} ({chinese})"
 
 
 def to_json(result: Result) -> str:
