@@ -42,6 +42,31 @@ def to_table(result: Result, width: int = 100) -> str:
         markup=False,
         highlight=False,
     )
+    _table_head(result, console)
+    console.print(_stages(result))
+    console.print(_gases(result))
+    console.print(_origins(result))
+    dq = result.data_quality
+    console.print(
+        _(
+            "Data quality: DQR {dqr} ({rating}), primary data {primary} % of the footprint; "
+            "cut-off {cutoff} %"
+        ).format(
+            dqr=_fmt(dq.dqr),
+            rating=_(dq.rating) if dq.rating else _("no scores given"),
+            primary=f"{dq.primary_data_share:.1f}",
+            cutoff=f"{result.cutoff_total_percent:g}",
+        )
+    )
+    for finding in result.warnings:
+        console.print(
+            f"warning[{finding.code}]: {printable(localise(finding.code, finding.message))}"
+        )
+    return printable(out.getvalue())
+
+
+def _table_head(result: Result, console: Console) -> None:
+    """The PCR, the inventory, the declared unit and the total."""
     pcr, inv = result.pcr, result.inventory
     console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {_names(pcr.name_en, pcr.name_zh)}")
     period = (
@@ -73,26 +98,6 @@ def to_table(result: Result, width: int = 100) -> str:
             total=_fmt(result.total), per=_per(result), gwp=pcr.gwp
         )
     )
-    console.print(_stages(result))
-    console.print(_gases(result))
-    console.print(_origins(result))
-    dq = result.data_quality
-    console.print(
-        _(
-            "Data quality: DQR {dqr} ({rating}), primary data {primary} % of the footprint; "
-            "cut-off {cutoff} %"
-        ).format(
-            dqr=_fmt(dq.dqr),
-            rating=_(dq.rating) if dq.rating else _("no scores given"),
-            primary=f"{dq.primary_data_share:.1f}",
-            cutoff=f"{result.cutoff_total_percent:g}",
-        )
-    )
-    for finding in result.warnings:
-        console.print(
-            f"warning[{finding.code}]: {printable(localise(finding.code, finding.message))}"
-        )
-    return printable(out.getvalue())
 
 
 def _names(english: str, chinese: str) -> str:
