@@ -296,3 +296,20 @@ def test_an_inventory_mistake_and_the_markdown_report_in_chinese(tmp_path: Path)
     )
     assert report.stdout.startswith("# 碳足迹：通用硅酸盐水泥（出厂）（Cement")
     assert "| 生命周期阶段 | kg CO2e | 占比 |" in report.stdout
+
+
+def test_a_damaged_compiled_catalogue_in_the_cache_is_compiled_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv("ZUJI_CACHE", str(cache))
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("zh").gettext("By gas") == "按温室气体"
+        (kept,) = (cache / "locale").glob("zh_CN-*.mo")
+        kept.write_bytes(b"not a catalogue")
+        i18n.translations.cache_clear()
+        assert i18n.translations("zh").gettext("By gas") == "按温室气体"
+    finally:
+        i18n.translations.cache_clear()

@@ -26,6 +26,7 @@ import hashlib
 import io
 import os
 import re
+import struct
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -143,7 +144,10 @@ def translations(lang: str) -> _gettext.NullTranslations:
     source = po_path(lang)
     if not source.is_file():
         return _gettext.NullTranslations()
-    return _gettext.GNUTranslations(io.BytesIO(_compiled(source)))
+    try:
+        return _gettext.GNUTranslations(io.BytesIO(_compiled(source)))
+    except (OSError, ValueError, struct.error):  # a damaged cache file: compile afresh
+        return _gettext.GNUTranslations(io.BytesIO(compile_po(source.read_bytes())))
 
 
 def _compiled(source: Path) -> bytes:
@@ -157,9 +161,6 @@ def _compiled(source: Path) -> bytes:
         return kept.read_bytes()
     mo = compile_po(data)
     if kept is not None:
-        # Earlier compilations of this catalogue are of a .po that is no more.
-        for stale in kept.parent.glob(f"{source.parent.parent.name}-*.mo"):
-            stale.unlink(missing_ok=True)
         try:
             tmp = kept.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(mo)
