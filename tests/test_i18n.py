@@ -313,3 +313,9 @@ def test_a_damaged_compiled_catalogue_in_the_cache_is_compiled_afresh(
         assert i18n.translations("zh").gettext("By gas") == "按温室气体"
     finally:
         i18n.translations.cache_clear()
+
+
+def test_a_language_chosen_for_one_command_ends_with_it() -> None:
+    zuji("list", "--lang", "zh")
+    assert i18n.language() == "en"
+    assert Diagnostic("E210", "unknown name 'x'").render() == "error[E210]: unknown name 'x'"

@@ -98,9 +98,10 @@ def set_language(lang: str | None) -> None:
 
 
 @contextmanager
-def use_language(lang: str) -> Iterator[None]:
-    """Speak `lang` within the block (one HTTP request, one test)."""
-    token = _chosen.set(normalise(lang) or "en")
+def use_language(lang: str | None) -> Iterator[None]:
+    """Speak `lang` within the block (one command, one HTTP request, one test); None speaks the
+    environment's. Whatever is chosen inside the block ends with it."""
+    token = _chosen.set((normalise(lang) or "en") if lang else None)
     try:
         yield
     finally:

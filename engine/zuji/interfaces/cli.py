@@ -380,17 +380,17 @@ _register_clients(app)
 def main() -> None:
     """Entry point: Zuji's errors become diagnostics and exit codes, never tracebacks."""
     startup.command_line = True
-    try:
-        lang, args = i18n.language_option(sys.argv[1:])
-        # Chosen afresh on every call: a program may call main() more than once.
-        i18n.set_language(None)
-        if lang is not None:
-            _choose_language(lang)
-        app(args=args)
-    except ZujiError as exc:
-        for diag in exc.diagnostics:
-            _say(diag.render(), err=True)
-        sys.exit(exc.exit_code)
+    lang, args = i18n.language_option(sys.argv[1:])
+    # For this call only: a program (or a test) may call main() again in another language.
+    with i18n.use_language(lang if i18n.normalise(lang) else None):
+        try:
+            if lang is not None:
+                _choose_language(lang)  # refuses a language Zuji does not speak
+            app(args=args)
+        except ZujiError as exc:
+            for diag in exc.diagnostics:
+                _say(diag.render(), err=True)
+            sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
