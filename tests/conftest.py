@@ -22,6 +22,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The goldens are English; a tester's Chinese locale must not change them. Tests of the
+    # language choice give each child process its own environment.
+    os.environ["ZUJI_LANG"] = "en"
     # The golden tests read ZUJI_REGEN_GOLDEN when they are collected, after this hook.
     if config.getoption("--regen-golden"):
         os.environ["ZUJI_REGEN_GOLDEN"] = "1"

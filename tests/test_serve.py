@@ -192,6 +192,34 @@ def test_unknown_pcr_is_a_404_problem(http: httpx.Client) -> None:
     _is_problem(http.post("/pcrs/no_such_pcr/evaluate", json={"inputs": {}}), 404, "E002")
 
 
+def test_problems_speak_the_language_of_accept_language(http: httpx.Client) -> None:
+    asked = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+    chinese = _is_problem(http.get("/pcrs/no_such_pcr", headers=asked), 404, "E002")
+    english = _is_problem(http.get("/pcrs/no_such_pcr"), 404, "E002")
+    assert (chinese["title"], english["title"]) == ("未找到", "Not found")
+    assert chinese["detail"] == "库中没有 PCR 'no_such_pcr'"
+    assert english["detail"] == "no PCR 'no_such_pcr' in the library"
+    # Only the words change: the type, the code, the place and the field names stay.
+    for key in ("type", "status", "instance", "code", "where"):
+        assert chinese[key] == english[key], key
+    assert chinese["diagnostics"][0].keys() == english["diagnostics"][0].keys()
+    inventory = _case_inventory("typical_plant")
+    del inventory["inputs"]["cement"]
+    body = _is_problem(
+        http.post("/pcrs/cement/evaluate", json=inventory, headers=asked), 422, "E501"
+    )
+    assert body["title"] == "清单与 PCR 不符"
+    # Refused before any route reads it, by the body limit: still in the language asked for.
+    big = b"{" + b" " * (MAX_BODY + 10) + b"}"
+    too_large = http.post(
+        "/pcrs/cement/evaluate",
+        content=big,
+        headers={"content-type": "application/json", **asked},
+    )
+    body = _is_problem(too_large, 413, "E900")
+    assert body["title"] == "请求体过大" and "字节" in body["detail"]
+
+
 def test_path_traversal_in_the_id_is_refused(http: httpx.Client) -> None:
     for pcr_id in ("..", "common", "CEMENT", "cement.pcr"):
         response = http.get(f"/pcrs/{pcr_id}")

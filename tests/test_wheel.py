@@ -37,6 +37,8 @@ def test_wheel_holds_the_library(wheel: Path) -> None:
         "zuji/_library/standards/schemas/result.schema.json",
         "zuji/_library/standards/schemas/cbam-mapping.schema.json",
         "zuji/_library/pcr/cement/cbam.yaml",
+        # The message catalogue's source; Babel compiles it at first use.
+        "zuji/locale/zh_CN/LC_MESSAGES/zuji.po",
     ):
         assert needed in names
 
@@ -64,6 +66,10 @@ def test_installed_wheel_checks_and_runs_outside_the_repository(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "0 errors" in checked.stdout
+    chinese = subprocess.run(
+        [str(zuji), "check", "--lang", "zh"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert "0 个错误" in chinese.stdout, chinese.stdout + chinese.stderr
     case = ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml"
     ran = subprocess.run(
         [

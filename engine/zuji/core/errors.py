@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from zuji.core.i18n import localise, pgettext
 from zuji.core.text import printable
 
 
@@ -57,19 +58,28 @@ class Diagnostic:
         characters of the message or the source (controls, bidi overrides) are shown as U+FFFD,
         one column each, so the caret still points where it should."""
         where = f"{self.span}: " if self.span else ""
-        text = f"{where}{self.severity.value}[{self.code}]: {self.message}"
+        text = f"{where}{self.severity.value}[{self.code}]: {self.text}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  {pgettext('label', 'hint')}: {self.hint_text}"
         caret = _caret(self.span, self.source_line)
         return printable(f"{text}\n{caret}" if caret else text)
+
+    @property
+    def text(self) -> str:
+        """The message in the language in use (the English as made when no translation fits)."""
+        return localise(self.code, self.message)
+
+    @property
+    def hint_text(self) -> str:
+        return localise(self.code, self.hint, "hint")
 
     def as_dict(self) -> dict[str, object]:
         span = self.span
         return {
             "code": self.code,
             "severity": self.severity.value,
-            "message": self.message,
-            "hint": self.hint or None,
+            "message": self.text,
+            "hint": self.hint_text or None,
             "file": span.file if span else None,
             "line": span.line if span else None,
             "column": span.column if span else None,

@@ -15,26 +15,27 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.i18n import _
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not by `zuji --help`
     from zuji.runtime.pcr import PCR
 
 
 def batch_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    file: Annotated[Path, typer.Argument(help="Inventories: .csv, .jsonl, .parquet or .xlsx")],
+    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    file: Annotated[Path, typer.Argument(help=_("Inventories: .csv, .jsonl, .parquet or .xlsx"))],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Results: .csv, .jsonl, .parquet or .xlsx")
+        Path, typer.Option("--output", "-o", help=_("Results: .csv, .jsonl, .parquet or .xlsx"))
     ],
     workers: Annotated[
-        int, typer.Option("--workers", help="Local processes evaluating partitions")
+        int, typer.Option("--workers", help=_("Local processes evaluating partitions"))
     ] = 1,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", help="A Dask scheduler (tcp://host:8786), or 'local'"),
+        typer.Option("--dask", help=_("A Dask scheduler (tcp://host:8786), or 'local'")),
     ] = None,
     chunk_rows: Annotated[
-        int, typer.Option("--chunk-rows", help="Rows per partition", min=1)
+        int, typer.Option("--chunk-rows", help=_("Rows per partition"), min=1)
     ] = 100_000,
 ) -> None:
     """Evaluate many inventories at once; one output row per inventory, failures with reasons."""
@@ -65,7 +66,9 @@ def batch_command(
     elapsed = time.perf_counter() - started
     rate = rows / elapsed if elapsed > 0 else 0.0
     typer.echo(
-        f"{rows} rows, {failed} failed, {elapsed:.2f} s, {rate:,.0f} rows/s -> {output}",
+        _("{rows} rows, {failed} failed, {seconds} s, {rate} rows/s -> {output}").format(
+            rows=rows, failed=failed, seconds=f"{elapsed:.2f}", rate=f"{rate:,.0f}", output=output
+        ),
         err=True,
     )
     if failed:
@@ -103,4 +106,10 @@ def _text_column(pcr: PCR, header: str) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batch")(batch_command)
+    app.command(
+        "batch",
+        help=_(
+            "Evaluate many inventories at once; one output row per inventory, "
+            "failures with reasons."
+        ),
+    )(batch_command)

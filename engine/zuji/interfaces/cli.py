@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from zuji.core import i18n, startup
 from zuji.core import library as lib
-from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.files import write_atomic
+from zuji.core.i18n import _
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
 from zuji.interfaces.clients_cli import register as _register_clients
@@ -39,28 +40,45 @@ if TYPE_CHECKING:
     from zuji.runtime.pcr import PCR
     from zuji.runtime.result import Result, Trace
 
+# Help texts are made as the commands are defined, so --lang is read before typer reads it.
+_ASKED_LANGUAGE = i18n.language_option(sys.argv[1:])[0]
+if i18n.normalise(_ASKED_LANGUAGE):
+    i18n.set_language(_ASKED_LANGUAGE)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Zuji: product carbon footprints from Product Category Rules.",
+    help=_("Zuji: product carbon footprints from Product Category Rules."),
 )
 
 FORMATS = ("table", "json", "pact", "markdown", "cbam", "cbam-table")
 
 
 @app.callback()
-def _library(
+def _options(
     library: Annotated[
         Path | None,
         typer.Option(
             "--library",
             envvar=lib.ENVIRONMENT,
-            help="The library's folder (pcr/ or zuji.toml); by default the nearest one from the "
-            "working folder upwards, else the bundled library",
+            help=_(
+                "The library's folder (pcr/ or zuji.toml); by default the nearest one from the "
+                "working folder upwards, else the bundled library"
+            ),
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=_("Language of messages and reports: zh or en (else ZUJI_LANG, LC_ALL, LANG)"),
         ),
     ] = None,
 ) -> None:
-    """Zuji: product carbon footprints from Product Category Rules."""
+    # main() takes --lang off the command line wherever it stands; this option is where --help
+    # lists it, and where a program calling the app directly gives it.
+    if lang is not None:
+        _choose_language(lang)
     if library is not None and not library.is_dir():
         raise UsageError(Diagnostic("E002", f"--library {library}: no such folder"))
     folder = library.resolve() if library is not None else lib.discover(Path.cwd())
@@ -70,6 +88,14 @@ def _library(
         os.environ[lib.ENVIRONMENT] = str(committee.root)
     else:
         os.environ.pop(lib.ENVIRONMENT, None)
+
+
+def _choose_language(lang: str) -> None:
+    if i18n.normalise(lang) is None:
+        raise UsageError(
+            Diagnostic("E004", f"--lang {lang}: Zuji speaks zh and en", hint="use --lang zh")
+        )
+    i18n.set_language(lang)
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -83,8 +109,8 @@ def _say_json(text: str) -> None:
     typer.echo(json_printable(text))
 
 
-@app.command("list")
-def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False) -> None:
+@app.command("list", help=_("The PCR library: id, version, status, product."))
+def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help=_("JSON out"))] = False) -> None:
     """The PCR library: id, version, status, product."""
     from zuji.runtime.pcr import list_pcrs as library_pcrs
 
@@ -129,14 +155,14 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help="JSON out")] 
         )
 
 
-@app.command()
+@app.command(help=_("Parse and check rule files (and their cases' inventories)."))
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Rule files or folders")] = None,
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
-    strict: Annotated[bool, typer.Option(help="Treat warnings as findings")] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(help=_("Rule files or folders"))] = None,
+    output: Annotated[str, typer.Option("--format", help=_("text or json"))] = "text",
+    strict: Annotated[bool, typer.Option(help=_("Treat warnings as findings"))] = False,
     base: Annotated[
         str | None,
-        typer.Option("--base", help="Also check version discipline against this git revision"),
+        typer.Option("--base", help=_("Also check version discipline against this git revision")),
     ] = None,
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
@@ -192,9 +218,11 @@ def _say_check_text(files: int, diagnostics: list[Diagnostic], case_problems: li
         _say(diag.render())
     for problem in case_problems:
         _say(problem)
+    summary = _("checked {files} rule files: {errors} errors, {warnings} warnings")
+    misfits = _(", {count} case inventories that do not fit") if case_problems else ""
     _say(
-        f"checked {files} rule files: {errors} errors, {len(diagnostics) - errors} warnings"
-        + (f", {len(case_problems)} case inventories that do not fit" if case_problems else "")
+        summary.format(files=files, errors=errors, warnings=len(diagnostics) - errors)
+        + misfits.format(count=len(case_problems))
     )
 
 
@@ -208,11 +236,11 @@ def _case_inventory_problems(path: Path) -> list[str]:
     return [problem for case in case_files(pcr) for problem in check_case_inventory(pcr, case)]
 
 
-@app.command("test")
+@app.command("test", help=_("Run the worked cases beside each PCR."))
 def test_cases(
-    paths: Annotated[list[Path] | None, typer.Argument(help="PCRs, files or folders")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help=_("PCRs, files or folders"))] = None,
     coverage: Annotated[
-        bool, typer.Option("--coverage", help="Report what the cases leave untested")
+        bool, typer.Option("--coverage", help=_("Report what the cases leave untested"))
     ] = False,
 ) -> None:
     """Run the worked cases beside each PCR."""
@@ -260,26 +288,31 @@ def _run_cases(
     return passed, failed
 
 
-@app.command()
+@app.command(help=_("Evaluate an inventory under a PCR."))
 def run(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="YAML, JSON, xlsx or CSV")],
+    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    inventory: Annotated[
+        Path, typer.Option("--inventory", "-i", help=_("Inventory YAML/JSON, xlsx or CSV"))
+    ],
     output: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, pact, markdown, cbam, cbam-table")
+        str,
+        typer.Option("--format", "-f", help=_("table, json, pact, markdown, cbam or cbam-table")),
     ] = "table",
-    trace: Annotated[bool, typer.Option("--trace", help="Include every line's trace")] = False,
+    trace: Annotated[bool, typer.Option("--trace", help=_("Include every line's trace"))] = False,
     documents_root: Annotated[
         Path | None,
         typer.Option(
             "--documents-root",
-            help="Folder the files an inventory names (supplier PACT documents) must lie in; "
-            "by default the inventory's own folder",
+            help=_(
+                "Folder the files an inventory names (supplier PACT documents) must lie in; "
+                "by default the inventory's own folder"
+            ),
         ),
     ] = None,
     sensitivity: Annotated[
         bool,
         typer.Option(
-            "--sensitivity", help="Add exact derivatives, elasticities and line contributions"
+            "--sensitivity", help=_("Add exact derivatives, elasticities and line contributions")
         ),
     ] = False,
     out: Annotated[
@@ -359,19 +392,19 @@ def _trace_text(trace: Trace) -> str:
     return "\n".join(lines)
 
 
-@app.command()
-def schema(pcr: Annotated[str, typer.Argument(help="PCR id or path")]) -> None:
+@app.command(help=_("The JSON Schema of a PCR's inventory."))
+def schema(pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))]) -> None:
     """The JSON Schema of a PCR's inventory."""
     from zuji.runtime.pcr import load as load_pcr
 
     _say_json(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
-@app.command()
+@app.command(help=_("Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."))
 def docs(
-    config: Annotated[
-        Path, typer.Option(help="The committed MkDocs config (the bundled library's site)")
-    ] = Path("mkdocs.yml"),
+    config: Annotated[Path, typer.Option(help=_("The committed MkDocs config"))] = Path(
+        "mkdocs.yml"
+    ),
     with_bundled: Annotated[
         bool,
         typer.Option("--with-bundled", help="Publish the bundled PCRs beside a committee's own"),
@@ -398,14 +431,14 @@ def docs(
     )
 
 
-@app.command()
+@app.command(help=_("Recompute a result from the file alone and say whether every number matches."))
 def replay(
     result: Annotated[
-        Path, typer.Argument(help="A JSON result written with --format json --trace")
+        Path, typer.Argument(help=_("A JSON result written with --format json --trace"))
     ],
     pcr: Annotated[
         Path | None,
-        typer.Option("--pcr", help="The rule file it was computed with, if not the library's"),
+        typer.Option("--pcr", help=_("The rule file it was computed with, if not the library's")),
     ] = None,
 ) -> None:
     """Recompute a result from the file alone and say whether every number matches."""
@@ -431,12 +464,17 @@ _register_init(app)
 def main() -> None:
     """Entry point: Zuji's errors become diagnostics and exit codes, never tracebacks."""
     startup.command_line = True
-    try:
-        app()
-    except ZujiError as exc:
-        for diag in exc.diagnostics:
-            _say(diag.render(), err=True)
-        sys.exit(exc.exit_code)
+    lang, args = i18n.language_option(sys.argv[1:])
+    # For this call only: a program (or a test) may call main() again in another language.
+    with i18n.use_language(lang if i18n.normalise(lang) else None):
+        try:
+            if lang is not None:
+                _choose_language(lang)  # refuses a language Zuji does not speak
+            app(args=args)
+        except ZujiError as exc:
+            for diag in exc.diagnostics:
+                _say(diag.render(), err=True)
+            sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

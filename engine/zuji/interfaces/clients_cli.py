@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 
-clients_app = typer.Typer(
-    no_args_is_help=True, help="Clients of the HTTP service: API keys and OAuth2 credentials."
-)
+from zuji.core.i18n import _
 
+# Help texts are given in register(), which the command line calls once it knows the language.
+clients_app = typer.Typer(no_args_is_help=True)
+
+# Made as this module is imported, before the language is known: it stays English.
 _FILE_HELP = "The clients file (default: $ZUJI_CLIENTS, else ~/.config/zuji/clients.json)"
 ClientsFile = Annotated[Path | None, typer.Option("--clients", help=_FILE_HELP)]
 
@@ -25,12 +27,11 @@ def _file(path: Path | None) -> Path:
     return path or default_clients_file()
 
 
-@clients_app.command("add")
 def add(
-    client_id: Annotated[str, typer.Argument(help="The client's id, e.g. acme-erp")],
+    client_id: Annotated[str, typer.Argument(help=_("The client's id, e.g. acme-erp"))],
     scope: Annotated[
         list[str] | None,
-        typer.Option("--scope", help="evaluate or check (repeat); default: all"),
+        typer.Option("--scope", help=_("evaluate or check (repeat); default: all")),
     ] = None,
     clients: ClientsFile = None,
 ) -> None:
@@ -45,9 +46,8 @@ def add(
     typer.echo(f"(stored hashed in {path}; the secret cannot be shown again)", err=True)
 
 
-@clients_app.command("list")
 def list_clients(
-    as_json: Annotated[bool, typer.Option("--json", help="JSON out")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_("JSON out"))] = False,
     clients: ClientsFile = None,
 ) -> None:
     """The clients: id, scopes, when added (never their secrets)."""
@@ -63,9 +63,8 @@ def list_clients(
         typer.echo(f"{row['client_id']:24} {' '.join(row['scopes']):20} {row['created']}")
 
 
-@clients_app.command("remove")
 def remove(
-    client_id: Annotated[str, typer.Argument(help="The client's id")],
+    client_id: Annotated[str, typer.Argument(help=_("The client's id"))],
     clients: ClientsFile = None,
 ) -> None:
     """Remove a client: its API key and tokens stop working at once, in running servers too."""
@@ -76,4 +75,20 @@ def remove(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(clients_app, name="clients")
+    clients_app.command("add", help=_("Add a client and print its secret (shown this once only)."))(
+        add
+    )
+    clients_app.command(
+        "list", help=_("The clients: id, scopes, when added (never their secrets).")
+    )(list_clients)
+    clients_app.command(
+        "remove",
+        help=_(
+            "Remove a client: its API key and tokens stop working at once, in running servers too."
+        ),
+    )(remove)
+    app.add_typer(
+        clients_app,
+        name="clients",
+        help=_("Clients of the HTTP service: API keys and OAuth2 credentials."),
+    )

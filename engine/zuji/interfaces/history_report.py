@@ -8,6 +8,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.i18n import _
 from zuji.review.history import History
 
 
@@ -22,15 +23,15 @@ def render(h: History, fmt: str, width: int = 110) -> str:
         file=out, width=width, force_terminal=False, color_system=None, markup=False
     )
     console.print(f"{h.id} {h.version} ({h.status}) — {h.path}")
-    table = Table(title="Versions (changelog)", title_justify="left")
+    table = Table(title=_("Versions (changelog)"), title_justify="left")
     for column in (
-        "version",
-        "date",
-        "summary",
-        "proposed by",
-        "reviewed by",
-        "decision",
-        "commits",
+        _("version"),
+        _("date"),
+        _("summary"),
+        _("proposed by"),
+        _("reviewed by"),
+        _("decision"),
+        _("commits"),
     ):
         table.add_column(column)
     for v in h.versions:
@@ -46,14 +47,21 @@ def render(h: History, fmt: str, width: int = 110) -> str:
     console.print(table)
     for c in h.other_commits:
         console.print(
-            f"commit {c.sha[:8]} {c.date} {c.author}: {c.subject} (version "
-            f"{c.version or '?'}, no changelog entry)",
+            _(
+                "commit {sha} {date} {author}: {subject} (version {version}, no changelog entry)"
+            ).format(
+                sha=c.sha[:8],
+                date=c.date,
+                author=c.author,
+                subject=c.subject,
+                version=c.version or "?",
+            ),
             highlight=False,
         )
     if h.uncommitted:
-        console.print("the working tree has uncommitted changes to this file")
+        console.print(_("the working tree has uncommitted changes to this file"))
     if not h.in_git:
-        console.print("not in a git repository: no commits to show")
+        console.print(_("not in a git repository: no commits to show"))
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ import typer
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import atomic_path, write_atomic
+from zuji.core.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,22 +26,22 @@ BINS = 24
 
 
 def mc_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Inventory YAML/JSON")],
-    n: Annotated[int, typer.Option("-n", help="Number of samples")] = 10_000,
+    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help=_("Inventory YAML/JSON"))],
+    n: Annotated[int, typer.Option("-n", help=_("Number of samples"))] = 10_000,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed: the same seed, the same figures")
+        int | None, typer.Option("--seed", help=_("Seed: the same seed, the same figures"))
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write a histogram: out.svg (or out.png)")
+        Path | None, typer.Option("--plot", help=_("Write a histogram: out.svg (or out.png)"))
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json"))] = "table",
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Sample in N local processes")
+        int | None, typer.Option("--workers", help=_("Sample in N local processes"))
     ] = None,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", help="Sample on a Dask cluster: tcp://host:8786 or local"),
+        typer.Option("--dask", help=_("Sample on a Dask cluster: tcp://host:8786 or local")),
     ] = None,
 ) -> None:
     """Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."""
@@ -68,7 +69,12 @@ def mc_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("mc")(mc_command)
+    app.command(
+        "mc",
+        help=_(
+            "Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."
+        ),
+    )(mc_command)
 
 
 def as_json(found: MonteCarlo) -> dict[str, Any]:
@@ -105,28 +111,51 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(width - cell_len(text), 0)
+
+
 def table(found: MonteCarlo) -> str:
     mean, sd = found.mean, found.sd
     error = sd / math.sqrt(max(len(found.totals), 1))
     relative = 100 * sd / mean if mean else math.nan
+    rows = (
+        (_("deterministic"), f"{found.deterministic:12.4f}", ""),
+        (_("mean"), f"{mean:12.4f}", _("(standard error {error})").format(error=f"{error:.4f}")),
+        (_("median"), f"{found.median:12.4f}", ""),
+        (_("sd"), f"{sd:12.4f}", _("({share} % of the mean)").format(share=f"{relative:.2f}")),
+        ("2.5 %", f"{found.percentile(2.5):12.4f}", ""),
+        ("97.5 %", f"{found.percentile(97.5):12.4f}", ""),
+    )
     out = [
-        f"Monte Carlo, {found.n:,} samples (seed {found.seed}); kg CO2e per declared unit",
-        f"  deterministic   {found.deterministic:12.4f}",
-        f"  mean            {mean:12.4f}   (standard error {error:.4f})",
-        f"  median          {found.median:12.4f}",
-        f"  sd              {sd:12.4f}   ({relative:.2f} % of the mean)",
-        f"  2.5 %           {found.percentile(2.5):12.4f}",
-        f"  97.5 %          {found.percentile(97.5):12.4f}",
+        _("Monte Carlo, {n} samples (seed {seed}); kg CO2e per declared unit").format(
+            n=f"{found.n:,}", seed=found.seed
+        ),
+        # Padded by the width a terminal gives each character: a Chinese one takes two columns.
+        *(f"  {_pad(label, 14)}  {value}   {note}".rstrip() for label, value, note in rows),
     ]
     if found.refused:
         out.append(
-            f"  left out: {found.refused:,} samples the engine refuses as inventories "
-            "(a negative line, a failed error assertion ...)"
+            "  "
+            + _(
+                "left out: {count} samples the engine refuses as inventories "
+                "(a negative line, a failed error assertion ...)"
+            ).format(count=f"{found.refused:,}")
         )
     if math.isfinite(found.r_squared):
-        out += ["", f"Share of the variance (SRC², add up to R² = {found.r_squared:.4f}):"]
+        out += [
+            "",
+            _("Share of the variance (SRC², add up to R² = {r2}):").format(
+                r2=f"{found.r_squared:.4f}"
+            ),
+        ]
     else:
-        out += ["", "Uncertain values read (they do not move this footprint beyond rounding):"]
+        out += [
+            "",
+            _("Uncertain values read (they do not move this footprint beyond rounding):"),
+        ]
     width = max(len(f.parameter.name) for f in found.parameters)
     for f in found.parameters:
         share = f"{100 * f.contribution:6.2f} %" if math.isfinite(f.contribution) else "      -"

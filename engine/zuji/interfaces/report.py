@@ -7,6 +7,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.i18n import _, localise
 from zuji.core.text import printable
 from zuji.runtime.result import Result
 
@@ -22,7 +23,11 @@ def _share(part: float, total: float) -> str:
 def _per(result: Result) -> str:
     unit = result.declared_unit
     amount = f"{unit.amount:g} " if unit.amount != 1 else ""
-    return f"{result.unit} per {amount}{unit.unit}".strip()
+    return (
+        _("{unit} per {amount}{declared}")
+        .format(unit=result.unit, amount=amount, declared=unit.unit)
+        .strip()
+    )
 
 
 def to_table(result: Result, width: int = 100) -> str:
@@ -37,60 +42,104 @@ def to_table(result: Result, width: int = 100) -> str:
         markup=False,
         highlight=False,
     )
-    pcr, inv = result.pcr, result.inventory
-    console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {pcr.name_en} / {pcr.name_zh}")
-    period = f"{inv.period_start} to {inv.period_end}" if inv.period_start else "not given"
-    # Made printable before rich measures them: rich drops some controls and keeps others.
-    company, file = printable(inv.company or "-"), printable(inv.file)
-    console.print(f"Inventory {file}  company: {company}  period: {period}")
-    console.print(
-        f"Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
-        f"{result.declared_unit.description}  (reference flow "
-        f"{result.declared_unit.reference_flow:,.6g} declared units)"
-    )
-    console.print(f"\nCarbon footprint: {_fmt(result.total)} {_per(result)}  (GWP {pcr.gwp})")
+    _table_head(result, console)
     console.print(_stages(result))
     console.print(_gases(result))
     console.print(_origins(result))
     dq = result.data_quality
     console.print(
-        f"Data quality: DQR {_fmt(dq.dqr)} ({dq.rating or 'no scores given'}), "
-        f"primary data {dq.primary_data_share:.1f} % of the footprint; "
-        f"cut-off {result.cutoff_total_percent:g} %"
+        _(
+            "Data quality: DQR {dqr} ({rating}), primary data {primary} % of the footprint; "
+            "cut-off {cutoff} %"
+        ).format(
+            dqr=_fmt(dq.dqr),
+            rating=_(dq.rating) if dq.rating else _("no scores given"),
+            primary=f"{dq.primary_data_share:.1f}",
+            cutoff=f"{result.cutoff_total_percent:g}",
+        )
     )
     for finding in result.warnings:
-        console.print(f"warning[{finding.code}]: {printable(finding.message)}")
+        console.print(
+            f"warning[{finding.code}]: {printable(localise(finding.code, finding.message))}"
+        )
     return printable(out.getvalue())
 
 
+def _table_head(result: Result, console: Console) -> None:
+    """The PCR, the inventory, the declared unit and the total."""
+    pcr, inv = result.pcr, result.inventory
+    console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {_names(pcr.name_en, pcr.name_zh)}")
+    period = (
+        _("{start} to {end}").format(start=inv.period_start, end=inv.period_end)
+        if inv.period_start
+        else _("not given")
+    )
+    # Made printable before rich measures them: rich drops some controls and keeps others.
+    company, file = printable(inv.company or "-"), printable(inv.file)
+    console.print(
+        _("Inventory {file}  company: {company}  period: {period}").format(
+            file=file, company=company, period=period
+        )
+    )
+    unit = result.declared_unit
+    console.print(
+        _(
+            "Declared unit: {amount} {unit} {description}  (reference flow {flow} declared units)"
+        ).format(
+            amount=f"{unit.amount:g}",
+            unit=unit.unit,
+            description=unit.description,
+            flow=f"{unit.reference_flow:,.6g}",
+        )
+    )
+    console.print(
+        "\n"
+        + _("Carbon footprint: {total} {per}  (GWP {gwp})").format(
+            total=_fmt(result.total), per=_per(result), gwp=pcr.gwp
+        )
+    )
+
+
+def _names(english: str, chinese: str) -> str:
+    """A PCR's two names, the reader's language first."""
+    from zuji.core.i18n import language
+
+    return f"{chinese} / {english}" if language() == "zh" and chinese else f"{english} / {chinese}"
+
+
+def _origin_names() -> dict[str, str]:
+    return {"fossil": _("fossil"), "biogenic": _("biogenic"), "luc": _("land-use change")}
+
+
 def _stages(result: Result) -> Table:
-    table = Table(title="By life-cycle stage", title_justify="left")
-    table.add_column("stage")
+    table = Table(title=_("By life-cycle stage"), title_justify="left")
+    table.add_column(_("stage"))
     table.add_column(result.unit, justify="right")
-    table.add_column("share", justify="right")
+    table.add_column(_("share"), justify="right")
     for stage, value in result.by_stage.items():
         table.add_row(stage, _fmt(value), _share(value, result.total))
-    table.add_row("total", _fmt(result.total), "100.0 %")
+    table.add_row(_("total"), _fmt(result.total), "100.0 %")
     return table
 
 
 def _gases(result: Result) -> Table:
-    table = Table(title="By gas", title_justify="left")
-    for column in ("gas", "kg gas", "GWP", result.unit):
-        table.add_column(column, justify="left" if column == "gas" else "right")
+    table = Table(title=_("By gas"), title_justify="left")
+    gas = _("gas")
+    for column in (gas, _("kg gas"), "GWP", result.unit):
+        table.add_column(column, justify="left" if column == gas else "right")
     for gas, figure in result.by_gas.items():
         table.add_row(gas, _fmt(figure.mass_kg, 4), f"{figure.gwp:g}", _fmt(figure.co2e_kg))
     return table
 
 
 def _origins(result: Result) -> Table:
-    table = Table(title="Reported apart", title_justify="left")
-    table.add_column("item")
+    table = Table(title=_("Reported apart"), title_justify="left")
+    table.add_column(_("item"))
     table.add_column(result.unit, justify="right")
     for origin, value in result.by_origin.items():
-        table.add_row({"luc": "land-use change"}.get(origin, origin), _fmt(value))
-    table.add_row("biogenic removals", _fmt(result.removals))
-    table.add_row("credits (not netted)", _fmt(result.credits))
+        table.add_row(_origin_names().get(origin, origin), _fmt(value))
+    table.add_row(_("biogenic removals"), _fmt(result.removals))
+    table.add_row(_("credits (not netted)"), _fmt(result.credits))
     return table
 
 
@@ -111,55 +160,13 @@ def _inline(text: str) -> str:
 
 
 def to_markdown(result: Result) -> str:
-    pcr, dq = result.pcr, result.data_quality
-    rows = [
-        f"# Carbon footprint: {pcr.name_en} ({pcr.name_zh})",
-        "",
-        f"- PCR: `{pcr.id}` {pcr.version} ({pcr.status}), source hash `{pcr.source_hash[:12]}`",
-        f"- Standards: {', '.join(pcr.standards)}; GWP set {pcr.gwp}",
-        f"- Declared unit: {result.declared_unit.amount:g} {result.declared_unit.unit} "
-        f"{result.declared_unit.description}",
-        f"- Inventory: `{_inline(result.inventory.file)}`, "
-        f"{_inline(result.inventory.company or '-')}, "
-        f"{result.inventory.period_start or '-'} to {result.inventory.period_end or '-'}",
-        "- Datasets: " + ", ".join(f"{d.id} {d.version}" for d in result.datasets),
-        f"- Engine: {result.engine}",
-        *_pinned(result),
-        "",
-        f"**Total: {_fmt(result.total)} {_per(result)}**",
-        "",
-        "| stage | " + result.unit + " | share |",
-        "|---|---:|---:|",
-        *(f"| {s} | {_fmt(v)} | {_share(v, result.total)} |" for s, v in result.by_stage.items()),
-        "",
-        "| gas | kg gas | GWP | " + result.unit + " |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {g} | {_fmt(f.mass_kg, 4)} | {f.gwp:g} | {_fmt(f.co2e_kg)} |"
-            for g, f in result.by_gas.items()
-        ),
-        "",
-        "| reported apart | " + result.unit + " |",
-        "|---|---:|",
-        *(f"| {o} | {_fmt(v)} |" for o, v in result.by_origin.items()),
-        f"| biogenic removals | {_fmt(result.removals)} |",
-        f"| credits (not netted) | {_fmt(result.credits)} |",
-        "",
-        f"Data quality: DQR {_fmt(dq.dqr)} ({dq.rating or 'no scores'}); primary data "
-        f"{dq.primary_data_share:.1f} % of the footprint; cut-off "
-        f"{result.cutoff_total_percent:g} %.",
-        "",
-        "| line | stage | gas | " + result.unit + " |",
-        "|---|---|---|---:|",
-        *(
-            f"| {line.name} | {line.stage} | {line.gas} {line.origin} | {_fmt(line.co2e_kg)} |"
-            for line in result.lines
-        ),
-    ]
+    rows = [*_markdown_head(result), *_markdown_tables(result)]
     if result.warnings:
-        rows += ["", "Warnings:", ""] + [f"- `{w.code}` {w.message}" for w in result.warnings]
+        rows += ["", _("Warnings:"), ""] + [
+            f"- `{w.code}` {localise(w.code, w.message)}" for w in result.warnings
+        ]
     if result.trace:
-        rows += ["", "## Trace", ""]
+        rows += ["", "## " + _("Trace"), ""]
         for line in result.trace.values + result.trace.lines:
             rows.append(
                 f"- `{line.name}` = `{line.formula}` = {line.value:.6g} {line.unit} ({line.where})"
@@ -169,6 +176,101 @@ def to_markdown(result: Result) -> str:
                 for v in line.values
             ]
     return printable("\n".join(rows) + "\n")
+
+
+def _markdown_head(result: Result) -> list[str]:
+    pcr, inv, unit = result.pcr, result.inventory, result.declared_unit
+    return [
+        "# " + _("Carbon footprint: {names}").format(names=_paired(pcr.name_en, pcr.name_zh)),
+        "",
+        "- "
+        + _("PCR: `{id}` {version} ({status}), source hash `{hash}`").format(
+            id=pcr.id, version=pcr.version, status=pcr.status, hash=pcr.source_hash[:12]
+        ),
+        "- "
+        + _("Standards: {standards}; GWP set {gwp}").format(
+            standards=", ".join(pcr.standards), gwp=pcr.gwp
+        ),
+        "- "
+        + _("Declared unit: {amount} {unit} {description}").format(
+            amount=f"{unit.amount:g}", unit=unit.unit, description=unit.description
+        ),
+        "- "
+        + _("Inventory: `{file}`, {company}, {start} to {end}").format(
+            file=_inline(inv.file),
+            company=_inline(inv.company or "-"),
+            start=inv.period_start or "-",
+            end=inv.period_end or "-",
+        ),
+        "- "
+        + _("Datasets: {datasets}").format(
+            datasets=", ".join(f"{d.id} {d.version}" for d in result.datasets)
+        ),
+        "- " + _("Engine: {engine}").format(engine=result.engine),
+        *_pinned(result),
+        "",
+        "**" + _("Total: {total} {per}").format(total=_fmt(result.total), per=_per(result)) + "**",
+        "",
+    ]
+
+
+def _markdown_tables(result: Result) -> list[str]:
+    dq, unit, origins = result.data_quality, result.unit, _origin_names()
+    # Looked up here, not inside the f-strings, where the catalogue's extractor cannot see them.
+    stage, share, gas, line_word = _("stage"), _("share"), _("gas"), _("line")
+    kg_gas, apart = _("kg gas"), _("reported apart")
+    removals, credits = _("biogenic removals"), _("credits (not netted)")
+    return [
+        f"| {stage} | {unit} | {share} |",
+        "|---|---:|---:|",
+        *(f"| {s} | {_fmt(v)} | {_share(v, result.total)} |" for s, v in result.by_stage.items()),
+        "",
+        f"| {gas} | {kg_gas} | GWP | {unit} |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {g} | {_fmt(f.mass_kg, 4)} | {f.gwp:g} | {_fmt(f.co2e_kg)} |"
+            for g, f in result.by_gas.items()
+        ),
+        "",
+        f"| {apart} | {unit} |",
+        "|---|---:|",
+        *(f"| {_markdown_origin(o, origins)} | {_fmt(v)} |" for o, v in result.by_origin.items()),
+        f"| {removals} | {_fmt(result.removals)} |",
+        f"| {credits} | {_fmt(result.credits)} |",
+        "",
+        _(
+            "Data quality: DQR {dqr} ({rating}); primary data {primary} % of the footprint; "
+            "cut-off {cutoff} %."
+        ).format(
+            dqr=_fmt(dq.dqr),
+            rating=_(dq.rating) if dq.rating else _("no scores"),
+            primary=f"{dq.primary_data_share:.1f}",
+            cutoff=f"{result.cutoff_total_percent:g}",
+        ),
+        "",
+        f"| {line_word} | {stage} | {gas} | {unit} |",
+        "|---|---|---|---:|",
+        *(
+            f"| {line.name} | {line.stage} | {line.gas} {line.origin} | {_fmt(line.co2e_kg)} |"
+            for line in result.lines
+        ),
+    ]
+
+
+def _markdown_origin(origin: str, names: dict[str, str]) -> str:
+    # The Markdown names the origins by their identifiers in English, as it always has.
+    from zuji.core.i18n import language
+
+    return names.get(origin, origin) if language() != "en" else origin
+
+
+def _paired(english: str, chinese: str) -> str:
+    """A PCR's two names, the reader's language first and the other in brackets."""
+    from zuji.core.i18n import language
+
+    if language() == "zh" and chinese:
+        return f"{chinese}（{english}）"
+    return f"{english} ({chinese})"
 
 
 def to_json(result: Result) -> str:

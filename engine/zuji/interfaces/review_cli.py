@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.i18n import _
 from zuji.core.text import json_printable, printable
 
 if TYPE_CHECKING:
@@ -54,9 +55,11 @@ def _failing(names: list[str], allowed: bool) -> None:
 
 
 def diff_command(
-    old: Annotated[str, typer.Argument(help="Old version: a file, a PCR id, or FILE@REV")],
-    new: Annotated[str, typer.Argument(help="New version: a file, a PCR id, or FILE@REV")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    old: Annotated[str, typer.Argument(help=_("Old version: a file, a PCR id, or FILE@REV"))],
+    new: Annotated[str, typer.Argument(help=_("New version: a file, a PCR id, or FILE@REV"))],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+    ] = "table",
     allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
 ) -> None:
     """What a rule change changes, and its impact on every worked case of both versions;
@@ -72,11 +75,13 @@ def diff_command(
 
 
 def review_command(
-    base: Annotated[str, typer.Option("--base", help="The git revision to compare against")],
+    base: Annotated[str, typer.Option("--base", help=_("The git revision to compare against"))],
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Limit to these files or folders")
+        list[Path] | None, typer.Argument(help=_("Limit to these files or folders"))
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+    ] = "table",
     allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
     decision: Annotated[
         str | None,
@@ -151,8 +156,10 @@ def _record(found: ReviewSet, decision: str, vote: str, when: date) -> ReviewSet
 
 
 def history_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, markdown or json")] = "table",
+    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+    ] = "table",
 ) -> None:
     """The versions of a PCR: changelog, committee decisions and the git commits behind them."""
     from zuji.interfaces.history_report import render
@@ -162,9 +169,22 @@ def history_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("diff")(diff_command)
-    app.command("review")(review_command)
-    app.command("history")(history_command)
+    app.command(
+        "diff",
+        help=_("What a rule change changes, and its impact on every worked case of both versions."),
+    )(diff_command)
+    app.command(
+        "review",
+        help=_(
+            "Review every PCR touched since a git revision; exit 1 on a version-discipline error."
+        ),
+    )(review_command)
+    app.command(
+        "history",
+        help=_(
+            "The versions of a PCR: changelog, committee decisions and the git commits behind them."
+        ),
+    )(history_command)
 
 
 # ---------------------------------------------------------------------------------- hooks

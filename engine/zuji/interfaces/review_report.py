@@ -7,20 +7,22 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from zuji.core.i18n import N_, _, localise
 from zuji.review.diff import GROUPS, Change, RuleDiff
 from zuji.review.impact import Impact
 from zuji.review.rule_review import Review, ReviewSet
 
 FORMATS = ("table", "markdown", "json")
+# Marked for the catalogue (N_), looked up when printed, in the reader's language.
 _TITLES = {
-    "header": "Header",
-    "boundary": "Boundary",
-    "inputs": "Inputs",
-    "factors": "Factors",
-    "formulas": "Lines, values and formulas",
-    "allocation": "Allocation",
-    "assertions": "Assertions",
-    "changelog": "Changelog",
+    "header": N_("Header"),
+    "boundary": N_("Boundary"),
+    "inputs": N_("Inputs"),
+    "factors": N_("Factors"),
+    "formulas": N_("Lines, values and formulas"),
+    "allocation": N_("Allocation"),
+    "assertions": N_("Assertions"),
+    "changelog": N_("Changelog"),
 }
 _MARK = {
     "added": "+",
@@ -50,7 +52,11 @@ def render(reviews: ReviewSet | Review, fmt: str, width: int = 110) -> str:
         file=out, width=width, force_terminal=False, color_system=None, markup=False
     )
     if isinstance(reviews, ReviewSet):
-        console.print(f"Rule-change review against {reviews.base}: {len(items)} rule file(s)")
+        console.print(
+            _("Rule-change review against {base}: {count} rule file(s)").format(
+                base=reviews.base, count=len(items)
+            )
+        )
     for review in items:
         terminal(review, console)
     return out.getvalue()
@@ -67,10 +73,14 @@ def _pct(value: float | None) -> str:
 def _verdict(d: RuleDiff) -> str:
     substantive, cosmetic = len(d.substantive), len(d.cosmetic)
     if substantive:
-        return f"substantive: {substantive} change(s) that can move results, {cosmetic} cosmetic"
+        return _(
+            "substantive: {substantive} change(s) that can move results, {cosmetic} cosmetic"
+        ).format(substantive=substantive, cosmetic=cosmetic)
     if cosmetic:
-        return f"cosmetic only: {cosmetic} change(s), no result can move"
-    return "no change in meaning"
+        return _("cosmetic only: {cosmetic} change(s), no result can move").format(
+            cosmetic=cosmetic
+        )
+    return _("no change in meaning")
 
 
 # ---------------------------------------------------------------------------------- terminal
@@ -78,26 +88,34 @@ def _verdict(d: RuleDiff) -> str:
 
 def terminal(review: Review, console: Console) -> None:
     console.rule(f"{review.id}: {review.status}")
-    console.print(f"Why reviewed: {review.reason}")
+    console.print(_("Why reviewed: {reason}").format(reason=review.reason))
     if review.diff is None:
         console.print(f"{review.old_label or '-'} → {review.new_label or '-'}")
         return
     d = review.diff
-    console.print(f"Old: {d.old_label} ({d.old_version}, {d.old_status})")
-    console.print(f"New: {d.new_label} ({d.new_version}, {d.new_status})")
-    console.print(f"Verdict: {_verdict(d)}")
+    console.print(
+        _("Old: {label} ({version}, {status})").format(
+            label=d.old_label, version=d.old_version, status=d.old_status
+        )
+    )
+    console.print(
+        _("New: {label} ({version}, {status})").format(
+            label=d.new_label, version=d.new_version, status=d.new_status
+        )
+    )
+    console.print(_("Verdict: {verdict}").format(verdict=_verdict(d)))
     for finding in review.findings:
         console.print(
-            f"{finding.severity}[{finding.code}]: {finding.message}"
+            f"{finding.severity}[{finding.code}]: {localise(finding.code, finding.message)}"
             + (f"  ({finding.where})" if finding.where else "")
         )
     if not review.findings and d.kind == "pcr":
-        console.print("Version discipline: ok")
+        console.print(_("Version discipline: ok"))
     for group in GROUPS:
         changes = d.group(group)
         if not changes:
             continue
-        console.print(f"\n{_TITLES[group]}")
+        console.print(f"\n{_(_TITLES[group])}")
         _terminal_group(changes, console)
     if review.impact is not None:
         _terminal_impact(review.impact, console)
@@ -150,11 +168,13 @@ def _terminal_detail(change: Change) -> list[str]:
 
 def _terminal_impact(effect: Impact, console: Console) -> None:
     table = Table(
-        title=f"\nImpact on the worked cases ({effect.unit} per declared unit)",
+        title="\n"
+        + _("Impact on the worked cases ({unit} per declared unit)").format(unit=effect.unit),
         title_justify="left",
     )
-    for column in ("case", "cases of", "before", "after", "change", "change %"):
-        table.add_column(column, justify="left" if column in ("case", "cases of") else "right")
+    columns = (_("case"), _("cases of"), _("before"), _("after"), _("change"), _("change %"))
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index < 2 else "right")
     for row in effect.cases:
         table.add_row(
             row.case,
@@ -201,9 +221,15 @@ def _terminal_coverage(review: Review, console: Console) -> None:
         return
     untested = [i for i in review.coverage if not i.exercised]
     console.print(
-        f"\nCoverage of the changed parts by {len(review.coverage_cases)} case(s) of "
-        f"the new version: {len(review.coverage) - len(untested)} of "
-        f"{len(review.coverage)} exercised"
+        "\n"
+        + _(
+            "Coverage of the changed parts by {cases} case(s) of the new version: "
+            "{exercised} of {total} exercised"
+        ).format(
+            cases=len(review.coverage_cases),
+            exercised=len(review.coverage) - len(untested),
+            total=len(review.coverage),
+        )
     )
     for item in untested:
         console.print(f"  untested: {item.kind} {item.name} ({item.where})", highlight=False)
@@ -242,7 +268,7 @@ def markdown(review: Review) -> str:
     for group in GROUPS:
         changes = d.group(group)
         if changes:
-            rows += [f"### {_TITLES[group]}", "", *_markdown_group(changes), ""]
+            rows += [f"### {_(_TITLES[group])}", "", *_markdown_group(changes), ""]
     if review.impact is not None:
         rows += _markdown_impact(review.impact)
     if review.coverage:

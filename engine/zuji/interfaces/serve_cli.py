@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
+from zuji.core.i18n import _
 
 if TYPE_CHECKING:
     from zuji.interfaces.serve_config import ServiceConfig
@@ -33,31 +34,31 @@ def is_loopback(host: str) -> bool:
 
 
 def serve_command(
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    host: Annotated[str, typer.Option(help=_("Address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("Port to listen on"))] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=_("Worker processes"))] = 1,
     public: Annotated[
-        bool, typer.Option("--public", help="Allow listening beyond this machine (loopback)")
+        bool, typer.Option("--public", help=_("Allow listening beyond this machine (loopback)"))
     ] = False,
     allow_host: Annotated[
         list[str] | None,
-        typer.Option("--allow-host", help="A Host name to answer for (repeat; * for any)"),
+        typer.Option("--allow-host", help=_("A Host name to answer for (repeat; * for any)")),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
-        typer.Option("--cors-origin", help="A web origin allowed to call the API (repeat)"),
+        typer.Option("--cors-origin", help=_("A web origin allowed to call the API (repeat)")),
     ] = None,
     budget: Annotated[
-        float, typer.Option(min=0.1, help="Seconds one evaluation or check may take (then 503)")
+        float, typer.Option(min=0.1, help=_("Seconds one evaluation or check may take (then 503)"))
     ] = 10.0,
     body_timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds a request body may take to arrive (then 408)")
+        float, typer.Option(min=0.1, help=_("Seconds a request body may take to arrive (then 408)"))
     ] = 10.0,
     checkers: Annotated[
-        int, typer.Option(min=1, max=16, help="Rule-checking processes per worker")
+        int, typer.Option(min=1, max=16, help=_("Rule-checking processes per worker"))
     ] = 1,
     clients: Annotated[
-        Path | None, typer.Option(help="The clients file (default: $ZUJI_CLIENTS or ~/.config)")
+        Path | None, typer.Option(help=_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
@@ -136,4 +137,6 @@ def _host_names(host: str, given: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve_command)
+    app.command(
+        "serve", help=_("The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs).")
+    )(serve_command)

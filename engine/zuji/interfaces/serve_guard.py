@@ -73,6 +73,7 @@ class Guard:
                     )
                 ],
                 path=path,
+                scope=scope,
             )
             await response(scope, receive, guarded)
             return

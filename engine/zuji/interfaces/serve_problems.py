@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zuji.core import i18n
 from zuji.core import library as lib
 from zuji.core.errors import (
     AccessError,
@@ -102,20 +103,31 @@ def problem(
     diagnostics: list[Diagnostic],
     headers: dict[str, str] | None = None,
     path: str = "",
+    scope: Scope | None = None,
 ) -> JSONResponse:
-    """The problem+json response; `path` names the instance when there is no request yet."""
+    """The problem+json response; `path` names the instance, and `scope` gives the headers,
+    when there is no request yet (a middleware refusing it)."""
     first = diagnostics[0] if diagnostics else Diagnostic("E000", title)
     where = first.where or (str(first.span) if first.span else None)
-    body = {
-        "type": PROBLEM_BASE + kind,
-        "title": title,
-        "status": status,
-        "detail": "; ".join(d.message for d in diagnostics[:5]) or title,
-        "instance": request.url.path if request is not None else path,
-        "code": first.code,
-        "where": where,
-        "diagnostics": [d.as_dict() for d in diagnostics[:50]],
-    }
+    # The reader's language for the words (title, detail, messages, hints); the type, the code
+    # and every field name stay as they are.
+    if request is not None:
+        asked = request.headers.get("accept-language")
+    else:
+        raw = dict((scope or {}).get("headers") or []).get(b"accept-language", b"")
+        asked = raw.decode("latin-1")
+    with i18n.use_language(i18n.from_accept_language(asked)):
+        title = i18n.gettext(title)
+        body = {
+            "type": PROBLEM_BASE + kind,
+            "title": title,
+            "status": status,
+            "detail": "; ".join(d.text for d in diagnostics[:5]) or title,
+            "instance": request.url.path if request is not None else path,
+            "code": first.code,
+            "where": where,
+            "diagnostics": [d.as_dict() for d in diagnostics[:50]],
+        }
     return JSONResponse(scrub(body), status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -177,6 +189,7 @@ class BodyLimit:
                 "too-large",
                 [too_large(self.limit)],
                 path=scope.get("path", ""),
+                scope=scope,
             )
             await response(scope, receive, send)
             return
