@@ -21,6 +21,7 @@ has no entry at all (one added since the catalogue was last filled) prints in En
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import hashlib
 import io
@@ -92,6 +93,11 @@ def language() -> str:
     return _chosen.get() or from_environment()
 
 
+def chosen() -> str | None:
+    """The language chosen for this run (--lang, a request's header), or None."""
+    return _chosen.get()
+
+
 def set_language(lang: str | None) -> None:
     """Choose the language for the rest of this run (the command line's --lang)."""
     _chosen.set(normalise(lang) if lang else None)
@@ -153,6 +159,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 def _compiled(source: Path) -> bytes:
     from zuji.core import cachedir
+    from zuji.core.files import write_atomic
 
     data = source.read_bytes()
     key = hashlib.sha256(data).hexdigest()[:24]
@@ -162,12 +169,8 @@ def _compiled(source: Path) -> bytes:
         return kept.read_bytes()
     mo = compile_po(data)
     if kept is not None:
-        try:
-            tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(mo)
-            tmp.replace(kept)
-        except OSError:  # a full or read-only disk: keep it in memory only
-            pass
+        with contextlib.suppress(OSError):  # a full or read-only disk: kept in memory only
+            write_atomic(kept, mo, mode=0o600)
     return mo
 
 

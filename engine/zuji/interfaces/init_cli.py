@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
 from zuji.core.text import printable
@@ -55,11 +56,15 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init(
         folder: Annotated[Path, typer.Argument(help="Where to create it")] = Path("."),
-        lang: Annotated[str, typer.Option("--lang", help="en or zh (the README)")] = "en",
+        lang: Annotated[
+            str | None, typer.Option("--lang", help="en or zh (the README); else Zuji's language")
+        ] = None,
     ) -> None:
         """Create a committee repository: zuji.toml, a sample PCR with a worked case, a
         README, a .gitignore and a CI script running zuji check and zuji test."""
-        written = init_repository(folder, lang)
+        # `zuji --lang zh init` and `zuji init --lang zh` alike: the command line takes --lang
+        # for the whole run, so the README follows the run's language unless given here.
+        written = init_repository(folder, lang or i18n.language())
         for path in written:
             typer.echo(printable(f"wrote {path}"))
         typer.echo(printable(f"next: cd {folder} && zuji check && zuji test"))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
 
@@ -43,7 +44,9 @@ _SPARE_ITEMS = 200  # rows of a list sheet given a drop-down for its choice fiel
 def template_command(
     pcr: Annotated[str, typer.Argument(help="PCR id or path")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or yaml")] = "xlsx",
-    lang: Annotated[str, typer.Option("--lang", help="zh or en: sheet names and YAML keys")] = "zh",
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en: sheet names and YAML keys (zh)")
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="File to write (csv and yaml: default stdout)"),
@@ -52,6 +55,8 @@ def template_command(
     """Write a fill-in inventory for a PCR, which `zuji run -i` reads back."""
     if fmt not in _FORMATS:
         raise UsageError(Diagnostic("E004", f"unknown format {fmt}; use " + ", ".join(_FORMATS)))
+    # The command line takes --lang for the whole run; a clerk's template is Chinese otherwise.
+    lang = lang or i18n.chosen() or "zh"
     if lang not in _LANGS:
         raise UsageError(Diagnostic("E004", f"unknown language {lang}; use zh or en"))
     from zuji.runtime.pcr import load
