@@ -49,7 +49,8 @@ def serve_command(
         typer.Option("--cors-origin", help=_("A web origin allowed to call the API (repeat)")),
     ] = None,
     budget: Annotated[
-        float, typer.Option(min=0.001, help=_("Seconds one evaluation or check may take (then 503)"))
+        float,
+        typer.Option(min=0.001, help=_("Seconds one evaluation or check may take (then 503)")),
     ] = 10.0,
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help=_("Seconds a request body may take to arrive (then 408)"))
