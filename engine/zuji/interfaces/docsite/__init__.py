@@ -29,7 +29,7 @@ from typing import Any
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import new_build_folder, swap_folder, write_atomic
 from zuji.interfaces.docsite import module_page, pcr_page
-from zuji.interfaces.docsite.bilingual import LANGUAGES, suffix
+from zuji.interfaces.docsite.bilingual import LANGUAGES, Language, suffix
 from zuji.interfaces.docsite.collect import Library, Skipped, collect, collect_all
 from zuji.interfaces.docsite.index_page import render as render_index
 from zuji.interfaces.docsite.nav import GENERATED_CONFIG, read_config, rules_nav, write_config
@@ -122,9 +122,13 @@ def _render_pcrs(
                 failed,
             )
             if text is not None:
-                page = pcr_files[pcr.id]
-                texts[page.with_name(page.stem + suffix(lang) + page.suffix)] = text
+                texts[_in_language(pcr_files[pcr.id], lang)] = text
     return texts
+
+
+def _in_language(page: Path, lang: Language) -> Path:
+    """A page's file in one language: `cement.md` in Chinese, `cement.en.md` in English."""
+    return page.with_name(page.stem + suffix(lang) + page.suffix)
 
 
 def _render_modules(
@@ -147,8 +151,7 @@ def _render_modules(
                 failed,
             )
             if text is not None:
-                page = module_files[name]
-                texts[page.with_name(page.stem + suffix(lang) + page.suffix)] = text
+                texts[_in_language(module_files[name], lang)] = text
     return texts
 
 
