@@ -15,11 +15,52 @@ import math
 from collections.abc import Mapping, Sequence
 
 from zuji.core.errors import DivisionByZero, MissingMember, NotGiven, Span
+from zuji.lang.model import COMPARISONS
 from zuji.semantics.compile.plan import Env, Fn
 
 
 class Closures:
-    """The closures of one inventory's evaluation, on plain floats."""
+    """The closures of one inventory's evaluation, on plain floats.
+
+    The arithmetic ones (a constant, a name read, a product, a sum or difference with its
+    conversion factors, a negation, a comparison, a unit conversion) are written so that they
+    serve arrays as they are (vector.py uses them unchanged); scalar.py writes each construct as
+    Python source instead."""
+
+    def constant(self, value: float) -> Fn:
+        return lambda env: value
+
+    def read(self, key: str) -> Fn:
+        """A name of the evaluation: an input, a value (let), a factor, a result figure."""
+        return lambda env: env[key]
+
+    def field(self, name: str) -> Fn:
+        """A field of the item of a list that `sum over` is adding up (Env.item)."""
+        return lambda env: env[name]
+
+    def product(self, lf: Fn, rf: Fn) -> Fn:
+        return lambda env: lf(env) * rf(env)
+
+    def linear(self, op: str, lf: Fn, kl: float, rf: Fn, kr: float) -> Fn:
+        """left + right or left - right, each side first brought to the common unit."""
+        if op == "+":
+            return lambda env: lf(env) * kl + rf(env) * kr
+        return lambda env: lf(env) * kl - rf(env) * kr
+
+    def negative(self, fn: Fn) -> Fn:
+        return lambda env: -fn(env)
+
+    def scale(self, fn: Fn, k: float) -> Fn:
+        """A quantity converted to another unit of its dimension."""
+        return lambda env: fn(env) * k
+
+    def compare(self, op: str, lf: Fn, kl: float, rf: Fn, kr: float) -> Fn:
+        test = COMPARISONS[op]
+        return lambda env: test(lf(env) * kl, rf(env) * kr)
+
+    def same_truth(self, lf: Fn, rf: Fn, equal: bool) -> Fn:
+        """Two conditions compared: given(cao) == given(mgo)."""
+        return lambda env: (lf(env) == rf(env)) == equal
 
     def quotient(self, lf: Fn, rf: Fn, divisor: str, span: Span | None) -> Fn:
         def quotient(env: Env) -> float:

@@ -21,10 +21,10 @@ from zuji.lang import units as u
 from zuji.semantics.compile.inline import Inliner
 from zuji.semantics.compile.names import Names
 from zuji.semantics.compile.order import ValueOrder
-from zuji.semantics.compile.plan import POISON, Fn, Typed
+from zuji.semantics.compile.plan import POISON, Typed
 from zuji.semantics.compile.state import Compilation
 from zuji.semantics.compile.units import UnitChecks, factor, power_of
-from zuji.semantics.compile.values import NameReader, reader
+from zuji.semantics.compile.values import NameReader
 
 Scope = Mapping[str, Typed]
 
@@ -77,11 +77,11 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
     def visit_Number(self, node: m.Number) -> Typed:
         value = node.value
         if node.unit is None:
-            return Typed(constant(value), "quantity", u.dimensionless(), bare=value)
+            return Typed(self.closures.constant(value), "quantity", u.dimensionless(), bare=value)
         unit = self.units.unit_of(node.unit, node.span)
         if unit is None:
             return POISON
-        return Typed(constant(value), "quantity", unit)
+        return Typed(self.closures.constant(value), "quantity", unit)
 
     def visit_Ref(self, node: m.Ref) -> Typed:
         if node.name in self.scope:
@@ -141,10 +141,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if node.op in "+-":
             return self.additive(node, left, right, deps)
         if node.op == "*":
-            lf, rf = left.fn, right.fn
-            return Typed(
-                lambda env: lf(env) * rf(env), "quantity", left.measure * right.measure, deps=deps
-            )
+            product = self.closures.product(left.fn, right.fn)
+            return Typed(product, "quantity", left.measure * right.measure, deps=deps)
         if node.op == "/":
             return self.divide(node, left, right, deps)
         return self.power(node, left, right, deps)
@@ -154,10 +152,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if unit is None:
             return POISON
         kl, kr = factor(left, unit), factor(right, unit)
-        lf, rf = left.fn, right.fn
-        if node.op == "+":
-            return Typed(lambda env: lf(env) * kl + rf(env) * kr, "quantity", unit, deps=deps)
-        return Typed(lambda env: lf(env) * kl - rf(env) * kr, "quantity", unit, deps=deps)
+        linear = self.closures.linear(node.op, left.fn, kl, right.fn, kr)
+        return Typed(linear, "quantity", unit, deps=deps)
 
     def divide(self, node: m.BinOp, left: Typed, right: Typed, deps: frozenset[str]) -> Typed:
         divisor, span = self.snippet(node.right), node.right.span
@@ -197,9 +193,9 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             return POISON
         if inner.kind != "quantity":
             return self.error("E303", f"'-' needs a number, not a {inner.kind}", node.span)
-        fn = inner.fn
         bare = -inner.bare if inner.bare is not None else None
-        return Typed(lambda env: -fn(env), "quantity", inner.unit, deps=inner.deps, bare=bare)
+        negative = self.closures.negative(inner.fn)
+        return Typed(negative, "quantity", inner.unit, deps=inner.deps, bare=bare)
 
     # ----------------------------------------------------------------- conditions
     def visit_Compare(self, node: m.Compare) -> Typed:
@@ -207,10 +203,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if not (left.ok and right.ok):
             return POISON
         if left.kind == right.kind == "bool" and node.op in ("==", "!="):
-            lf, rf, equal = left.fn, right.fn, node.op == "=="
-            return Typed(
-                lambda env: (lf(env) == rf(env)) == equal, "bool", deps=left.deps | right.deps
-            )
+            same = self.closures.same_truth(left.fn, right.fn, node.op == "==")
+            return Typed(same, "bool", deps=left.deps | right.deps)
         if left.kind != "quantity" or right.kind != "quantity":
             return self.error(
                 "E308",
@@ -220,11 +214,9 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         unit = self.units.common_unit(left, right, node, f"'{node.op}'")
         if unit is None:
             return POISON
-        kl, kr, lf, rf = factor(left, unit), factor(right, unit), left.fn, right.fn
-        test = m.COMPARISONS[node.op]
-        return Typed(
-            lambda env: test(lf(env) * kl, rf(env) * kr), "bool", deps=left.deps | right.deps
-        )
+        kl, kr = factor(left, unit), factor(right, unit)
+        test = self.closures.compare(node.op, left.fn, kl, right.fn, kr)
+        return Typed(test, "bool", deps=left.deps | right.deps)
 
     def visit_IsChoice(self, node: m.IsChoice) -> Typed:
         subject = self.visit(node.subject)
@@ -338,7 +330,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         self.names.use(symbol.name)
         fields = {}
         for fld in symbol.decl.fields:
-            read = reader(fld.name)
+            read = self.closures.field(fld.name)
             if fld.kind == "choice":
                 fields[fld.name] = self.reader.choice_value(read, fld, frozenset([symbol.name]))
             else:
@@ -369,7 +361,3 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         if not text or span is None or span.line != span.end_line:
             return type(node).__name__.lower()
         return text.split("\n")[span.line - 1][span.column - 1 : span.end_column - 1]
-
-
-def constant(value: float) -> Fn:
-    return lambda env: value

@@ -11,7 +11,6 @@ from zuji.lang import exprs
 from zuji.lang import model as m
 from zuji.semantics.compile.plan import POISON, Typed, union
 from zuji.semantics.compile.units import factor
-from zuji.semantics.compile.values import reader
 from zuji.semantics.resolve import Symbol
 
 if TYPE_CHECKING:
@@ -157,17 +156,18 @@ class Inliner:
         unit or choice type: a mistake in its body is found where it is written, not first by a
         PCR that calls it."""
         bound: dict[str, Typed] = {}
+        read = self.compiler.closures.read
         for param in formula.params:
             if param.choice_type:
                 options = self.names.options_of(param, "")
                 if not options:
                     return
-                bound[param.name] = Typed(reader(param.name), "choice", options=options)
+                bound[param.name] = Typed(read(param.name), "choice", options=options)
             else:
                 unit = self.units.unit_of(param.unit, param.span)
                 if unit is None:
                     return
-                bound[param.name] = Typed(reader(param.name), "quantity", unit)
+                bound[param.name] = Typed(read(param.name), "quantity", unit)
         self.calling.append(formula.name)
         body = self.compiler.expr(formula.expr, bound, "")
         self.calling.pop()

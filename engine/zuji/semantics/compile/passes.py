@@ -27,7 +27,6 @@ from zuji.semantics.compile.plan import (
 )
 from zuji.semantics.compile.requirements import compile_requirements
 from zuji.semantics.compile.units import gas_hint, unit_text
-from zuji.semantics.compile.values import reader
 
 Pass = Callable[[ExpressionCompiler], None]
 
@@ -92,13 +91,14 @@ def _figures(compiler: ExpressionCompiler) -> dict[str, Typed]:
     pcr = compiler.compilation.resolved.pcr
     symbols = compiler.compilation.resolved.symbols
     kg = u.to_pint(unit_text("kg CO2e"))
+    read = compiler.closures.read
     out = {
-        stage.name: Typed(reader(STAGE_FIGURE + stage.name), "quantity", kg, deps=frozenset())
+        stage.name: Typed(read(STAGE_FIGURE + stage.name), "quantity", kg, deps=frozenset())
         for stage in pcr.stages
     }
     out.update(
         {
-            line.name: Typed(reader(LINE_FIGURE + line.name), "quantity", kg, deps=frozenset())
+            line.name: Typed(read(LINE_FIGURE + line.name), "quantity", kg, deps=frozenset())
             for line in pcr.lines
         }
     )
@@ -107,8 +107,9 @@ def _figures(compiler: ExpressionCompiler) -> dict[str, Typed]:
 
 def _assertion(compiler: ExpressionCompiler, assertion: m.Assertion) -> None:
     figures = _figures(compiler)
+    read = compiler.closures.read
     scope = {
-        name: Typed(reader("$" + name), "quantity", u.to_pint(unit_text(unit)), deps=frozenset())
+        name: Typed(read("$" + name), "quantity", u.to_pint(unit_text(unit)), deps=frozenset())
         for name, unit in BUILTIN_RESULTS.items()
     }
     scope.update(figures)

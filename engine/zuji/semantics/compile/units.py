@@ -13,7 +13,7 @@ import pint
 from zuji.core.errors import Span, UnitSyntaxError
 from zuji.lang import model as m
 from zuji.lang import units as u
-from zuji.semantics.compile.plan import POISON, Env, Typed
+from zuji.semantics.compile.plan import POISON, Typed
 from zuji.semantics.compile.state import Compilation
 
 
@@ -58,7 +58,10 @@ class UnitChecks:
                 span,
             )
         k = u.conversion(typed.measure, target)
-        return scaled(typed, k, target)
+        if k == 1.0:
+            return Typed(typed.fn, typed.kind, target, typed.options, typed.deps)
+        fn = self.compilation.closures.scale(typed.fn, k)
+        return Typed(fn, typed.kind, target, typed.options, typed.deps)
 
     def common_unit(self, left: Typed, right: Typed, node: Any, what: str) -> pint.Unit | None:
         """The unit two sides are brought to before adding or comparing them."""
@@ -103,18 +106,6 @@ def factor(typed: Typed, unit: pint.Unit) -> float:
     if typed.bare is not None and typed.bare == 0:
         return 1.0
     return u.conversion(typed.measure, unit)
-
-
-def scaled(typed: Typed, k: float, unit: pint.Unit) -> Typed:
-    """A quantity multiplied by a conversion factor, now in `unit`."""
-    if k == 1.0:
-        return Typed(typed.fn, typed.kind, unit, typed.options, typed.deps)
-    fn = typed.fn
-
-    def converted(env: Env) -> Any:
-        return fn(env) * k
-
-    return Typed(converted, typed.kind, unit, typed.options, typed.deps)
 
 
 def base(unit: pint.Unit) -> pint.Unit:

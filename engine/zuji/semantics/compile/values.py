@@ -45,7 +45,8 @@ class NameReader:
             return self.input_value(key, decl, span)
         if isinstance(decl, m.Let):
             typed = self.compiler.order.value(key, symbol.module)
-            return Typed(reader(key), "quantity", typed.unit, deps=deps) if typed.ok else POISON
+            read = self.compiler.closures.read(key)
+            return Typed(read, "quantity", typed.unit, deps=deps) if typed.ok else POISON
         if isinstance(decl, m.Factor) and symbol.kind == "factor":
             return self.factor_value(key, decl, span)
         return self.compiler.error("E212", f"'{symbol.name}' is {_NOT_A_VALUE[symbol.kind]}", span)
@@ -57,7 +58,8 @@ class NameReader:
                 f"'{inp.name}' is a list; add its items up with sum over {inp.name} (...)",
                 span,
             )
-        read = self.compiler.closures.optional(key, span) if inp.optional else reader(key)
+        closures = self.compiler.closures
+        read = closures.optional(key, span) if inp.optional else closures.read(key)
         deps = frozenset([key])
         if inp.kind == "choice":
             return self.choice_value(read, inp, deps)
@@ -77,7 +79,7 @@ class NameReader:
         unit = self.units.unit_of(entry.unit, span)
         if unit is None:
             return POISON
-        typed = Typed(reader(key), "quantity", unit, deps=frozenset([key]))
+        typed = Typed(self.compiler.closures.read(key), "quantity", unit, deps=frozenset([key]))
         if factor.unit is not None:
             return self.units.convert_to(
                 typed, factor.unit, f"factor '{factor.name}' ({entry.reference})", factor.span
@@ -156,7 +158,3 @@ class NameReader:
         member_keys = {option: f"{name}[{option}]" for option in conversions}
         member = self.compiler.closures.member(name, pick, conversions, member_keys)
         return Typed(member, "quantity", target, deps=key.deps | {symbol.name})
-
-
-def reader(key: str) -> Fn:
-    return lambda env: env[key]
