@@ -3,7 +3,8 @@
 JCS writes a JSON value one way only: object members sorted by their UTF-16 code units, no
 whitespace, strings with the minimal escapes, numbers as ECMAScript prints them (so 1.0 is 1 and
 1e21 is 1e+21). Any other JCS implementation, in any language, gives the same bytes, so a verifier
-does not need Zuji to check a hash or a signature. The `rfc8785` package implements it.
+does not need Zuji to check a hash or a signature. The `rfc8785` package implements it; Python's
+json module writes the documents that both write alike (most inventories), faster.
 
 Dates (as YAML loads them) are written as ISO strings first, as the JSON Schemas expect them.
 A value JSON cannot hold exactly (NaN, infinity, an integer beyond 2**53) has no canonical form
@@ -13,9 +14,8 @@ and raises :class:`NotCanonical`.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
-
-import rfc8785
 
 from zuji.core.documents import plain
 
@@ -28,12 +28,53 @@ class NotCanonical(ValueError):
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON-like value (dicts, lists, strings, numbers, booleans, None,
     dates)."""
+    return canonical_plain(plain(value))
+
+
+def canonical_plain(value: Any) -> bytes:
+    """The RFC 8785 bytes of a value already plain JSON (dates written as strings, as plain()
+    leaves them)."""
+    if _same_in_python(value):
+        try:
+            return json.dumps(
+                value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+            ).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
+            pass
+    import rfc8785  # most documents never need it: imported when one does
+
     try:
-        return rfc8785.dumps(plain(value))
+        return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as exc:
         raise NotCanonical(str(exc)) from None
     except (TypeError, ValueError) as exc:
         raise NotCanonical(f"not a JSON value: {exc}") from None
+
+
+# Python's json module writes a value exactly as RFC 8785 does when: its strings are escaped
+# the same way (they are: the two-character escapes and \u00xx for the other control
+# characters, nothing else); its keys sort the same (code points and UTF-16 units agree below
+# U+10000); its integers lie within 2**53; and each float is written alike, which holds for one
+# that is not whole and lies in [1e-4, 1e16), where both use plain decimals and the shortest
+# digits that read back the same. Any other value is left to the rfc8785 package.
+_MOST_INTEGER = 2**53 - 1
+
+
+def _same_in_python(value: Any) -> bool:
+    kind = value.__class__
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_MOST_INTEGER <= value <= _MOST_INTEGER)
+    if kind is float:
+        return bool(1e-4 <= abs(value) < 1e16 and not value.is_integer())
+    if kind is dict:
+        return all(
+            k.__class__ is str and (k.isascii() or max(k, default="") <= "\uffff") for k in value
+        ) and all(_same_in_python(v) for v in value.values())
+    if kind is list:
+        return all(_same_in_python(v) for v in value)
+    return False
 
 
 def sha256_hex(data: bytes) -> str:
@@ -41,4 +82,4 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["NotCanonical", "canonical_json", "sha256_hex"]
+__all__ = ["NotCanonical", "canonical_json", "canonical_plain", "sha256_hex"]

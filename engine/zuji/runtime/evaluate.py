@@ -10,7 +10,8 @@ result assembled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from zuji.core.errors import Diagnostic, DiagnosticSink
 from zuji.core.identity import by_identity
@@ -28,7 +29,7 @@ from zuji.runtime.assertions import (
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.provenance import provenance
-from zuji.runtime.quality import data_quality
+from zuji.runtime.quality import LineQuality, data_quality
 from zuji.runtime.result import (
     AllocationFigure,
     CutoffFigure,
@@ -47,31 +48,58 @@ from zuji.semantics.compile import LINE_FIGURE, STAGE_FIGURE, Plan
 
 
 def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
-    """The footprint of one inventory under a compiled PCR."""
+    """The footprint of one inventory under a compiled PCR, by its closures."""
+    return assemble(closure_run(plan, inventory), trace)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """An evaluation before its result is put together: the run, each line worked out, the
+    allocations and the reference flow."""
+
+    run: Run
+    figures: list[LineResult]
+    allocation: list[AllocationFigure]
+    reference_flow: float
+
+
+def prepared(plan: Plan, inventory: Inventory) -> Run:
+    """The run of an inventory, its factors bound and the inventory checked against what the
+    rule requires of it, before any value is computed."""
     run = Run(plan, inventory, dict(inventory.values))
     bind_factors(run)
     defaults_used(run)
     check_requirements(run)
+    return run
+
+
+def closure_run(plan: Plan, inventory: Inventory) -> Evaluated:
+    """Every value and line of an inventory, each by its closure."""
+    run = prepared(plan, inventory)
     for step in plan.steps:
         run_step(run, step)
     early_assertions(run)
     flow = reference_flow(run)
     shares, allocation = aggregate.allocate(run)
     figures = [run_line(run, lp, shares.get(lp.line.stage, 1.0), flow) for lp in plan.lines]
-    return _assemble(run, figures, allocation, flow, trace)
+    return Evaluated(run, figures, allocation, flow)
 
 
-def _assemble(
-    run: Run,
-    figures: list[LineResult],
-    allocation: list[AllocationFigure],
-    reference_flow: float,
-    with_trace: bool,
+def assemble(
+    done: Evaluated, with_trace: bool, lines_quality: Sequence[LineQuality] | None = None
 ) -> Result:
+    """The result of an evaluation; `lines_quality` is what each emission line's data quality
+    rests on, when the caller knows it already (quality.line_quality)."""
+    run, figures, allocation, reference_flow = (
+        done.run,
+        done.figures,
+        done.allocation,
+        done.reference_flow,
+    )
     pcr = run.plan.pcr
     totals = aggregate.totals(figures)
     emissions, total = totals.emissions, totals.total
-    quality = data_quality(run, emissions)
+    quality = data_quality(run, emissions, lines_quality)
     cutoff_total = run.inventory.cutoff_total
     check_cutoff(run)
     stages = aggregate.by_stage(emissions, pcr)

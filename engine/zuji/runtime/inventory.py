@@ -70,11 +70,16 @@ class Origin:
     # The data-quality rating of the value, from its four scores (None without all four): read
     # for every line that rests on the input, so worked out when the origin is made.
     dqr: float | None = field(init=False, compare=False, repr=False)
+    # What the data-quality figures read of it: two evaluations taking the same branches with
+    # origins of equal keys have the same data quality line by line (runtime.generated).
+    quality_key: tuple[Any, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
         rating = sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
         object.__setattr__(self, "dqr", rating)
+        key = (self.kind, self.source, tuple(sorted(self.dq.items())))
+        object.__setattr__(self, "quality_key", key)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from zuji.core.canonical import NotCanonical, canonical_json, sha256_hex
+from zuji.core.canonical import NotCanonical, canonical_plain, sha256_hex
 from zuji.core.errors import Diagnostic, InventoryError, Span
 
 HashedAs = Literal["bytes", "rfc8785"]
@@ -14,10 +14,11 @@ HASHED_CANONICAL: HashedAs = "rfc8785"  # of the RFC 8785 canonical JSON of a ma
 
 
 def digest_of(document: dict[str, Any], received: bytes | None, label: str) -> tuple[str, HashedAs]:
+    """`document` is already plain JSON (core.documents.plain)."""
     if received is not None:
         return sha256_hex(received), HASHED_BYTES
     try:
-        return sha256_hex(canonical_json(document)), HASHED_CANONICAL
+        return sha256_hex(canonical_plain(document)), HASHED_CANONICAL
     except NotCanonical as exc:
         raise InventoryError(
             Diagnostic(

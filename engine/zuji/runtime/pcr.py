@@ -21,7 +21,7 @@ from zuji.data.standards import load as load_standards
 from zuji.lang import model as m
 from zuji.lang.build import load_file, read_rule_text
 from zuji.lang.build import load_text as build_text
-from zuji.runtime.evaluate import evaluate
+from zuji.runtime.generated import evaluate_fast
 from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
 from zuji.runtime.inventory_sheets import SHEET_SUFFIXES, load_sheet_inventory
 from zuji.runtime.result import Result
@@ -119,7 +119,7 @@ class PCR:
             raise RuleError(self.errors)
         if not isinstance(inventory, Inventory):
             inventory = self.inventory(inventory, root=documents_root)
-        return evaluate(self.plan, inventory, trace=trace)
+        return evaluate_fast(self.plan, inventory, trace=trace)
 
     def evaluate_many(
         self, table: Any, executor: Executor | None = None, chunk_rows: int = 100_000

@@ -8,7 +8,8 @@ line weighing as much as its part of the footprint: a line that is not part of t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,22 @@ from zuji.runtime.run import LineResult, Run
 DQR_CLASSES = ((1.5, "excellent"), (2.0, "very good"), (3.0, "good"), (4.0, "fair"), (5.0, "poor"))
 
 
+@dataclass(frozen=True)
+class LineQuality:
+    """What one emission line's data quality rests on for one inventory: the sum and number of
+    the ratings of the inputs and factor values it read that have all four scores, the sum of
+    each indicator over them, and whether the inventory inputs it read are all primary data.
+
+    It depends only on what the line read and where those values came from, not on the line's
+    figure: an evaluation taking the same branches with inputs of the same origins has the same
+    (runtime.generated keeps it per such evaluation)."""
+
+    rating_sum: float
+    scored: int
+    indicator_sums: tuple[int, ...]  # in the order of DQ_KEYS
+    primary: bool
+
+
 @dataclass
 class _Tally:
     """Each scored line's rating and indicators times its weight (its magnitude per declared
@@ -33,12 +50,16 @@ class _Tally:
     by_indicator: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in DQ_KEYS})
 
 
-def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
+def data_quality(
+    run: Run, emissions: list[LineResult], lines: Sequence[LineQuality] | None = None
+) -> DataQuality:
+    """The data quality of a footprint from its emission lines; `lines` gives what each rests
+    on when it is known already (lines_quality of the same run)."""
+    if lines is None:
+        lines = lines_quality(run, emissions)
     tally = _Tally()
-    leaves: dict[str, frozenset[str]] = {}  # what each value rests on, worked out once per run
-    factor_scores = _factor_scores(run.factor_values)
-    for f in emissions:
-        _count_line(run, f, tally, leaves, factor_scores)
+    for f, line in zip(emissions, lines, strict=True):
+        _count_line(abs(f.per_du), line, tally)
     weights = tally.weights
     dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
     rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
@@ -59,27 +80,43 @@ def data_quality(run: Run, emissions: list[LineResult]) -> DataQuality:
     )
 
 
-def _count_line(
+def lines_quality(run: Run, emissions: list[LineResult]) -> list[LineQuality]:
+    """What each emission line's data quality rests on, from what it read in this run."""
+    leaves: dict[str, frozenset[str]] = {}  # what each value rests on, worked out once per run
+    factor_scores = _factor_scores(run.factor_values)
+    return [line_quality(run, f.reads, leaves, factor_scores) for f in emissions]
+
+
+def line_quality(
     run: Run,
-    f: LineResult,
-    tally: _Tally,
+    reads: AbstractSet[str],
     leaves: dict[str, frozenset[str]],
     factor_scores: Mapping[str, dict[str, int]],
-) -> None:
+) -> LineQuality:
     origins = run.inventory.origins
-    deps = dependencies(run, f.reads, leaves)
+    deps = dependencies(run, reads, leaves)
     scored = _scored(run, deps, factor_scores)
     scores = [sum(dq[k] for k in DQ_KEYS) / 4 for dq in scored]
-    if scores:
-        tally.weighted.append(abs(f.per_du) * sum(scores) / len(scores))
-        tally.weights.append(abs(f.per_du))
-        for key, values in tally.by_indicator.items():
-            values.append(abs(f.per_du) * sum(dq[key] for dq in scored) / len(scored))
     inventory_inputs = [d for d in deps if d in origins]
-    if inventory_inputs and all(
+    primary = bool(inventory_inputs) and all(
         origins[d].kind == "inventory" and origins[d].source == "primary" for d in inventory_inputs
-    ):
-        tally.primary.append(abs(f.per_du))
+    )
+    return LineQuality(
+        sum(scores),
+        len(scores),
+        tuple(sum(dq[key] for dq in scored) for key in DQ_KEYS),
+        primary,
+    )
+
+
+def _count_line(magnitude: float, line: LineQuality, tally: _Tally) -> None:
+    if line.scored:
+        tally.weighted.append(magnitude * line.rating_sum / line.scored)
+        tally.weights.append(magnitude)
+        for key, total in zip(DQ_KEYS, line.indicator_sums, strict=True):
+            tally.by_indicator[key].append(magnitude * total / line.scored)
+    if line.primary:
+        tally.primary.append(magnitude)
 
 
 def _scored(
@@ -122,7 +159,7 @@ def _factor_scores(
     }
 
 
-def dependencies(run: Run, reads: frozenset[str], leaves: dict[str, frozenset[str]]) -> set[str]:
+def dependencies(run: Run, reads: AbstractSet[str], leaves: dict[str, frozenset[str]]) -> set[str]:
     """Inputs and factor values a line read for this inventory, through the values it read.
 
     An input left out (an optional input, or an optional list without items) can only have been
@@ -140,7 +177,7 @@ def dependencies(run: Run, reads: frozenset[str], leaves: dict[str, frozenset[st
 
 
 def _leaves(
-    step_reads: dict[str, set[str]], name: str, leaves: dict[str, frozenset[str]]
+    step_reads: Mapping[str, AbstractSet[str]], name: str, leaves: dict[str, frozenset[str]]
 ) -> frozenset[str]:
     """The names that are not values (inputs, factors) a value rests on, through the values it
     reads: values are computed in dependency order, so this recursion ends."""

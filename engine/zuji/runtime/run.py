@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,7 +52,7 @@ class Run:
     warnings: DiagnosticSink = field(default_factory=DiagnosticSink)
     # What each value read (its own reads, not those of the values it reads), and every name any
     # part of the evaluation read: the data quality and the factor warnings rest on them.
-    step_reads: dict[str, set[str]] = field(default_factory=dict)
+    step_reads: dict[str, AbstractSet[str]] = field(default_factory=dict)
     reads: set[str] = field(default_factory=set)
     # Warnings about a factor value, given only if the evaluation reads the value.
     factor_notes: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
