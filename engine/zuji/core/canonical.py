@@ -64,16 +64,19 @@ def _same_in_python(value: Any) -> bool:
     kind = value.__class__
     if kind is str or kind is bool or value is None:
         return True
+    if kind is dict:
+        for key, item in value.items():
+            if key.__class__ is not str or not (key.isascii() or max(key) <= "\uffff"):
+                return False
+            if item.__class__ is not str and not _same_in_python(item):
+                return False
+        return True
+    if kind is list:
+        return all(map(_same_in_python, value))
     if kind is int:
         return bool(-_MOST_INTEGER <= value <= _MOST_INTEGER)
     if kind is float:
         return bool(1e-4 <= abs(value) < 1e16 and not value.is_integer())
-    if kind is dict:
-        return all(
-            k.__class__ is str and (k.isascii() or max(k, default="") <= "\uffff") for k in value
-        ) and all(_same_in_python(v) for v in value.values())
-    if kind is list:
-        return all(_same_in_python(v) for v in value)
     return False
 
 

@@ -428,14 +428,18 @@ _LEAVES = (str, float, int, bool, type(None))
 
 def plain(value: Any) -> Any:
     """A loaded document with dates turned into ISO strings, as JSON Schema expects them."""
-    import datetime
-
-    if value.__class__ in _LEAVES:  # most of a document: returned as it is, tested first
+    kind = value.__class__
+    if kind in _LEAVES:  # most of a document: returned as it is, tested first
         return value
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
+    if kind is dict or isinstance(value, dict):
+        return {
+            (k if k.__class__ is str else str(k)): (v if v.__class__ is str else plain(v))
+            for k, v in value.items()
+        }
+    if kind is list or isinstance(value, list):
+        return [v if v.__class__ is str else plain(v) for v in value]
+    import datetime  # only documents holding dates come this far
+
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from zuji.core.errors import Diagnostic, EvaluationError
 from zuji.lang import model as m
-from zuji.runtime.result import AllocationFigure, GasFigure, LineFigure
+from zuji.runtime.result import AllocationFigure, GasFigure, LineFigure, made
 from zuji.runtime.run import LineResult, Run, call, gwp_set, total_of
 from zuji.runtime.scope import Scope
 from zuji.semantics.compile import AllocationPlan
@@ -31,7 +31,8 @@ def allocate(run: Run) -> tuple[dict[str, float], list[AllocationFigure]]:
         for stage in ap.allocation.stages:
             shares[stage] = ref_share
         figures.append(
-            AllocationFigure(
+            made(
+                AllocationFigure,
                 stages=list(ap.allocation.stages),
                 method=ap.allocation.method,
                 shares=product_shares,
@@ -146,10 +147,11 @@ def by_gas(run: Run, figures: list[LineResult]) -> dict[str, GasFigure]:
     out: dict[str, GasFigure] = {}
     for key in sorted(groups):
         group = groups[key]
-        out[key] = GasFigure(
-            mass_kg=math.fsum(f.mass_per_du for f in group),
-            co2e_kg=math.fsum(f.per_du for f in group),
-            gwp=group[0].gwp,
+        out[key] = made(
+            GasFigure,
+            mass_kg=math.fsum([f.mass_per_du for f in group]),
+            co2e_kg=math.fsum([f.per_du for f in group]),
+            gwp=float(group[0].gwp),
         )
     return out
 
@@ -160,15 +162,19 @@ def by_origin(figures: list[LineResult]) -> dict[str, float]:
 
 def line_figures(figures: list[LineResult], total: float) -> list[LineFigure]:
     """Every line per declared unit; an emission's share of the total beside it."""
-    return [
-        LineFigure(
-            name=f.plan.line.name,
-            stage=f.plan.line.stage,
-            kind=f.plan.line.kind,
-            gas=f.plan.line.gas,
-            origin=f.plan.line.origin,
-            co2e_kg=f.per_du,
-            share_of_total=(f.per_du / total if total and f.plan.line.kind == "emission" else None),
+    out = []
+    for f in figures:
+        line = f.plan.line
+        out.append(
+            made(
+                LineFigure,
+                name=line.name,
+                stage=line.stage,
+                kind=line.kind,
+                gas=line.gas,
+                origin=line.origin,
+                co2e_kg=f.per_du,
+                share_of_total=f.per_du / total if total and line.kind == "emission" else None,
+            )
         )
-        for f in figures
-    ]
+    return out

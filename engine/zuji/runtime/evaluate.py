@@ -41,6 +41,7 @@ from zuji.runtime.result import (
     ReadingInfo,
     Result,
     iso_date,
+    made,
 )
 from zuji.runtime.run import LineResult, Run, reference_flow, run_line, run_step
 from zuji.runtime.trace import build_trace
@@ -107,8 +108,9 @@ def assemble(
     factor_warnings(run)
     datasets = _datasets(run)
     described = _inventory_info(run.inventory)
-    return Result(
-        engine=f"zuji {__version__}",
+    return made(
+        Result,
+        engine=_ENGINE,
         pcr=_pcr_info(pcr),
         datasets=datasets,
         inventory=described,
@@ -125,13 +127,17 @@ def assemble(
         data_quality=quality,
         cutoff_total_percent=cutoff_total,
         cutoff_flows=[
-            CutoffFigure(flow=c.flow, share=c.share, reason=c.reason) for c in run.inventory.cutoff
+            made(CutoffFigure, flow=c.flow, share=c.share, reason=c.reason)
+            for c in run.inventory.cutoff
         ],
         warnings=_findings(run.warnings),
         assertions=findings,
         trace=build_trace(run, figures, reference_flow, described) if with_trace else None,
         provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
     )
+
+
+_ENGINE = f"zuji {__version__}"
 
 
 def _read_figures(
@@ -150,13 +156,22 @@ def _findings(warnings: DiagnosticSink) -> list[Finding]:
     return [_finding(d) for d in warnings.items]
 
 
+# The same warnings come back evaluation after evaluation: each finding is made once.
+_FINDINGS: dict[tuple[str, str, str, str | None], Finding] = {}
+_FINDINGS_MOST = 4096
+
+
 def _finding(diagnostic: Diagnostic) -> Finding:
-    return Finding(
-        code=diagnostic.code,
-        level=diagnostic.severity.value,
-        message=diagnostic.message,
-        where=str(diagnostic.span) if diagnostic.span else None,
-    )
+    where = str(diagnostic.span) if diagnostic.span else None
+    key = (diagnostic.code, diagnostic.severity.value, diagnostic.message, where)
+    found = _FINDINGS.get(key)
+    if found is None:
+        if len(_FINDINGS) >= _FINDINGS_MOST:
+            _FINDINGS.clear()
+        found = _FINDINGS[key] = made(
+            Finding, code=key[0], level=key[1], message=key[2], where=key[3]
+        )
+    return found
 
 
 @by_identity()  # the same for every evaluation under a rule (a frozen model, shared)
@@ -180,7 +195,8 @@ def _pcr_info(pcr: m.RuleFile) -> PcrInfo:
 
 
 def _inventory_info(inventory: Inventory) -> InventoryInfo:
-    return InventoryInfo(
+    return made(
+        InventoryInfo,
         file=inventory.file,
         company=inventory.company,
         product=inventory.product,
@@ -190,14 +206,16 @@ def _inventory_info(inventory: Inventory) -> InventoryInfo:
         company_ids=list(inventory.raw.get("company_ids") or []),
         product_ids=list(inventory.raw.get("product_ids") or []),
         read_as=[
-            ReadingInfo(where=r.where, given=r.given, read_as=r.read_as) for r in inventory.readings
+            made(ReadingInfo, where=r.where, given=r.given, read_as=r.read_as)
+            for r in inventory.readings
         ],
     )
 
 
 def _declared_unit_info(declared: m.DeclaredUnit | None, reference_flow: float) -> DeclaredUnitInfo:
-    return DeclaredUnitInfo(
-        amount=declared.amount if declared else 1.0,
+    return made(
+        DeclaredUnitInfo,
+        amount=float(declared.amount) if declared else 1.0,
         unit=str(declared.unit) if declared else "",
         description=declared.description if declared else "",
         product=declared.product if declared else "",

@@ -261,10 +261,8 @@ def _values(
     pcr: m.RuleFile, supplied: dict[str, Any], start: date | None, reader: _Reader
 ) -> tuple[dict[str, Any], dict[str, Origin]]:
     values, origins = {}, {}
-    for inp in pcr.inputs:
-        values[inp.name], origins[inp.name] = _value(
-            inp, supplied.get(inp.name), start, reader, inp.name
-        )
+    for name, inp, known in _readers(pcr):
+        values[name], origins[name] = _value(inp, supplied.get(name), start, reader, name, known)
     return values, origins
 
 
@@ -313,33 +311,66 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
     return start, end
 
 
-# A value written as a plain number or text ("41 250 MWh", "rail") reads the same for every
-# inventory: each input keeps the values and origins it read without a finding, for the next.
-# Bounded so that a service sent hostile documents keeps a few megabytes at most: a thousand
-# values per input, each written in at most 64 characters (a longer one is read every time).
-_SCALARS = (str, int, float)
+# A value written as a plain number or text ("41 250 MWh", "rail"), or left out, reads the same
+# for every inventory of a period: each input keeps the values and origins it read without a
+# finding, for the next. Bounded so that a service sent hostile documents keeps a few megabytes
+# at most: a thousand values per input, each written in at most 64 characters (a longer one is
+# read every time).
+_CACHED = frozenset({str, int, float, type(None)})
 _VALUES_MOST = 1_000
 _WRITTEN_MOST = 64
 
+Known = dict[tuple[type, Any], tuple[Any, "Origin"]]
+
 
 @by_identity(most=4096)
-def _values_read(inp: m.Input) -> dict[tuple[type, Any], tuple[Any, Origin]]:
+def _values_read(inp: m.Input) -> Known:
     return {}
 
 
+@by_identity(most=256)  # each input of a rule with the values it read: looked up once per read
+def _readers(pcr: m.RuleFile) -> tuple[tuple[str, m.Input, Known], ...]:
+    return tuple((inp.name, inp, _values_read(inp)) for inp in pcr.inputs)
+
+
+class _Place:
+    """Where an item's field is in the inventory (kiln_fuels[0].amount), written out only for
+    a value read afresh: most are found among those read before."""
+
+    __slots__ = ("field", "index", "name")
+
+    def __init__(self, name: str, index: int, field: str) -> None:
+        self.name, self.index, self.field = name, index, field
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.index}].{self.field}"
+
+
 def _value(
-    inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
+    inp: m.Input,
+    raw: Any,
+    on: date | None,
+    reader: _Reader,
+    where: str | _Place,
+    known: Known | None = None,
 ) -> tuple[Any, Origin]:
     """An input's value in the PCR's unit and where it came from; a problem is reported to the
     reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
-    if raw.__class__ not in _SCALARS or (raw.__class__ is str and len(raw) > _WRITTEN_MOST):
-        return _read_value(inp, raw, on, reader, where)
-    known = _values_read(inp)
-    key = (raw.__class__, raw)  # the class too: True, 1 and 1.0 are equal keys
+    kind = raw.__class__
+    if (
+        kind not in _CACHED
+        or (kind is str and len(raw) > _WRITTEN_MOST)
+        or (raw is None and inp.kind == "list")  # its value is a list of its own
+    ):
+        return _read_value(inp, raw, on, reader, str(where))
+    if known is None:
+        known = _values_read(inp)
+    # The class too: True, 1 and 1.0 are equal keys. A default may be a factor's value in force.
+    key = (kind, raw if raw is not None else on)
     found = known.get(key)
     if found is None:
         findings = len(reader.findings.items)
-        found = _read_value(inp, raw, on, reader, where)
+        found = _read_value(inp, raw, on, reader, str(where))
         if len(reader.findings.items) == findings:
             if len(known) >= _VALUES_MOST:
                 known.clear()
@@ -377,15 +408,33 @@ def _read_value(
 def _items(
     inp: m.Input, raw: list[dict[str, Any]], on: date | None, reader: _Reader, where: str
 ) -> tuple[list[dict[str, Any]], Origin]:
+    fields = _fields_read(inp)
     items = []
     for i, item in enumerate(raw):
         items.append(
             {
-                f.name: _value(f, item.get(f.name), on, reader, f"{where}[{i}].{f.name}")[0]
-                for f in inp.fields
+                name: _value(f, item.get(name), on, reader, _Place(where, i, name), known)[0]
+                for name, f, known in fields
             }
         )
-    return items, Origin("inventory", f"{len(items)} items")
+    return items, _items_origin(len(items))
+
+
+@by_identity(most=1024)
+def _fields_read(inp: m.Input) -> tuple[tuple[str, m.Input, Known], ...]:
+    return tuple((f.name, f, _values_read(f)) for f in inp.fields)
+
+
+_ITEMS: dict[int, Origin] = {}
+
+
+def _items_origin(count: int) -> Origin:
+    found = _ITEMS.get(count)
+    if found is None:
+        found = Origin("inventory", f"{count} items")
+        if count < 1_000:
+            _ITEMS[count] = found
+    return found
 
 
 def _supplied(

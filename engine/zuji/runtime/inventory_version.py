@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from zuji.lang import model as m
 
 
+@lru_cache(maxsize=1024)  # a programme's inventories name a few ranges, again and again
 def version_fits(version: str, spec: str) -> bool:
     """Whether a version such as 1.2.0 fits a range such as '>=1.0.0,<2' (or '1.2.0')."""
     current = _version_tuple(version)

@@ -107,9 +107,13 @@ def _ascii(value: Any) -> bool:
     if kind is str:
         return bool(value.isascii())
     if kind is dict:
-        return all(k.__class__ is str and k.isascii() and _ascii(v) for k, v in value.items())
-    if kind is list:
-        return all(map(_ascii, value))
+        for key, item in value.items():
+            if not (key.__class__ is str and key.isascii()) or not _ascii(item):
+                return False
+    elif kind is list:
+        for item in value:
+            if not _ascii(item):
+                return False
     return True
 
 

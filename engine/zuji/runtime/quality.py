@@ -16,7 +16,7 @@ from typing import Any
 from zuji.core.identity import by_identity
 from zuji.data.standards import FactorEntry, FactorValue
 from zuji.runtime.inventory import Origin
-from zuji.runtime.result import DQ_KEYS, DataQuality
+from zuji.runtime.result import DQ_KEYS, DataQuality, made
 from zuji.runtime.run import LineResult, Run
 
 # PEF data-quality classes (PEFCR Guidance 6.3; see standards/README.md on their confirmation).
@@ -71,7 +71,8 @@ def data_quality(
         if weights and total_weight
         else {}
     )
-    return DataQuality(
+    return made(
+        DataQuality,
         dqr=dqr,
         rating=rating,
         primary_data_share=share,
