@@ -157,7 +157,12 @@ def by_gas(run: Run, figures: list[LineResult]) -> dict[str, GasFigure]:
 
 
 def by_origin(figures: list[LineResult]) -> dict[str, float]:
-    return {o: math.fsum(f.per_du for f in figures if f.plan.line.origin == o) for o in ORIGINS}
+    groups: dict[str, list[float]] = {o: [] for o in ORIGINS}
+    for f in figures:
+        found = groups.get(f.plan.line.origin)
+        if found is not None:
+            found.append(f.per_du)
+    return {o: math.fsum(v) for o, v in groups.items()}
 
 
 def line_figures(figures: list[LineResult], total: float) -> list[LineFigure]:
@@ -165,6 +170,7 @@ def line_figures(figures: list[LineResult], total: float) -> list[LineFigure]:
     out = []
     for f in figures:
         line = f.plan.line
+        per_du = f.per_du
         out.append(
             made(
                 LineFigure,
@@ -173,8 +179,8 @@ def line_figures(figures: list[LineResult], total: float) -> list[LineFigure]:
                 kind=line.kind,
                 gas=line.gas,
                 origin=line.origin,
-                co2e_kg=f.per_du,
-                share_of_total=f.per_du / total if total and line.kind == "emission" else None,
+                co2e_kg=per_du,
+                share_of_total=per_du / total if total and line.kind == "emission" else None,
             )
         )
     return out

@@ -196,9 +196,9 @@ def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
 def factor_warnings(run: Run) -> None:
     """W601 and W602 for the factor values the evaluation read: a family member the inventory's
     choice does not pick, or a factor in an untaken branch, is not part of this footprint."""
-    read = run.reads.union(*run.step_reads.values())
+    reads, step_reads = run.reads, run.step_reads.values()
     for name, notes in run.factor_notes.items():
-        if name in read:
+        if name in reads or any(name in read for read in step_reads):
             for code, message in notes:
                 run.warnings.warn(code, message)
 
@@ -206,8 +206,11 @@ def factor_warnings(run: Run) -> None:
 def defaults_used(run: Run) -> None:
     """W603 for each input the inventory leaves to its default; an input the PCR wants as primary
     data may not be left out, nor given as secondary data."""
+    pcr = run.plan.pcr
     for name, origin in run.inventory.origins.items():
-        inp = run.plan.pcr.input(name)
+        if origin.kind == "inventory" and origin.source != "secondary":
+            continue  # the common case, which neither warrants a word nor can be refused
+        inp = pcr.input(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":
             run.warnings.warn(
                 "W603", f"input '{name}' not given: default {origin.written} used", inp.span

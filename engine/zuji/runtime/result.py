@@ -31,8 +31,33 @@ class _Model(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
-# Each model's fields in order, and how to make the default of one not given.
-_FIELDS: dict[type[BaseModel], tuple[tuple[str, Callable[[], Any]], ...]] = {}
+
+class _Fields:
+    """A model's fields in order, and how to make the default of one not given."""
+
+    __slots__ = ("defaults", "names")
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.names = tuple(model.model_fields)
+        self.defaults = tuple(_default_of(model, n, i) for n, i in model.model_fields.items())
+
+
+def _default_of(model: type[BaseModel], name: str, info: Any) -> Callable[[], Any]:
+    def default() -> Any:
+        if info.is_required():
+            raise TypeError(f"{model.__name__} needs {name}")
+        return info.get_default(call_default_factory=True)
+
+    return default
+
+
+_FIELDS: dict[type[BaseModel], _Fields] = {}
+# The slots pydantic keeps beside a model's __dict__, set as its own construction sets them.
+_NEW = object.__new__
+_SET_DICT = object.__setattr__
+_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def made(model: type[M], /, **values: Any) -> M:
@@ -42,30 +67,23 @@ def made(model: type[M], /, **values: Any) -> M:
     comes from a document (an inventory's names, a rule's texts) is validated as it is read;
     tests rebuild results with validation and compare them field for field and byte for byte.
     """
-    fields = _FIELDS.get(model) or _fields(model)
-    state = {name: values[name] if name in values else default() for name, default in fields}
-    if not values.keys() <= state.keys():
-        raise TypeError(f"{model.__name__} has no field {sorted(values.keys() - state.keys())}")
-    built = model.__new__(model)
-    object.__setattr__(built, "__dict__", state)
-    object.__setattr__(built, "__pydantic_fields_set__", set(values))
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
+    fields = _FIELDS.get(model)
+    if fields is None:
+        fields = _FIELDS[model] = _Fields(model)
+    state = values
+    if len(values) != len(fields.names) or tuple(values) != fields.names:
+        if not values.keys() <= set(fields.names):
+            raise TypeError(f"{model.__name__} has no field {sorted(values.keys() - fields.names)}")
+        state = {
+            name: values[name] if name in values else default()
+            for name, default in zip(fields.names, fields.defaults, strict=True)
+        }
+    built = _NEW(model)
+    _SET_DICT(built, "__dict__", state)
+    _SET_FIELDS_SET(built, set(values))
+    _SET_EXTRA(built, None)
+    _SET_PRIVATE(built, None)
     return built
-
-
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, Callable[[], Any]], ...]:
-    def default_of(name: str, info: Any) -> Callable[[], Any]:
-        def default() -> Any:
-            if info.is_required():
-                raise TypeError(f"{model.__name__} needs {name}")
-            return info.get_default(call_default_factory=True)
-
-        return default
-
-    fields = tuple((name, default_of(name, info)) for name, info in model.model_fields.items())
-    _FIELDS[model] = fields
-    return fields
 
 
 class PcrInfo(_Model):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from zuji.core.errors import (
     Diagnostic,
@@ -59,9 +59,9 @@ class Run:
     early: dict[int, bool] = field(default_factory=dict)  # assertions run before the lines
 
 
-@dataclass(frozen=True)
-class LineResult:
-    """One line worked out for the inventory: every figure the result and the trace report."""
+class LineResult(NamedTuple):
+    """One line worked out for the inventory: every figure the result and the trace report.
+    (A named tuple: an evaluation makes one per line, and a tuple is the cheapest to make.)"""
 
     plan: LinePlan
     value: float  # in the formula's unit, for the whole period
