@@ -196,9 +196,9 @@ def _past_newest(entry: FactorEntry, on: date | None) -> list[tuple[str, str]]:
 def factor_warnings(run: Run) -> None:
     """W601 and W602 for the factor values the evaluation read: a family member the inventory's
     choice does not pick, or a factor in an untaken branch, is not part of this footprint."""
-    reads, step_reads = run.reads, run.step_reads.values()
+    read = run.reads.union(*run.step_reads.values())
     for name, notes in run.factor_notes.items():
-        if name in reads or any(name in read for read in step_reads):
+        if name in read:
             for code, message in notes:
                 run.warnings.warn(code, message)
 

@@ -275,6 +275,13 @@ def _given(path: list[object], value: Any, place: int) -> Any:
     return value
 
 
+def _defer(path: list[object], index: int) -> _Deferred:
+    """Value number `index` deferred: a decision of the path, as each value deferred differs in
+    what the values and lines after it read."""
+    path.append(-1 - index)
+    return DEFERRED
+
+
 def _member(path: list[object], table: Mapping[str, float], option: str) -> float:
     path.append(option)
     return table[option]  # a member without a value in force: KeyError, a stop
@@ -294,7 +301,7 @@ _HELPERS: dict[str, Any] = {
     "_given": _given,
     "_member": _member,
     "_NotGiven": NotGiven,
-    "_DEFERRED": DEFERRED,
+    "_defer": _defer,
 }
 
 
@@ -381,8 +388,7 @@ def _step(closures: SourceClosures, index: int, name: str, fn: Fn) -> list[str]:
         "try:",
         f"    {local} = _float({_src(fn)})",
         "except _NotGiven:",
-        f"    P.append({-1 - index})",
-        f"    {local} = _DEFERRED",
+        f"    {local} = _defer(P, {index})",
     ]
 
 
