@@ -1,7 +1,10 @@
 """The command line starts without the engine's heavy libraries when it does not need them:
 `zuji --help` and a command's own --help import neither the unit registry (pint), the algebra
-(sympy), the schema validator (jsonschema) nor the web stack (FastAPI). Each is checked in a
-fresh interpreter, where nothing was imported before.
+(sympy), the schema validator (jsonschema), the web stack (FastAPI), the array and table
+libraries (numpy, pandas, pyarrow) nor any layer of the engine above core; `zuji run --format
+json` imports none of the libraries it does not use (the algebra, the reference schema validator,
+the web stack, the array libraries, the table renderer). Each is checked in a fresh interpreter,
+where nothing was imported before.
 """
 
 from __future__ import annotations
@@ -15,7 +18,20 @@ from pathlib import Path
 import pytest
 
 # (Typer itself imports pydantic for a command's --help; pydantic is light beside these.)
-HEAVY = ("pint", "sympy", "jsonschema", "jsonschema_rs", "fastapi", "lark")
+HEAVY = (
+    "pint",
+    "sympy",
+    "jsonschema",
+    "jsonschema_rs",
+    "fastapi",
+    "lark",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "yaml",
+)
+# What `zuji run ... --format json` has no use for.
+NOT_FOR_A_RUN = ("sympy", "jsonschema", "fastapi", "uvicorn", "numpy", "pandas", "pyarrow", "rich")
 
 # Runs the command line as the installed `zuji` does, then lists what it imported.
 _PROBE = """
@@ -32,7 +48,8 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def _imported_by(*arguments: str) -> tuple[int, set[str]]:
+def _modules_of(*arguments: str) -> tuple[int, set[str]]:
+    """The exit code of the command line and every module it imported, in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, *arguments],
         capture_output=True,
@@ -41,7 +58,12 @@ def _imported_by(*arguments: str) -> tuple[int, set[str]]:
         check=False,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    return report["code"], {name.split(".")[0] for name in report["modules"]}
+    return report["code"], set(report["modules"])
+
+
+def _imported_by(*arguments: str) -> tuple[int, set[str]]:
+    code, modules = _modules_of(*arguments)
+    return code, {name.split(".")[0] for name in modules}
 
 
 @pytest.mark.slow
@@ -54,6 +76,28 @@ def test_help_imports_none_of_the_heavy_libraries(arguments: tuple[str, ...]) ->
     code, modules = _imported_by(*arguments)
     assert code in (0, 2)  # no arguments: the help, with click's usage exit code
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+@pytest.mark.slow
+def test_help_imports_no_layer_of_the_engine_above_core() -> None:
+    code, modules = _modules_of("--help")
+    assert code == 0
+    engine = sorted(
+        m
+        for m in modules
+        if m.startswith("zuji.") and m.split(".")[1] not in ("core", "interfaces")
+    )
+    assert engine == []
+
+
+@pytest.mark.slow
+def test_a_run_for_json_imports_none_of_what_it_does_not_use() -> None:
+    case = Path(__file__).parent.parent / "pcr" / "cement" / "cases" / "typical_plant.yaml"
+    code, modules = _imported_by("run", "cement", "-i", str(case), "--format", "json")
+    assert code == 0
+    assert not modules & set(NOT_FOR_A_RUN), sorted(modules & set(NOT_FOR_A_RUN))
+    # The probe sees the libraries a run does use.
+    assert {"pint", "lark", "pydantic", "jsonschema_rs"} <= modules
 
 
 @pytest.mark.slow

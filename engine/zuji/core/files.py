@@ -15,9 +15,6 @@ symbolic link that is replaced atomically to point at the new build.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +26,7 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    handle, temporary = _temporary_file(path.name, ".tmp", folder)
     try:
         if mode is not None:
             os.fchmod(handle, mode)
@@ -54,9 +51,7 @@ def begin(path: Path) -> Path:
     or abandon()."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=folder
-    )
+    handle, temporary = _temporary_file(path.name, path.suffix or ".tmp", folder)
     os.close(handle)
     return Path(temporary)
 
@@ -93,6 +88,14 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finish(temporary, path)
 
 
+def _temporary_file(name: str, suffix: str, folder: Path) -> tuple[int, str]:
+    """A new private file beside the one it stands in for (tempfile is imported when a file is
+    first written: `zuji --help` writes none)."""
+    import tempfile
+
+    return tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=folder)
+
+
 def swap_folder(built: Path, target: Path) -> None:
     """Make `target` show the folder `built` (a sibling of it) in one atomic step.
 
@@ -100,6 +103,8 @@ def swap_folder(built: Path, target: Path) -> None:
     ``os.replace``, so at every moment `target` shows either the previous build or the new one.
     The previous build is removed afterwards. A plain folder left at `target` by an older Zuji
     is moved aside first (the one moment the name is briefly absent, once per site)."""
+    import shutil
+
     if built.parent != target.parent:
         raise ValueError("a folder is swapped in from beside its target")
     previous = target.resolve() if target.is_symlink() else None
@@ -109,7 +114,7 @@ def swap_folder(built: Path, target: Path) -> None:
         os.replace(target, aside)
         previous = aside
     # A name of its own for the new link, so that two builds at once cannot trip over it.
-    link = target.with_name(f".{target.name}.link.{os.getpid()}.{secrets.token_hex(4)}")
+    link = target.with_name(f".{target.name}.link.{os.getpid()}.{os.urandom(4).hex()}")
     os.symlink(built.name, link, target_is_directory=True)
     try:
         os.replace(link, target)
@@ -124,6 +129,8 @@ def swap_folder(built: Path, target: Path) -> None:
 def new_build_folder(target: Path) -> Path:
     """A new, empty, hidden folder beside `target` to build its next content in."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     folder.chmod(0o777 & ~_UMASK)  # mkdtemp makes it private; a site's pages are for readers
     return folder

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import gettext as _gettext
-import hashlib
 import io
 import os
 import re
@@ -158,6 +157,8 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 
 def _compiled(source: Path) -> bytes:
+    import hashlib  # only a language other than English needs its catalogue compiled
+
     from zuji.core import cachedir
     from zuji.core.files import write_atomic
 

@@ -15,7 +15,6 @@ with follows from where the file lies (`library_of`), whoever loads it.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -110,6 +109,8 @@ def _settings(config: Path) -> dict[str, object]:
     """The [library] table of a zuji.toml (empty without one); a mistake is a usage error."""
     if not _is_file(config):
         return {}
+    import tomllib  # only a committee's library has a zuji.toml to read
+
     try:
         document = tomllib.loads(config.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -5,7 +5,7 @@ Exit 0 when every row was evaluated, 1 when any row failed (its reason is in the
 column), 2 on a usage mistake (a file or format Zuji cannot take, a column naming no input).
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import time
 from collections.abc import Iterator
@@ -75,7 +75,7 @@ def batch_command(
         raise typer.Exit(1)
 
 
-def loaded_parts(pcr: PCR, file: Path, chunk_rows: int, executor: Any) -> Iterator[Any]:
+def loaded_parts(pcr: "PCR", file: Path, chunk_rows: int, executor: Any) -> Iterator[Any]:
     """The output of each partition of the file, in order."""
     from zuji.interfaces.batch_files import read_chunks
     from zuji.runtime.batch import evaluate_parts, partitions
@@ -94,7 +94,7 @@ def loaded_parts(pcr: PCR, file: Path, chunk_rows: int, executor: Any) -> Iterat
     return evaluate_parts(pcr, parts(), executor)
 
 
-def _text_column(pcr: PCR, header: str) -> bool:
+def _text_column(pcr: "PCR", header: str) -> bool:
     """Columns read as text: options, dates, ids; quantities are typed by their values."""
     if header in ("id", "company", "product", "site", "period_start", "period_end"):
         return True

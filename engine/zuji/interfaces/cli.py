@@ -6,9 +6,12 @@ Python traceback.
 The engine is imported inside each command, not here: `zuji --help` (and a command's own
 --help) then starts without the unit registry, the parser, the validators or the web stack. A
 module that adds commands with `register(app)` keeps its heavy imports inside its commands too.
-"""
 
-from __future__ import annotations
+The modules that define commands do not postpone their annotations (no `from __future__ import
+annotations`): typer reads every command's signature at each start, even for --help, and would
+compile and evaluate each postponed annotation there, twice. Names imported only for the type
+checker are written in quotes.
+"""
 
 import json
 import os
@@ -268,7 +271,7 @@ def test_cases(
 
 
 def _run_cases(
-    pcr: PCR, coverage: bool, advance: Callable[[int], None], passed: int, failed: int
+    pcr: "PCR", coverage: bool, advance: "Callable[[int], None]", passed: int, failed: int
 ) -> tuple[int, int]:
     """Run one PCR's worked cases, printing a line each; the counts so far, updated."""
     from zuji.interfaces.review_cli import coverage_text
@@ -349,7 +352,7 @@ def run(
         write_atomic(out, "".join(text + "\n" for text in texts))
 
 
-def _rendered(result: Result, fmt: str, trace: bool) -> str:
+def _rendered(result: "Result", fmt: str, trace: bool) -> str:
     """One format's text, as printed: JSON with hidden characters escaped, text for people with
     control and bidi characters shown as U+FFFD."""
     from zuji.interfaces import report
@@ -372,7 +375,7 @@ def _rendered(result: Result, fmt: str, trace: bool) -> str:
     return printable("\n".join(parts))
 
 
-def _cbam_text(fmt: str, loaded: PCR, read: Inventory) -> str:
+def _cbam_text(fmt: str, loaded: "PCR", read: "Inventory") -> str:
     """CBAM embedded emissions: JSON for programs (cbam) or a table for people (cbam-table)."""
     from zuji.interfaces.cbam_report import cbam_output
 
@@ -380,7 +383,7 @@ def _cbam_text(fmt: str, loaded: PCR, read: Inventory) -> str:
     return json_printable(text) if fmt == "cbam" else printable(text)
 
 
-def _trace_text(trace: Trace) -> str:
+def _trace_text(trace: "Trace") -> str:
     lines = []
     for line in trace.values + trace.lines:
         lines.append(f"{line.name} [{line.where}] = {line.formula}")

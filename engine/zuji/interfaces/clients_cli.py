@@ -3,7 +3,7 @@
 A client's secret is shown once, when it is added, and stored only as a scrypt hash.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from pathlib import Path

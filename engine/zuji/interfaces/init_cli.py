@@ -1,6 +1,6 @@
 """`zuji init`: a committee repository that checks and tests clean from its first minute."""
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 from datetime import date
 from pathlib import Path

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from io import StringIO
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from zuji.core.i18n import _, localise
 from zuji.core.text import printable
 from zuji.runtime.result import Result
+
+if TYPE_CHECKING:  # rich is imported for tables only: JSON and Markdown need none of it
+    from rich.console import Console
+    from rich.table import Table
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -32,6 +34,8 @@ def _per(result: Result) -> str:
 
 def to_table(result: Result, width: int = 100) -> str:
     """A readable summary: total, by stage, by gas, fossil and biogenic apart, data quality."""
+    from rich.console import Console
+
     out = StringIO()
     # Names come from inventories: square brackets in them are text, not rich's markup.
     console = Console(
@@ -112,6 +116,8 @@ def _origin_names() -> dict[str, str]:
 
 
 def _stages(result: Result) -> Table:
+    from rich.table import Table
+
     table = Table(title=_("By life-cycle stage"), title_justify="left")
     table.add_column(_("stage"))
     table.add_column(result.unit, justify="right")
@@ -123,6 +129,8 @@ def _stages(result: Result) -> Table:
 
 
 def _gases(result: Result) -> Table:
+    from rich.table import Table
+
     table = Table(title=_("By gas"), title_justify="left")
     gas = _("gas")
     for column in (gas, _("kg gas"), "GWP", result.unit):
@@ -133,6 +141,8 @@ def _gases(result: Result) -> Table:
 
 
 def _origins(result: Result) -> Table:
+    from rich.table import Table
+
     table = Table(title=_("Reported apart"), title_justify="left")
     table.add_column(_("item"))
     table.add_column(result.unit, justify="right")

@@ -3,7 +3,7 @@
 Registered on the main app by cli.py, so the review tools stay in their own modules.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 from datetime import date
 from pathlib import Path
@@ -130,7 +130,7 @@ def _decided(text: str | None) -> date:
         ) from None
 
 
-def _record(found: ReviewSet, decision: str, vote: str, when: date) -> ReviewSet:
+def _record(found: "ReviewSet", decision: str, vote: str, when: date) -> "ReviewSet":
     """The decision written into the one reviewed PCR's changelog; the record then shows it.
     A review with errors or failing cases never reaches here: nothing is recorded for it."""
     from zuji.review.decision import record_decision
@@ -197,7 +197,7 @@ def discipline_findings(path: Path, base: str) -> list[Diagnostic]:
     return check_against(path, base)
 
 
-def coverage_text(pcr: PCR, cases: list[Path]) -> str:
+def coverage_text(pcr: "PCR", cases: list[Path]) -> str:
     """`zuji test --coverage`: what the cases of one PCR leave untested."""
     from zuji.review.coverage import coverage
 

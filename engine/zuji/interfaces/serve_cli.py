@@ -6,7 +6,7 @@ before it exits. A pre-fork of our own would repeat that. Each worker process ha
 evaluation threads, checker processes and compiled PCRs.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import ipaddress
 import os
@@ -86,7 +86,7 @@ def serve_command(
     _launch(config, host, port, workers)
 
 
-def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
+def _warnings(config: "ServiceConfig", host: str, port: int, public: bool) -> None:
     from zuji.core.access import read_registry
 
     if not read_registry(config.clients_file).clients:  # a damaged file stops here, exit 2
@@ -105,7 +105,7 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
         )
 
 
-def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
+def _launch(config: "ServiceConfig", host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from zuji.interfaces.serve_config import ENVIRONMENT

@@ -5,9 +5,8 @@ default, options and whether the PCR asks for primary data; `zuji run -i` reads 
 file back (the layout is runtime.inventory_sheets'). Registered on the main app by cli.py.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
-import csv
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -82,11 +81,11 @@ def register(app: typer.Typer) -> None:
 # ------------------------------------------------------------------------------- the rows
 
 
-def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
+def _options(pcr: "PCR", inp: "m.Input") -> tuple[str, ...]:
     return inp.options or pcr.choices.get(inp.choice_type or "", ())
 
 
-def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
+def _describe(pcr: "PCR", inp: "m.Input") -> dict[str, Any]:
     """The columns of the main sheet for one input (or one field of a list input)."""
     from zuji.runtime.inventory_sheets import COLUMNS
 
@@ -114,7 +113,7 @@ def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
     return row
 
 
-def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
+def main_rows(pcr: "PCR", items_inline: bool) -> list[dict[str, Any]]:
     """The rows of the main sheet: the inventory's facts, then its inputs. With items_inline (a
     CSV), each field of a list input has a row of its own for item 1."""
     from zuji.runtime.inventory_sheets import COLUMNS, FACTS
@@ -139,7 +138,9 @@ def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def template_csv(pcr: PCR) -> str:
+def template_csv(pcr: "PCR") -> str:
+    import csv
+
     from zuji.runtime.inventory_sheets import COLUMNS
 
     buffer = io.StringIO()
@@ -153,7 +154,7 @@ def template_csv(pcr: PCR) -> str:
 # ------------------------------------------------------------------------------------ YAML
 
 
-def template_yaml(pcr: PCR, lang: str) -> str:
+def template_yaml(pcr: "PCR", lang: str) -> str:
     """A YAML inventory to fill in: each input keyed by its Chinese name (lang zh) or identifier,
     its unit, range, default and options in a comment."""
     lines = [f"pcr: {pcr.id}", "company: ", "product: ", "reference_period: {start: , end: }"]
@@ -182,7 +183,7 @@ def _yaml_key(key: str) -> str:
 # ------------------------------------------------------------------------------------ xlsx
 
 
-def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
+def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
     """The workbook: the main sheet, a sheet per list input, drop-downs for every choice."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -220,7 +221,7 @@ def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
     write_atomic(target, buffer.getvalue())
 
 
-def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill: Any) -> None:
+def _list_sheet(book: Any, options: Any, pcr: "PCR", inp: "m.Input", lang: str, fill: Any) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 

@@ -1,7 +1,7 @@
 """The commands that make results provable: keys new, sign, verify, and pact (a PACT document
 from a result file, carrying its signature). Registered on the main app by cli.py."""
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from pathlib import Path
