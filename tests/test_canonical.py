@@ -13,7 +13,8 @@ import rfc8785
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from zuji.core.canonical import NotCanonical, canonical_json, canonical_plain
+from zuji.core.canonical import NotCanonical, canonical_json, canonical_plain, plain_document
+from zuji.core.documents import plain
 
 # Every code point, lone surrogates and characters past U+FFFF included.
 _TEXT = st.text(st.characters(codec=None, categories=None), max_size=12)
@@ -27,7 +28,7 @@ _LEAVES = (
     | _TEXT
 )
 _JSON = st.recursive(
-    _LEAVES,
+    _LEAVES | st.dates(),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_TEXT, inner, max_size=5),
     max_leaves=20,
 )
@@ -83,3 +84,25 @@ def test_a_value_without_a_canonical_form_is_refused_in_either_way() -> None:
     for value in ({"x": float("inf")}, [2**53], {"x": {1, 2}}):
         with pytest.raises(NotCanonical):
             canonical_json(value)
+
+
+def _all_ascii(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(str(k).isascii() and _all_ascii(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_all_ascii(v) for v in value)
+    return not isinstance(value, str) or value.isascii()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSON)
+@example({"d": __import__("datetime").date(2024, 1, 31), "中": "文"})
+@example({1: [2.0, "x"]})
+def test_one_walk_gives_the_plain_document_and_what_is_known_of_it(value: Any) -> None:
+    walked, alike, ascii_only = plain_document(value)
+    expected = plain(value)
+    assert walked == expected  # (a NaN inside is the same object in both: equal)
+    assert ascii_only == _all_ascii(expected)
+    if alike:  # the json module's bytes are then RFC 8785's
+        assert canonical_plain(walked, alike) == _package(walked)
+    assert _ours(walked) == _package(walked)

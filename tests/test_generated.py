@@ -10,11 +10,14 @@ from __future__ import annotations
 import ast
 import copy
 import math
+import pickle
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 import zuji
 from zuji.core import library
@@ -226,6 +229,69 @@ def test_a_plan_is_generated_at_its_second_evaluation() -> None:
     second = pcr.evaluate(inventory)
     assert isinstance(scalar._SCALAR_PLANS.get(pcr.plan), scalar.ScalarPlan)
     assert first == second
+
+
+# ----------------------------------------------------------------------------- made lazily
+
+
+class _Holder(BaseModel):
+    result: Result
+
+
+_READERS = {
+    "attribute": lambda r: r.by_gas,
+    "model_dump": lambda r: r.model_dump(),
+    "model_dump_json": lambda r: r.model_dump_json(),
+    "repr": repr,
+    "iteration": dict,
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+    "model_copy": lambda r: r.model_copy(update={"unit": "kg CO2e"}),
+    "nested in a model": lambda r: _Holder(result=r).model_dump_json(),
+    "equality": lambda r: r == r,
+}
+
+
+@pytest.mark.parametrize("reader", list(_READERS), ids=list(_READERS))
+def test_a_result_is_complete_whatever_reads_it_first(reader: str) -> None:
+    pcr, inventory = _read(library.pcr_root() / "cement" / "cases" / "typical_plant.yaml")
+    splan = scalar_plan(pcr.plan)
+    assert splan is not None
+    expected = evaluate(pcr.plan, inventory, trace=True)
+    lazy = by_generated(splan, inventory, trace=True)
+    assert lazy is not None
+    private = lazy.__pydantic_private__
+    assert private is not None and private["_pending"] is not None  # nothing presented yet
+    assert "lines" not in lazy.__dict__ and lazy.total == expected.total
+    read = _READERS[reader]
+    got = read(lazy)
+    assert private["_pending"] is None
+    assert str(got) == str(read(expected))
+    _same(lazy, expected)
+    assert lazy.model_fields_set == expected.model_fields_set
+
+
+def test_threads_reading_one_result_at_once_make_it_once() -> None:
+    pcr, inventory = _read(library.pcr_root() / "cement" / "cases" / "typical_plant.yaml")
+    splan = scalar_plan(pcr.plan)
+    assert splan is not None
+    expected = evaluate(pcr.plan, inventory)
+    lazy = by_generated(splan, inventory)
+    assert lazy is not None
+    start = threading.Barrier(8)
+    seen: list[str] = []
+
+    def read() -> None:
+        start.wait()
+        seen.append(lazy.model_dump_json())
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [expected.model_dump_json()] * 8  # the warnings once each, not eight times
 
 
 # ----------------------------------------------------------------------------- the source

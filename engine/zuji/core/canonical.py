@@ -31,10 +31,10 @@ def canonical_json(value: Any) -> bytes:
     return canonical_plain(plain(value))
 
 
-def canonical_plain(value: Any) -> bytes:
+def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
     """The RFC 8785 bytes of a value already plain JSON (dates written as strings, as plain()
-    leaves them)."""
-    if _same_in_python(value):
+    leaves them); `alike` is what plain_document() found of it, when known."""
+    if alike if alike is not None else _same_in_python(value):
         try:
             return json.dumps(
                 value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
@@ -80,9 +80,53 @@ def _same_in_python(value: Any) -> bool:
     return False
 
 
+class _Seen:
+    """What a walk over a document found: whether Python's json writes it as RFC 8785 does, and
+    whether every name and text in it is ASCII."""
+
+    __slots__ = ("alike", "ascii")
+
+    def __init__(self) -> None:
+        self.alike = self.ascii = True
+
+
+def plain_document(value: Any) -> tuple[Any, bool, bool]:
+    """plain(value), in one walk with what canonical_plain() and the reader of Chinese names ask
+    of it: whether the json module writes it as RFC 8785 does, and whether it is all ASCII."""
+    seen = _Seen()
+    return _walked(value, seen), seen.alike, seen.ascii
+
+
+def _walked(value: Any, seen: _Seen) -> Any:
+    kind = value.__class__
+    if kind is str:
+        if seen.ascii and not value.isascii():
+            seen.ascii = False
+        return value
+    if kind is dict or isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key.__class__ is not str:
+                key = str(key)
+            if not key.isascii():
+                seen.ascii = False
+                if max(key) > "\uffff":
+                    seen.alike = False
+            out[key] = _walked(item, seen)
+        return out
+    if kind is list or isinstance(value, list):
+        return [_walked(item, seen) for item in value]
+    if _same_in_python(value):  # a number, True, False or None that json writes as JCS does
+        return value
+    made = plain(value)  # a date as its ISO text, anything else as it is
+    if made.__class__ is not str:
+        seen.alike = False
+    return made
+
+
 def sha256_hex(data: bytes) -> str:
     """The sha256 of some bytes, as 64 lower-case hexadecimal digits."""
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["NotCanonical", "canonical_json", "canonical_plain", "sha256_hex"]
+__all__ = ["NotCanonical", "canonical_json", "canonical_plain", "plain_document", "sha256_hex"]

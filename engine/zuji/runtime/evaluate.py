@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from zuji.core.errors import Diagnostic, DiagnosticSink
 from zuji.core.identity import by_identity
@@ -42,6 +43,7 @@ from zuji.runtime.result import (
     Result,
     iso_date,
     made,
+    made_lazily,
 )
 from zuji.runtime.run import LineResult, Run, reference_flow, run_line, run_step
 from zuji.runtime.trace import build_trace
@@ -87,54 +89,79 @@ def closure_run(plan: Plan, inventory: Inventory) -> Evaluated:
 
 
 def assemble(
-    done: Evaluated, with_trace: bool, lines_quality: Sequence[LineQuality] | None = None
+    done: Evaluated,
+    with_trace: bool,
+    lines_quality: Sequence[LineQuality] | None = None,
+    lazily: bool = False,
 ) -> Result:
     """The result of an evaluation; `lines_quality` is what each emission line's data quality
-    rests on, when the caller knows it already (quality.line_quality)."""
-    run, figures, allocation, reference_flow = (
-        done.run,
-        done.figures,
-        done.allocation,
-        done.reference_flow,
-    )
+    rests on, when the caller knows it already (quality.line_quality).
+
+    `lazily`: the figures are checked now (a total that overflows, a cut-off past the rule's
+    limits, an error assertion on the results refuses the inventory here), and the models that
+    present them (by stage, gas, origin and line, data quality, warnings, provenance, trace) are
+    made at the result's first read (result.made_lazily)."""
+    run = done.run
+    totals = aggregate.totals(done.figures)
+    check_cutoff(run)
+    eager = {
+        "engine": _ENGINE,
+        "pcr": _pcr_info(run.plan.pcr),
+        "total": totals.total,
+        "removals": totals.removals,
+        "total_including_removals": totals.total - totals.removals,
+        "credits": totals.credits,
+        "allocation": done.allocation,
+        "cutoff_total_percent": run.inventory.cutoff_total,
+    }
+    if lazily and not _refuses_on_results(run.plan):
+        return made_lazily(eager, lambda: _presented(done, totals, with_trace, lines_quality))
+    return made(Result, **eager, **_presented(done, totals, with_trace, lines_quality))
+
+
+def _presented(
+    done: Evaluated,
+    totals: aggregate.Totals,
+    with_trace: bool,
+    lines_quality: Sequence[LineQuality] | None,
+) -> dict[str, Any]:
+    """The fields of a result that present its figures; the assertions on the results run here
+    (and warn here), after the cut-off."""
+    run, figures, reference_flow = done.run, done.figures, done.reference_flow
     pcr = run.plan.pcr
-    totals = aggregate.totals(figures)
     emissions, total = totals.emissions, totals.total
     quality = data_quality(run, emissions, lines_quality)
-    cutoff_total = run.inventory.cutoff_total
-    check_cutoff(run)
     stages = aggregate.by_stage(emissions, pcr)
+    cutoff_total = run.inventory.cutoff_total
     findings = assertions(run, total, quality, cutoff_total, _read_figures(run, figures, stages))
     factor_warnings(run)
     datasets = _datasets(run)
     described = _inventory_info(run.inventory)
-    return made(
-        Result,
-        engine=_ENGINE,
-        pcr=_pcr_info(pcr),
-        datasets=datasets,
-        inventory=described,
-        declared_unit=_declared_unit_info(pcr.declared_unit, reference_flow),
-        total=total,
-        removals=totals.removals,
-        total_including_removals=total - totals.removals,
-        credits=totals.credits,
-        by_stage=stages,
-        by_gas=aggregate.by_gas(run, emissions),
-        by_origin=aggregate.by_origin(emissions),
-        lines=aggregate.line_figures(figures, total),
-        allocation=allocation,
-        data_quality=quality,
-        cutoff_total_percent=cutoff_total,
-        cutoff_flows=[
+    return {
+        "datasets": datasets,
+        "inventory": described,
+        "declared_unit": _declared_unit_info(pcr.declared_unit, reference_flow),
+        "by_stage": stages,
+        "by_gas": aggregate.by_gas(run, emissions),
+        "by_origin": aggregate.by_origin(emissions),
+        "lines": aggregate.line_figures(figures, total),
+        "data_quality": quality,
+        "cutoff_flows": [
             made(CutoffFigure, flow=c.flow, share=c.share, reason=c.reason)
             for c in run.inventory.cutoff
         ],
-        warnings=_findings(run.warnings),
-        assertions=findings,
-        trace=build_trace(run, figures, reference_flow, described) if with_trace else None,
-        provenance=provenance(run.plan, run.inventory, [d.id for d in datasets]),
-    )
+        "warnings": _findings(run.warnings),
+        "assertions": findings,
+        "trace": build_trace(run, figures, reference_flow, described) if with_trace else None,
+        "provenance": provenance(run.plan, run.inventory, [d.id for d in datasets]),
+    }
+
+
+@by_identity()
+def _refuses_on_results(plan: Plan) -> bool:
+    """Whether an error assertion of the rule reads the results (total, data quality, a line):
+    it must refuse the inventory before the result is returned, so nothing is left for later."""
+    return any(ap.assertion.level == "error" and ap.uses_results for ap in plan.assertions)
 
 
 _ENGINE = f"zuji {__version__}"

@@ -110,7 +110,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
     done = _finished(run, lines, reads)
     if done is None:
         return None
-    return assemble(done, trace, _quality(run, done, reads))
+    return assemble(done, trace, _quality(run, done, reads), lazily=True)
 
 
 def _period(splan: ScalarPlan, run: Run) -> _Period:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.documents import load_text, plain, read_utf8
+from zuji.core.canonical import plain_document
+from zuji.core.documents import load_text, read_utf8
 from zuji.core.errors import (
     Diagnostic,
     DiagnosticSink,
@@ -210,8 +211,8 @@ def read_inventory(
     the document's RFC 8785 canonical JSON.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root)
-    given = _mapping(document, label)
-    document, readings = normalised(given, pcr, reader)
+    given, alike, ascii_only = _mapping(document, label)
+    document, readings = normalised(given, pcr, reader, ascii_only=ascii_only)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -224,7 +225,7 @@ def read_inventory(
     if reader.errors:
         raise InventoryError(reader.errors)
     # Pinned as given, not as normalised: what a verifier holds is what the clerk wrote.
-    digest, hashed = digest_of(given, received, label)
+    digest, hashed = digest_of(given, received, label, alike)
     return Inventory(
         pcr.id,
         label,
@@ -244,7 +245,9 @@ def read_inventory(
     )
 
 
-def _mapping(document: Any, label: str) -> dict[str, Any]:
+def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool, bool]:
+    """The document as plain JSON, whether the json module writes it as RFC 8785 does, and
+    whether it is all ASCII (core.canonical.plain_document)."""
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(
@@ -253,8 +256,8 @@ def _mapping(document: Any, label: str) -> dict[str, Any]:
                 Span(label, 1, 1),
             )
         )
-    given: dict[str, Any] = plain(document)
-    return given
+    given, alike, ascii_only = plain_document(document)
+    return given, alike, ascii_only
 
 
 def _values(

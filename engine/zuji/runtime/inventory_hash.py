@@ -13,12 +13,14 @@ HASHED_BYTES: HashedAs = "bytes"  # the sha256 is of the exact bytes read
 HASHED_CANONICAL: HashedAs = "rfc8785"  # of the RFC 8785 canonical JSON of a mapping from Python
 
 
-def digest_of(document: dict[str, Any], received: bytes | None, label: str) -> tuple[str, HashedAs]:
-    """`document` is already plain JSON (core.documents.plain)."""
+def digest_of(
+    document: dict[str, Any], received: bytes | None, label: str, alike: bool | None = None
+) -> tuple[str, HashedAs]:
+    """`document` is already plain JSON (core.canonical.plain_document, which says `alike`)."""
     if received is not None:
         return sha256_hex(received), HASHED_BYTES
     try:
-        return sha256_hex(canonical_plain(document)), HASHED_CANONICAL
+        return sha256_hex(canonical_plain(document, alike)), HASHED_CANONICAL
     except NotCanonical as exc:
         raise InventoryError(
             Diagnostic(

@@ -73,13 +73,15 @@ def normalised(
     pcr: m.RuleFile,
     reporter: Reporter,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    ascii_only: bool = False,
 ) -> tuple[dict[str, Any], tuple[Reading, ...]]:
     """The document with Chinese names read as identifiers and full-width figures as ASCII ones,
     and what was read so. `labels` gives, per choice input, its options' Chinese labels (label ->
     option): rules give options no labels yet, so the reader passes none; once choices carry
-    them (`high_calcium "高钙石灰"`), the reader passes them here."""
+    them (`high_calcium "高钙石灰"`), the reader passes them here. `ascii_only`: the caller
+    knows every name and text of the document is ASCII, so there is nothing to read."""
     inputs = document.get("inputs")
-    if not isinstance(inputs, dict) or _plain(inputs):
+    if ascii_only or not isinstance(inputs, dict) or _plain(inputs):
         return document, ()
     readings: list[Reading] = []
     names = _names(pcr.inputs)

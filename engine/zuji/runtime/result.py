@@ -8,11 +8,19 @@ file alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 # The PEF data-quality indicators a value is scored on, 1 best to 5 worst: technological,
 # geographical and time representativeness, and precision.
@@ -35,11 +43,14 @@ M = TypeVar("M", bound=BaseModel)
 class _Fields:
     """A model's fields in order, and how to make the default of one not given."""
 
-    __slots__ = ("defaults", "names")
+    __slots__ = ("defaults", "names", "private")
 
     def __init__(self, model: type[BaseModel]) -> None:
         self.names = tuple(model.model_fields)
         self.defaults = tuple(_default_of(model, n, i) for n, i in model.model_fields.items())
+        # Private attributes as validation sets them (None for a model without any).
+        attributes = model.__private_attributes__
+        self.private = {n: a.get_default() for n, a in attributes.items()} if attributes else None
 
 
 def _default_of(model: type[BaseModel], name: str, info: Any) -> Callable[[], Any]:
@@ -82,7 +93,7 @@ def made(model: type[M], /, **values: Any) -> M:
     _SET_DICT(built, "__dict__", state)
     _SET_FIELDS_SET(built, set(values))
     _SET_EXTRA(built, None)
-    _SET_PRIVATE(built, None)
+    _SET_PRIVATE(built, None if fields.private is None else dict(fields.private))
     return built
 
 
@@ -367,3 +378,93 @@ class Result(_Model):
     sensitivity: Sensitivity | None = None
     provenance: Provenance | None = None
     signature: Signature | None = None
+
+    # What the fields not made yet are made from (made_lazily): all of them at the first read of
+    # any, by attribute, serialization, comparison, copy, pickling or repr. None once complete.
+    _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
+
+    def _complete(self) -> bool:
+        """Make the fields still to be made, once (whichever thread asks first); True if the
+        result was not complete."""
+        private = self.__pydantic_private__
+        if not private or private.get("_pending") is None:
+            return False
+        with _COMPLETING:
+            pending = private.get("_pending")
+            if pending is None:
+                return True
+            made_now = {**self.__dict__, **pending()}
+            ordered = {name: made_now[name] for name in type(self).model_fields}
+            object.__setattr__(self, "__dict__", ordered)
+            private["_pending"] = None
+        return True
+
+    if not TYPE_CHECKING:  # as pydantic defines it: at run time only, so that mypy checks names
+
+        def __getattr__(self, name: str) -> Any:
+            if name in Result.model_fields and self._complete():
+                return self.__dict__[name]
+            return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")
+    def _serialized(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._complete()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._complete()
+        if isinstance(other, Result):
+            other._complete()
+        return super().__eq__(other)
+
+    def __repr_args__(self) -> Any:
+        self._complete()
+        return super().__repr_args__()
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._complete()
+        return super().__iter__()
+
+    def __copy__(self) -> Result:
+        self._complete()
+        return super().__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Result:
+        self._complete()
+        return super().__deepcopy__(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._complete()
+        return super().__getstate__()
+
+
+_COMPLETING = threading.RLock()
+
+
+def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Result:
+    """A result with the fields of `eager` made now and those `rest()` gives made at their first
+    read (Result._pending): an evaluation refuses an inventory before it returns, so what is
+    left is only putting figures already worked out into their models. The fields an evaluation
+    leaves to their defaults (_UNSET) are made now."""
+    fields = _FIELDS.get(Result)
+    if fields is None:
+        fields = _FIELDS[Result] = _Fields(Result)
+    state = dict(eager)
+    for name, default in zip(fields.names, fields.defaults, strict=True):
+        if name in _UNSET:
+            state[name] = default()
+    later = _LATER.get(frozenset(eager))
+    if later is None:
+        later = _LATER[frozenset(eager)] = set(fields.names) - set(eager) - _UNSET
+    built = _NEW(Result)
+    _SET_DICT(built, "__dict__", state)
+    _SET_FIELDS_SET(built, set(eager) | later)
+    _SET_EXTRA(built, None)
+    _SET_PRIVATE(built, {"_pending": rest})
+    return built
+
+
+# The fields an evaluation leaves to their defaults; and, per set of fields made at once, those
+# made later.
+_UNSET = frozenset({"unit", "sensitivity", "signature"})
+_LATER: dict[frozenset[str], set[str]] = {}
