@@ -90,11 +90,21 @@ class _Seen:
         self.alike = self.ascii = True
 
 
-def plain_document(value: Any) -> tuple[Any, bool, bool]:
+def plain_document(value: Any, within: str | None = None) -> tuple[Any, bool, bool]:
     """plain(value), in one walk with what canonical_plain() and the reader of Chinese names ask
-    of it: whether the json module writes it as RFC 8785 does, and whether it is all ASCII."""
+    of it: whether the json module writes it as RFC 8785 does, and whether every name and text
+    is ASCII (those of value[within] alone, when `within` is given: the inventory's inputs)."""
     seen = _Seen()
-    return _walked(value, seen), seen.alike, seen.ascii
+    if within is None or value.__class__ is not dict:
+        return _walked(value, seen), seen.alike, seen.ascii
+    part, out = _Seen(), {}
+    for key, item in value.items():
+        if key.__class__ is not str:
+            key = str(key)
+        if not key.isascii() and max(key) > "\uffff":
+            seen.alike = False
+        out[key] = _walked(item, part if key == within else seen)
+    return out, seen.alike and part.alike, part.ascii
 
 
 def _walked(value: Any, seen: _Seen) -> Any:

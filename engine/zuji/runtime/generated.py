@@ -28,14 +28,13 @@ from typing import Any
 from zuji.core.errors import ZujiError
 from zuji.core.identity import by_identity
 from zuji.runtime import aggregate
-from zuji.runtime.assertions import early_assertions
 from zuji.runtime.evaluate import Evaluated, assemble, evaluate, prepared
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.quality import LineQuality, lines_quality
 from zuji.runtime.result import Result
-from zuji.runtime.run import LineResult, Run, call, gwp_set, reference_flow, run_step
+from zuji.runtime.run import LineResult, Run, call, reference_flow, run_step
 from zuji.runtime.scope import Deferred, Scope
-from zuji.semantics.compile import Plan
+from zuji.semantics.compile import LinePlan, Plan
 from zuji.semantics.compile.scalar import (
     DEFERRED,
     Evaluate,
@@ -55,7 +54,7 @@ class _Reads:
     steps: Mapping[str, frozenset[str]]
     deferred: Mapping[str, Deferred]  # the values not computed, as the closures keep them
     lines: tuple[frozenset[str], ...]
-    every_line: frozenset[str]
+    every_line: frozenset[str]  # and every name the early assertions read
     quality: dict[tuple[Any, ...], list[LineQuality]] = field(default_factory=dict)
 
 
@@ -107,6 +106,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
         run.env.update(zip(splan.steps, steps, strict=True))
         run.env.update(reads.deferred)
     run.step_reads = dict(reads.steps)
+    run.early = dict.fromkeys(splan.early, True)  # the function checked them: each passed
     done = _finished(run, lines, reads)
     if done is None:
         return None
@@ -147,7 +147,11 @@ def _learnt(run: Run, splan: ScalarPlan, values: tuple[Any, ...]) -> _Reads | No
         if isinstance(found, Deferred):
             deferred[name] = found
     lines: list[frozenset[str]] = []
+    early: set[str] = set()
     try:
+        for index in splan.early:
+            ap = plan.assertions[index]
+            call(ap.fn, Scope(env, early), ap.assertion.span, "assertion")
         for lp in plan.lines:
             reads: set[str] = set()
             call(lp.fn, Scope(env, reads), lp.line.span, lp.line.name)
@@ -155,29 +159,28 @@ def _learnt(run: Run, splan: ScalarPlan, values: tuple[Any, ...]) -> _Reads | No
     except ZujiError:
         return None
     steps = {name: frozenset(reads) for name, reads in run.step_reads.items()}
-    return _Reads(steps, deferred, tuple(lines), frozenset().union(*lines))
+    return _Reads(steps, deferred, tuple(lines), frozenset(early).union(*lines))
 
 
 def _finished(run: Run, values: tuple[Any, ...], reads: _Reads) -> Evaluated | None:
-    """The rest of the evaluation as the closures run it: assertions that need no result, the
-    reference flow, allocation, then each line's figures; None for a line the closures would
-    refuse (not a finite number, a negative emission)."""
-    early_assertions(run)
+    """The rest of the evaluation as the closures run it (the early assertions were checked by
+    the function): the reference flow, allocation, then each line's figures; None for a line the
+    closures would refuse (not a finite number, a negative emission)."""
     flow = reference_flow(run)
     shares, allocation = aggregate.allocate(run)
-    gwp = gwp_set(run)
     figures: list[LineResult] = []
-    for lp, raw, line_reads in zip(run.plan.lines, values, reads.lines, strict=True):
-        line = lp.line
+    isfinite = math.isfinite
+    for (lp, stage, negative, to_kg, factor), raw, line_reads in zip(
+        _lines(run.plan), values, reads.lines, strict=True
+    ):
         value = float(raw)
-        if not math.isfinite(value) or (value < 0 and line.kind != "credit"):
+        if not isfinite(value) or (value < 0 and not negative):
             return None
-        share = shares.get(line.stage, 1.0)
-        factor = gwp.factor(line.gas, line.origin)
-        mass = value * lp.to_kg
+        share = shares.get(stage, 1.0)
+        mass = value * to_kg
         co2e = mass * factor
         per_du = co2e * share / flow
-        if not (math.isfinite(mass) and math.isfinite(co2e) and math.isfinite(per_du)):
+        if not (isfinite(mass) and isfinite(co2e) and isfinite(per_du)):
             return None
         figures.append(
             LineResult(
@@ -186,6 +189,23 @@ def _finished(run: Run, values: tuple[Any, ...], reads: _Reads) -> Evaluated | N
         )
     run.reads |= reads.every_line
     return Evaluated(run, figures, allocation, flow)
+
+
+@by_identity()
+def _lines(plan: Plan) -> tuple[tuple[LinePlan, str, bool, float, float], ...]:
+    """Each line's plan, stage, whether it may be negative (a credit), its conversion to kg
+    and its GWP: the same for every evaluation of the plan."""
+    gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
+    return tuple(
+        (
+            lp,
+            lp.line.stage,
+            lp.line.kind == "credit",
+            lp.to_kg,
+            gwp.factor(lp.line.gas, lp.line.origin),
+        )
+        for lp in plan.lines
+    )
 
 
 def _quality(run: Run, done: Evaluated, reads: _Reads) -> list[LineQuality]:

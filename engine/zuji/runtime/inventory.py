@@ -247,7 +247,7 @@ def read_inventory(
 
 def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool, bool]:
     """The document as plain JSON, whether the json module writes it as RFC 8785 does, and
-    whether it is all ASCII (core.canonical.plain_document)."""
+    whether its inputs are all ASCII (core.canonical.plain_document)."""
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(
@@ -256,7 +256,7 @@ def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool, bool]:
                 Span(label, 1, 1),
             )
         )
-    given, alike, ascii_only = plain_document(document)
+    given, alike, ascii_only = plain_document(document, within="inputs")
     return given, alike, ascii_only
 
 
@@ -265,7 +265,13 @@ def _values(
 ) -> tuple[dict[str, Any], dict[str, Origin]]:
     values, origins = {}, {}
     for name, inp, known in _readers(pcr):
-        values[name], origins[name] = _value(inp, supplied.get(name), start, reader, name, known)
+        raw = supplied.get(name)
+        kind = raw.__class__
+        # The look-up _value() starts with, written out: most values were read before.
+        found = known.get((kind, raw if raw is not None else start)) if kind in _CACHED else None
+        if found is None:
+            found = _value(inp, raw, start, reader, name, known)
+        values[name], origins[name] = found
     return values, origins
 
 

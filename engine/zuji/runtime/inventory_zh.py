@@ -79,7 +79,7 @@ def normalised(
     and what was read so. `labels` gives, per choice input, its options' Chinese labels (label ->
     option): rules give options no labels yet, so the reader passes none; once choices carry
     them (`high_calcium "高钙石灰"`), the reader passes them here. `ascii_only`: the caller
-    knows every name and text of the document is ASCII, so there is nothing to read."""
+    knows every name and text of the inputs is ASCII, so there is nothing to read."""
     inputs = document.get("inputs")
     if ascii_only or not isinstance(inputs, dict) or _plain(inputs):
         return document, ()

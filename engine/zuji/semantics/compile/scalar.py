@@ -275,6 +275,10 @@ def _given(path: list[object], value: Any, place: int) -> Any:
     return value
 
 
+def _refused() -> None:
+    raise Stop("an error assertion fails")
+
+
 def _defer(path: list[object], index: int) -> _Deferred:
     """Value number `index` deferred: a decision of the path, as each value deferred differs in
     what the values and lines after it read."""
@@ -302,6 +306,7 @@ _HELPERS: dict[str, Any] = {
     "_member": _member,
     "_NotGiven": NotGiven,
     "_defer": _defer,
+    "_refused": _refused,
 }
 
 
@@ -320,6 +325,9 @@ class ScalarPlan:
     factors: tuple[str, ...]  # factor values in force, in this order
     tables: tuple[tuple[str, Mapping[str, float]], ...]  # family, conversion of each member
     steps: tuple[str, ...]
+    # The error assertions it checks (those reading no result), by their index in the plan:
+    # where one fails, the function stops and the closures refuse the inventory in its words.
+    early: tuple[int, ...] = ()
 
     def bind(self, factors: tuple[Any, ...], tables: tuple[Mapping[str, float], ...]) -> Evaluate:
         """The function evaluating inventories of one reference period."""
@@ -364,9 +372,15 @@ def generate(plan: Plan) -> ScalarPlan:
     ):
         raise NotGenerated("the plan compiled differently")
     steps = [x for i, s in enumerate(written.steps) for x in _step(closures, i, s.name, s.fn)]
+    early = _early(plan, written)
+    checks = [f"if not {_src(written.assertions[i].fn)}: _refused()" for i in early]
     outputs = ", ".join(closures.local(s.name) for s in written.steps)
     lines = ", ".join(_src(lp.fn) for lp in written.lines)
-    body = [*steps, f"return ({outputs}{',' if outputs else ''}), ({lines}{',' if lines else ''})"]
+    body = [
+        *steps,
+        *checks,
+        f"return ({outputs}{',' if outputs else ''}), ({lines}{',' if lines else ''})",
+    ]
     inputs, factors = _loaded(plan, closures, set(plan.steps_by_name), body)
     source = _source(closures, inputs, factors, body)
     return ScalarPlan(
@@ -378,6 +392,19 @@ def generate(plan: Plan) -> ScalarPlan:
         tuple(factors),
         tuple(closures.tables),
         tuple(s.name for s in written.steps),
+        early,
+    )
+
+
+def _early(plan: Plan, written: Plan) -> tuple[int, ...]:
+    """The error assertions that read no result, which evaluation checks after the values and
+    before the lines (runtime.assertions.early_assertions), by their index."""
+    if [a.assertion for a in written.assertions] != [a.assertion for a in plan.assertions]:
+        raise NotGenerated("the assertions compiled differently")
+    return tuple(
+        i
+        for i, ap in enumerate(plan.assertions)
+        if ap.assertion.level == "error" and not ap.uses_results
     )
 
 
