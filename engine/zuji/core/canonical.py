@@ -122,7 +122,12 @@ def _walked(value: Any, seen: _Seen) -> Any:
                 seen.ascii = False
                 if max(key) > "\uffff":
                     seen.alike = False
-            out[key] = _walked(item, seen)
+            if item.__class__ is str:  # most of a document, so not a call each
+                if seen.ascii and not item.isascii():
+                    seen.ascii = False
+                out[key] = item
+            else:
+                out[key] = _walked(item, seen)
         return out
     if kind is list or isinstance(value, list):
         return [_walked(item, seen) for item in value]

@@ -8,7 +8,7 @@ tool compare meaning, not position. The set of node kinds is small and closed.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeAlias, TypeGuard, get_args
@@ -484,6 +484,10 @@ class RuleFile:
 
     def input(self, name: str) -> Input | None:
         return _inputs_by_name(self).get(name)
+
+    def inputs_by_name(self) -> Mapping[str, Input]:
+        """Every input by its name (the first of a name given twice), made once per rule."""
+        return _inputs_by_name(self)
 
 
 @by_identity()  # asked for every input of every inventory evaluated: a dict, made once per rule

@@ -206,11 +206,11 @@ def factor_warnings(run: Run) -> None:
 def defaults_used(run: Run) -> None:
     """W603 for each input the inventory leaves to its default; an input the PCR wants as primary
     data may not be left out, nor given as secondary data."""
-    pcr = run.plan.pcr
+    inputs = run.plan.pcr.inputs_by_name()
     for name, origin in run.inventory.origins.items():
         if origin.kind == "inventory" and origin.source != "secondary":
             continue  # the common case, which neither warrants a word nor can be refused
-        inp = pcr.input(name)
+        inp = inputs.get(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":
             run.warnings.warn(
                 "W603", f"input '{name}' not given: default {origin.written} used", inp.span

@@ -420,12 +420,17 @@ def _items(
     fields = _fields_read(inp)
     items = []
     for i, item in enumerate(raw):
-        items.append(
-            {
-                name: _value(f, item.get(name), on, reader, _Place(where, i, name), known)[0]
-                for name, f, known in fields
-            }
-        )
+        row = {}
+        for name, f, known in fields:
+            value = item.get(name)
+            kind = value.__class__
+            # As in _values: the look-up _value() starts with, written out.
+            key = (kind, value if value is not None else on)
+            found = known.get(key) if kind in _CACHED else None
+            if found is None:
+                found = _value(f, value, on, reader, _Place(where, i, name), known)
+            row[name] = found[0]
+        items.append(row)
     return items, _items_origin(len(items))
 
 

@@ -453,12 +453,13 @@ def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Re
     for name, default in zip(fields.names, fields.defaults, strict=True):
         if name in _UNSET:
             state[name] = default()
-    later = _LATER.get(frozenset(eager))
+    given = tuple(eager)
+    later = _LATER.get(given)
     if later is None:
-        later = _LATER[frozenset(eager)] = set(fields.names) - set(eager) - _UNSET
+        later = _LATER[given] = frozenset(fields.names) - set(eager) - _UNSET
     built = _NEW(Result)
     _SET_DICT(built, "__dict__", state)
-    _SET_FIELDS_SET(built, set(eager) | later)
+    _SET_FIELDS_SET(built, {*later, *given})
     _SET_EXTRA(built, None)
     _SET_PRIVATE(built, {"_pending": rest})
     return built
@@ -467,4 +468,4 @@ def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Re
 # The fields an evaluation leaves to their defaults; and, per set of fields made at once, those
 # made later.
 _UNSET = frozenset({"unit", "sensitivity", "signature"})
-_LATER: dict[frozenset[str], set[str]] = {}
+_LATER: dict[tuple[str, ...], frozenset[str]] = {}
