@@ -36,9 +36,7 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
     leaves them); `alike` is what plain_document() found of it, when known."""
     if alike if alike is not None else _same_in_python(value):
         try:
-            return json.dumps(
-                value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-            ).encode("utf-8")
+            return _JSON.encode(value).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
             pass
     import rfc8785  # most documents never need it: imported when one does
@@ -50,6 +48,8 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
     except (TypeError, ValueError) as exc:
         raise NotCanonical(f"not a JSON value: {exc}") from None
 
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 # Python's json module writes a value exactly as RFC 8785 does when: its strings are escaped
 # the same way (they are: the two-character escapes and \u00xx for the other control

@@ -114,12 +114,17 @@ class Totals:
 
 
 def totals(figures: list[LineResult]) -> Totals:
-    emissions = [f for f in figures if f.plan.line.kind == "emission"]
+    emissions: list[LineResult] = []
+    apart: dict[str, list[float]] = {"removal": [], "credit": []}
+    for f in figures:
+        kind = f.plan.line.kind
+        if kind == "emission":
+            emissions.append(f)
+        elif kind in apart:
+            apart[kind].append(f.per_du)
     total = total_of([f.per_du for f in emissions], "the total")
-    removals = total_of(
-        [f.per_du for f in figures if f.plan.line.kind == "removal"], "the removals"
-    )
-    credits = total_of([f.per_du for f in figures if f.plan.line.kind == "credit"], "the credits")
+    removals = total_of(apart["removal"], "the removals")
+    credits = total_of(apart["credit"], "the credits")
     return Totals(emissions, total, removals, credits)
 
 

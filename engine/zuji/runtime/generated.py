@@ -38,6 +38,7 @@ from zuji.semantics.compile import LinePlan, Plan
 from zuji.semantics.compile.scalar import (
     DEFERRED,
     Evaluate,
+    NotGiven,
     ScalarPlan,
     member_table,
     scalar_plan,
@@ -91,7 +92,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
         steps, lines = period.evaluate(splan.pick_inputs(inventory.values), path)
     except Exception:  # whatever stopped it, the closures say why in their words
         return None
-    if not all(math.isfinite(v) for v in steps if v is not DEFERRED):
+    if not _finite(steps):
         return None
     key = tuple(path)
     reads = period.paths.get(key)
@@ -111,6 +112,14 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
     if done is None:
         return None
     return assemble(done, trace, _quality(run, done, reads), lazily=True)
+
+
+def _finite(steps: tuple[Any, ...]) -> bool:
+    """Whether every value computed is a finite number (a deferred one aside)."""
+    try:
+        return all(map(math.isfinite, steps))
+    except NotGiven:  # a deferred value, which math.isfinite cannot read: rare
+        return all(math.isfinite(v) for v in steps if v is not DEFERRED)
 
 
 def _period(splan: ScalarPlan, run: Run) -> _Period:
@@ -169,26 +178,34 @@ def _finished(run: Run, values: tuple[Any, ...], reads: _Reads) -> Evaluated | N
     flow = reference_flow(run)
     shares, allocation = aggregate.allocate(run)
     figures: list[LineResult] = []
-    isfinite = math.isfinite
+    per_du_all = 0.0
     for (lp, stage, negative, to_kg, factor), raw, line_reads in zip(
         _lines(run.plan), values, reads.lines, strict=True
     ):
         value = float(raw)
-        if not isfinite(value) or (value < 0 and not negative):
+        if value < 0 and not negative:
             return None
         share = shares.get(stage, 1.0)
         mass = value * to_kg
         co2e = mass * factor
         per_du = co2e * share / flow
-        if not (isfinite(mass) and isfinite(co2e) and isfinite(per_du)):
-            return None
+        per_du_all += per_du
         figures.append(
-            LineResult(
-                lp, value, mass, factor, co2e, share, per_du, mass * share / flow, line_reads
+            _LINE(
+                LineResult,
+                (lp, value, mass, factor, co2e, share, per_du, mass * share / flow, line_reads),
             )
         )
+    # A value, mass or CO2e that is not a finite number leaves its per_du none either (they
+    # are multiplied by finite numbers and divided by a positive one), and so their sum: one
+    # test for them all; a sum that overflows only sends the inventory to the closures too.
+    if not math.isfinite(per_du_all):
+        return None
     run.reads |= reads.every_line
     return Evaluated(run, figures, allocation, flow)
+
+
+_LINE = tuple.__new__  # a LineResult made from its fields at once, as its _make() makes it
 
 
 @by_identity()

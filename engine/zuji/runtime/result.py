@@ -449,10 +449,7 @@ def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Re
     fields = _FIELDS.get(Result)
     if fields is None:
         fields = _FIELDS[Result] = _Fields(Result)
-    state = dict(eager)
-    for name, default in zip(fields.names, fields.defaults, strict=True):
-        if name in _UNSET:
-            state[name] = default()
+    state = {**eager, **_UNSET_VALUES}
     given = tuple(eager)
     later = _LATER.get(given)
     if later is None:
@@ -468,4 +465,5 @@ def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Re
 # The fields an evaluation leaves to their defaults; and, per set of fields made at once, those
 # made later.
 _UNSET = frozenset({"unit", "sensitivity", "signature"})
+_UNSET_VALUES = {"unit": "kg CO2e", "sensitivity": None, "signature": None}  # their defaults
 _LATER: dict[tuple[str, ...], frozenset[str]] = {}

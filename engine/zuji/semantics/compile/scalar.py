@@ -35,6 +35,7 @@ no built-ins but the few helpers given to it.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -334,7 +335,14 @@ class ScalarPlan:
         return self.bind_constants(self.constants)(factors, tables)
 
     def pick_inputs(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] for name in self.inputs)
+        """The inputs the function reads, in its order, from an inventory's values."""
+        return self.picker(values)
+
+    @functools.cached_property
+    def picker(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        if len(self.inputs) > 1:
+            return operator.itemgetter(*self.inputs)  # a tuple, picked in C
+        return lambda values: tuple(values[name] for name in self.inputs)
 
 
 def member_table(members: Mapping[str, Any], conversions: Mapping[str, float]) -> dict[str, float]:
