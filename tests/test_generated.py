@@ -296,7 +296,7 @@ def test_threads_reading_one_result_at_once_make_it_once() -> None:
 
 # ----------------------------------------------------------------------------- the source
 
-_MADE = re.compile(r"^(?:[nct]\d+|P|V|F|T|C|it|_constants|_bind|_evaluate)$")
+_MADE = re.compile(r"^(?:[nct]\d+|P|V|F|T|C|it|_c|_o|_constants|_bind|_evaluate)$")
 _NODES = (
     ast.Module,
     ast.FunctionDef,
@@ -336,6 +336,8 @@ _NODES = (
     ast.Gt,
     ast.GtE,
     ast.IsNot,
+    ast.NamedExpr,
+    ast.Div,
 )
 
 
@@ -348,8 +350,9 @@ def _only_its_own(source: str) -> None:
             assert _MADE.match(node.id) or node.id in scalar._HELPERS, node.id
         if isinstance(node, ast.Constant):
             assert node.value is None or type(node.value) in (int, float, bool), node.value
-        if isinstance(node, ast.Subscript):
-            assert isinstance(node.value, ast.Name) and node.value.id == "it"
+        if isinstance(node, ast.Subscript):  # an item's field, or a member of a family
+            assert isinstance(node.value, ast.Name) and re.match(r"^(it|t\d+)$", node.value.id)
+            assert isinstance(node.slice, ast.Name) and re.match(r"^(c\d+|_o)$", node.slice.id)
 
 
 @pytest.mark.parametrize(

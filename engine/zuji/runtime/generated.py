@@ -89,7 +89,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
     period = _period(splan, run)
     path: list[object] = []
     try:
-        steps, lines = period.evaluate(splan.pick_inputs(inventory.values), path)
+        steps, lines = period.evaluate(splan.pick_inputs(inventory.values), path.append)
     except Exception:  # whatever stopped it, the closures say why in their words
         return None
     if not _finite(steps):

@@ -13,18 +13,23 @@ order, so the same floats come out). Compiled once per plan and cached with it:
     splan = scalar_plan(pcr.plan)               # None: a construct it does not write
     evaluate = splan.bind(factors, tables)      # once per reference period (values in force)
     path: list[object] = []
-    steps, lines = evaluate(splan.pick_inputs(inventory_values), path)
+    steps, lines = evaluate(splan.pick_inputs(inventory_values), path.append)
 
 `factors` are the values in force of `splan.factors`, in order; `tables` the members of each
 factor family `splan.tables` names, converted to the family's unit (`member_table`). The function
-returns each value (let) as a float and each line's figure in its formula's unit, in the plan's
-order, and appends to `path` what the evaluation decided (each condition of an `if`, each operand
-of `and`/`or` but the last, whether a list has items, each member of a family picked): the names
-an evaluation reads follow from that path alone, so the caller works them out once per path.
+returns each value (let) as a float, or DEFERRED where an optional input it reads is not given (as
+the closures defer it), and each line's figure in its formula's unit, in the plan's order; it
+checks the error assertions that read no result (`splan.early`) between the two. It passes to
+`path` what the evaluation decided (each condition of an `if`, each operand of `and`/`or` but the
+last, whether a list has items, each member of a family picked, each value deferred and where):
+the names an evaluation reads follow from that path alone, so the caller works them out once per
+path.
 
-Whatever the closures would stop on (a division by zero, an optional input read but not given, a
-family member without a value in force, a power that has no real value) raises here, and the
-caller evaluates the inventory with the closures, which say why in their own words.
+Whatever the closures would stop on (a division by zero, an optional input read but not given
+outside a value, a family member without a value in force, a power without a real value, a
+failed error assertion) raises here, as Stop or as Python's own error (ZeroDivisionError,
+KeyError, OverflowError), and the caller evaluates the inventory with the closures, which say why
+in their own words.
 
 Nothing from a rule's text reaches the source: names of the evaluation become identifiers made
 here (n0, n1, ...), options and field names are values bound to identifiers (c0, c1, ...), a
@@ -63,7 +68,9 @@ _OPERATORS: dict[Callable[[Any, Any], bool], str] = {
 }
 _LOCAL = re.compile(r"\bn(\d+)\b")
 
-Evaluate = Callable[[tuple[Any, ...], list[object]], tuple[tuple[Any, ...], tuple[Any, ...]]]
+Evaluate = Callable[
+    [tuple[Any, ...], Callable[[object], None]], tuple[tuple[Any, ...], tuple[Any, ...]]
+]
 Bind = Callable[[tuple[Any, ...], tuple[Mapping[str, float], ...]], Evaluate]
 
 
@@ -158,7 +165,9 @@ class SourceClosures(Closures):
         return Code(f"(({_src(lf)} == {_src(rf)}) == {bool(equal)!r})")
 
     def quotient(self, lf: Fn, rf: Fn, divisor: str, span: Span | None) -> Fn:
-        return Code(f"_quotient({_src(lf)}, {_src(rf)})")
+        # Python's own division stops on a zero divisor (ZeroDivisionError) where the closures
+        # stop on one (DivisionByZero).
+        return Code(f"_float({_src(lf)} / {_src(rf)})")
 
     def power(self, lf: Fn, kl: float, rf: Fn, kr: float, written: str, span: Span | None) -> Fn:
         base, exponent = f"{_src(lf)} * {self.number(kl)}", f"{_src(rf)} * {self.number(kr)}"
@@ -177,7 +186,7 @@ class SourceClosures(Closures):
     def logical(self, op: str, fns: Sequence[Fn]) -> Fn:
         # Python's and/or stop where all()/any() do; each operand but the last is a decision.
         joiner = " and " if op == "and" else " or "
-        parts = [f"_decide(P, {_src(fn)})" for fn in fns[:-1]]
+        parts = [_decided(_src(fn)) for fn in fns[:-1]]
         return Code("(" + joiner.join([*parts, f"_bool({_src(fns[-1])})"]) + ")")
 
     def negation(self, fn: Fn) -> Fn:
@@ -185,10 +194,12 @@ class SourceClosures(Closures):
 
     def branch(self, cf: Fn, tf: Fn, kt: float, of: Fn, ko: float) -> Fn:
         then, otherwise = f"{_src(tf)} * {self.number(kt)}", f"{_src(of)} * {self.number(ko)}"
-        return Code(f"({then} if _decide(P, {_src(cf)}) else {otherwise})")
+        return Code(f"({then} if {_decided(_src(cf))} else {otherwise})")
 
     def sum_over(self, fn: Fn, key: str) -> Fn:
-        return Code(f"_fsum([{_src(fn)} for it in _items(P, {self.local(key)})])")
+        items = self.local(key)
+        # Whether the list has items is a decision: without any, the body reads nothing.
+        return Code(f"_fsum([{_src(fn)} for it in (P(_bool({items})) or {items})])")
 
     def given(self, key: str, is_list: bool) -> Fn:
         if is_list:
@@ -204,7 +215,8 @@ class SourceClosures(Closures):
         # Each place an optional input is read is numbered: where one not given stops a value,
         # the place is part of the path (it decides what the value read before it stopped).
         self.optional_reads += 1
-        return Code(f"_given(P, {self.local(key)}, {self.optional_reads})")
+        value = self.local(key)
+        return Code(f"({value} if {value} is not None else _missing(P, {self.optional_reads}))")
 
     def member(
         self,
@@ -214,7 +226,8 @@ class SourceClosures(Closures):
         member_keys: Mapping[str, str],
     ) -> Fn:
         self.tables.append((name, dict(conversions)))
-        return Code(f"_member(P, t{len(self.tables) - 1}, {_src(pick)})")
+        # The member picked is a decision; one without a value in force raises KeyError.
+        return Code(f"(P(_o := {_src(pick)}) or t{len(self.tables) - 1}[_o])")
 
 
 # ---------------------------------------------------------------- what the source calls
@@ -247,10 +260,11 @@ class _Deferred:
 DEFERRED = _Deferred()
 
 
-def _quotient(numerator: float, denominator: float) -> float:
-    if denominator == 0:
-        raise Stop("division by zero")
-    return float(numerator / denominator)
+def _missing(path: Callable[[object], None], place: int) -> Any:
+    """An optional input read but not given, at read number `place`: a decision of the path (it
+    decides what the value read before it stopped)."""
+    path(place)
+    raise NotGiven("an optional input read but not given")
 
 
 def _power(base: float, exponent: float) -> float:
@@ -258,38 +272,15 @@ def _power(base: float, exponent: float) -> float:
     return result if isinstance(result, (int, float)) else math.nan
 
 
-def _decide(path: list[object], condition: Any) -> bool:
-    taken = bool(condition)
-    path.append(taken)
-    return taken
-
-
-def _items(path: list[object], items: list[Any]) -> list[Any]:
-    path.append(bool(items))
-    return items
-
-
-def _given(path: list[object], value: Any, place: int) -> Any:
-    if value is None:
-        path.append(place)
-        raise NotGiven("an optional input read but not given")
-    return value
-
-
 def _refused() -> None:
     raise Stop("an error assertion fails")
 
 
-def _defer(path: list[object], index: int) -> _Deferred:
+def _defer(path: Callable[[object], None], index: int) -> _Deferred:
     """Value number `index` deferred: a decision of the path, as each value deferred differs in
     what the values and lines after it read."""
-    path.append(-1 - index)
+    path(-1 - index)
     return DEFERRED
-
-
-def _member(path: list[object], table: Mapping[str, float], option: str) -> float:
-    path.append(option)
-    return table[option]  # a member without a value in force: KeyError, a stop
 
 
 _HELPERS: dict[str, Any] = {
@@ -299,16 +290,18 @@ _HELPERS: dict[str, Any] = {
     "_min": min,
     "_max": max,
     "_fsum": math.fsum,
-    "_quotient": _quotient,
     "_power": _power,
-    "_decide": _decide,
-    "_items": _items,
-    "_given": _given,
-    "_member": _member,
+    "_missing": _missing,
     "_NotGiven": NotGiven,
     "_defer": _defer,
     "_refused": _refused,
 }
+
+
+def _decided(condition: str) -> str:
+    """A condition whose truth is a decision of the path: recorded (P appends it and returns
+    None), then taken, with no call of a helper of ours."""
+    return f"(P(_c := {condition}) or _c)"
 
 
 # ---------------------------------------------------------------- the generated plan
