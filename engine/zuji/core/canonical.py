@@ -35,10 +35,14 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
     """The RFC 8785 bytes of a value already plain JSON (dates written as strings, as plain()
     leaves them); `alike` is what plain_document() found of it, when known."""
     if alike if alike is not None else _same_in_python(value):
-        try:
-            return _JSON.encode(value).encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
-            pass
+        text = _JSON.encode(value)
+        # A name holding a character past U+FFFF may sort otherwise by UTF-16 units: any such
+        # character sends the document to the rfc8785 package, which knows.
+        if text.isascii() or max(text) <= "\uffff":
+            try:
+                return text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
+                pass
     import rfc8785  # most documents never need it: imported when one does
 
     try:
@@ -80,62 +84,35 @@ def _same_in_python(value: Any) -> bool:
     return False
 
 
-class _Seen:
-    """What a walk over a document found: whether Python's json writes it as RFC 8785 does, and
-    whether every name and text in it is ASCII."""
-
-    __slots__ = ("alike", "ascii")
-
-    def __init__(self) -> None:
-        self.alike = self.ascii = True
+def plain_document(value: Any) -> tuple[Any, bool]:
+    """plain(value), in one walk with whether the json module writes it as RFC 8785 does (as far
+    as its numbers and kinds of values tell: canonical_plain() looks at its names)."""
+    alike = [True]
+    return _walked_value(value, alike), alike[0]
 
 
-def plain_document(value: Any, within: str | None = None) -> tuple[Any, bool, bool]:
-    """plain(value), in one walk with what canonical_plain() and the reader of Chinese names ask
-    of it: whether the json module writes it as RFC 8785 does, and whether every name and text
-    is ASCII (those of value[within] alone, when `within` is given: the inventory's inputs)."""
-    seen = _Seen()
-    if within is None or value.__class__ is not dict:
-        return _walked(value, seen), seen.alike, seen.ascii
-    part, out = _Seen(), {}
+def _walked(value: Any, alike: list[bool]) -> Any:
+    """A container of a document, copied; `alike[0]` is set False by a value json would not
+    write as RFC 8785 does."""
+    if value.__class__ is list or (value.__class__ is not dict and isinstance(value, list)):
+        return [item if item.__class__ is str else _walked_value(item, alike) for item in value]
+    out = {}
     for key, item in value.items():
         if key.__class__ is not str:
             key = str(key)
-        if not key.isascii() and max(key) > "\uffff":
-            seen.alike = False
-        out[key] = _walked(item, part if key == within else seen)
-    return out, seen.alike and part.alike, part.ascii
+        out[key] = item if item.__class__ is str else _walked_value(item, alike)
+    return out
 
 
-def _walked(value: Any, seen: _Seen) -> Any:
+def _walked_value(value: Any, alike: list[bool]) -> Any:
     kind = value.__class__
-    if kind is str:
-        if seen.ascii and not value.isascii():
-            seen.ascii = False
-        return value
-    if kind is dict or isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key.__class__ is not str:
-                key = str(key)
-            if not key.isascii():
-                seen.ascii = False
-                if max(key) > "\uffff":
-                    seen.alike = False
-            if item.__class__ is str:  # most of a document, so not a call each
-                if seen.ascii and not item.isascii():
-                    seen.ascii = False
-                out[key] = item
-            else:
-                out[key] = _walked(item, seen)
-        return out
-    if kind is list or isinstance(value, list):
-        return [_walked(item, seen) for item in value]
+    if kind is dict or kind is list or isinstance(value, (dict, list)):
+        return _walked(value, alike)
     if _same_in_python(value):  # a number, True, False or None that json writes as JCS does
         return value
     made = plain(value)  # a date as its ISO text, anything else as it is
     if made.__class__ is not str:
-        seen.alike = False
+        alike[0] = False
     return made
 
 

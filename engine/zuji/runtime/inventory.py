@@ -211,8 +211,8 @@ def read_inventory(
     the document's RFC 8785 canonical JSON.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root)
-    given, alike, ascii_only = _mapping(document, label)
-    document, readings = normalised(given, pcr, reader, ascii_only=ascii_only)
+    given, alike = _mapping(document, label)
+    document, readings = normalised(given, pcr, reader)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -245,9 +245,9 @@ def read_inventory(
     )
 
 
-def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool, bool]:
-    """The document as plain JSON, whether the json module writes it as RFC 8785 does, and
-    whether its inputs are all ASCII (core.canonical.plain_document)."""
+def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool]:
+    """The document as plain JSON, and whether the json module writes it as RFC 8785 does
+    (core.canonical.plain_document)."""
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(
@@ -256,8 +256,8 @@ def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool, bool]:
                 Span(label, 1, 1),
             )
         )
-    given, alike, ascii_only = plain_document(document, within="inputs")
-    return given, alike, ascii_only
+    given, alike = plain_document(document)
+    return given, alike
 
 
 def _values(

@@ -14,6 +14,7 @@ inventory both as given and as normalised.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,15 +74,13 @@ def normalised(
     pcr: m.RuleFile,
     reporter: Reporter,
     labels: Mapping[str, Mapping[str, str]] | None = None,
-    ascii_only: bool = False,
 ) -> tuple[dict[str, Any], tuple[Reading, ...]]:
     """The document with Chinese names read as identifiers and full-width figures as ASCII ones,
     and what was read so. `labels` gives, per choice input, its options' Chinese labels (label ->
     option): rules give options no labels yet, so the reader passes none; once choices carry
-    them (`high_calcium "高钙石灰"`), the reader passes them here. `ascii_only`: the caller
-    knows every name and text of the inputs is ASCII, so there is nothing to read."""
+    them (`high_calcium "高钙石灰"`), the reader passes them here."""
     inputs = document.get("inputs")
-    if ascii_only or not isinstance(inputs, dict) or _plain(inputs):
+    if not isinstance(inputs, dict) or _plain(inputs):
         return document, ()
     readings: list[Reading] = []
     names = _names(pcr.inputs)
@@ -95,9 +94,18 @@ def normalised(
     return {**document, "inputs": read}, tuple(readings)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _plain(inputs: dict[str, Any]) -> bool:
-    """Whether every name and text in the inputs is ASCII: nothing to read (the common case,
-    kept to a walk over the document)."""
+    """Whether every name and text in the inputs is ASCII: nothing to read (the common case).
+    Their JSON, written in C, is ASCII exactly when they are; a value JSON cannot hold is
+    looked at in a walk over the document."""
+    try:
+        if _JSON.encode(inputs).isascii():
+            return True
+    except (TypeError, ValueError):
+        pass
     for key, value in inputs.items():
         if not (key.__class__ is str and key.isascii()) or not _ascii(value):
             return False
