@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from zuji.core.documents import plain
@@ -38,7 +39,7 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
         text = _JSON.encode(value)
         # A name holding a character past U+FFFF may sort otherwise by UTF-16 units: any such
         # character sends the document to the rfc8785 package, which knows.
-        if text.isascii() or max(text) <= "\uffff":
+        if text.isascii() or _PAST_FFFF.search(text) is None:
             try:
                 return text.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
@@ -53,6 +54,7 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
         raise NotCanonical(f"not a JSON value: {exc}") from None
 
 
+_PAST_FFFF = re.compile("[\U00010000-\U0010ffff]")
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 # Python's json module writes a value exactly as RFC 8785 does when: its strings are escaped

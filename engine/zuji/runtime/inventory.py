@@ -11,6 +11,7 @@ runtime.inventory_schema, a supplier's PACT document as a value in runtime.suppl
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,16 +72,27 @@ class Origin:
     # The data-quality rating of the value, from its four scores (None without all four): read
     # for every line that rests on the input, so worked out when the origin is made.
     dqr: float | None = field(init=False, compare=False, repr=False)
-    # What the data-quality figures read of it: two evaluations taking the same branches with
-    # origins of equal keys have the same data quality line by line (runtime.generated).
-    quality_key: tuple[Any, ...] = field(init=False, compare=False, repr=False)
+    # What the data-quality figures read of it, as a number: two evaluations taking the same
+    # branches with origins of equal keys have the same data quality line by line
+    # (runtime.generated), and numbers are the quickest to compare.
+    quality_key: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
         rating = sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
         object.__setattr__(self, "dqr", rating)
         key = (self.kind, self.source, tuple(sorted(self.dq.items())))
-        object.__setattr__(self, "quality_key", key)
+        try:
+            number = _QUALITY_KEYS.setdefault(key, len(_QUALITY_KEYS))
+        except TypeError:  # a score that is no number (not from a checked document): its own
+            number = next(_OWN_KEYS)
+        object.__setattr__(self, "quality_key", number)
+
+
+# Each kind of origin the data quality tells apart, by number. Scores are 1 to 5 on four
+# indicators: with the kinds and sources, a few thousand at most.
+_QUALITY_KEYS: dict[tuple[Any, ...], int] = {}
+_OWN_KEYS = itertools.count(-1, -1)
 
 
 @dataclass(frozen=True)
@@ -482,7 +494,7 @@ def _choice(inp: m.Input, meta: dict[str, Any], reader: _Reader, where: str) -> 
 
 def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tuple[Any, Origin]:
     if inp.kind == "list":
-        return [], Origin("default", "no items", "secondary")
+        return [], _NO_ITEMS  # a list of its own for each inventory, the same origin
     default = inp.default
     if default is None:
         return None, Origin("not-given", "", "secondary")
@@ -507,6 +519,9 @@ def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tupl
         dq,
         value.source,
     )
+
+
+_NO_ITEMS = Origin("default", "no items", "secondary")
 
 
 def _cutoff(raw: dict[str, Any], reader: _Reader, index: int) -> CutoffFlow:
