@@ -9,18 +9,11 @@ file alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 # The PEF data-quality indicators a value is scored on, 1 best to 5 worst: technological,
 # geographical and time representativeness, and precision.
@@ -379,66 +372,46 @@ class Result(_Model):
     provenance: Provenance | None = None
     signature: Signature | None = None
 
-    # What the fields not made yet are made from (made_lazily): all of them at the first read of
-    # any, by attribute, serialization, comparison, copy, pickling or repr. None once complete.
+    # What the fields not made yet are made from (made_lazily): all of them when the first of
+    # them, or the model's __dict__ or private attributes, is read. Pydantic reads those to
+    # serialize, compare, copy, pickle or print a model (this one alone, or nested in another),
+    # so each of these completes it first. None once complete.
     _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
 
-    def _complete(self) -> bool:
-        """Make the fields still to be made, once (whichever thread asks first); True if the
-        result was not complete."""
-        private = self.__pydantic_private__
-        if not private or private.get("_pending") is None:
-            return False
+    def _complete(self) -> None:
+        """Make the fields still to be made, once (whichever thread asks first)."""
         with _COMPLETING:
-            pending = private.get("_pending")
+            private = object.__getattribute__(self, "__pydantic_private__")
+            pending = private.get("_pending") if private else None
             if pending is None:
-                return True
-            made_now = {**self.__dict__, **pending()}
-            ordered = {name: made_now[name] for name in type(self).model_fields}
+                return
+            made_now = {**object.__getattribute__(self, "__dict__"), **pending()}
+            ordered = {name: made_now[name] for name in _RESULT_FIELDS}
             object.__setattr__(self, "__dict__", ordered)
             private["_pending"] = None
-        return True
 
-    if not TYPE_CHECKING:  # as pydantic defines it: at run time only, so that mypy checks names
+    if not TYPE_CHECKING:  # at run time only, so that mypy still checks each name read
 
-        def __getattr__(self, name: str) -> Any:
-            if name in Result.model_fields and self._complete():
-                return self.__dict__[name]
-            return super().__getattr__(name)
-
-    @model_serializer(mode="wrap")
-    def _serialized(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._complete()
-        return handler(self)
-
-    def __eq__(self, other: object) -> bool:
-        self._complete()
-        if isinstance(other, Result):
-            other._complete()
-        return super().__eq__(other)
-
-    def __repr_args__(self) -> Any:
-        self._complete()
-        return super().__repr_args__()
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        self._complete()
-        return super().__iter__()
-
-    def __copy__(self) -> Result:
-        self._complete()
-        return super().__copy__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Result:
-        self._complete()
-        return super().__deepcopy__(memo)
-
-    def __getstate__(self) -> dict[Any, Any]:
-        self._complete()
-        return super().__getstate__()
+        def __getattribute__(self, name: str) -> Any:
+            if name in _COMPLETING_NAMES:
+                private = object.__getattribute__(self, "__pydantic_private__")
+                if (
+                    private
+                    and private.get("_pending") is not None
+                    and (
+                        name in _MODEL_STATE
+                        or name not in object.__getattribute__(self, "__dict__")
+                    )
+                ):
+                    self._complete()
+            return object.__getattribute__(self, name)
 
 
 _COMPLETING = threading.RLock()
+_RESULT_FIELDS = tuple(Result.model_fields)
+# What pydantic reads of a model's state, and every name whose reading completes a result.
+_MODEL_STATE = frozenset({"__dict__", "__pydantic_private__"})
+_COMPLETING_NAMES = _MODEL_STATE | frozenset(_RESULT_FIELDS)
 
 
 def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Result:
