@@ -206,6 +206,20 @@ def test_the_reads_of_one_path_are_never_lent_to_another() -> None:
         _same(generated, expected)
 
 
+def test_an_assertion_that_cannot_be_evaluated_refuses_the_inventory_before_any_read() -> None:
+    # A warning assertion reading an optional input left out stops the evaluation (E620): at
+    # evaluate(), not later when the result, made lazily, is first read.
+    text = DEFERRING.replace(
+        "  changelog {",
+        '  assert coal > 1 [t] otherwise warning "Little coal"\n  changelog {',
+    )
+    pcr, inventory = _widget(text, {"widget": "100 t", "power": "50 MWh"})
+    expected = _outcome(lambda: evaluate(pcr.plan, inventory))
+    assert isinstance(expected, list) and "E620" in expected[0]
+    for _ in range(3):
+        assert _outcome(lambda: pcr.evaluate(inventory)) == expected
+
+
 def test_what_the_generated_function_cannot_vouch_for_is_left_to_the_closures() -> None:
     # A line dividing by an input that is zero: the closures stop with E621 and say where.
     text = WIDGET.replace(

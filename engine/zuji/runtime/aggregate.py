@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from zuji.core.errors import Diagnostic, EvaluationError
 from zuji.lang import model as m
@@ -103,8 +103,7 @@ def _product_shares(ap: AllocationPlan, weights: dict[str, float]) -> dict[str, 
     return product_shares
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """The footprint per declared unit, with credits and removals apart from it."""
 
     emissions: list[LineResult]

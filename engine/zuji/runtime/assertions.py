@@ -13,7 +13,7 @@ from typing import Any
 from zuji.core.errors import Diagnostic, EvaluationError
 from zuji.core.identity import by_identity
 from zuji.lang import model as m
-from zuji.runtime.result import DataQuality, Finding
+from zuji.runtime.result import Finding
 from zuji.runtime.run import Run, call
 from zuji.runtime.scope import Scope
 from zuji.semantics.compile import AssertionPlan
@@ -114,20 +114,23 @@ def _outcome(a: m.Assertion) -> dict[bool, Finding]:
 def assertions(
     run: Run,
     total: float,
-    quality: DataQuality,
+    quality: tuple[float | None, float],
     cutoff_total: float,
     figures: Mapping[str, float] | None = None,
 ) -> list[Finding]:
     """Every assertion's outcome, those run early included; W650 for each that failed.
-    `figures` holds each line's and stage's kg CO2e per declared unit, keyed as the plan reads
-    them (LINE_FIGURE + name, STAGE_FIGURE + name)."""
+    `quality` is the data-quality rating and the primary-data share; `figures` holds each
+    line's and stage's kg CO2e per declared unit, keyed as the plan reads them (LINE_FIGURE +
+    name, STAGE_FIGURE + name). A warning assertion that cannot be evaluated (it reads an
+    optional input left out, it divides by zero) stops the evaluation, as an error one does."""
+    dqr, primary_share = quality
     env = dict(run.env)
     env.update(figures or {})
     env.update(
         {
             "$total": total,
-            "$dqr": quality.dqr if quality.dqr is not None else math.nan,
-            "$primary_share": quality.primary_data_share,
+            "$dqr": dqr if dqr is not None else math.nan,
+            "$primary_share": primary_share,
             "$cutoff_total": cutoff_total,
         }
     )

@@ -11,8 +11,7 @@ result assembled.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from zuji.core.errors import Diagnostic, DiagnosticSink
 from zuji.core.identity import by_identity
@@ -30,7 +29,7 @@ from zuji.runtime.assertions import (
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.provenance import provenance
-from zuji.runtime.quality import LineQuality, data_quality
+from zuji.runtime.quality import LineQuality, QualityFigures, quality_figures, quality_model
 from zuji.runtime.result import (
     AllocationFigure,
     CutoffFigure,
@@ -55,15 +54,15 @@ def evaluate(plan: Plan, inventory: Inventory, trace: bool = False) -> Result:
     return assemble(closure_run(plan, inventory), trace)
 
 
-@dataclass(frozen=True)
-class Evaluated:
+class Evaluated(NamedTuple):
     """An evaluation before its result is put together: the run, each line worked out, the
-    allocations and the reference flow."""
+    allocations and the reference flow; and the totals, when worked out on the way."""
 
     run: Run
     figures: list[LineResult]
     allocation: list[AllocationFigure]
     reference_flow: float
+    totals: aggregate.Totals | None = None
 
 
 def prepared(plan: Plan, inventory: Inventory) -> Run:
@@ -98,12 +97,13 @@ def assemble(
     rests on, when the caller knows it already (quality.line_quality).
 
     `lazily`: the figures are checked now (a total that overflows, a cut-off past the rule's
-    limits, an error assertion on the results refuses the inventory here), and the models that
-    present them (by stage, gas, origin and line, data quality, warnings, provenance, trace) are
-    made at the result's first read (result.made_lazily)."""
+    limits, an assertion that fails or cannot be evaluated refuses the inventory here), and the
+    models that present them (by stage, gas, origin and line, data quality, warnings,
+    provenance, trace) are made at the result's first read (result.made_lazily)."""
     run = done.run
-    totals = aggregate.totals(done.figures)
+    totals = done.totals or aggregate.totals(done.figures)
     check_cutoff(run)
+    checked = _checked(done, totals, lines_quality)
     eager = {
         "engine": _ENGINE,
         "pcr": _pcr_info(run.plan.pcr),
@@ -113,27 +113,64 @@ def assemble(
         "credits": totals.credits,
         "allocation": done.allocation,
         "cutoff_total_percent": run.inventory.cutoff_total,
+        "assertions": checked.findings,
     }
-    if lazily and not _refuses_on_results(run.plan):
-        return made_lazily(eager, lambda: _presented(done, totals, with_trace, lines_quality))
-    return made(Result, **eager, **_presented(done, totals, with_trace, lines_quality))
+    if lazily:
+        return made_lazily(
+            eager, lambda: _presented(done, totals, with_trace, checked, lines_quality)
+        )
+    return made(Result, **eager, **_presented(done, totals, with_trace, checked, lines_quality))
+
+
+class _Checked(NamedTuple):
+    """What the assertions on the results needed, worked out before them, and their outcomes."""
+
+    quality: QualityFigures | None
+    stages: dict[str, float] | None
+    findings: list[Finding]
+
+
+def _checked(
+    done: Evaluated, totals: aggregate.Totals, lines_quality: Sequence[LineQuality] | None
+) -> _Checked:
+    """Every assertion, now: one may fail, or fail to be evaluated, and refuse the inventory
+    (warning assertions too, where one reads an optional input left out). The data quality is
+    worked out first if an assertion remains to be run (it may read dqr or primary_share), and
+    the stages if one reads a figure."""
+    run = done.run
+    plan = run.plan
+    if len(run.early) == len(plan.assertions):  # none left, or none at all
+        return _Checked(None, None, assertions(run, totals.total, (None, 0.0), 0.0))
+    quality = quality_figures(run, totals.emissions, lines_quality)
+    stages = None
+    read = None
+    if any(ap.reads_figures for ap in plan.assertions):
+        stages = aggregate.by_stage(totals.emissions, plan.pcr)
+        read = _read_figures(run, done.figures, stages)
+    findings = assertions(
+        run,
+        totals.total,
+        (quality.dqr, quality.primary_data_share),
+        run.inventory.cutoff_total,
+        read,
+    )
+    return _Checked(quality, stages, findings)
 
 
 def _presented(
     done: Evaluated,
     totals: aggregate.Totals,
     with_trace: bool,
+    checked: _Checked,
     lines_quality: Sequence[LineQuality] | None,
 ) -> dict[str, Any]:
-    """The fields of a result that present its figures; the assertions on the results run here
-    (and warn here), after the cut-off."""
+    """The fields of a result that present its figures (the assertions were checked before)."""
     run, figures, reference_flow = done.run, done.figures, done.reference_flow
     pcr = run.plan.pcr
     emissions, total = totals.emissions, totals.total
-    quality = data_quality(run, emissions, lines_quality)
-    stages = aggregate.by_stage(emissions, pcr)
-    cutoff_total = run.inventory.cutoff_total
-    findings = assertions(run, total, quality, cutoff_total, _read_figures(run, figures, stages))
+    figured = checked.quality or quality_figures(run, emissions, lines_quality)
+    quality = quality_model(run, figured)
+    stages = checked.stages or aggregate.by_stage(emissions, pcr)
     factor_warnings(run)
     datasets = _datasets(run)
     described = _inventory_info(run.inventory)
@@ -151,17 +188,9 @@ def _presented(
             for c in run.inventory.cutoff
         ],
         "warnings": _findings(run.warnings),
-        "assertions": findings,
         "trace": build_trace(run, figures, reference_flow, described) if with_trace else None,
         "provenance": provenance(run.plan, run.inventory, [d.id for d in datasets]),
     }
-
-
-@by_identity()
-def _refuses_on_results(plan: Plan) -> bool:
-    """Whether an error assertion of the rule reads the results (total, data quality, a line):
-    it must refuse the inventory before the result is returned, so nothing is left for later."""
-    return any(ap.assertion.level == "error" and ap.uses_results for ap in plan.assertions)
 
 
 _ENGINE = f"zuji {__version__}"

@@ -208,7 +208,7 @@ def defaults_used(run: Run) -> None:
     data may not be left out, nor given as secondary data."""
     inputs = run.plan.pcr.inputs_by_name()
     for name, origin in run.inventory.origins.items():
-        if origin.kind == "inventory" and origin.source != "secondary":
+        if origin.routine:
             continue  # the common case, which neither warrants a word nor can be refused
         inp = inputs.get(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":

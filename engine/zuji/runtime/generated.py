@@ -32,7 +32,7 @@ from zuji.runtime.evaluate import Evaluated, assemble, evaluate, prepared
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.quality import LineQuality, lines_quality
 from zuji.runtime.result import Result
-from zuji.runtime.run import LineResult, Run, call, reference_flow, run_step
+from zuji.runtime.run import LineResult, Run, call, reference_flow, run_step, total_of
 from zuji.runtime.scope import Deferred, Scope
 from zuji.semantics.compile import LinePlan, Plan
 from zuji.semantics.compile.scalar import (
@@ -178,46 +178,62 @@ def _finished(run: Run, values: tuple[Any, ...], reads: _Reads) -> Evaluated | N
     flow = reference_flow(run)
     shares, allocation = aggregate.allocate(run)
     figures: list[LineResult] = []
+    # Each line's kg CO2e per declared unit, by kind (emission, removal, credit, other), and the
+    # emission lines, for the totals (aggregate.totals, worked out on the way).
+    kinds: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
+    emissions: list[LineResult] = []
     per_du_all = 0.0
-    for (lp, stage, negative, to_kg, factor), raw, line_reads in zip(
+    for (lp, stage, kind, to_kg, factor), raw, line_reads in zip(
         _lines(run.plan), values, reads.lines, strict=True
     ):
         value = float(raw)
-        if value < 0 and not negative:
+        if value < 0 and kind != _CREDIT:
             return None
-        share = shares.get(stage, 1.0)
+        share = shares.get(stage, 1.0) if shares else 1.0
         mass = value * to_kg
         co2e = mass * factor
         per_du = co2e * share / flow
         per_du_all += per_du
-        figures.append(
-            _LINE(
-                LineResult,
-                (lp, value, mass, factor, co2e, share, per_du, mass * share / flow, line_reads),
-            )
+        figure = _LINE(
+            LineResult,
+            (lp, value, mass, factor, co2e, share, per_du, mass * share / flow, line_reads),
         )
+        figures.append(figure)
+        kinds[kind].append(per_du)
+        if kind == _EMISSION:
+            emissions.append(figure)
     # A value, mass or CO2e that is not a finite number leaves its per_du none either (they
     # are multiplied by finite numbers and divided by a positive one), and so their sum: one
     # test for them all; a sum that overflows only sends the inventory to the closures too.
     if not math.isfinite(per_du_all):
         return None
     run.reads |= reads.every_line
-    return Evaluated(run, figures, allocation, flow)
+    totals = aggregate.Totals(
+        emissions,
+        total_of(kinds[_EMISSION], "the total"),
+        total_of(kinds[_REMOVAL], "the removals"),
+        total_of(kinds[_CREDIT], "the credits"),
+    )
+    return Evaluated(run, figures, allocation, flow, totals)
 
 
 _LINE = tuple.__new__  # a LineResult made from its fields at once, as its _make() makes it
 
 
+_EMISSION, _REMOVAL, _CREDIT, _OTHER = range(4)
+_KINDS = {"emission": _EMISSION, "removal": _REMOVAL, "credit": _CREDIT}
+
+
 @by_identity()
-def _lines(plan: Plan) -> tuple[tuple[LinePlan, str, bool, float, float], ...]:
-    """Each line's plan, stage, whether it may be negative (a credit), its conversion to kg
-    and its GWP: the same for every evaluation of the plan."""
+def _lines(plan: Plan) -> tuple[tuple[LinePlan, str, int, float, float], ...]:
+    """Each line's plan, stage, kind (_EMISSION ...), conversion to kg and GWP: the same for
+    every evaluation of the plan."""
     gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
     return tuple(
         (
             lp,
             lp.line.stage,
-            lp.line.kind == "credit",
+            _KINDS.get(lp.line.kind, _OTHER),
             lp.to_kg,
             gwp.factor(lp.line.gas, lp.line.origin),
         )

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from zuji.core.identity import by_identity
 from zuji.data.standards import FactorEntry, FactorValue
@@ -50,11 +50,39 @@ class _Tally:
     by_indicator: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in DQ_KEYS})
 
 
+class QualityFigures(NamedTuple):
+    """The figures of a footprint's data quality, which assertions may read (dqr, primary
+    share), before they are put in their model with the inputs' origins (quality_model)."""
+
+    dqr: float | None
+    rating: str | None
+    primary_data_share: float
+    indicators: dict[str, float]
+
+
 def data_quality(
     run: Run, emissions: list[LineResult], lines: Sequence[LineQuality] | None = None
 ) -> DataQuality:
     """The data quality of a footprint from its emission lines; `lines` gives what each rests
     on when it is known already (lines_quality of the same run)."""
+    return quality_model(run, quality_figures(run, emissions, lines))
+
+
+def quality_model(run: Run, figures: QualityFigures) -> DataQuality:
+    return made(
+        DataQuality,
+        dqr=figures.dqr,
+        rating=figures.rating,
+        primary_data_share=figures.primary_data_share,
+        inputs=_inputs(run.inventory.origins),
+        indicators=figures.indicators,
+    )
+
+
+def quality_figures(
+    run: Run, emissions: list[LineResult], lines: Sequence[LineQuality] | None = None
+) -> QualityFigures:
+    """The data-quality rating, its class, the primary-data share and the indicators."""
     if lines is None:
         lines = lines_quality(run, emissions)
     tally = _Tally()
@@ -71,14 +99,7 @@ def data_quality(
         if weights and total_weight
         else {}
     )
-    return made(
-        DataQuality,
-        dqr=dqr,
-        rating=rating,
-        primary_data_share=share,
-        inputs=_inputs(run.inventory.origins),
-        indicators=indicators,
-    )
+    return QualityFigures(dqr, rating, share, indicators)
 
 
 def lines_quality(run: Run, emissions: list[LineResult]) -> list[LineQuality]:
