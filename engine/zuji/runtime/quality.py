@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from zuji.core.identity import by_identity
@@ -37,17 +37,6 @@ class LineQuality:
     scored: int
     indicator_sums: tuple[int, ...]  # in the order of DQ_KEYS
     primary: bool
-
-
-@dataclass
-class _Tally:
-    """Each scored line's rating and indicators times its weight (its magnitude per declared
-    unit), the weights, and the magnitudes of the lines resting on primary data alone."""
-
-    weighted: list[float] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
-    primary: list[float] = field(default_factory=list)
-    by_indicator: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in DQ_KEYS})
 
 
 class QualityFigures(NamedTuple):
@@ -82,20 +71,34 @@ def quality_model(run: Run, figures: QualityFigures) -> DataQuality:
 def quality_figures(
     run: Run, emissions: list[LineResult], lines: Sequence[LineQuality] | None = None
 ) -> QualityFigures:
-    """The data-quality rating, its class, the primary-data share and the indicators."""
+    """The data-quality rating, its class, the primary-data share and the indicators: each
+    scored line's rating and indicators weighted by its magnitude per declared unit, and the
+    magnitudes of the lines resting on primary data alone."""
     if lines is None:
         lines = lines_quality(run, emissions)
-    tally = _Tally()
+    weighted: list[float] = []
+    weights: list[float] = []
+    primary: list[float] = []
+    magnitudes: list[float] = []
+    by_indicator: tuple[list[float], ...] = tuple([] for _ in DQ_KEYS)
     for f, line in zip(emissions, lines, strict=True):
-        _count_line(abs(f.per_du), line, tally)
-    weights = tally.weights
-    dqr = math.fsum(tally.weighted) / math.fsum(weights) if weights and math.fsum(weights) else None
-    rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
-    magnitude = math.fsum(abs(f.per_du) for f in emissions)
-    share = 100 * math.fsum(tally.primary) / magnitude if magnitude else 0.0
+        magnitude = abs(f.per_du)
+        magnitudes.append(magnitude)
+        scored = line.scored
+        if scored:
+            weighted.append(magnitude * line.rating_sum / scored)
+            weights.append(magnitude)
+            for values, total in zip(by_indicator, line.indicator_sums, strict=True):
+                values.append(magnitude * total / scored)
+        if line.primary:
+            primary.append(magnitude)
     total_weight = math.fsum(weights)
+    dqr = math.fsum(weighted) / total_weight if weights and total_weight else None
+    rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
+    magnitude = math.fsum(magnitudes)
+    share = 100 * math.fsum(primary) / magnitude if magnitude else 0.0
     indicators = (
-        {k: math.fsum(v) / total_weight for k, v in tally.by_indicator.items()}
+        {k: math.fsum(v) / total_weight for k, v in zip(DQ_KEYS, by_indicator, strict=True)}
         if weights and total_weight
         else {}
     )
@@ -129,16 +132,6 @@ def line_quality(
         tuple(sum(dq[key] for dq in scored) for key in DQ_KEYS),
         primary,
     )
-
-
-def _count_line(magnitude: float, line: LineQuality, tally: _Tally) -> None:
-    if line.scored:
-        tally.weighted.append(magnitude * line.rating_sum / line.scored)
-        tally.weights.append(magnitude)
-        for key, total in zip(DQ_KEYS, line.indicator_sums, strict=True):
-            tally.by_indicator[key].append(magnitude * total / line.scored)
-    if line.primary:
-        tally.primary.append(magnitude)
 
 
 def _scored(
