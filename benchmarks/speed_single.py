@@ -15,7 +15,7 @@
   the import of the libraries any command that loads a rule needs (typer, pydantic, pint, lark,
   yaml, with pint's array integrations as a program importing it gets them) for run and check.
   One untimed run of each comes first, so Zuji's cache folder (parser tables, unit definitions)
-  is filled as on any machine after its first start.
+  and Python's bytecode are written as on any machine after its first start.
 
 Timings alternate between Zuji and its baseline and keep the best of several rounds, so that
 both see the same load; one evaluation is timed in CPU seconds of this process (as the starts
@@ -121,12 +121,16 @@ def single_evaluation(rounds: int = ROUNDS) -> Single:
 
 
 def _cpu_of(command: list[str]) -> float:
-    """CPU seconds (user + system) a fresh process spent on the command."""
+    """CPU seconds (user + system) a fresh process spent on the command. Python may write its
+    bytecode, as it does by default (and an installed wheel has it): a setting that forbids it
+    (PYTHONDONTWRITEBYTECODE) would have every start compile the engine's sources afresh."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "engine")}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         command,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "engine")},
+        env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         timeout=300,
