@@ -21,6 +21,7 @@ from zuji.runtime.result import (
     TraceLine,
     TraceValue,
     iso_date,
+    made,
 )
 from zuji.runtime.run import LineResult, Run
 from zuji.runtime.scope import Deferred
@@ -60,7 +61,8 @@ def build_trace(
     listed = factors.get("")
     if listed is None:
         listed = factors[""] = tuple(_trace_factors(run))
-    return Trace(
+    return made(
+        Trace,
         values=values,
         lines=lines,
         inputs=_trace_inputs(run),
@@ -84,14 +86,15 @@ def _trace_inputs(run: Run) -> list[TraceInput]:
     out = []
     for name, origin in run.inventory.origins.items():
         out.append(
-            TraceInput(
+            made(
+                TraceInput,
                 name=name,
                 value=run.inventory.values.get(name),
                 unit=_input_unit(run, name),
                 origin=origin.kind,
                 source=origin.source,
                 written=origin.written,
-                dq=dict(origin.dq),
+                dq={k: int(v) for k, v in origin.dq.items()},
                 note=origin.note,
                 supplier=dict(origin.supplier),
             )
@@ -102,12 +105,13 @@ def _trace_inputs(run: Run) -> list[TraceInput]:
 def _trace_factors(run: Run) -> list[TraceFactor]:
     datasets = run.plan.resolved.standards.datasets
     return [
-        TraceFactor(
+        made(
+            TraceFactor,
             name=name,
             reference=entry.reference,
             dataset=entry.dataset,
             dataset_version=datasets[entry.dataset].version,
-            value=value.value,
+            value=float(value.value),
             unit=str(entry.unit),
             valid_from=iso_date(value.valid_from),
             confirmed=value.confirmed,
@@ -178,14 +182,16 @@ def _trace_computed(run: Run, step: Step) -> TraceValue:
             if value.error is None
             else value.error.diagnostics[0].message
         )
-        return TraceValue(
+        return made(
+            TraceValue,
             name=name,
             value=None,
             unit=_unit(run, step.unit),
             origin="not-given" if value.error is None else "not-computed",
             source=f"{step.decl.span}: {why}",
         )
-    return TraceValue(
+    return made(
+        TraceValue,
         name=name,
         value=value,
         unit=_unit(run, step.unit),
@@ -211,7 +217,8 @@ def _trace_input(run: Run, name: str) -> TraceValue:
     if origin and origin.supplier:
         s = origin.supplier
         source += f" = {origin.written}, PACT spec {s.get('spec_version')}"
-    return TraceValue(
+    return made(
+        TraceValue,
         name=name,
         value=run.env.get(name),
         unit=unit,
@@ -224,7 +231,8 @@ def _trace_factor(run: Run, name: str) -> TraceValue:
     if name in run.factor_values:
         entry, value = run.factor_values[name]
         when = f", in force from {value.valid_from}" if value.valid_from else ""
-        return TraceValue(
+        return made(
+            TraceValue,
             name=name,
             value=value.value,
             unit=str(entry.unit),
@@ -234,7 +242,8 @@ def _trace_factor(run: Run, name: str) -> TraceValue:
     members = {k: v for k, v in run.env[name].items()}
     sources = {k: run.factor_values[f"{name}[{k}]"][1].source for k in members}
     entry = next(iter(run.plan.resolved.families[name].values()))
-    return TraceValue(
+    return made(
+        TraceValue,
         name=name,
         value=members,
         unit=str(entry.unit),
@@ -249,7 +258,8 @@ def _dataset_version(run: Run, entry: FactorEntry) -> str:
 
 def _trace_step(run: Run, step: Step, seen: dict[str, TraceValue]) -> TraceLine:
     value = float(run.env[step.name])
-    return TraceLine(
+    return made(
+        TraceLine,
         name=step.name,
         kind="value",
         stage="",
@@ -271,7 +281,8 @@ def _trace_line(
     run: Run, f: LineResult, reference_flow: float, seen: dict[str, TraceValue]
 ) -> TraceLine:
     line: Line = f.plan.line
-    return TraceLine(
+    return made(
+        TraceLine,
         name=line.name,
         kind=line.kind,
         stage=line.stage,
@@ -281,7 +292,7 @@ def _trace_line(
         value=f.value,
         unit=_unit(run, f.plan.unit),
         mass_kg=f.mass_kg,
-        gwp=f.gwp,
+        gwp=float(f.gwp),
         co2e_kg=f.co2e_kg,
         allocation_share=f.share,
         reference_flow=reference_flow,
