@@ -29,7 +29,7 @@ from zuji.runtime.assertions import (
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.provenance import provenance
-from zuji.runtime.quality import LineQuality, QualityFigures, quality_figures, quality_model
+from zuji.runtime.quality import LineQuality, quality_figures, quality_model
 from zuji.runtime.result import (
     AllocationFigure,
     CutoffFigure,
@@ -123,9 +123,8 @@ def assemble(
 
 
 class _Checked(NamedTuple):
-    """What the assertions on the results needed, worked out before them, and their outcomes."""
+    """The stages, where an assertion read them, and the outcome of every assertion."""
 
-    quality: QualityFigures | None
     stages: dict[str, float] | None
     findings: list[Finding]
 
@@ -140,8 +139,8 @@ def _checked(
     run = done.run
     plan = run.plan
     if len(run.early) == len(plan.assertions):  # none left, or none at all
-        return _Checked(None, None, assertions(run, totals.total, (None, 0.0), 0.0))
-    quality = quality_figures(run, totals.emissions, lines_quality)
+        return _Checked(None, assertions(run, totals.total, (None, 0.0), 0.0))
+    quality = quality_figures(run, totals.emissions, lines_quality, indicators=False)
     stages = None
     read = None
     if any(ap.reads_figures for ap in plan.assertions):
@@ -154,7 +153,7 @@ def _checked(
         run.inventory.cutoff_total,
         read,
     )
-    return _Checked(quality, stages, findings)
+    return _Checked(stages, findings)
 
 
 def _presented(
@@ -168,8 +167,7 @@ def _presented(
     run, figures, reference_flow = done.run, done.figures, done.reference_flow
     pcr = run.plan.pcr
     emissions, total = totals.emissions, totals.total
-    figured = checked.quality or quality_figures(run, emissions, lines_quality)
-    quality = quality_model(run, figured)
+    quality = quality_model(run, quality_figures(run, emissions, lines_quality))
     stages = checked.stages or aggregate.by_stage(emissions, pcr)
     factor_warnings(run)
     datasets = _datasets(run)

@@ -69,11 +69,15 @@ def quality_model(run: Run, figures: QualityFigures) -> DataQuality:
 
 
 def quality_figures(
-    run: Run, emissions: list[LineResult], lines: Sequence[LineQuality] | None = None
+    run: Run,
+    emissions: list[LineResult],
+    lines: Sequence[LineQuality] | None = None,
+    indicators: bool = True,
 ) -> QualityFigures:
-    """The data-quality rating, its class, the primary-data share and the indicators: each
-    scored line's rating and indicators weighted by its magnitude per declared unit, and the
-    magnitudes of the lines resting on primary data alone."""
+    """The data-quality rating, its class, the primary-data share and (unless `indicators` is
+    False, for the assertions, which read none) the indicators: each scored line's rating and
+    indicators weighted by its magnitude per declared unit, and the magnitudes of the lines
+    resting on primary data alone."""
     if lines is None:
         lines = lines_quality(run, emissions)
     weighted: list[float] = []
@@ -88,8 +92,9 @@ def quality_figures(
         if scored:
             weighted.append(magnitude * line.rating_sum / scored)
             weights.append(magnitude)
-            for values, total in zip(by_indicator, line.indicator_sums, strict=True):
-                values.append(magnitude * total / scored)
+            if indicators:
+                for values, total in zip(by_indicator, line.indicator_sums, strict=True):
+                    values.append(magnitude * total / scored)
         if line.primary:
             primary.append(magnitude)
     total_weight = math.fsum(weights)
@@ -97,12 +102,14 @@ def quality_figures(
     rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
     magnitude = math.fsum(magnitudes)
     share = 100 * math.fsum(primary) / magnitude if magnitude else 0.0
-    indicators = (
+    return QualityFigures(
+        dqr,
+        rating,
+        share,
         {k: math.fsum(v) / total_weight for k, v in zip(DQ_KEYS, by_indicator, strict=True)}
-        if weights and total_weight
-        else {}
+        if indicators and weights and total_weight
+        else {},
     )
-    return QualityFigures(dqr, rating, share, indicators)
 
 
 def lines_quality(run: Run, emissions: list[LineResult]) -> list[LineQuality]:
