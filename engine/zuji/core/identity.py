@@ -22,19 +22,34 @@ def by_identity(most: int = 64) -> Callable[[Callable[[K], V]], Callable[[K], V]
 
     def decorate(fn: Callable[[K], V]) -> Callable[[K], V]:
         cached: OrderedDict[int, tuple[Any, V]] = OrderedDict()
+        # The object asked for last and its value, tried first: most callers ask for the same
+        # rule or plan many times in a row. One tuple, replaced whole, so that a thread reads
+        # an object and its own value, never another's.
+        last: tuple[Any, Any] = (None, None)
 
         @wraps(fn)
         def wrapper(key: K) -> V:
+            nonlocal last
+            seen = last
+            if seen[0] is key and key is not None:
+                found_last: V = seen[1]
+                return found_last
             found = cached.get(id(key))
             if found is not None and found[0] is key:
+                last = found
                 return found[1]
             value = fn(key)
-            cached[id(key)] = (key, value)
+            cached[id(key)] = last = (key, value)
             if len(cached) > most:
                 cached.popitem(last=False)
             return value
 
-        wrapper.cache_clear = cached.clear  # type: ignore[attr-defined]
+        def cache_clear() -> None:
+            nonlocal last
+            cached.clear()
+            last = (None, None)
+
+        wrapper.cache_clear = cache_clear  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -131,6 +131,16 @@ def _formula(run: Run, span: Span | None) -> str:
     return known
 
 
+def _where(run: Run, span: Span | None) -> str:
+    """A value's or line's place in the rule, written once per plan."""
+    texts = _texts(run.plan)
+    key = ("where", id(span))  # the plan's own spans, alive as long as the plan
+    known = texts.get(key)
+    if known is None:
+        known = texts[key] = str(span)
+    return known
+
+
 def _unit(run: Run, unit: Any) -> str:
     texts = _texts(run.plan)
     key = ("unit", id(unit))  # the plan's own unit objects, alive as long as the plan
@@ -263,7 +273,7 @@ def _trace_step(run: Run, step: Step, seen: dict[str, TraceValue]) -> TraceLine:
         name=step.name,
         kind="value",
         stage="",
-        where=str(step.decl.span),
+        where=_where(run, step.decl.span),
         formula=_formula(run, step.decl.expr.span),
         values=_trace_values(run, step.deps, seen),
         value=value,
@@ -286,7 +296,7 @@ def _trace_line(
         name=line.name,
         kind=line.kind,
         stage=line.stage,
-        where=str(line.span),
+        where=_where(run, line.span),
         formula=_formula(run, line.expr.span),
         values=_trace_values(run, f.plan.deps, seen),
         value=f.value,
