@@ -5,13 +5,13 @@ An inventory is YAML or JSON. Values carry units as people write them ("62 000 M
 dimension, a missing required input, a value out of range or an unknown input is an error that
 names the input and the file. Each PCR's inventory has a JSON Schema generated from its inputs.
 
-Reading amounts and their units is in runtime.amounts, the schema and what its findings say in
-runtime.inventory_schema, a supplier's PACT document as a value in runtime.supplier.
+Reading amounts and their units is in runtime.amounts, each input's value and where it came from
+in runtime.inventory_values, the schema and what its findings say in runtime.inventory_schema, a
+supplier's PACT document as a value in runtime.supplier.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,20 +29,17 @@ from zuji.core.errors import (
     file_label,
     read_as,
 )
-from zuji.core.identity import by_identity
 from zuji.data.standards import Standards
 from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
-from zuji.lang import units as u
-from zuji.runtime.amounts import check_bounds, parse_amount, quantity, written
+from zuji.runtime.amounts import parse_amount
 from zuji.runtime.inventory_hash import HashedAs, digest_of
 from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
+from zuji.runtime.inventory_values import Origin, read_values
 from zuji.runtime.inventory_version import version_fits
 from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
 from zuji.runtime.result import DQ_KEYS
-from zuji.runtime.supplier import supplier_value
-from zuji.runtime.uncertain_inputs import uncertainty
 
 __all__ = [
     "DQ_KEYS",
@@ -55,48 +52,6 @@ __all__ = [
     "schema_for",
     "version_fits",
 ]
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where an input's value came from, for the trace and the data-quality rating."""
-
-    kind: str  # inventory, default, factor-default, not-given
-    written: str = ""  # the value as the inventory wrote it
-    source: str = "primary"  # primary / secondary data
-    dq: dict[str, int] = field(default_factory=dict)
-    note: str = ""
-    # A value fed from a supplier's PACT ProductFootprint: its id, company and spec version.
-    supplier: dict[str, Any] = field(default_factory=dict)
-
-    # The data-quality rating of the value, from its four scores (None without all four): read
-    # for every line that rests on the input, so worked out when the origin is made.
-    dqr: float | None = field(init=False, compare=False, repr=False)
-    # What the data-quality figures read of it, as a number: two evaluations taking the same
-    # branches with origins of equal keys have the same data quality line by line
-    # (runtime.generated), and numbers are the quickest to compare.
-    quality_key: int = field(init=False, compare=False, repr=False)
-    # Given in the inventory and not marked secondary: nothing about it warrants a word from
-    # the evaluation (factors.defaults_used looks at the others only).
-    routine: bool = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        scores = [self.dq[k] for k in DQ_KEYS if k in self.dq]
-        rating = sum(scores) / len(scores) if len(scores) == len(DQ_KEYS) else None
-        object.__setattr__(self, "dqr", rating)
-        key = (self.kind, self.source, tuple(sorted(self.dq.items())))
-        try:
-            number = _QUALITY_KEYS.setdefault(key, len(_QUALITY_KEYS))
-        except TypeError:  # a score that is no number (not from a checked document): its own
-            number = next(_OWN_KEYS)
-        object.__setattr__(self, "quality_key", number)
-        object.__setattr__(self, "routine", self.kind == "inventory" and self.source != "secondary")
-
-
-# Each kind of origin the data quality tells apart, by number. Scores are 1 to 5 on four
-# indicators: with the kinds and sources, a few thousand at most.
-_QUALITY_KEYS: dict[tuple[Any, ...], int] = {}
-_OWN_KEYS = itertools.count(-1, -1)
 
 
 @dataclass(frozen=True)
@@ -236,7 +191,7 @@ def read_inventory(
     if reader.errors:
         raise InventoryError(reader.errors)
     start, end = _period(document, reader)
-    values, origins = _values(pcr, document.get("inputs", {}), start, reader)
+    values, origins = read_values(pcr, document.get("inputs", {}), start, reader)
     cutoff = tuple(_cutoff(c, reader, i) for i, c in enumerate(document.get("cutoff") or []))
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -274,21 +229,6 @@ def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool]:
         )
     given, alike = plain_document(document)
     return given, alike
-
-
-def _values(
-    pcr: m.RuleFile, supplied: dict[str, Any], start: date | None, reader: _Reader
-) -> tuple[dict[str, Any], dict[str, Origin]]:
-    values, origins = {}, {}
-    for name, inp, known in _readers(pcr):
-        raw = supplied.get(name)
-        kind = raw.__class__
-        # The look-up _value() starts with, written out: most values were read before.
-        found = known.get((kind, raw if raw is not None else start)) if kind in _CACHED else None
-        if found is None:
-            found = _value(inp, raw, start, reader, name, known)
-        values[name], origins[name] = found
-    return values, origins
 
 
 def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> None:
@@ -334,198 +274,6 @@ def _period(document: dict[str, Any], reader: _Reader) -> tuple[date | None, dat
     if end < start:
         reader.error("reference_period", f"ends ({end}) before it starts ({start})")
     return start, end
-
-
-# A value written as a plain number or text ("41 250 MWh", "rail"), or left out, reads the same
-# for every inventory of a period: each input keeps the values and origins it read without a
-# finding, for the next. Bounded so that a service sent hostile documents keeps a few megabytes
-# at most: a thousand values per input, each written in at most 64 characters (a longer one is
-# read every time).
-_CACHED = frozenset({str, int, float, type(None)})
-_VALUES_MOST = 1_000
-_WRITTEN_MOST = 64
-
-Known = dict[tuple[type, Any], tuple[Any, "Origin"]]
-
-
-@by_identity(most=4096)
-def _values_read(inp: m.Input) -> Known:
-    return {}
-
-
-@by_identity(most=256)  # each input of a rule with the values it read: looked up once per read
-def _readers(pcr: m.RuleFile) -> tuple[tuple[str, m.Input, Known], ...]:
-    return tuple((inp.name, inp, _values_read(inp)) for inp in pcr.inputs)
-
-
-class _Place:
-    """Where an item's field is in the inventory (kiln_fuels[0].amount), written out only for
-    a value read afresh: most are found among those read before."""
-
-    __slots__ = ("field", "index", "name")
-
-    def __init__(self, name: str, index: int, field: str) -> None:
-        self.name, self.index, self.field = name, index, field
-
-    def __str__(self) -> str:
-        return f"{self.name}[{self.index}].{self.field}"
-
-
-def _value(
-    inp: m.Input,
-    raw: Any,
-    on: date | None,
-    reader: _Reader,
-    where: str | _Place,
-    known: Known | None = None,
-) -> tuple[Any, Origin]:
-    """An input's value in the PCR's unit and where it came from; a problem is reported to the
-    reader, naming the input (kiln_fuels[0].amount), and the value is then None."""
-    kind = raw.__class__
-    if (
-        kind not in _CACHED
-        or (kind is str and len(raw) > _WRITTEN_MOST)
-        or (raw is None and inp.kind == "list")  # its value is a list of its own
-    ):
-        return _read_value(inp, raw, on, reader, str(where))
-    if known is None:
-        known = _values_read(inp)
-    # The class too: True, 1 and 1.0 are equal keys. A default may be a factor's value in force.
-    key = (kind, raw if raw is not None else on)
-    found = known.get(key)
-    if found is None:
-        findings = len(reader.findings.items)
-        found = _read_value(inp, raw, on, reader, str(where))
-        if len(reader.findings.items) == findings:
-            if len(known) >= _VALUES_MOST:
-                known.clear()
-            known[key] = found
-    return found
-
-
-def _read_value(
-    inp: m.Input, raw: Any, on: date | None, reader: _Reader, where: str
-) -> tuple[Any, Origin]:
-    if raw is None:
-        return _default(inp, on, reader, where)
-    if inp.kind == "list":
-        return _items(inp, raw, on, reader, where)
-    if isinstance(raw, dict) and "pact" in raw and inp.kind == "quantity":
-        return _supplied(inp, raw, reader, where)
-    meta = raw if isinstance(raw, dict) else {"value": raw}
-    origin = Origin(
-        "inventory",
-        written(meta),
-        meta.get("source", "primary"),
-        dict(meta.get("dq") or {}),
-        meta.get("note", ""),
-    )
-    if inp.kind == "choice":
-        return _choice(inp, meta, reader, where), origin
-    value = quantity(meta, inp, reader, where)
-    if value is not None:
-        check_bounds(value, inp, reader, where)
-        if "uncertainty" in meta:
-            reader.uncertain[where] = uncertainty(meta, inp, reader, where)
-    return value, origin
-
-
-def _items(
-    inp: m.Input, raw: list[dict[str, Any]], on: date | None, reader: _Reader, where: str
-) -> tuple[list[dict[str, Any]], Origin]:
-    fields = _fields_read(inp)
-    items = []
-    for i, item in enumerate(raw):
-        row = {}
-        for name, f, known in fields:
-            value = item.get(name)
-            kind = value.__class__
-            # As in _values: the look-up _value() starts with, written out.
-            key = (kind, value if value is not None else on)
-            found = known.get(key) if kind in _CACHED else None
-            if found is None:
-                found = _value(f, value, on, reader, _Place(where, i, name), known)
-            row[name] = found[0]
-        items.append(row)
-    return items, _items_origin(len(items))
-
-
-@by_identity(most=1024)
-def _fields_read(inp: m.Input) -> tuple[tuple[str, m.Input, Known], ...]:
-    return tuple((f.name, f, _values_read(f)) for f in inp.fields)
-
-
-_ITEMS: dict[int, Origin] = {}
-
-
-def _items_origin(count: int) -> Origin:
-    found = _ITEMS.get(count)
-    if found is None:
-        found = Origin("inventory", f"{count} items")
-        if count < 1_000:
-            _ITEMS[count] = found
-    return found
-
-
-def _supplied(
-    inp: m.Input, raw: dict[str, Any], reader: _Reader, where: str
-) -> tuple[float | None, Origin]:
-    """A value given as a supplier's PACT document, its record kept in the origin."""
-    figure = supplier_value(inp, raw, reader, where)
-    if figure is None:
-        return None, Origin("not-given")
-    check_bounds(figure.value, inp, reader, where)
-    return figure.value, Origin(
-        "inventory",
-        figure.written,
-        raw.get("source", "primary"),
-        figure.dq,
-        raw.get("note", ""),
-        figure.record,
-    )
-
-
-def _choice(inp: m.Input, meta: dict[str, Any], reader: _Reader, where: str) -> str:
-    options = inp.options or reader.choices.get(inp.choice_type or "", ())
-    if options and str(meta["value"]) not in options:
-        reader.error(
-            where,
-            f"'{meta['value']}' is not one of the options",
-            "options: " + ", ".join(options),
-        )
-    return str(meta["value"])
-
-
-def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tuple[Any, Origin]:
-    if inp.kind == "list":
-        return [], _NO_ITEMS  # a list of its own for each inventory, the same origin
-    default = inp.default
-    if default is None:
-        return None, Origin("not-given", "", "secondary")
-    if default.choice is not None:
-        return default.choice, Origin("default", default.choice, "secondary")
-    if default.number is not None:
-        return default.number, Origin("default", f"{default.number:g} {inp.unit}", "secondary")
-    entry = reader.standards.entry(default.factor or "")
-    if entry is None:
-        reader.error(where, f"the default factor {default.factor} is not in the datasets")
-        return None, Origin("not-given")
-    value = entry.in_force(on)
-    if value is None:
-        reader.error(where, f"factor {default.factor} has no value in force on {on}")
-        return None, Origin("not-given")
-    k = u.conversion(u.to_pint(entry.unit), u.to_pint(inp.unit))
-    dq = dict(entry.dq)
-    return value.value * k, Origin(
-        "factor-default",
-        f"{default.factor} = {value.value:g} {entry.unit}",
-        "secondary",
-        dq,
-        value.source,
-    )
-
-
-_NO_ITEMS = Origin("default", "no items", "secondary")
 
 
 def _cutoff(raw: dict[str, Any], reader: _Reader, index: int) -> CutoffFlow:
