@@ -140,7 +140,7 @@ def _cpu_of(command: list[str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def start_times(repeat: int = 3) -> dict[str, float]:
+def start_times(repeat: int = 7) -> dict[str, float]:
     """The best CPU seconds of each command in fresh processes, and of a bare interpreter."""
     zuji_command = [sys.executable, "-m", "zuji"]
     commands = {
@@ -172,7 +172,7 @@ def rows(quick: bool = False) -> list[Row]:
     """Zuji's figures beside their baselines from the same run, with the targets."""
     single = single_evaluation(QUICK_ROUNDS if quick else ROUNDS)
     scalar = single.scalar
-    starts = start_times(1 if quick else 3)
+    starts = start_times(1 if quick else 7)
     out = [
         Row(
             "evaluate(inventory dict), cement, end to end, no trace",

@@ -394,7 +394,10 @@ class Result(_Model):
 
         def __getattribute__(self, name: str) -> Any:
             if name in _COMPLETING_NAMES:
-                private = object.__getattribute__(self, "__pydantic_private__")
+                try:
+                    private = object.__getattribute__(self, "__pydantic_private__")
+                except AttributeError:  # a result pydantic is still making
+                    private = None
                 if (
                     private
                     and private.get("_pending") is not None
