@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,11 @@ KNOWN_SCOPES: Mapping[str, str] = MappingProxyType(
     {
         "evaluate": "evaluate inventories and export PACT documents",
         "check": "check rule texts",
+        # The catalogue's roles (zuji catalogue client add --role).
+        "enterprise": "submit inventories for its own enterprise and read its notices",
+        "verifier": "accept or return submitted inventories",
+        "admin": "publish, deprecate and re-evaluate footprints, send notices, manage clients",
+        "customer": "read by PACT the footprints enterprises share with it",
     }
 )
 TOKEN_LIFETIME = 3600  # seconds; what PACT's examples give as expires_in
@@ -281,15 +286,30 @@ class Gate:
     is deliberately slow and a service cannot spend 50 ms on every request."""
 
     _REMEMBERED = 1024
+    FRESH = 1.0  # seconds a registry read from elsewhere than a file is trusted
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, load: Callable[[], Registry] | None = None) -> None:
         self.path = path
+        self._load = load
+        self._loaded_at = -1e9
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._registry = Registry.empty()
         self._keys: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
 
+    @staticmethod
+    def reading(load: Callable[[], Registry]) -> Gate:
+        """A gate whose clients come from elsewhere than a file (the catalogue's database),
+        read again at most every FRESH seconds."""
+        return Gate(Path(), load)
+
     def registry(self) -> Registry:
+        if self._load is not None:
+            with self._lock:
+                if time.monotonic() - self._loaded_at > self.FRESH:
+                    self._registry = self._load()
+                    self._loaded_at = time.monotonic()
+                return self._registry
         try:
             stat = self.path.stat()
             stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)

@@ -213,6 +213,17 @@ class AccessError(ZujiError):
         self.reason = reason
 
 
+class CatalogueError(ZujiError):
+    """The catalogue cannot do what was asked: no such database, record or client, a step out of
+    the workflow's order, or a role that may not take it (E940-E969).
+
+    `status` is the HTTP status the service answers with (404, 409, 403, 400 ...)."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str, status: int = 400):
+        super().__init__(diagnostics)
+        self.status = status
+
+
 class ResultError(ZujiError):
     """A result file is malformed, cannot be replayed, or does not prove what it records: its
     signature, a hash or a recomputed field does not match (E720-E739)."""

@@ -25,6 +25,7 @@ from zuji.core.files import write_atomic
 from zuji.core.i18n import _
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.batch_cli import register as _register_batch
+from zuji.interfaces.catalogue_cli import register as _register_catalogue
 from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.init_cli import register as _register_init
 from zuji.interfaces.mc_cli import register as _register_mc
@@ -459,6 +460,7 @@ _register_clients(app)
 _register_trust(app)
 _register_template(app)
 _register_init(app)
+_register_catalogue(app)
 
 
 def main() -> None:

@@ -140,6 +140,10 @@ def create_app(
         redoc_url=None,
     )
     app.state.gate = Gate(config.clients_file)
+    if config.catalogue is not None:
+        from zuji.interfaces.serve_catalogue import install
+
+        install(app, config.catalogue)
     app.state.max_body = config.max_body
     app.state.body_timeout = config.body_timeout
     install_handlers(app)

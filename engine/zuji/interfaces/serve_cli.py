@@ -61,6 +61,15 @@ def serve_command(
     clients: Annotated[
         Path | None, typer.Option(help=_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
+    catalogue: Annotated[
+        str | None,
+        typer.Option(
+            help=_(
+                "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
+                "the PACT v3 host; its clients replace the clients file"
+            )
+        ),
+    ] = None,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
@@ -81,15 +90,29 @@ def serve_command(
         cors_origins=tuple(cors_origin or ()),
         clients_file=(clients or default_clients_file()).resolve(),
         checkers=checkers,
+        catalogue=_catalogue_url(catalogue),
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers)
 
 
+def _catalogue_url(given: str | None) -> str | None:
+    """The catalogue as every worker process opens it: an absolute file path or a URL. It is
+    opened here first, so a wrong one stops the command before a worker starts."""
+    if given is None:
+        return None
+    from zuji.catalogue.store import database_url, open_store
+
+    open_store(given, create=False).close()
+    return database_url(given).render_as_string(hide_password=False)
+
+
 def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
     from zuji.core.access import read_registry
 
-    if not read_registry(config.clients_file).clients:  # a damaged file stops here, exit 2
+    if (
+        config.catalogue is None and not read_registry(config.clients_file).clients
+    ):  # a damaged file stops here, exit 2
         typer.echo(
             "warning: no clients yet: evaluating and checking will answer 401 until "
             "`zuji clients add NAME` adds one.",

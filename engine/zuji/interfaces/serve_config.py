@@ -38,6 +38,9 @@ class ServiceConfig:
     # CPU-bound and holds the interpreter lock, so more threads add no throughput to a worker
     # (more workers do) and only make the event loop wait longer for the lock.
     threads: int = 2
+    # The catalogue served (a SQLite file or a postgresql:// URL): its workflow routes and the
+    # PACT v3 host; its clients replace the clients file. None: the engine's routes only.
+    catalogue: str | None = None
 
     def to_environment(self) -> str:
         values = asdict(self)

@@ -161,9 +161,24 @@ def load_inventory(
 ) -> Inventory:
     """Read an inventory file. Files it names (supplier PACT documents) are read only from
     inside `root`, by default the inventory's own folder."""
-    label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
+    return inventory_from_text(text, file_label(path), pcr, standards, choices, path.parent, root)
+
+
+def inventory_from_text(
+    text: str,
+    label: str,
+    pcr: m.RuleFile,
+    standards: Standards,
+    choices: dict[str, tuple[str, ...]] | None = None,
+    base: Path | None = None,
+    root: Path | None = None,
+) -> Inventory:
+    """An inventory from the text of a file named `label` (its suffix tells JSON from YAML),
+    as a file's would be read: diagnostics positioned in that text, the text's bytes pinned.
+    Without `base`, supplier documents must come inline."""
+    with read_as(InventoryError):
         refuse_full_width_colons(text, label)
         document = load_text(text, label)
     prefix: list[str | int] = []
@@ -172,7 +187,7 @@ def load_inventory(
         prefix = ["inventory"]
     try:
         return read_inventory(
-            document, pcr, standards, label, choices, path.parent, root, text.encode("utf-8")
+            document, pcr, standards, label, choices, base, root, text.encode("utf-8")
         )
     except InventoryError as exc:
         raise InventoryError([located(d, text, prefix) for d in exc.diagnostics]) from None

@@ -1,0 +1,57 @@
+"""`zuji catalogue …`: the programme's catalogue from the command line.
+
+Whoever runs these commands holds the database, so holds every role; `--by NAME` says who they
+are for the audit log (default: the login name). The commands of each part of the catalogue are
+registered on `catalogue_app` by their own module.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from zuji.core.i18n import _
+
+catalogue_app = typer.Typer(no_args_is_help=True)
+
+# Made as this module is imported, before the language is known: they stay English.
+_DB_HELP = "The catalogue: a SQLite file or postgresql://USER@HOST:PORT/NAME (default: "
+_DB_HELP += "$ZUJI_CATALOGUE, else zuji-catalogue.db in the working folder)"
+Db = Annotated[str | None, typer.Option("--db", help=_DB_HELP)]
+By = Annotated[str | None, typer.Option("--by", help="Who takes this step (the audit log)")]
+
+
+def actor_name(by: str | None) -> str:
+    """The name the audit log records: --by, else the login name."""
+    if by:
+        return by.strip()[:64]
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):  # a container user with no passwd entry
+        return "cli"
+
+
+def init(db: Db = None) -> None:
+    """Create the catalogue (or bring its schema up to date) and say where it is."""
+    from zuji.catalogue.store import open_store
+
+    with open_store(db) as store:
+        typer.echo(
+            _("catalogue ready: {where} ({kind})").format(where=store.label, kind=store.kind)
+        )
+
+
+def register(app: typer.Typer) -> None:
+    catalogue_app.command(
+        "init", help=_("Create the catalogue (or bring its schema up to date) and say where it is.")
+    )(init)
+    app.add_typer(
+        catalogue_app,
+        name="catalogue",
+        help=_(
+            "The programme's catalogue: submit, verify, publish, re-evaluate, grade, notices, "
+            "PACT clients."
+        ),
+    )
