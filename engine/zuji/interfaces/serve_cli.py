@@ -75,14 +75,7 @@ def serve_command(
     from zuji.core.access import default_clients_file
     from zuji.interfaces.serve_config import ServiceConfig
 
-    if not is_loopback(host) and not public:
-        raise UsageError(
-            Diagnostic(
-                "E912",
-                f"--host {host} listens beyond this machine",
-                hint="add --public to mean it (and serve it behind an HTTPS proxy)",
-            )
-        )
+    _refuse_beyond_loopback(host, public)
     config = ServiceConfig(
         budget=budget,
         body_timeout=body_timeout,
@@ -94,6 +87,17 @@ def serve_command(
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers)
+
+
+def _refuse_beyond_loopback(host: str, public: bool) -> None:
+    if not is_loopback(host) and not public:
+        raise UsageError(
+            Diagnostic(
+                "E912",
+                f"--host {host} listens beyond this machine",
+                hint="add --public to mean it (and serve it behind an HTTPS proxy)",
+            )
+        )
 
 
 def _catalogue_url(given: str | None) -> str | None:
