@@ -11,8 +11,8 @@ HTTP, so the HTTP service and the later catalogue share it.
   expiry), the MAC an HMAC-SHA256 under a key kept in the clients file, so every worker process
   reading that file verifies every token. A token names its client, and a client removed from
   the file loses its tokens at once.
-- Scopes are plain words. Today `evaluate` and `check`; roles of the catalogue (enterprise,
-  verifier, administrator) are further scopes, added to KNOWN_SCOPES.
+- Scopes are plain words: `evaluate` and `check` for a clients file; the catalogue's clients
+  carry its roles (enterprise, verifier, admin, customer) as their scopes (catalogue.clients).
 
 The clients file is written whole to a temporary file beside it and renamed over it, with
 permissions 0600, so a reader never sees half a file and other users cannot read it.
@@ -44,11 +44,6 @@ KNOWN_SCOPES: Mapping[str, str] = MappingProxyType(
     {
         "evaluate": "evaluate inventories and export PACT documents",
         "check": "check rule texts",
-        # The catalogue's roles (zuji catalogue client add --role).
-        "enterprise": "submit inventories for its own enterprise and read its notices",
-        "verifier": "accept or return submitted inventories",
-        "admin": "publish, deprecate and re-evaluate footprints, send notices, manage clients",
-        "customer": "read by PACT the footprints enterprises share with it",
     }
 )
 TOKEN_LIFETIME = 3600  # seconds; what PACT's examples give as expires_in
