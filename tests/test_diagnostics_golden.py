@@ -72,6 +72,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
     ),
     **dict.fromkeys(["E801", "E802"], "PACT export of a result, not a rule file"),
     **dict.fromkeys(
+        [f"E{n}" for n in range(940, 952)],
+        "the catalogue: its database, workflow and clients (tests/test_catalogue_*.py)",
+    ),
+    **dict.fromkeys(
         ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
     ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
