@@ -180,7 +180,7 @@ def test_supplier_pact_document_inline_over_http(http: httpx.Client) -> None:
 def test_pact_route(http: httpx.Client) -> None:
     document = http.post("/pcrs/cement/pact", json=_case_inventory("typical_plant")).json()
     assert zuji.check_pact(document) == []
-    assert document["pcf"]["pcfExcludingBiogenicUptake"].startswith("664.28967")
+    assert document["pcf"]["pcfExcludingBiogenicUptake"].startswith("675.82182")
 
 
 # ----------------------------------------------------------------------------- problems
