@@ -114,6 +114,12 @@ def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
     return row
 
 
+def _units_by_option(pcr: PCR, inp: m.Input, field: m.Input) -> str:
+    """For a list's field in several units, the unit of each option: '单位 units: t (coal) ...'."""
+    listed = pcr.plan.item_units.get(inp.name)
+    return f"单位 units: {listed.describe(field.name)}" if listed is not None else ""
+
+
 def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
     """The rows of the main sheet: the inventory's facts, then its inputs. With items_inline (a
     CSV), each field of a list input has a row of its own for item 1."""
@@ -135,6 +141,8 @@ def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
             row = _describe(pcr, field)
             zh = f"{inp.description.zh} {row['zh']}".strip()
             row.update(id=f"{inp.name}[1].{field.name}", zh=zh)
+            if field.units is not None:  # the unit column is the clerk's to fill, by option
+                row.update(options=_units_by_option(pcr, inp, field))
             rows.append(row)
     return rows
 
@@ -170,6 +178,9 @@ def template_yaml(pcr: PCR, lang: str) -> str:
             fields = ", ".join(f"{f.name}: " for f in inp.fields)
             lines.append(f"  {_yaml_key(key)}:")
             lines.append(f"    # - {{{fields}}}")
+            lines.extend(
+                f"    # {f.name}: {_units_by_option(pcr, inp, f)}" for f in inp.fields if f.units
+            )
         else:
             lines.append(f"  {_yaml_key(key)}: ")
     return "\n".join(lines) + "\n"
@@ -227,29 +238,46 @@ def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill
     from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
 
     sheet = book.create_sheet(sheet_title(inp, lang))
-    fields = inp.fields
-    sheet.append([f"{f.description.zh} {f.description.en}".strip() or f.name for f in fields])
-    sheet.append([f.name for f in fields])
-    sheet.append(
-        [str(f.unit) if f.unit is not None and f.kind == "quantity" else "" for f in fields]
-    )
+    columns = _list_columns(pcr, inp)
+    for heading in range(3):  # names, identifiers, units
+        sheet.append([column[heading] for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     last = FIRST_ITEM_ROW + _SPARE_ITEMS - 1
-    for column, field in enumerate(fields, start=1):
-        letter = get_column_letter(column)
+    for number, (_, _, _, choices, strict) in enumerate(columns, start=1):
+        letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = 24
         for row in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + 3):
-            sheet.cell(row, column).fill = fill
-        choices = _options(pcr, field)
+            sheet.cell(row, number).fill = fill
         if choices:
-            _drop_down(sheet, options, choices, f"{letter}{FIRST_ITEM_ROW}:{letter}{last}")
+            cells = f"{letter}{FIRST_ITEM_ROW}:{letter}{last}"
+            _drop_down(sheet, options, choices, cells, strict)
     sheet.freeze_panes = f"A{FIRST_ITEM_ROW}"
 
 
-def _drop_down(sheet: Any, options: Any, choices: tuple[str, ...], cells: str) -> None:
+def _list_columns(pcr: PCR, inp: m.Input) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
+    """The columns of a list's sheet: name, identifier, unit, drop-down options and whether
+    only those are allowed. A field in several units is followed by the column of each item's
+    unit, whose drop-down offers the field's units (others of their kinds are read too)."""
+    from zuji.runtime.inventory_sheets import UNIT_SUFFIX
+
+    out = []
+    for f in inp.fields:
+        name = f"{f.description.zh} {f.description.en}".strip() or f.name
+        unit = str(f.unit) if f.unit is not None and f.kind == "quantity" else ""
+        out.append((name, f.name, unit, _options(pcr, f), True))
+        if f.units is not None:
+            heading = f"单位 Unit: {_units_by_option(pcr, inp, f).removeprefix('单位 units: ')}"
+            written = tuple(str(x) for x in f.units.units)
+            out.append((heading, f.name + UNIT_SUFFIX, "", written, False))
+    return out
+
+
+def _drop_down(
+    sheet: Any, options: Any, choices: tuple[str, ...], cells: str, strict: bool = True
+) -> None:
     """A drop-down of the options, listed in a column of the hidden options sheet (an inline
-    list is limited to 255 characters)."""
+    list is limited to 255 characters); not `strict`, it suggests and other text is kept."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -263,7 +291,7 @@ def _drop_down(sheet: Any, options: Any, choices: tuple[str, ...], cells: str) -
         type="list",
         formula1=f"{OPTIONS_SHEET}!${letter}$1:${letter}${len(choices)}",
         allow_blank=True,
-        showErrorMessage=True,
+        showErrorMessage=strict,
         errorTitle="不是可选项 Not an option",
         error="请从下拉列表中选择 Choose from the list: " + ", ".join(choices)[:200],
     )

@@ -33,8 +33,10 @@ from zuji.core.errors import (
     NotGiven,
     Span,
 )
+from zuji.lang import model as m
 from zuji.runtime.factors import bind_factors
 from zuji.runtime.inventory import Inventory
+from zuji.runtime.item_amounts import item_unit
 from zuji.runtime.pcr import PCR
 from zuji.runtime.result import Contribution, Result, Sensitivity, SensitivityFigure
 from zuji.runtime.run import Run, call, gwp_set
@@ -169,18 +171,26 @@ def _trace_inputs(run: Run, pcr: PCR, found: SymbolicTotal) -> None:
     for inp in pcr.rule.inputs:
         value = run.env.get(inp.name)
         if inp.kind == "list" and isinstance(value, list):
-            units = {f.name: str(f.unit or "") for f in inp.fields}
             run.env[inp.name] = [
-                {
-                    k: _symbol(f"{inp.name}[{i}].{k}", v, units.get(k, ""), "input", found)
-                    if _is_number(v)
-                    else v
-                    for k, v in item.items()
-                }
-                for i, item in enumerate(value)
+                _traced_item(pcr, inp, i, item, found) for i, item in enumerate(value)
             ]
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             run.env[inp.name] = _symbol(inp.name, value, str(inp.unit or ""), "input", found)
+
+
+def _traced_item(
+    pcr: PCR, inp: m.Input, index: int, item: dict[str, Any], found: SymbolicTotal
+) -> dict[str, Any]:
+    """A list's item, each number a symbol in its unit (for a field in several units, the one
+    of the item's option)."""
+    fields = {f.name: f for f in inp.fields}
+    units = {k: item_unit(pcr.plan.item_units, inp, item, f) for k, f in fields.items()}
+    return {
+        k: _symbol(f"{inp.name}[{index}].{k}", v, units.get(k, ""), "input", found)
+        if _is_number(v)
+        else v
+        for k, v in item.items()
+    }
 
 
 def _trace_factors(run: Run, found: SymbolicTotal) -> None:

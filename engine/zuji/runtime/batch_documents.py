@@ -112,6 +112,6 @@ def _put(header: str, value: Any, inp: m.Input, cells: dict[str, Any]) -> bool:
         cells[header] = value
         # A bare number for an input with a unit is an error for one inventory (E501, "has no
         # unit"); a flat table's bare number is in the PCR's unit, but not a document's.
-        return inp.unit is None or not u.to_pint(inp.unit)._units
+        return inp.units is None and (inp.unit is None or not u.to_pint(inp.unit)._units)
     cells[header] = value if inp.kind == "quantity" else str(value)
     return inp.kind == "quantity" or isinstance(value, str)

@@ -12,6 +12,7 @@ runtime.inventory_schema, a supplier's PACT document as a value in runtime.suppl
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,9 +39,11 @@ from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.inventory_version import version_fits
 from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
+from zuji.runtime.item_amounts import derived, key_first, measured
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
 from zuji.runtime.uncertain_inputs import uncertainty
+from zuji.semantics.compile.plan import ListUnits
 
 __all__ = [
     "DQ_KEYS",
@@ -127,8 +130,11 @@ class _Reader:
         choices: dict[str, tuple[str, ...]],
         base: Path | None = None,
         root: Path | None = None,
+        item_units: Mapping[str, ListUnits] | None = None,
     ) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
+        # The unit of each option of a list's field in several units (the plan's, or compiled)
+        self.item_units = derived(pcr, standards) if item_units is None else item_units
         self.base = base  # the inventory file's folder: supplier documents are read from there
         self.root = root  # the folder named files must lie in; None: the inventory's own
         self.findings = DiagnosticSink()
@@ -158,12 +164,14 @@ def load_inventory(
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
     root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Read an inventory file. Files it names (supplier PACT documents) are read only from
     inside `root`, by default the inventory's own folder."""
     with read_as(InventoryError):
         text = read_utf8(path)
-    return inventory_from_text(text, file_label(path), pcr, standards, choices, path.parent, root)
+    label = file_label(path)
+    return inventory_from_text(text, label, pcr, standards, choices, path.parent, root, item_units)
 
 
 def inventory_from_text(
@@ -174,10 +182,11 @@ def inventory_from_text(
     choices: dict[str, tuple[str, ...]] | None = None,
     base: Path | None = None,
     root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """An inventory from the text of a file named `label` (its suffix tells JSON from YAML),
     as a file's would be read: diagnostics positioned in that text, the text's bytes pinned.
-    Without `base`, supplier documents must come inline."""
+    Without `base`, supplier documents must come inline; `item_units` as read_inventory's."""
     with read_as(InventoryError):
         refuse_full_width_colons(text, label)
         document = load_text(text, label)
@@ -187,7 +196,15 @@ def inventory_from_text(
         prefix = ["inventory"]
     try:
         return read_inventory(
-            document, pcr, standards, label, choices, base, root, text.encode("utf-8")
+            document,
+            pcr,
+            standards,
+            label,
+            choices,
+            base,
+            root,
+            text.encode("utf-8"),
+            item_units,
         )
     except InventoryError as exc:
         raise InventoryError([located(d, text, prefix) for d in exc.diagnostics]) from None
@@ -210,6 +227,7 @@ def read_inventory(
     base: Path | None = None,
     root: Path | None = None,
     received: bytes | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
@@ -217,9 +235,10 @@ def read_inventory(
     is the folder file references (supplier PACT documents) are relative to: none, no files;
     `root` the folder they must lie in (None: `base`). `received` are the bytes the document was
     read from (a file, a request's body): the result pins their sha256; without them, that of
-    the document's RFC 8785 canonical JSON.
+    the document's RFC 8785 canonical JSON. `item_units` are the units of the items of lists
+    with a field in several units (the plan's; without, they are compiled here).
     """
-    reader = _Reader(pcr, standards, label, choices or {}, base, root)
+    reader = _Reader(pcr, standards, label, choices or {}, base, root, item_units)
     given = _mapping(document, label)
     document, readings = normalised(given, pcr, reader)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
@@ -388,13 +407,20 @@ def _items(
     inp: m.Input, raw: list[dict[str, Any]], on: date | None, reader: _Reader, where: str
 ) -> tuple[list[dict[str, Any]], Origin]:
     items = []
+    listed = reader.item_units.get(inp.name)
+    fields = key_first(inp, listed)
     for i, item in enumerate(raw):
-        items.append(
-            {
-                f.name: _value(f, item.get(f.name), on, reader, f"{where}[{i}].{f.name}")[0]
-                for f in inp.fields
-            }
-        )
+        read: dict[str, Any] = {}
+        for f in fields:
+            place, given = f"{where}[{i}].{f.name}", item.get(f.name)
+            if f.units is not None:  # in the unit of the item's option, read before it
+                option = read.get(listed.key) if listed else None
+                f = measured(f, listed, option, given, reader, place) or f
+                if f.units is not None:
+                    read[f.name] = None
+                    continue
+            read[f.name] = _value(f, given, on, reader, place)[0]
+        items.append({f.name: read[f.name] for f in inp.fields})
     return items, Origin("inventory", f"{len(items)} items")
 
 

@@ -15,21 +15,28 @@ from zuji.lang import model as m
 from zuji.runtime.inventory_labels import by_chinese_names, labelled
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import SUPPLIER_VALUE_SCHEMA, is_intensity
+from zuji.semantics.compile.plan import ListUnits
 
 # At most this many schema findings are reported: past them, the inventory is for another rule.
 _MOST_FINDINGS = 20
 
 
 def schema_for(
-    pcr: m.RuleFile, choices: Mapping[str, tuple[str, ...]] | None = None
+    pcr: m.RuleFile,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> dict[str, Any]:
     """The JSON Schema of the inventory of one PCR, generated from its inputs. With `choices`
     (the options of the choices declared by name) it is the published schema: every input
     titled in Chinese and English, with its unit, range, default and options (see
-    runtime.inventory_labels); without, the one the reader validates against."""
+    runtime.inventory_labels), and the unit of each option of a list's field in several units
+    (`item_units`); without, the one the reader validates against."""
     properties = {inp.name: _input_schema(inp) for inp in pcr.inputs}
     if choices is not None:
-        properties = {inp.name: labelled(inp, properties[inp.name], choices) for inp in pcr.inputs}
+        properties = {
+            inp.name: labelled(inp, properties[inp.name], choices, (item_units or {}).get(inp.name))
+            for inp in pcr.inputs
+        }
     required = [inp.name for inp in pcr.inputs if inp.required]
     inputs: dict[str, Any] = {
         "type": "object",
@@ -221,11 +228,11 @@ def _quantity_schema(inp: m.Input) -> dict[str, Any]:
     }
     if is_intensity(inp):
         return {
-            "description": f"{description} [{inp.unit}]; may be a supplier's PACT document",
+            "description": f"{description} [{inp.unit_text}]; may be a supplier's PACT document",
             "anyOf": [{"type": "number"}, {"type": "string"}, SUPPLIER_VALUE_SCHEMA, with_unit],
         }
     return {
-        "description": f"{description} [{inp.unit}]",
+        "description": f"{description} [{inp.unit_text}]",
         "anyOf": [{"type": "number"}, {"type": "string"}, with_unit],
     }
 

@@ -4,7 +4,9 @@ Clerks work in Excel. A template has one main sheet (清单 / inventory) with a 
 the inventory's own facts (pcr, company, reference period): its identifier, Chinese and English
 name, the value to fill in, the unit, allowed range, default, whether it is primary data and its
 options. Each list input (fuels, deliveries) has a sheet of its own: its fields' names on row 1,
-their identifiers on row 2, their units on row 3, one item per row from row 4. A CSV template is
+their identifiers on row 2, their units on row 3, one item per row from row 4; a field in several
+units (coal in t, natural gas in Nm3) is followed by a column `<field>.unit` where each item's
+unit is written. A CSV template is
 the main sheet alone, each list item's field on a row of its own (`kiln_fuels[1].amount`,
 counted from 1).
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from itertools import islice
@@ -29,6 +32,7 @@ from zuji.data.standards import Standards
 from zuji.lang import model as m
 from zuji.runtime.amounts import parse_amount
 from zuji.runtime.inventory import Inventory, read_inventory
+from zuji.semantics.compile.plan import ListUnits
 
 SHEET_SUFFIXES = (".xlsx", ".csv")
 # The main sheet's columns, in order: (key, header as a clerk reads it).
@@ -60,6 +64,7 @@ FACTS = tuple(
     )
 )
 FIRST_ITEM_ROW = 4  # list sheets: names, identifiers, units, then items
+UNIT_SUFFIX = ".unit"  # the identifier of the unit column of a field in several units
 _ITEM = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -87,13 +92,16 @@ def load_sheet_inventory(
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
     root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Read an inventory from an xlsx workbook or a CSV file laid out as `zuji template` writes
     them; its findings name the cell at fault."""
     label = file_label(path)
     document, cells = document_from_sheets(read_sheets(path), pcr)
     try:
-        return read_inventory(document, pcr, standards, label, choices, path.parent, root)
+        return read_inventory(
+            document, pcr, standards, label, choices, path.parent, root, None, item_units
+        )
     except InventoryError as exc:
         raise at_cells(exc, label, cells) from None
 
@@ -184,12 +192,14 @@ def _read_list(
         return
     fields = [str(f or "").strip() for f in rows[1]]
     units = rows[2]
+    # A field in several units has a column of its own for each item's unit (amount.unit).
+    unit_columns = {f.removesuffix(UNIT_SUFFIX): c for c, f in enumerate(fields) if _is_unit(f)}
     items: list[dict[str, Any]] = []
     for number, row in enumerate(rows[FIRST_ITEM_ROW - 1 :], start=FIRST_ITEM_ROW):
         item = {
-            field: _amount(row[col], _cell(units, col))
+            field: _amount(row[col], _item_unit(row, units, col, unit_columns.get(field)))
             for col, field in enumerate(fields)
-            if field and not _blank(_cell(row, col))
+            if field and not _is_unit(field) and not _blank(_cell(row, col))
         }
         if not item:
             continue  # an empty row between items, or the template's spare rows
@@ -199,6 +209,17 @@ def _read_list(
         items.append(item)
     document["inputs"][inp.name] = items
     cells.setdefault(inp.name, (sheet, FIRST_ITEM_ROW, 1))
+
+
+def _is_unit(identifier: str) -> bool:
+    return identifier.endswith(UNIT_SUFFIX)
+
+
+def _item_unit(row: list[Any], units: list[Any], column: int, unit_column: int | None) -> Any:
+    """The unit of an item's cell: from its row's unit column, if its field has one, else
+    the sheet's units row."""
+    written = _cell(row, unit_column) if unit_column is not None else None
+    return _cell(units, column) if _blank(written) else written
 
 
 def _cell(row: list[Any], column: int) -> Any:

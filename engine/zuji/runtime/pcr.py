@@ -85,16 +85,17 @@ class PCR:
         the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
         from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
+        units = self.plan.item_units
         if isinstance(source, dict):
             return read_inventory(
-                source, self.rule, self.standards, label, self.choices, base, root, received
+                source, self.rule, self.standards, label, self.choices, base, root, received, units
             )
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
         if path.suffix.lower() in SHEET_SUFFIXES:
-            return load_sheet_inventory(path, self.rule, self.standards, self.choices, root)
-        return load_inventory(path, self.rule, self.standards, self.choices, root)
+            return load_sheet_inventory(path, self.rule, self.standards, self.choices, root, units)
+        return load_inventory(path, self.rule, self.standards, self.choices, root, units)
 
     @cached_property
     def choices(self) -> dict[str, tuple[str, ...]]:
@@ -161,7 +162,7 @@ class PCR:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
-        return schema_for(self.rule, self.choices)
+        return schema_for(self.rule, self.choices, self.plan.item_units)
 
     @cached_property
     def folder(self) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 
 from zuji.core.errors import Span
 from zuji.lang import exprs
@@ -21,7 +22,7 @@ from zuji.lang import units as u
 from zuji.semantics.compile.inline import Inliner
 from zuji.semantics.compile.names import Names
 from zuji.semantics.compile.order import ValueOrder
-from zuji.semantics.compile.plan import POISON, Fn, Typed
+from zuji.semantics.compile.plan import POISON, Fn, ListUnits, Typed
 from zuji.semantics.compile.state import Compilation
 from zuji.semantics.compile.units import UnitChecks, factor, power_of
 from zuji.semantics.compile.values import NameReader, reader
@@ -232,13 +233,13 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             return POISON
         if subject.kind != "choice":
             return self.error("E309", f"'is' tests a choice, not a {subject.kind}", node.span)
-        if node.option not in subject.options:
+        known = subject.declared or subject.options  # narrowed or not, any declared option
+        if node.option not in known:
             return self.error(
                 "E218",
                 f"'{node.option}' is not one of the options",
                 node.span,
-                exprs.suggest(node.option, list(subject.options))
-                or "options: " + ", ".join(sorted(subject.options)),
+                exprs.suggest(node.option, list(known)) or "options: " + ", ".join(sorted(known)),
             )
         test = self.closures.is_option(subject.fn, node.option, node.negated)
         if self.probe is not None:
@@ -298,9 +299,15 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         subject = self.visit(condition.subject)
         if subject.kind != "choice" or condition.option not in subject.options:
             return scope, scope
-        only = frozenset([condition.option])
-        inside = Typed(subject.fn, "choice", options=only, deps=subject.deps)
-        outside = Typed(subject.fn, "choice", options=subject.options - only, deps=subject.deps)
+        only, declared = frozenset([condition.option]), subject.declared or subject.options
+        inside = Typed(subject.fn, "choice", options=only, deps=subject.deps, declared=declared)
+        outside = Typed(
+            subject.fn,
+            "choice",
+            options=subject.options - only,
+            deps=subject.deps,
+            declared=declared,
+        )
         if condition.negated:
             inside, outside = outside, inside
         name = condition.subject.name
@@ -341,13 +348,21 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             read = reader(fld.name)
             if fld.kind == "choice":
                 fields[fld.name] = self.reader.choice_value(read, fld, frozenset([symbol.name]))
-            else:
+            elif fld.units is None:
                 unit = self.units.unit_of(fld.unit, fld.span)
                 fields[fld.name] = (
                     Typed(read, "quantity", unit, deps=frozenset([symbol.name]))
                     if unit is not None
                     else POISON
                 )
+        listed = self.compilation.item_units.get(symbol.name)
+        mixed = {f.name for f in symbol.decl.fields if f.units is not None}
+        if mixed and not _reads(node.body, mixed):
+            fields.update(dict.fromkeys(mixed, POISON))  # not read: one body for every item
+        elif mixed and listed is None:
+            return POISON  # the units of its items are undecided: reported where declared
+        elif listed is not None:
+            return self.by_option(node, listed, fields, frozenset([symbol.name]))
         with self.frame(ChainMap(fields, dict(self.scope)), self.module):
             body = self.visit(node.body)
         if not body.ok:
@@ -361,6 +376,70 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             deps=body.deps | {symbol.name},
         )
 
+    def by_option(
+        self, node: m.SumOver, listed: ListUnits, fields: dict[str, Typed], deps: frozenset[str]
+    ) -> Typed:
+        """A sum over a list whose items are in the units of their options: the body compiled
+        once per option of the key (each field in that option's unit, the key narrowed to it,
+        so a family it indexes has one unit), the item's option picking its body."""
+        key = fields[listed.key]
+        if not key.ok:
+            return POISON
+        findings = self.compilation.findings.items
+        before = len(findings)
+        bodies: list[tuple[str, Typed]] = []
+        for option in listed.options:
+            scope = dict(fields)
+            scope[listed.key] = replace(key, options=frozenset([option]), declared=key.options)
+            for name in listed.fields:
+                unit = self.units.unit_of(listed.unit(name, option), node.span)
+                read = Typed(reader(name), "quantity", unit, deps=deps) if unit else POISON
+                scope[name] = read
+            with self.frame(ChainMap(scope, dict(self.scope)), self.module):
+                body = self.visit(node.body)
+            if not body.ok or len(findings) > before:  # each mistake said once, not per option
+                findings[before:] = list(dict.fromkeys(findings[before:]))
+                return POISON
+            if body.kind != "quantity":
+                return self.error("E303", "sum over adds numbers", node.span)
+            bodies.append((option, body))
+        return self.joined(node, listed, key, bodies, deps)
+
+    def joined(
+        self,
+        node: m.SumOver,
+        listed: ListUnits,
+        key: Typed,
+        bodies: list[tuple[str, Typed]],
+        deps: frozenset[str],
+    ) -> Typed:
+        """The bodies of the options as one: each in the unit of the first with a unit, picked
+        by the item's option (E316 when two options give different kinds of quantity)."""
+        first_option, first = next(((o, b) for o, b in bodies if b.bare != 0), bodies[0])
+        unit = first.measure
+        picked: Fn | None = None
+        for option, body in reversed(bodies):
+            if not u.same_dimension(body.measure, unit) and body.bare != 0:
+                return self.error(
+                    "E316",
+                    f"sum over {listed.list_name} gives {u.format_unit(unit)} for items whose "
+                    f"{listed.key} is {first_option} but {u.format_unit(body.measure)} "
+                    f"({u.describe_dimension(body.measure)}) for {option}",
+                    node.span,
+                    "each item's amount is in the unit its factor is per: multiply it by "
+                    f"that factor ({listed.families[next(iter(listed.fields))]}[{listed.key}]) "
+                    "before adding items up",
+                )
+            scaled_fn, k = body.fn, factor(body, unit)
+            if picked is None:
+                picked = _times(scaled_fn, k)
+            else:
+                test = self.closures.is_option(key.fn, option, False)
+                picked = self.closures.branch(test, scaled_fn, k, picked, 1.0)
+            deps = deps | body.deps
+        assert picked is not None  # a choice has at least one option
+        return Typed(self.closures.sum_over(picked, listed.list_name), "quantity", unit, deps=deps)
+
     # ----------------------------------------------------------------- source text
     def snippet(self, node: m.Expr) -> str:
         """The expression as written, for a run-time message (a divisor that is zero)."""
@@ -373,3 +452,12 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
 
 def constant(value: float) -> Fn:
     return lambda env: value
+
+
+def _times(fn: Fn, k: float) -> Fn:
+    return fn if k == 1.0 else (lambda env: fn(env) * k)
+
+
+def _reads(body: m.Expr, names: set[str]) -> bool:
+    """Whether an expression names any of these (a list's fields in several units)."""
+    return any(isinstance(x, m.Ref) and x.name in names for x in exprs.walk(body))

@@ -57,6 +57,8 @@ class NameReader:
                 f"'{inp.name}' is a list; add its items up with sum over {inp.name} (...)",
                 span,
             )
+        if inp.units is not None:
+            return POISON  # several units outside a list (E116): no one unit to read it in
         read = self.compiler.closures.optional(key, span) if inp.optional else reader(key)
         deps = frozenset([key])
         if inp.kind == "choice":
