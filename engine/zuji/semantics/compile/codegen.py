@@ -14,6 +14,7 @@ from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 from zuji.core.errors import Span
 from zuji.lang import exprs
@@ -22,8 +23,9 @@ from zuji.lang import units as u
 from zuji.semantics.compile.inline import Inliner
 from zuji.semantics.compile.names import Names
 from zuji.semantics.compile.order import ValueOrder
-from zuji.semantics.compile.plan import POISON, Fn, ListUnits, Typed
+from zuji.semantics.compile.plan import POISON, Env, Fn, Typed
 from zuji.semantics.compile.state import Compilation
+from zuji.semantics.compile.sums import by_option, reads
 from zuji.semantics.compile.units import UnitChecks, factor, power_of
 from zuji.semantics.compile.values import NameReader, reader
 
@@ -265,6 +267,9 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(self.closures.negation(inner.fn), "bool", deps=inner.deps)
 
     def visit_If(self, node: m.If) -> Typed:
+        holds = self.decided(node.condition)
+        if holds is not None:
+            return self.taken(node, holds)
         cond = self.visit(node.condition)
         then_scope, other_scope = self.narrowed(node.condition)
         with self.frame(then_scope, self.module):
@@ -289,6 +294,40 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             unit,
             deps=cond.deps | then.deps | other.deps,
         )
+
+    def decided(self, condition: m.Expr) -> bool | None:
+        """Whether a choice test is settled by what is known of the choice here (the items of
+        one option, inside `sum over` a list whose items are in several units; a branch that
+        already tested it): True or False, or None when it is left to evaluation."""
+        if not (isinstance(condition, m.IsChoice) and isinstance(condition.subject, m.Ref)):
+            return None
+        subject = self.scope.get(condition.subject.name)
+        if subject is None or subject.kind != "choice" or not subject.declared:
+            return None  # a choice not narrowed: every option is possible
+        if condition.option not in subject.declared:
+            return None  # E218, reported by the test itself
+        if subject.options == {condition.option}:
+            return not condition.negated
+        if condition.option not in subject.options:
+            return condition.negated
+        return None
+
+    def taken(self, node: m.If, holds: bool) -> Typed:
+        """An `if` whose condition is settled: only the branch taken is compiled (the other
+        may index a family for an option its items cannot have), its reach still recorded
+        for coverage."""
+        typed = self.visit(node.then if holds else node.otherwise)
+        if not typed.ok or self.probe is None or not isinstance(node.condition, m.IsChoice):
+            return typed
+        test = self.probe.condition(node.condition, lambda env: holds)
+        then, other = self.probe.branches(node, typed.fn, typed.fn)
+        live = then if holds else other
+
+        def reached(env: Env) -> Any:
+            test(env)  # the test's outcome and the branch taken, as evaluation would record
+            return live(env)
+
+        return replace(typed, fn=reached)
 
     def narrowed(self, condition: m.Expr) -> tuple[Scope, Scope]:
         """Inside 'if region is national then A else B', B knows region is not national, so
@@ -357,12 +396,12 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
                 )
         listed = self.compilation.item_units.get(symbol.name)
         mixed = {f.name for f in symbol.decl.fields if f.units is not None}
-        if mixed and not _reads(node.body, mixed):
+        if mixed and not reads(node.body, mixed):
             fields.update(dict.fromkeys(mixed, POISON))  # not read: one body for every item
         elif mixed and listed is None:
             return POISON  # the units of its items are undecided: reported where declared
         elif listed is not None:
-            return self.by_option(node, listed, fields, frozenset([symbol.name]))
+            return by_option(self, node, listed, fields, frozenset([symbol.name]))
         with self.frame(ChainMap(fields, dict(self.scope)), self.module):
             body = self.visit(node.body)
         if not body.ok:
@@ -376,70 +415,6 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             deps=body.deps | {symbol.name},
         )
 
-    def by_option(
-        self, node: m.SumOver, listed: ListUnits, fields: dict[str, Typed], deps: frozenset[str]
-    ) -> Typed:
-        """A sum over a list whose items are in the units of their options: the body compiled
-        once per option of the key (each field in that option's unit, the key narrowed to it,
-        so a family it indexes has one unit), the item's option picking its body."""
-        key = fields[listed.key]
-        if not key.ok:
-            return POISON
-        findings = self.compilation.findings.items
-        before = len(findings)
-        bodies: list[tuple[str, Typed]] = []
-        for option in listed.options:
-            scope = dict(fields)
-            scope[listed.key] = replace(key, options=frozenset([option]), declared=key.options)
-            for name in listed.fields:
-                unit = self.units.unit_of(listed.unit(name, option), node.span)
-                read = Typed(reader(name), "quantity", unit, deps=deps) if unit else POISON
-                scope[name] = read
-            with self.frame(ChainMap(scope, dict(self.scope)), self.module):
-                body = self.visit(node.body)
-            if not body.ok or len(findings) > before:  # each mistake said once, not per option
-                findings[before:] = list(dict.fromkeys(findings[before:]))
-                return POISON
-            if body.kind != "quantity":
-                return self.error("E303", "sum over adds numbers", node.span)
-            bodies.append((option, body))
-        return self.joined(node, listed, key, bodies, deps)
-
-    def joined(
-        self,
-        node: m.SumOver,
-        listed: ListUnits,
-        key: Typed,
-        bodies: list[tuple[str, Typed]],
-        deps: frozenset[str],
-    ) -> Typed:
-        """The bodies of the options as one: each in the unit of the first with a unit, picked
-        by the item's option (E316 when two options give different kinds of quantity)."""
-        first_option, first = next(((o, b) for o, b in bodies if b.bare != 0), bodies[0])
-        unit = first.measure
-        picked: Fn | None = None
-        for option, body in reversed(bodies):
-            if not u.same_dimension(body.measure, unit) and body.bare != 0:
-                return self.error(
-                    "E316",
-                    f"sum over {listed.list_name} gives {u.format_unit(unit)} for items whose "
-                    f"{listed.key} is {first_option} but {u.format_unit(body.measure)} "
-                    f"({u.describe_dimension(body.measure)}) for {option}",
-                    node.span,
-                    "each item's amount is in the unit its factor is per: multiply it by "
-                    f"that factor ({listed.families[next(iter(listed.fields))]}[{listed.key}]) "
-                    "before adding items up",
-                )
-            scaled_fn, k = body.fn, factor(body, unit)
-            if picked is None:
-                picked = _times(scaled_fn, k)
-            else:
-                test = self.closures.is_option(key.fn, option, False)
-                picked = self.closures.branch(test, scaled_fn, k, picked, 1.0)
-            deps = deps | body.deps
-        assert picked is not None  # a choice has at least one option
-        return Typed(self.closures.sum_over(picked, listed.list_name), "quantity", unit, deps=deps)
-
     # ----------------------------------------------------------------- source text
     def snippet(self, node: m.Expr) -> str:
         """The expression as written, for a run-time message (a divisor that is zero)."""
@@ -452,12 +427,3 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
 
 def constant(value: float) -> Fn:
     return lambda env: value
-
-
-def _times(fn: Fn, k: float) -> Fn:
-    return fn if k == 1.0 else (lambda env: fn(env) * k)
-
-
-def _reads(body: m.Expr, names: set[str]) -> bool:
-    """Whether an expression names any of these (a list's fields in several units)."""
-    return any(isinstance(x, m.Ref) and x.name in names for x in exprs.walk(body))
