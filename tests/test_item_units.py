@@ -156,6 +156,18 @@ def test_an_amount_of_another_kind_is_refused_at_its_item(kiln: zuji.PCR, tmp_pa
     assert "give this item's amount in Nm3" in diagnostic.hint
 
 
+def test_an_item_without_its_option_is_refused_naming_what_decides_its_unit() -> None:
+    text = KILN.replace(
+        "one of raw_coal, fuel_oil, natural_gas", "one of raw_coal, fuel_oil, natural_gas optional"
+    )
+    pcr = zuji.load_text(text, "kiln_optional_fuel.pcr")
+    with pytest.raises(InventoryError) as raised:
+        pcr.evaluate(_inventory([{"amount": "3 t"}]))
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.code == "E503" and "the item gives no fuel" in diagnostic.message
+    assert "t (raw_coal, fuel_oil), Nm3 (natural_gas)" in diagnostic.hint
+
+
 def test_an_amount_without_a_unit_asks_for_its_options_unit(kiln: zuji.PCR) -> None:
     with pytest.raises(InventoryError) as raised:
         kiln.evaluate(_inventory([{"fuel": "natural_gas", "amount": 5}]))

@@ -41,8 +41,16 @@ def measured(
     """The field as if declared in the unit of the item's option, to read the amount with; None
     when that cannot be known (the option is missing or unknown: reported where it is) or the
     amount is of another kind (reported here, E503)."""
-    if listed is None or not isinstance(option, str) or option not in listed.options:
+    if listed is not None and option is None and raw is not None:
+        reporter.error(
+            where,
+            f"the item gives no {listed.key}, which decides the unit of its {fld.name}",
+            f"give its {listed.key}; units by {listed.key}: {listed.describe(fld.name)}",
+            code="E503",
+        )
         return None
+    if listed is None or not isinstance(option, str) or option not in listed.options:
+        return None  # an option that is not one: reported where it is written
     field_in = listed.field_in(fld.name, option)
     unit = listed.unit(fld.name, option)
     if field_in is None or unit is None:
