@@ -148,7 +148,9 @@ def _evaluate(pcr: PCR, raw: bytes, name: str) -> Result:
         raise InventoryError(
             Diagnostic("E013", f"{name} is not UTF-8 text (line {line})", hint="save as UTF-8")
         ) from None
-    inventory = inventory_from_text(text, name, pcr.rule, pcr.standards, pcr.choices)
+    inventory = inventory_from_text(
+        text, name, pcr.rule, pcr.standards, pcr.choices, item_units=pcr.plan.item_units
+    )
     return pcr.evaluate(inventory)
 
 
