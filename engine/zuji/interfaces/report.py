@@ -147,9 +147,13 @@ def _pinned(result: Result) -> list[str]:
     """What a verifier checks the files against: the sha256 the result pins, and its signer."""
     rows = []
     if result.provenance is not None:
-        rows.append(f"- Inventory sha256: `{result.provenance.inventory.sha256}`")
+        digest = f"`{result.provenance.inventory.sha256}`"
+        rows.append("- " + _("Inventory sha256: {digest}").format(digest=digest))
     if result.signature is not None:
-        rows.append(f"- Signed: {result.signature.alg}, key `{result.signature.key_id}`")
+        signed = _("Signed: {alg}, key {key}")
+        rows.append(
+            "- " + signed.format(alg=result.signature.alg, key=f"`{result.signature.key_id}`")
+        )
     return rows
 
 

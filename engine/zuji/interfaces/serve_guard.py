@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zuji.core.errors import Diagnostic
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import problem
 
 # Nothing in a JSON reply may load or run anything; the interactive API page gets its own.
@@ -62,7 +63,7 @@ class Guard:
             response = problem(
                 None,
                 421,
-                "Host not served",
+                N_("Host not served"),
                 "host",
                 [
                     Diagnostic(

@@ -17,6 +17,8 @@ import typer
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.lang import model as m
@@ -42,14 +44,14 @@ _SPARE_ITEMS = 200  # rows of a list sheet given a drop-down for its choice fiel
 
 
 def template_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or yaml")] = "xlsx",
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=N_("xlsx, csv or yaml"))] = "xlsx",
     lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en: sheet names and YAML keys (zh)")
+        str | None, typer.Option("--lang", help=N_("zh or en: sheet names and YAML keys (zh)"))
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File to write (csv and yaml: default stdout)"),
+        typer.Option("--output", "-o", help=N_("File to write (csv and yaml: default stdout)")),
     ] = None,
 ) -> None:
     """Write a fill-in inventory for a PCR, which `zuji run -i` reads back."""
@@ -65,7 +67,7 @@ def template_command(
     if fmt == "xlsx":
         target = output or Path(f"{loaded.id}-template.xlsx")
         write_xlsx(loaded, lang, target)
-        typer.echo(f"wrote {target}", err=True)
+        typer.echo(_("wrote {path}").format(path=target), err=True)
         return
     text = template_csv(loaded) if fmt == "csv" else template_yaml(loaded, lang)
     if output is None:
@@ -76,7 +78,11 @@ def template_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("template")(template_command)
+    app.command(
+        "template",
+        cls=ZujiCommand,
+        help=N_("Write a fill-in inventory for a PCR, which `zuji run -i` reads back."),
+    )(template_command)
 
 
 # ------------------------------------------------------------------------------- the rows
