@@ -264,7 +264,9 @@ def authored_texts() -> tuple[str, ...]:
         found.update(_strings(zuji.load(rule).rule))
     for path in [*ROOT.glob("standards/**/*.yaml"), *ROOT.glob("pcr/*/cases/*.yaml")]:
         found.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
-    return tuple(sorted((t for t in found if " " in t.strip()), key=len, reverse=True))
+    # A phrase, or any Chinese (an option's label 全国): single English words are names.
+    texts = (t for t in found if " " in t.strip() or re.search(r"[\u4e00-\u9fff]", t))
+    return tuple(sorted(texts, key=len, reverse=True))
 
 
 REPORTS = [

@@ -159,9 +159,7 @@ def test_an_inner_message_is_translated_inside_the_message_that_folds_it_in() ->
 
 def test_every_text_the_code_marks_is_in_the_catalogue_and_so_are_typers_words() -> None:
     translated = {en for ctx, en, zh, _f in _catalogue() if ctx is None and zh}
-    marked = {
-        m for _, _, m, _, _ in extract_from_dir(ENGINE, keywords={"_": None, "N_": None})
-    }
+    marked = {m for _, _, m, _, _ in extract_from_dir(ENGINE, keywords={"_": None, "N_": None})}
     # typer's words in its plain help and errors (core.py; the command line does not use its
     # rich panels).
     typer_words = {

@@ -349,7 +349,7 @@ def run(
         raise UsageError(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
-    from zuji.interfaces.run_output import cbam_text, rendered
+    from zuji.interfaces.run_output import outputs
     from zuji.runtime.pcr import load as load_pcr
 
     loaded = load_pcr(pcr)
@@ -361,10 +361,7 @@ def run(
         from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
 
         result = with_sensitivity(loaded, read, result)
-    texts = [
-        cbam_text(fmt, loaded, read) if fmt.startswith("cbam") else rendered(result, fmt, trace)
-        for fmt in formats
-    ]
+    texts = outputs(formats, loaded, read, result, trace)
     if out is None:
         for text in texts:
             typer.echo(text)

@@ -7,6 +7,7 @@ Kept apart from the command line's definitions (cli.py), and imported only by `z
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from zuji.core import i18n
@@ -19,9 +20,23 @@ if TYPE_CHECKING:
     from zuji.runtime.result import Result, Trace
 
 
-def rendered(result: Result, fmt: str, trace: bool) -> str:
+def outputs(
+    formats: list[str], loaded: PCR, read: Inventory, result: Result, trace: bool
+) -> list[str]:
+    """The text of each format asked for, in order; stages named in Chinese for a Chinese
+    reader where the rule names them so."""
+    stages = {s.name: s.description.zh for s in loaded.rule.stages if s.description.zh}
+    return [
+        cbam_text(fmt, loaded, read)
+        if fmt.startswith("cbam")
+        else rendered(result, fmt, trace, stages)
+        for fmt in formats
+    ]
+
+
+def rendered(result: Result, fmt: str, trace: bool, stages: Mapping[str, str] | None = None) -> str:
     """One format's text, as printed: JSON with hidden characters escaped, text for people with
-    control and bidi characters shown as U+FFFD."""
+    control and bidi characters shown as U+FFFD; `stages` gives the stages' Chinese names."""
     from zuji.interfaces import report
 
     if fmt == "json":
@@ -31,8 +46,8 @@ def rendered(result: Result, fmt: str, trace: bool) -> str:
 
         return json_printable(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
     if fmt == "markdown":
-        return printable(report.to_markdown(result))
-    parts = [report.to_table(result)]
+        return printable(report.to_markdown(result, stages))
+    parts = [report.to_table(result, stages=stages)]
     if trace and result.trace:
         parts.append(trace_text(result.trace))
     if result.sensitivity:

@@ -92,6 +92,24 @@ def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
     return inp.options or pcr.choices.get(inp.choice_type or "", ())
 
 
+def _labels(pcr: PCR, inp: m.Input) -> dict[str, str]:
+    """The Chinese label of each labelled option of a choice input."""
+    return pcr.choices.chinese.get(inp.choice_type or "", {})
+
+
+def _listed(pcr: PCR, inp: m.Input) -> str:
+    """The options as the template lists them: each identifier, its Chinese label beside it."""
+    labels = _labels(pcr, inp)
+    return ", ".join(f"{o} ({labels[o]})" if o in labels else o for o in _options(pcr, inp))
+
+
+def _choosable(pcr: PCR, inp: m.Input, lang: str) -> tuple[str, ...]:
+    """What a drop-down offers: in a Chinese template each option's Chinese label where the rule
+    gives one (the reader reads a label as its option), in an English one the identifiers."""
+    labels = _labels(pcr, inp) if lang == "zh" else {}
+    return tuple(labels.get(o, o) for o in _options(pcr, inp))
+
+
 def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
     """The columns of the main sheet for one input (or one field of a list input)."""
     from zuji.runtime.inventory_sheets import COLUMNS
@@ -115,7 +133,7 @@ def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
         range=" ".join(f"{b.op} {b.value:g}" for b in inp.bounds),
         default=shown,
         primary="是 yes" if inp.quality == "primary" else "",
-        options=", ".join(_options(pcr, inp)),
+        options=_listed(pcr, inp),
     )
     return row
 
@@ -212,7 +230,10 @@ def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
         if row["options"]:
             inp = next(i for i in pcr.rule.inputs if i.name == row["id"])
             _drop_down(
-                main, options, _options(pcr, inp), f"{main.cell(number, value_column).coordinate}"
+                main,
+                options,
+                _choosable(pcr, inp, lang),
+                f"{main.cell(number, value_column).coordinate}",
             )
     for letter, width in zip("ABCDEFGHI", (28, 30, 40, 18, 12, 16, 18, 14, 40), strict=True):
         main.column_dimensions[letter].width = width
@@ -247,7 +268,7 @@ def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill
         sheet.column_dimensions[letter].width = 24
         for row in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + 3):
             sheet.cell(row, column).fill = fill
-        choices = _options(pcr, field)
+        choices = _choosable(pcr, field, lang)
         if choices:
             _drop_down(sheet, options, choices, f"{letter}{FIRST_ITEM_ROW}:{letter}{last}")
     sheet.freeze_panes = f"A{FIRST_ITEM_ROW}"
