@@ -155,9 +155,9 @@ def test_each_golden_file_shows_the_code_in_its_name() -> None:
 
 
 def test_every_rule_file_code_has_a_golden_file() -> None:
-    """Each code of docs/language.md's table has a golden file or a reason why a rule file
+    """Each code of docs/language.en.md's table has a golden file or a reason why a rule file
     cannot raise it."""
-    table = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    table = (ROOT / "docs" / "language.en.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| ([EW]\d{3}) \|", table, flags=re.M))
     golden = {name.split("_")[0] for name in golden_names()}
     assert golden & set(NOT_RULE_FILE_CODES) == set()

@@ -230,3 +230,16 @@ def test_a_usage_mistake_has_its_code_and_the_same_exit_in_both_languages() -> N
     assert "error[E006]: missing option '--inventory' / '-i'" in english.stderr
     assert "error[E006]: 缺少选项 '--inventory' / '-i'" in chinese.stderr
     assert "用法：zuji run" in chinese.stderr and "Usage: zuji run" in english.stderr
+
+
+def test_the_chinese_code_table_is_the_catalogues() -> None:
+    """docs/language.md (Chinese) lists the codes of docs/language.en.md in the same order,
+    each with the catalogue's Chinese sentence of it, so the two tables never drift apart."""
+    row = re.compile(r"^\| ([EW]\d{3}) \| (.*?) \|\s*$", re.M)
+    english = row.findall((ROOT / "docs" / "language.en.md").read_text(encoding="utf-8"))
+    chinese = row.findall((ROOT / "docs" / "language.md").read_text(encoding="utf-8"))
+    sentences = {
+        ctx[5:]: zh for ctx, _en, zh, _f in _catalogue() if ctx and ctx.startswith("code:")
+    }
+    assert [code for code, _ in chinese] == [code for code, _ in english]
+    assert [(code, sentences[code]) for code, _ in english] == chinese

@@ -265,7 +265,8 @@ def _entries(lang: str) -> dict[str, list[tuple[str, str]]]:
             context, _sep, english = key.partition("\x04")
             found.setdefault(context, []).append((english, translated))
     for entries in found.values():
-        entries.sort(key=lambda entry: -len(entry[0]))
+        # The most specific first: the template with the most words of its own, then the longest.
+        entries.sort(key=lambda entry: (-len(_PLACEHOLDER.sub("", entry[0])), -len(entry[0])))
     return found
 
 
@@ -417,13 +418,16 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     are none of these, so they stay as they are."""
     if depth > _PART_DEPTH or slot in _NAMES or not _ENGLISH.search(value):
         return value
-    found = _by_template(lang, "part", value, depth)
-    if found is None and own:
+    # A list of parts ("quantity in %, range >= 0") is split before a template can take it whole.
+    found = _by_items(lang, value, depth, own) if ", " in value else None
+    if found is None and own:  # the context's own texts first: a summary inside a summary
         found = _by_template(lang, own, value, depth)
+    if found is None:
+        found = _by_template(lang, "part", value, depth)
     if found is None and (slot in _WORDY or " " in value.strip()):
         found = _by_words(lang, value)
     if found is None:
-        found = _by_items(lang, value, depth)
+        found = _by_items(lang, value, depth, own)
     return value if found is None else found
 
 
@@ -443,7 +447,7 @@ def _by_words(lang: str, value: str) -> str | None:
     return " ".join(out) if changed else None
 
 
-def _by_items(lang: str, value: str, depth: int) -> str | None:
+def _by_items(lang: str, value: str, depth: int, own: str = "") -> str | None:
     """A list ("a, b or c") whose items are parts or names, with the language's separators."""
     pieces = _SEPARATORS.split(value)
     if len(pieces) < 3:
@@ -453,7 +457,7 @@ def _by_items(lang: str, value: str, depth: int) -> str | None:
         if i % 2:
             out.append(_LIST_WORDS.get(piece, piece))
             continue
-        translated = _part(lang, piece, depth + 1)
+        translated = _part(lang, piece, depth + 1, "", own)
         if translated == piece and _SENTENCE.search(piece):
             return None  # an English phrase no part knows: the list stays as made
         changed = changed or translated != piece

@@ -192,7 +192,7 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
     for row in effect.cases:
         table.add_row(
             row.case,
-            row.versions,
+            _word(row.versions),
             _num(row.before) if row.error_before is None else _("error"),
             _num(row.after) if row.error_after is None else _("error"),
             _num(row.change),
@@ -410,7 +410,7 @@ def _markdown_impact(effect: Impact) -> list[str]:
     error = _("error")
     for r in effect.cases:
         rows.append(
-            f"| {r.case} | {r.versions} | "
+            f"| {r.case} | {_word(r.versions)} | "
             f"{_num(r.before) if r.error_before is None else error} | "
             f"{_num(r.after) if r.error_after is None else error} | {_num(r.change)} | "
             f"{_pct(r.change_percent)} |"
