@@ -237,6 +237,29 @@ def _batch(folder: Path) -> None:
     (folder / "plants.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _uncertain(folder: Path) -> None:
+    document = _case_inventory()
+    document["inputs"]["kiln_electricity"] = {
+        "value": "41250 MWh",
+        "uncertainty": {"distribution": "normal", "sd": 1000},
+    }
+    _write(folder, "case.yaml", document)
+
+
+def _tampered(folder: Path) -> None:
+    """A traced result whose input was changed after it was written: replay names the cause."""
+    _result(folder)
+    result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    for item in result["trace"]["inputs"]:
+        if item["name"] == "gypsum":
+            item["value"] = 51000.0
+    (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
+
+
+def _bad_column(folder: Path) -> None:
+    (folder / "plants.csv").write_text("cement,gypsumm\n1000000 t,5 t\n", encoding="utf-8")
+
+
 def _strings(value: Any) -> list[str]:
     """Every text inside a model object, a document or a list of them."""
     if isinstance(value, str):
@@ -260,9 +283,11 @@ def authored_texts() -> tuple[str, ...]:
     from zuji.core.library import rule_files
 
     found: set[str] = set()
-    for rule in rule_files():
+    fixtures = [*ROOT.glob("tests/fixtures/diff/*.pcr"), *ROOT.glob("tests/fixtures/review/*.pcr")]
+    for rule in [*rule_files(), *fixtures]:
         found.update(_strings(zuji.load(rule).rule))
-    for path in [*ROOT.glob("standards/**/*.yaml"), *ROOT.glob("pcr/*/cases/*.yaml")]:
+    documents = ("standards/**/*.yaml", "pcr/*/cases/*.yaml", "pcr/*/cbam.yaml", "pcr/*/cbam/*")
+    for path in (p for pattern in documents for p in ROOT.glob(pattern)):
         found.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     # A phrase, or any Chinese (an option's label 全国): single English words are names.
     texts = (t for t in found if " " in t.strip() or re.search(r"[\u4e00-\u9fff]", t))
@@ -282,6 +307,38 @@ REPORTS = [
     Scenario("replay", ("replay", "result.json"), _result),
     Scenario("verify", ("verify", "result.json", "-i", "case.yaml"), _result),
     Scenario("template yaml", ("template", "cement", "-f", "yaml"), authored=True),
+    Scenario(
+        "diff",
+        (
+            "diff",
+            str(ROOT / "tests/fixtures/diff/widget.pcr"),
+            str(ROOT / "tests/fixtures/review/widget_1_1.pcr"),
+        ),
+        authored=True,
+    ),
+    Scenario(
+        "diff markdown",
+        (
+            "diff",
+            str(ROOT / "tests/fixtures/diff/widget.pcr"),
+            str(ROOT / "tests/fixtures/review/widget_1_1.pcr"),
+            "-f",
+            "markdown",
+        ),
+        authored=True,
+    ),
+    Scenario(
+        "monte carlo", ("mc", "cement", "-i", "case.yaml", "-n", "500", "--seed", "1"), _uncertain
+    ),
+    Scenario(
+        "sensitivity", ("run", "cement", "-i", "case.yaml", "--sensitivity"), _case, authored=True
+    ),
+    Scenario(
+        "cbam table", ("run", "cement", "-i", "case.yaml", "-f", "cbam-table"), _case, authored=True
+    ),
+    Scenario("replay tampered", ("replay", "result.json"), _tampered),
+    Scenario("verify tampered", ("verify", "result.json", "-i", "case.yaml"), _tampered),
+    Scenario("batch column", ("batch", "cement", "plants.csv", "-o", "out.csv"), _bad_column),
     Scenario("batch", ("batch", "cement", "plants.csv", "-o", "out.csv"), _batch),
     Scenario("keys", ("keys", "new", "--out", "keys")),
     Scenario("init", ("init", "committee")),
