@@ -35,6 +35,7 @@ from i18n_sites import SLOT, has_words, is_sentence, sites
 
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic
+from zuji.core.text import columns
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine" / "zuji"
@@ -191,6 +192,8 @@ def test_every_help_page_reads_in_chinese_and_in_english(words: tuple[str, ...])
     assert chinese.stdout.startswith("用法：")
     assert "显示本帮助并退出。" in chinese.stdout
     assert not english_sentences(chinese.stdout), chinese.stdout
+    # Chinese help wraps by terminal columns (two a character) within the 80 of the terminal.
+    assert max(columns(line) for line in chinese.stdout.splitlines()) <= 80, chinese.stdout
     assert english.stdout.startswith("Usage: ")
     assert not HAN.search(english.stdout.replace("足迹", "")), english.stdout
 
@@ -243,3 +246,16 @@ def test_the_chinese_code_table_is_the_catalogues() -> None:
     }
     assert [code for code, _ in chinese] == [code for code, _ in english]
     assert [(code, sentences[code]) for code, _ in english] == chinese
+
+
+def test_chinese_help_wraps_between_characters_and_keeps_punctuation_with_its_word() -> None:
+    from zuji.interfaces.cli_words import wrapped
+
+    lines = wrapped("清单文件所引用的供应商文档，必须位于该文件夹中", 12)
+    assert all(columns(line) <= 12 for line in lines)
+    assert not any(line.startswith("，") for line in lines)
+    assert "".join(lines) == "清单文件所引用的供应商文档，必须位于该文件夹中"
+    assert wrapped("table 或 cbam-table [默认：table]", 24) == [
+        "table 或 cbam-table",
+        "[默认：table]",
+    ]

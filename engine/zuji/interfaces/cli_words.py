@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,15 +35,84 @@ from typer.models import Context
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic
 from zuji.core.i18n import N_, _
+from zuji.core.text import columns
 
 HELP_OPTION = N_("Show this message and exit.")
 
 
 class ZujiFormatter(HelpFormatter):
-    """click's help formatter with "Usage:" in the reader's language."""
+    """click's help formatter with "Usage:" in the reader's language, and Chinese help texts
+    wrapped by terminal columns: click wraps at spaces only, and Chinese has none."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        colon = "：" if _WIDE.search(heading) else ":"
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+    def write_text(self, text: str) -> None:
+        if not _WIDE.search(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        width = self.width - self.current_indent
+        paragraphs = [
+            "\n".join(indent + line for line in wrapped(" ".join(p.split()), width))
+            for p in text.split("\n\n")
+        ]
+        self.write("\n\n".join(paragraphs) + "\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        rows = list(rows)
+        if not any(_WIDE.search(second) for _first, second in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max((columns(first) for first, _ in rows), default=0), col_max)
+        first_col += col_spacing
+        margin = " " * (first_col + self.current_indent)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if columns(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - columns(first)))
+            else:
+                self.write("\n" + margin)
+            lines = wrapped(second, max(self.width - first_col - 2, 10))
+            self.write("\n".join([lines[0], *(margin + line for line in lines[1:])]) + "\n")
+
+
+_WIDE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """A text broken into lines of at most `width` terminal columns: between two Chinese
+    characters anywhere, and at spaces between other words. A Chinese punctuation mark never
+    starts a line: the character before it goes down with it."""
+    lines: list[list[str]] = [[]]
+    for token in _TOKENS.findall(text):
+        token = " " if token.isspace() else token
+        line = lines[-1]
+        if sum(map(columns, line)) + columns(token) <= width or not "".join(line).strip():
+            line.append(token)
+        elif token == " ":
+            lines.append([])
+        elif _CLOSING.match(token) and len(line) > 1:
+            lines.append([line.pop(), token])
+        else:
+            lines.append([token])
+    return ["".join(line).strip() for line in lines if "".join(line).strip()] or [""]
+
+
+# What stays on one line: a bracketed note ([默认：table]), a Chinese character, another word.
+_TOKENS = re.compile(
+    r"\[[^\]\s]*\]|[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+"
+)
+_CLOSING = re.compile(r"[，。、；：！？）》」』】,.;:!?)]")
 
 
 class ZujiContext(Context):
