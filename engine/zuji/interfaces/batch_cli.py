@@ -53,7 +53,7 @@ def batch_command(
     started = time.perf_counter()
     rows = failed = 0
     writer = Writer(output)
-    with executor_for(workers, dask) as executor, progress("rows", count_rows(file)) as advance:
+    with executor_for(workers, dask) as executor, progress(N_("rows"), count_rows(file)) as advance:
         try:
             for frame in loaded_parts(loaded, file, chunk_rows, executor):
                 writer.write(frame)

@@ -276,7 +276,7 @@ def test_cases(
         if found is None and not path.is_dir():
             raise UsageError(Diagnostic("E002", f"{path}: no PCR there"))
     passed = failed = 0
-    with progress("cases", None) as advance:
+    with progress(N_("cases"), None) as advance:
         for file in files:
             pcr = load_pcr(file)
             if pcr.rule.kind != "pcr":
@@ -402,7 +402,7 @@ def docs(
     from zuji.interfaces.progress import progress
 
     committee = lib.active()
-    with progress("pages"):
+    with progress(N_("pages")):
         done = generate_committee(committee, with_bundled) if committee else generate(config)
     for skipped in done.skipped:
         _say(

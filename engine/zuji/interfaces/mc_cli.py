@@ -61,7 +61,7 @@ def mc_command(
     loaded = load(pcr)
     from zuji.interfaces.progress import progress
 
-    with executor_for(workers, dask) as executor, progress(f"{n} draws"):
+    with executor_for(workers, dask) as executor, progress(_("{count} draws").format(count=n)):
         found = loaded.monte_carlo(inventory, n, seed, executor)
     if plot is not None:
         _write_plot(found, plot, f"{loaded.id} {loaded.version}")

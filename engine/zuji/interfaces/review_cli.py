@@ -66,7 +66,7 @@ def diff_command(
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
-    with progress("reviewing"):
+    with progress(N_("reviewing")):
         review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
     _failing(review.failing_cases, allow_failing)
@@ -104,7 +104,7 @@ def review_command(
     when = _decided(decided) if decision else None
     from zuji.interfaces.progress import progress
 
-    with progress("reviewing"):
+    with progress(N_("reviewing")):
         found = review_since(base, paths)
     passes = not found.errors and (allow_failing or not found.failing_cases)
     if decision and when and passes:
