@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from typer._click import exceptions as click_errors
-from typer._click.formatting import HelpFormatter
+from typer._click.formatting import HelpFormatter, wrap_text
 from typer.core import TyperCommand, TyperGroup
 from typer.models import Context
 
@@ -52,10 +52,11 @@ class ZujiFormatter(HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
 
     def write_text(self, text: str) -> None:
-        if not _WIDE.search(text):
-            super().write_text(text)
-            return
         indent = " " * self.current_indent
+        if not _WIDE.search(text):  # click's own wrapping, at spaces
+            self.write(wrap_text(text, self.width, indent, indent, preserve_paragraphs=True))
+            self.write("\n")
+            return
         width = self.width - self.current_indent
         paragraphs = [
             "\n".join(indent + line for line in wrapped(" ".join(p.split()), width))
