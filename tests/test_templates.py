@@ -199,3 +199,27 @@ def test_a_number_takes_its_column_unit_and_a_cell_may_write_its_own(tmp_path: P
     assert read.values["cement"] == 1_000_000
     assert read.values["clinker_produced"] == 750_000
     assert pcr.evaluate(read).total == before
+
+
+def test_a_chinese_template_offers_the_options_by_their_labels_and_reads_them_back(
+    tmp_path: Path,
+) -> None:
+    path = _cement_xlsx(tmp_path)
+    pcr = zuji.load("cement")
+    before = pcr.evaluate(pcr.inventory(path)).total
+    book = load_workbook(path)
+    offered = {
+        cell.value for column in book["options"].iter_cols() for cell in column if cell.value
+    }
+    assert {"全国", "华东", "原煤", "铁路", "公路货车（30 吨）"} <= offered
+    main = book["清单"]
+    rows = {main.cell(r, 1).value: r for r in range(2, main.max_row + 1)}
+    listed = main.cell(rows["grid_region"], 9).value
+    assert "national (全国)" in listed and "east (华东)" in listed
+    main.cell(rows["grid_region"], 4).value = "全国"  # national, by its Chinese label
+    book["窑用化石燃料"].cell(FIRST_ITEM_ROW, 1).value = "原煤"
+    book.save(path)
+    read = pcr.inventory(path)
+    assert read.values["grid_region"] == "national"
+    assert read.values["kiln_fuels"][0]["fuel"] == "raw_coal"
+    assert pcr.evaluate(read).total == before

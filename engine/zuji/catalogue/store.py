@@ -39,24 +39,23 @@ def database_url(given: str | None) -> URL:
     named = given or os.environ.get("ZUJI_CATALOGUE") or DEFAULT_FILE
     if "://" not in named:
         return URL.create("sqlite+pysqlite", database=str(Path(named).resolve()))
+    shown = named.split("@")[-1] if "@" in named else named  # never echo a password
+    hint = "give a file path (SQLite) or postgresql://USER@HOST:PORT/NAME"
     try:
         url = make_url(named)
     except ArgumentError:
-        raise _bad_url(named, "is not a database URL") from None
+        raise UsageError(
+            Diagnostic("E940", f"--db {shown} is not a database URL", hint=hint)
+        ) from None
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return url.set(drivername="postgresql+psycopg")
     if url.drivername in ("sqlite", "sqlite+pysqlite"):
         return url.set(drivername="sqlite+pysqlite")
-    raise _bad_url(named, f"names the database kind '{url.drivername}'")
-
-
-def _bad_url(named: str, problem: str) -> UsageError:
-    shown = named.split("@")[-1] if "@" in named else named  # never echo a password
-    return UsageError(
+    raise UsageError(
         Diagnostic(
             "E940",
-            f"--db {shown} {problem}",
-            hint="give a file path (SQLite) or postgresql://USER@HOST:PORT/NAME",
+            f"--db {shown} names the database kind '{url.drivername}', which Zuji does not use",
+            hint=hint,
         )
     )
 

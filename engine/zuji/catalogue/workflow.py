@@ -29,7 +29,8 @@ from zuji.catalogue.tables import (
     now,
 )
 from zuji.core.canonical import sha256_hex
-from zuji.core.errors import CatalogueError, Diagnostic, InventoryError
+from zuji.core.documents import decode_utf8
+from zuji.core.errors import CatalogueError, Diagnostic, InventoryError, read_as
 from zuji.exchange.pact import to_pact
 from zuji.runtime.inventory import inventory_from_text
 from zuji.runtime.pcr import PCR
@@ -141,13 +142,8 @@ def submit(
 
 
 def _evaluate(pcr: PCR, raw: bytes, name: str) -> Result:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InventoryError(
-            Diagnostic("E013", f"{name} is not UTF-8 text (line {line})", hint="save as UTF-8")
-        ) from None
+    with read_as(InventoryError):
+        text = decode_utf8(raw, name)
     inventory = inventory_from_text(
         text, name, pcr.rule, pcr.standards, pcr.choices, item_units=pcr.plan.item_units
     )

@@ -119,7 +119,9 @@ def read_registry(path: Path) -> Registry:
     except FileNotFoundError:
         return Registry.empty()
     except OSError as exc:
-        raise UsageError(_file_problem(path, f"cannot be read ({exc.strerror})")) from None
+        raise UsageError(
+            _file_problem(f"clients file {path.name} cannot be read ({exc.strerror})")
+        ) from None
     try:
         document = json.loads(text)
         if document.get("format") != FORMAT:
@@ -130,7 +132,9 @@ def read_registry(path: Path) -> Registry:
         }
         return Registry(_unb64(document["signing_key"]), MappingProxyType(clients))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(_file_problem(path, f"is not a clients file ({exc})")) from None
+        raise UsageError(
+            _file_problem(f"clients file {path.name} is not a clients file ({exc})")
+        ) from None
 
 
 def write_registry(path: Path, registry: Registry) -> None:
@@ -186,10 +190,8 @@ def remove_client(path: Path, client_id: str) -> None:
     write_registry(path, Registry(registry.signing_key, MappingProxyType(clients)))
 
 
-def _file_problem(path: Path, what: str) -> Diagnostic:
-    return Diagnostic(
-        "E906", f"clients file {path.name} {what}", hint="manage it with `zuji clients`"
-    )
+def _file_problem(message: str) -> Diagnostic:
+    return Diagnostic("E906", message, hint="manage it with `zuji clients`")
 
 
 # ----------------------------------------------------------------------------- tokens

@@ -12,15 +12,17 @@ from typing import Annotated
 
 import typer
 
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand, ZujiGroup
 
-catalogue_app = typer.Typer(no_args_is_help=True)
+catalogue_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None)
 
-# Made as this module is imported, before the language is known: they stay English.
-_DB_HELP = "The catalogue: a SQLite file or postgresql://USER@HOST:PORT/NAME (default: "
-_DB_HELP += "$ZUJI_CATALOGUE, else zuji-catalogue.db in the working folder)"
+_DB_HELP = N_(
+    "The catalogue: a SQLite file or postgresql://USER@HOST:PORT/NAME (default: "
+    "$ZUJI_CATALOGUE, else zuji-catalogue.db in the working folder)"
+)
 Db = Annotated[str | None, typer.Option("--db", help=_DB_HELP)]
-By = Annotated[str | None, typer.Option("--by", help="Who takes this step (the audit log)")]
+By = Annotated[str | None, typer.Option("--by", help=N_("Who takes this step (the audit log)"))]
 
 
 def actor_name(by: str | None) -> str:
@@ -45,12 +47,14 @@ def init(db: Db = None) -> None:
 
 def register(app: typer.Typer) -> None:
     catalogue_app.command(
-        "init", help=_("Create the catalogue (or bring its schema up to date) and say where it is.")
+        "init",
+        cls=ZujiCommand,
+        help=N_("Create the catalogue (or bring its schema up to date) and say where it is."),
     )(init)
     app.add_typer(
         catalogue_app,
         name="catalogue",
-        help=_(
+        help=N_(
             "The programme's catalogue: submit, verify, publish, re-evaluate, grade, notices, "
             "PACT clients."
         ),

@@ -13,7 +13,9 @@ import typer
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import atomic_path, write_atomic
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.core.text import pad
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,22 +28,22 @@ BINS = 24
 
 
 def mc_command(
-    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help=_("Inventory YAML/JSON"))],
-    n: Annotated[int, typer.Option("-n", help=_("Number of samples"))] = 10_000,
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help=N_("Inventory YAML/JSON"))],
+    n: Annotated[int, typer.Option("-n", help=N_("Number of samples"))] = 10_000,
     seed: Annotated[
-        int | None, typer.Option("--seed", help=_("Seed: the same seed, the same figures"))
+        int | None, typer.Option("--seed", help=N_("Seed: the same seed, the same figures"))
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help=_("Write a histogram: out.svg (or out.png)"))
+        Path | None, typer.Option("--plot", help=N_("Write a histogram: out.svg (or out.png)"))
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json"))] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=N_("table or json"))] = "table",
     workers: Annotated[
-        int | None, typer.Option("--workers", help=_("Sample in N local processes"))
+        int | None, typer.Option("--workers", help=N_("Sample in N local processes"))
     ] = None,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", help=_("Sample on a Dask cluster: tcp://host:8786 or local")),
+        typer.Option("--dask", help=N_("Sample on a Dask cluster: tcp://host:8786 or local")),
     ] = None,
 ) -> None:
     """Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."""
@@ -59,7 +61,7 @@ def mc_command(
     loaded = load(pcr)
     from zuji.interfaces.progress import progress
 
-    with executor_for(workers, dask) as executor, progress(f"{n} draws"):
+    with executor_for(workers, dask) as executor, progress(_("{count} draws").format(count=n)):
         found = loaded.monte_carlo(inventory, n, seed, executor)
     if plot is not None:
         _write_plot(found, plot, f"{loaded.id} {loaded.version}")
@@ -71,7 +73,8 @@ def mc_command(
 def register(app: typer.Typer) -> None:
     app.command(
         "mc",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."
         ),
     )(mc_command)
@@ -111,12 +114,6 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
-    return text + " " * max(width - cell_len(text), 0)
-
-
 def table(found: MonteCarlo) -> str:
     mean, sd = found.mean, found.sd
     error = sd / math.sqrt(max(len(found.totals), 1))
@@ -134,7 +131,7 @@ def table(found: MonteCarlo) -> str:
             n=f"{found.n:,}", seed=found.seed
         ),
         # Padded by the width a terminal gives each character: a Chinese one takes two columns.
-        *(f"  {_pad(label, 14)}  {value}   {note}".rstrip() for label, value, note in rows),
+        *(f"  {pad(label, 14)}  {value}   {note}".rstrip() for label, value, note in rows),
     ]
     if found.refused:
         out.append(

@@ -39,7 +39,7 @@ from zuji.exchange.pact import to_pact
 from zuji.interfaces.serve_auth import require, token_route
 from zuji.interfaces.serve_bodies import json_body, media_type, rule_body
 from zuji.interfaces.serve_config import MAX_BODY_BYTES, MAX_RULE_BYTES, ServiceConfig
-from zuji.interfaces.serve_guard import Guard
+from zuji.interfaces.serve_guard import Guard, Speaking
 from zuji.interfaces.serve_models import (
     CheckReport,
     CheckRequest,
@@ -164,6 +164,7 @@ def create_app(
     app.add_middleware(
         Guard, allowed_hosts=config.allowed_hosts, html_policies={"/docs": docs_policy}
     )
+    app.add_middleware(Speaking)  # outermost: every part of a request speaks its language
     return app
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core.access import KNOWN_SCOPES, Gate, Grant, issue_token
 from zuji.core.errors import AccessError, Diagnostic, UsageError
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import ProblemError, log
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
@@ -51,7 +52,7 @@ def _unreadable(exc: UsageError) -> ProblemError:
     log.error("the clients file cannot be read: %s", exc)
     return ProblemError(
         503,
-        "Authentication unavailable",
+        N_("Authentication unavailable"),
         "clients-file",
         [Diagnostic("E906", "the service cannot read its clients file; its log says why")],
     )

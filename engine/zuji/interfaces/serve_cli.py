@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.interfaces.serve_config import ServiceConfig
@@ -34,37 +35,38 @@ def is_loopback(host: str) -> bool:
 
 
 def serve_command(
-    host: Annotated[str, typer.Option(help=_("Address to listen on"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help=_("Port to listen on"))] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help=_("Worker processes"))] = 1,
+    host: Annotated[str, typer.Option(help=N_("Address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=N_("Worker processes"))] = 1,
     public: Annotated[
-        bool, typer.Option("--public", help=_("Allow listening beyond this machine (loopback)"))
+        bool, typer.Option("--public", help=N_("Allow listening beyond this machine (loopback)"))
     ] = False,
     allow_host: Annotated[
         list[str] | None,
-        typer.Option("--allow-host", help=_("A Host name to answer for (repeat; * for any)")),
+        typer.Option("--allow-host", help=N_("A Host name to answer for (repeat; * for any)")),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
-        typer.Option("--cors-origin", help=_("A web origin allowed to call the API (repeat)")),
+        typer.Option("--cors-origin", help=N_("A web origin allowed to call the API (repeat)")),
     ] = None,
     budget: Annotated[
         float,
-        typer.Option(min=0.001, help=_("Seconds one evaluation or check may take (then 503)")),
+        typer.Option(min=0.001, help=N_("Seconds one evaluation or check may take (then 503)")),
     ] = 10.0,
     body_timeout: Annotated[
-        float, typer.Option(min=0.1, help=_("Seconds a request body may take to arrive (then 408)"))
+        float,
+        typer.Option(min=0.1, help=N_("Seconds a request body may take to arrive (then 408)")),
     ] = 10.0,
     checkers: Annotated[
-        int, typer.Option(min=1, max=16, help=_("Rule-checking processes per worker"))
+        int, typer.Option(min=1, max=16, help=N_("Rule-checking processes per worker"))
     ] = 1,
     clients: Annotated[
-        Path | None, typer.Option(help=_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
+        Path | None, typer.Option(help=N_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
     catalogue: Annotated[
         str | None,
         typer.Option(
-            help=_(
+            help=N_(
                 "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
                 "the PACT v3 host; its clients replace the clients file"
             )
@@ -118,16 +120,19 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
         config.catalogue is None and not read_registry(config.clients_file).clients
     ):  # a damaged file stops here, exit 2
         typer.echo(
-            "warning: no clients yet: evaluating and checking will answer 401 until "
-            "`zuji clients add NAME` adds one.",
+            _(
+                "warning: no clients yet: evaluating and checking will answer 401 until "
+                "`zuji clients add NAME` adds one."
+            ),
             err=True,
         )
     if public and not is_loopback(host):
         typer.echo(
-            f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
-            "speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
-            + ", ".join(config.allowed_hosts)
-            + " (--allow-host to add).",
+            _(
+                "warning: zuji serve listens on {host}:{port}, reachable from other machines. "
+                "It speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
+                "{hosts} (--allow-host to add)."
+            ).format(host=host, port=port, hosts=", ".join(config.allowed_hosts)),
             err=True,
         )
 
@@ -166,5 +171,7 @@ def _host_names(host: str, given: tuple[str, ...]) -> tuple[str, ...]:
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "serve", help=_("The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs).")
+        "serve",
+        cls=ZujiCommand,
+        help=N_("The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."),
     )(serve_command)

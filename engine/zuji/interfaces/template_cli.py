@@ -17,6 +17,8 @@ import typer
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.lang import model as m
@@ -42,14 +44,14 @@ _SPARE_ITEMS = 200  # rows of a list sheet given a drop-down for its choice fiel
 
 
 def template_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or yaml")] = "xlsx",
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=N_("xlsx, csv or yaml"))] = "xlsx",
     lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en: sheet names and YAML keys (zh)")
+        str | None, typer.Option("--lang", help=N_("zh or en: sheet names and YAML keys (zh)"))
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File to write (csv and yaml: default stdout)"),
+        typer.Option("--output", "-o", help=N_("File to write (csv and yaml: default stdout)")),
     ] = None,
 ) -> None:
     """Write a fill-in inventory for a PCR, which `zuji run -i` reads back."""
@@ -65,7 +67,7 @@ def template_command(
     if fmt == "xlsx":
         target = output or Path(f"{loaded.id}-template.xlsx")
         write_xlsx(loaded, lang, target)
-        typer.echo(f"wrote {target}", err=True)
+        typer.echo(_("wrote {path}").format(path=target), err=True)
         return
     text = template_csv(loaded) if fmt == "csv" else template_yaml(loaded, lang)
     if output is None:
@@ -76,7 +78,11 @@ def template_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("template")(template_command)
+    app.command(
+        "template",
+        cls=ZujiCommand,
+        help=N_("Write a fill-in inventory for a PCR, which `zuji run -i` reads back."),
+    )(template_command)
 
 
 # ------------------------------------------------------------------------------- the rows
@@ -84,6 +90,24 @@ def register(app: typer.Typer) -> None:
 
 def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
     return inp.options or pcr.choices.get(inp.choice_type or "", ())
+
+
+def _labels(pcr: PCR, inp: m.Input) -> dict[str, str]:
+    """The Chinese label of each labelled option of a choice input."""
+    return pcr.choices.chinese.get(inp.choice_type or "", {})
+
+
+def _listed(pcr: PCR, inp: m.Input) -> str:
+    """The options as the template lists them: each identifier, its Chinese label beside it."""
+    labels = _labels(pcr, inp)
+    return ", ".join(f"{o} ({labels[o]})" if o in labels else o for o in _options(pcr, inp))
+
+
+def _choosable(pcr: PCR, inp: m.Input, lang: str) -> tuple[str, ...]:
+    """What a drop-down offers: in a Chinese template each option's Chinese label where the rule
+    gives one (the reader reads a label as its option), in an English one the identifiers."""
+    labels = _labels(pcr, inp) if lang == "zh" else {}
+    return tuple(labels.get(o, o) for o in _options(pcr, inp))
 
 
 def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
@@ -109,7 +133,7 @@ def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
         range=" ".join(f"{b.op} {b.value:g}" for b in inp.bounds),
         default=shown,
         primary="是 yes" if inp.quality == "primary" else "",
-        options=", ".join(_options(pcr, inp)),
+        options=_listed(pcr, inp),
     )
     return row
 
@@ -217,7 +241,10 @@ def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
         if row["options"]:
             inp = next(i for i in pcr.rule.inputs if i.name == row["id"])
             _drop_down(
-                main, options, _options(pcr, inp), f"{main.cell(number, value_column).coordinate}"
+                main,
+                options,
+                _choosable(pcr, inp, lang),
+                f"{main.cell(number, value_column).coordinate}",
             )
     for letter, width in zip("ABCDEFGHI", (28, 30, 40, 18, 12, 16, 18, 14, 40), strict=True):
         main.column_dimensions[letter].width = width
@@ -238,13 +265,13 @@ def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill
     from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
 
     sheet = book.create_sheet(sheet_title(inp, lang))
-    columns = _list_columns(pcr, inp)
+    columns = _list_columns(pcr, inp, lang)
     for heading in range(3):  # names, identifiers, units
         sheet.append([column[heading] for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     last = FIRST_ITEM_ROW + _SPARE_ITEMS - 1
-    for number, (_, _, _, choices, strict) in enumerate(columns, start=1):
+    for number, (*_heading, choices, strict) in enumerate(columns, start=1):
         letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = 24
         for row in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + 3):
@@ -255,7 +282,9 @@ def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill
     sheet.freeze_panes = f"A{FIRST_ITEM_ROW}"
 
 
-def _list_columns(pcr: PCR, inp: m.Input) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
+def _list_columns(
+    pcr: PCR, inp: m.Input, lang: str
+) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
     """The columns of a list's sheet: name, identifier, unit, drop-down options and whether
     only those are allowed. A field in several units is followed by the column of each item's
     unit, whose drop-down offers the field's units (others of their kinds are read too)."""
@@ -265,7 +294,7 @@ def _list_columns(pcr: PCR, inp: m.Input) -> list[tuple[str, str, str, tuple[str
     for f in inp.fields:
         name = f"{f.description.zh} {f.description.en}".strip() or f.name
         unit = str(f.unit) if f.unit is not None and f.kind == "quantity" else ""
-        out.append((name, f.name, unit, _options(pcr, f), True))
+        out.append((name, f.name, unit, _choosable(pcr, f, lang), True))
         if f.units is not None:
             heading = f"单位 Unit: {_units_by_option(pcr, inp, f).removeprefix('单位 units: ')}"
             written = tuple(str(x) for x in f.units.units)

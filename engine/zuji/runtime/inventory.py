@@ -38,7 +38,7 @@ from zuji.runtime.inventory_hash import HashedAs, digest_of
 from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.inventory_version import version_fits
-from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
+from zuji.runtime.inventory_zh import Choices, Reading, normalised, refuse_full_width_colons
 from zuji.runtime.item_amounts import derived, key_first, measured
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import supplier_value
@@ -51,7 +51,6 @@ __all__ = [
     "Inventory",
     "Origin",
     "load_inventory",
-    "parse_inventory_text",
     "read_inventory",
     "schema_for",
     "version_fits",
@@ -210,14 +209,6 @@ def inventory_from_text(
         raise InventoryError([located(d, text, prefix) for d in exc.diagnostics]) from None
 
 
-def parse_inventory_text(
-    text: str, pcr: m.RuleFile, standards: Standards, label: str = "<inventory>.yaml"
-) -> Inventory:
-    with read_as(InventoryError):
-        document = load_text(text, label)
-    return read_inventory(document, pcr, standards, label, received=text.encode("utf-8"))
-
-
 def read_inventory(
     document: Any,
     pcr: m.RuleFile,
@@ -240,7 +231,8 @@ def read_inventory(
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root, item_units)
     given = _mapping(document, label)
-    document, readings = normalised(given, pcr, reader)
+    labels = choices.labels if isinstance(choices, Choices) else {}
+    document, readings = normalised(given, pcr, reader, labels)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -448,9 +440,19 @@ def _choice(inp: m.Input, meta: dict[str, Any], reader: _Reader, where: str) -> 
         reader.error(
             where,
             f"'{meta['value']}' is not one of the options",
-            "options: " + ", ".join(options),
+            "options: " + ", ".join(_with_labels(options, inp, reader.choices)),
         )
     return str(meta["value"])
+
+
+def _with_labels(
+    options: tuple[str, ...], inp: m.Input, choices: Mapping[str, tuple[str, ...]]
+) -> list[str]:
+    """The options as a clerk may write them: each identifier, with its Chinese label beside it
+    where the choice gives one (east (华东))."""
+    chinese = choices.chinese if isinstance(choices, Choices) else {}
+    label = chinese.get(inp.choice_type or "", {})
+    return [f"{o} ({label[o]})" if o in label else o for o in options]
 
 
 def _default(inp: m.Input, on: date | None, reader: _Reader, where: str) -> tuple[Any, Origin]:

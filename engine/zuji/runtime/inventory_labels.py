@@ -68,19 +68,27 @@ def _default(inp: m.Input, unit: str, out: dict[str, Any]) -> None:
 
 
 def _options(inp: m.Input, out: dict[str, Any], choices: Mapping[str, tuple[str, ...]]) -> None:
-    """The options as an enum with a label for each; the Chinese label once the rule gives its
-    options one (until then the English label is the option's words)."""
+    """The options as an enum with a label for each (the English label is the option's words;
+    the Chinese one the rule's, where it gives one). An option may be written by its Chinese
+    label, as the reader reads it, so the labels stand in the enum too."""
     options = inp.options or choices.get(inp.choice_type or "", ())
     if not options:
         return
     ordered = sorted(options)
+    chinese = getattr(choices, "chinese", {}).get(inp.choice_type or "", {})
     out["description"] = out.get("description") or (
         (f"One of {inp.choice_type}: " if inp.choice_type else "One of: ") + ", ".join(ordered)
     )
     for branch in out["anyOf"]:
         plain = branch if branch.get("type") == "string" else branch["properties"]["value"]
-        plain["enum"] = ordered
-    out["x-enum-labels"] = {option: {"en": option.replace("_", " ")} for option in ordered}
+        plain["enum"] = ordered + [chinese[o] for o in ordered if o in chinese]
+    out["x-enum-labels"] = {
+        option: {
+            "en": option.replace("_", " "),
+            **({"zh": chinese[option]} if option in chinese else {}),
+        }
+        for option in ordered
+    }
 
 
 def by_chinese_names(inputs: dict[str, Any], declared: tuple[m.Input, ...]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from zuji.core import i18n
 from zuji.core.identity import by_identity
 from zuji.lang import model as m
 from zuji.runtime.inventory_labels import by_chinese_names, labelled
@@ -291,7 +292,9 @@ def _say(err: jsonschema.ValidationError, pcr: m.RuleFile) -> str:
         what = "required input" if _is_inputs(err) else "field"
         inp = pcr.input(missing)
         unit = f" [{inp.unit}]" if inp is not None and inp.unit else ""
-        return f"missing {what} '{missing}'{unit}" + (f": {inp.description}" if inp else "")
+        # The rule's words about the input, in the reader's language where the rule has them.
+        described = i18n.either(inp.description.en, inp.description.zh) if inp else ""
+        return f"missing {what} '{missing}'{unit}" + (f": {described}" if inp else "")
     if err.validator == "anyOf":
         return f"{err.instance!r} is not a value this input takes"
     if err.validator == "const":

@@ -24,6 +24,7 @@ from zuji.lang.build import load_text as build_text
 from zuji.runtime.evaluate import evaluate
 from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
 from zuji.runtime.inventory_sheets import SHEET_SUFFIXES, load_sheet_inventory
+from zuji.runtime.inventory_zh import Choices
 from zuji.runtime.result import Result
 from zuji.semantics.check import check
 from zuji.semantics.compile import Plan, compile_plan
@@ -98,13 +99,16 @@ class PCR:
         return load_inventory(path, self.rule, self.standards, self.choices, root, units)
 
     @cached_property
-    def choices(self) -> dict[str, tuple[str, ...]]:
-        """The options of every named choice (the PCR's and its modules')."""
-        return {
-            name: tuple(symbol.decl.options)
-            for name, symbol in self.resolved.symbols.items()
-            if isinstance(symbol.decl, m.ChoiceType)
-        }
+    def choices(self) -> Choices:
+        """The options of every named choice (the PCR's and its modules'), with the Chinese
+        labels an inventory may give them by."""
+        return Choices.of(
+            {
+                name: symbol.decl
+                for name, symbol in self.resolved.symbols.items()
+                if isinstance(symbol.decl, m.ChoiceType)
+            }
+        )
 
     def evaluate(
         self,

@@ -207,11 +207,11 @@ def _unit_per(
         return matches[0]
     reference = entry.reference
     kinds = " or ".join(str(x) for x in written.units)
-    said = f"per {per}" if per is not None else "not per any unit"
+    said = f"which is per {per}" if per is not None else "which is not per any unit"
     compiler.error(
         "E315",
         f"list '{listed.name}': items whose {written.key} is {option} take the factor "
-        f"{written.family}[{option}] ({reference}, in {unit}), which is {said}; field "
+        f"{written.family}[{option}] ({reference}, in {unit}), {said}; field "
         f"'{fld.name}' is in {kinds}",
         written.span,
         f"add a unit of that kind to the field ({kinds} or {per})"
