@@ -8,6 +8,7 @@ registered on `catalogue_app` by their own module.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,7 +34,17 @@ def actor_name(by: str | None) -> str:
         return "cli"
 
 
-def init(db: Db = None) -> None:
+def init(
+    db: Db = None,
+    signing_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--signing-key",
+            help="Sign every result published from now on with this private key (zuji keys new)",
+        ),
+    ] = None,
+    by: By = None,
+) -> None:
     """Create the catalogue (or bring its schema up to date) and say where it is."""
     from zuji.catalogue.store import open_store
 
@@ -41,12 +52,29 @@ def init(db: Db = None) -> None:
         typer.echo(
             _("catalogue ready: {where} ({kind})").format(where=store.label, kind=store.kind)
         )
+        if signing_key is not None:
+            from zuji.catalogue.publishing import set_signing_key
+
+            named = set_signing_key(store, signing_key, actor_name(by))
+            typer.echo(_("publications are signed with key {key}").format(key=named))
 
 
 def register(app: typer.Typer) -> None:
     catalogue_app.command(
         "init", help=_("Create the catalogue (or bring its schema up to date) and say where it is.")
     )(init)
+    from zuji.interfaces.catalogue_steps_cli import register as _steps
+
+    _steps(catalogue_app)
+    from zuji.interfaces.catalogue_views_cli import register as _views
+
+    _views(catalogue_app)
+    from zuji.interfaces.catalogue_show_cli import register as _show
+
+    _show(catalogue_app)
+    from zuji.interfaces.catalogue_clients_cli import register as _clients
+
+    _clients(catalogue_app)
     app.add_typer(
         catalogue_app,
         name="catalogue",

@@ -15,3 +15,6 @@ def install(app: FastAPI, catalogue: str) -> None:
     store = open_store(catalogue, create=False)
     app.state.store = store
     app.state.gate = Gate.reading(lambda: registry(store))
+    from zuji.interfaces.serve_workflow import install as install_workflow
+
+    install_workflow(app)

@@ -1,0 +1,138 @@
+"""`zuji catalogue client add|list|remove` and `zuji catalogue share`: who may use the
+catalogue's HTTP API, in which role, and which customers read an enterprise's footprints.
+
+A client's secret is printed once, when it is made; the catalogue keeps only its scrypt hash.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuji.core.i18n import _
+from zuji.interfaces.catalogue_cli import By, Db, actor_name
+from zuji.interfaces.catalogue_steps_cli import JsonOut, say, say_json
+from zuji.interfaces.catalogue_views_cli import table
+
+if TYPE_CHECKING:
+    from zuji.catalogue.tables import Client
+
+client_app = typer.Typer(no_args_is_help=True)
+
+
+def add(
+    name: Annotated[str, typer.Argument(help="The client's id, e.g. acme-cement")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="enterprise, verifier, admin or customer (repeat for more)"),
+    ],
+    enterprise: Annotated[
+        str | None,
+        typer.Option("--enterprise", help="The enterprise an enterprise client acts for"),
+    ] = None,
+    events_url: Annotated[
+        str | None,
+        typer.Option("--events-url", help="The client's own PACT host, for answers to events"),
+    ] = None,
+    db: Db = None,
+    by: By = None,
+) -> None:
+    """Make an API client and print its secret (shown this once only)."""
+    from zuji.catalogue.clients import add_client
+    from zuji.catalogue.store import open_store
+
+    with open_store(db) as store:
+        secret = add_client(store, name, role, actor_name(by), enterprise, events_url)
+    say(f"client_id:     {name}")
+    say(f"client_secret: {secret}")
+    say(f"API key:       {name}:{secret}")
+    say(_("(stored hashed in the catalogue; the secret cannot be shown again)"), err=True)
+
+
+def list_clients(as_json: JsonOut = False, db: Db = None) -> None:
+    """The catalogue's clients: id, roles, enterprise, events URL (never their secrets)."""
+    from sqlalchemy import select
+
+    from zuji.catalogue.store import open_store
+    from zuji.catalogue.tables import Client, Enterprise
+
+    with open_store(db, create=False) as store, store.reading() as session:
+        rows = session.execute(
+            select(Client, Enterprise.name)
+            .outerjoin(Enterprise, Client.enterprise_id == Enterprise.id)
+            .order_by(Client.client_id)
+        ).all()
+    if as_json:
+        say_json([_client_json(c, enterprise) for c, enterprise in rows])
+        return
+    if not rows:
+        say(_("no clients; add one with `zuji catalogue client add NAME --role ROLE`"))
+        return
+    headers = [_("client"), _("roles"), _("enterprise"), _("events URL"), _("created")]
+    say(table(headers, [_client_row(c, enterprise) for c, enterprise in rows]))
+
+
+def _client_json(client: Client, enterprise: str | None) -> dict[str, object]:
+    return {
+        "client_id": client.client_id,
+        "roles": list(client.scopes),
+        "enterprise": enterprise,
+        "events_url": client.events_url,
+        "created": client.created_at.isoformat(),
+    }
+
+
+def _client_row(client: Client, enterprise: str | None) -> list[str]:
+    created = f"{client.created_at:%Y-%m-%d %H:%M}"
+    roles = " ".join(client.scopes)
+    return [client.client_id, roles, enterprise or "-", client.events_url or "-", created]
+
+
+def remove(
+    name: Annotated[str, typer.Argument(help="The client's id")],
+    db: Db = None,
+    by: By = None,
+) -> None:
+    """Remove a client: its API key and tokens stop working."""
+    from zuji.catalogue.clients import remove_client
+    from zuji.catalogue.store import open_store
+
+    with open_store(db, create=False) as store:
+        remove_client(store, name, actor_name(by))
+    say(_("removed client {id}").format(id=name))
+
+
+def share(
+    enterprise: Annotated[str, typer.Argument(help="The enterprise, as its inventories name it")],
+    client: Annotated[str, typer.Argument(help="The customer's client id")],
+    db: Db = None,
+    by: By = None,
+) -> None:
+    """Let a customer's client read an enterprise's published footprints by PACT."""
+    from zuji.catalogue.clients import share as share_with
+    from zuji.catalogue.store import open_store
+
+    with open_store(db, create=False) as store:
+        share_with(store, enterprise, client, actor_name(by))
+    say(
+        _("{client} may read the footprints of {enterprise}").format(
+            client=client, enterprise=enterprise
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    client_app.command("add", help=_("Make an API client and print its secret (shown once)."))(add)
+    client_app.command(
+        "list", help=_("The catalogue's clients: id, roles, enterprise (never their secrets).")
+    )(list_clients)
+    client_app.command("remove", help=_("Remove a client: its API key and tokens stop working."))(
+        remove
+    )
+    app.add_typer(
+        client_app, name="client", help=_("API clients of the catalogue, each with its roles.")
+    )
+    app.command(
+        "share", help=_("Let a customer's client read an enterprise's published footprints.")
+    )(share)
