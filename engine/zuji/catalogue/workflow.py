@@ -202,6 +202,39 @@ def _enterprise(
     return found
 
 
+def register_enterprise(
+    store: Store,
+    name: str,
+    actor: Actor,
+    region: str | None = None,
+    company_ids: tuple[str, ...] = (),
+) -> tuple[int, bool]:
+    """File an enterprise before its first submission, so that a client can be made to act for
+    it (`client add --enterprise`). One filed already is left as it is. Its id, and whether it
+    is new."""
+    actor.require("admin", "register enterprises")
+    name = name.strip()
+    wrong = [c for c in company_ids if not c.lower().startswith("urn:")]
+    if not name or wrong:
+        raise CatalogueError(
+            Diagnostic(
+                "E952",
+                f"'{wrong[0]}' is not a URN" if wrong else "an enterprise needs a name",
+                hint="give the name its inventories use, and company ids as URNs "
+                "(urn:uscc:…, urn:lei:…)",
+            )
+        )
+    with store.transaction() as session:
+        found = session.scalars(select(Enterprise).where(Enterprise.name == name)).first()
+        if found is not None:
+            return found.id, False
+        found = Enterprise(name=name, company_ids=sorted(set(company_ids)), region=region)
+        session.add(found)
+        session.flush()
+        audit(session, actor.name, "register", ("enterprise", str(found.id)), {"name": name})
+        return found.id, True
+
+
 def _product(
     session: Session,
     enterprise: Enterprise,

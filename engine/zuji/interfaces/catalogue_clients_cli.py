@@ -1,5 +1,6 @@
-"""`zuji catalogue client add|list|remove` and `zuji catalogue share`: who may use the
-catalogue's HTTP API, in which role, and which customers read an enterprise's footprints.
+"""`zuji catalogue client add|list|remove`, `share` and `enterprise add`: who may use the
+catalogue's HTTP API, in which role, which customers read an enterprise's footprints, and the
+enterprises filed before their first submission (so that their clients can be made).
 
 A client's secret is printed once, when it is made; the catalogue keeps only its scrypt hash.
 """
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from zuji.catalogue.tables import Client
 
 client_app = typer.Typer(no_args_is_help=True)
+enterprise_app = typer.Typer(no_args_is_help=True)
 
 
 def add(
@@ -122,6 +124,31 @@ def share(
     )
 
 
+def add_enterprise(
+    name: Annotated[str, typer.Argument(help="The enterprise's name, as its inventories give it")],
+    region: Annotated[
+        str | None, typer.Option("--region", help="ISO 3166-2 region, e.g. CN-SD")
+    ] = None,
+    company_id: Annotated[
+        list[str] | None,
+        typer.Option("--company-id", help="A URN naming it, e.g. urn:uscc:… (repeat for more)"),
+    ] = None,
+    db: Db = None,
+    by: By = None,
+) -> None:
+    """File an enterprise before its first submission, so a client can act for it."""
+    from zuji.catalogue import workflow
+    from zuji.catalogue.store import open_store
+
+    actor = workflow.programme_staff(actor_name(by))
+    with open_store(db) as store:
+        number, new = workflow.register_enterprise(
+            store, name, actor, region, tuple(company_id or ())
+        )
+    said = _("filed enterprise {name} (id {id})") if new else _("{name} is filed already (id {id})")
+    say(said.format(name=name.strip(), id=number))
+
+
 def register(app: typer.Typer) -> None:
     client_app.command("add", help=_("Make an API client and print its secret (shown once)."))(add)
     client_app.command(
@@ -136,3 +163,7 @@ def register(app: typer.Typer) -> None:
     app.command(
         "share", help=_("Let a customer's client read an enterprise's published footprints.")
     )(share)
+    enterprise_app.command(
+        "add", help=_("File an enterprise before its first submission, so a client can act for it.")
+    )(add_enterprise)
+    app.add_typer(enterprise_app, name="enterprise", help=_("The enterprises in the catalogue."))

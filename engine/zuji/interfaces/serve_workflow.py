@@ -7,6 +7,9 @@
   inventory and result (`?trace=true` recomputes every line's trace) and decides on it.
 - admin: publishes accepted submissions, deprecates footprints, reads the audit log.
 
+A published footprint is read (`GET /catalogue/footprints/{id}`) but never changed: no route
+writes to it except deprecation, which moves its status alone.
+
 Credentials are the catalogue's clients (`zuji catalogue client add NAME --role ROLE`), as a
 bearer token from /auth/token or an X-API-Key. Every refusal is an RFC 9457 problem carrying the
 catalogue's code, with the status the catalogue gives it (403, 404, 409 ...). The database and
@@ -38,6 +41,7 @@ from zuji.interfaces.serve_workflow_models import (
     Decided,
     Deprecated,
     DeprecateIn,
+    FootprintDetail,
     Published,
     PublishIn,
     SubmissionDetail,
@@ -45,6 +49,7 @@ from zuji.interfaces.serve_workflow_models import (
     Submitted,
     VerificationIn,
     audit_out,
+    footprint_detail,
     submission_detail,
     submission_out,
 )
@@ -74,6 +79,7 @@ def install(app: FastAPI) -> None:
     _enterprise_routes(app)
     _reading_routes(app)
     _inventory_route(app)
+    _footprint_route(app)
     _verifier_routes(app)
     _admin_routes(app)
     _audit_route(app)
@@ -236,6 +242,30 @@ def _inventory_route(app: FastAPI) -> None:
             media_type=_MEDIA.get(suffix, "application/octet-stream"),
             headers={"Content-Disposition": f'attachment; filename="submission{suffix}"'},
         )
+
+
+def _footprint_route(app: FastAPI) -> None:
+    @app.get(
+        "/catalogue/footprints/{footprint_id}",
+        response_model=FootprintDetail,
+        tags=_TAGS,
+        responses=_errors(401, 403, 404),
+    )
+    def get_footprint(
+        request: Request,
+        footprint_id: str = _id(),
+        grant: Grant = Depends(require("enterprise", "verifier", "admin")),  # noqa: B008
+    ) -> FootprintDetail:
+        """A published footprint with its document, grades and audit trail: an enterprise's
+        client reads its own, the programme's staff any."""
+        with _store(request).reading() as session:
+            own = _own_only(session, grant)
+            found = records.footprint_record(session, footprint_id)
+        if found is None or (own is not None and found.footprint.enterprise_id != own):
+            raise CatalogueError(
+                Diagnostic("E949", f"no footprint {footprint_id} in the catalogue"), status=404
+            )
+        return footprint_detail(found)
 
 
 def _listed(session: Session, found: list[records.Listed]) -> list[SubmissionOut]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zuji.catalogue.records import Entry, SubmissionRecord
+from zuji.catalogue.records import Entry, FootprintRecord, SubmissionRecord
 from zuji.catalogue.tables import Submission
 
 
@@ -111,6 +111,38 @@ class Deprecated(_Strict):
     status: str
 
 
+class GradeOut(_Strict):
+    basis: str = Field(description="benchmark or distribution")
+    grade: str
+    value: float | None
+    detail: dict[str, Any]
+    at: datetime
+
+
+class FootprintDetail(_Strict):
+    """A published footprint: its PACT document as served (with its status now), where it came
+    from, what it supersedes or is superseded by, its grades and its audit trail."""
+
+    id: str
+    status: str = Field(description="Active or Deprecated")
+    enterprise: str
+    product: str
+    pcr: str
+    pcr_version: str
+    total: float = Field(description="kg CO2e per declared unit")
+    declared_unit: str
+    valid_from: datetime
+    valid_until: datetime
+    preceding: list[str]
+    superseded_by: str | None
+    submission: str
+    published_by: str
+    published_at: datetime
+    grades: list[GradeOut]
+    document: dict[str, Any] = Field(description="The PACT ProductFootprint as published")
+    audit: list[AuditOut]
+
+
 class AuditPage(_Strict):
     entries: list[AuditOut]
     next_after: int | None = Field(description="Give as ?after= for the next page; None at the end")
@@ -167,5 +199,32 @@ def submission_detail(found: SubmissionRecord, result: dict[str, Any]) -> Submis
             for d in found.decisions
         ],
         footprint=found.footprint_id,
+        audit=[audit_out(e) for e in found.trail],
+    )
+
+
+def footprint_detail(found: FootprintRecord) -> FootprintDetail:
+    f = found.footprint
+    return FootprintDetail(
+        id=f.id,
+        status=f.status,
+        enterprise=found.enterprise,
+        product=found.product,
+        pcr=f.pcr_id,
+        pcr_version=f.pcr_version,
+        total=f.total,
+        declared_unit=f.declared_unit,
+        valid_from=f.valid_from,
+        valid_until=f.valid_until,
+        preceding=list(f.preceding),
+        superseded_by=f.superseded_by,
+        submission=f.submission_id,
+        published_by=f.published_by,
+        published_at=f.published_at,
+        grades=[
+            GradeOut(basis=g.basis, grade=g.grade, value=g.value, detail=g.detail, at=g.at)
+            for g in found.grades
+        ],
+        document=found.document,
         audit=[audit_out(e) for e in found.trail],
     )
