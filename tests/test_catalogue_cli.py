@@ -268,7 +268,16 @@ def test_clients_roles_and_shares(catalogue_db: str) -> None:
     db = catalogue_db
     early = catalogue(db, "client", "add", "acme", "--role", "enterprise", "--enterprise", COMPANY)
     assert early.returncode == 1 and "error[E951]" in early.stderr  # not yet filed
-    submitted(db)
+    not_urn = catalogue(db, "enterprise", "add", COMPANY, "--company-id", "91370000MA3C")
+    assert not_urn.returncode == 1 and "error[E952]" in not_urn.stderr
+    uscc = "urn:uscc:91370000MA3C00000X"  # an invented unified social credit code
+    filed = ok(
+        catalogue(db, "enterprise", "add", COMPANY, "--region", "CN-SD", "--company-id", uscc)
+    )
+    assert filed.stdout.strip() == f"filed enterprise {COMPANY} (id 1)"
+    again = ok(catalogue(db, "enterprise", "add", COMPANY)).stdout
+    assert again.strip() == f"{COMPANY} is filed already (id 1)"
+    assert submitted(db)["enterprise"] == COMPANY  # its submissions are filed under it
     made = ok(
         catalogue(db, "client", "add", "acme", "--role", "enterprise", "--enterprise", COMPANY)
     )
@@ -301,6 +310,7 @@ def test_clients_roles_and_shares(catalogue_db: str) -> None:
     gone = catalogue(db, "client", "remove", "buyer")
     assert gone.returncode == 1 and "error[E950]" in gone.stderr
     actions = [e["action"] for e in as_json(catalogue(db, "log", "--json"))]
+    assert actions[0] == "register" and actions.count("register") == 1
     assert actions[-5:] == ["client add", "client add", "client add", "share", "client remove"]
 
 
