@@ -24,18 +24,18 @@ enterprise_app = typer.Typer(no_args_is_help=True)
 
 
 def add(
-    name: Annotated[str, typer.Argument(help="The client's id, e.g. acme-cement")],
+    name: Annotated[str, typer.Argument(help=_("The client's id, e.g. acme-cement"))],
     role: Annotated[
         list[str],
-        typer.Option("--role", help="enterprise, verifier, admin or customer (repeat for more)"),
+        typer.Option("--role", help=_("enterprise, verifier, admin or customer (repeat for more)")),
     ],
     enterprise: Annotated[
         str | None,
-        typer.Option("--enterprise", help="The enterprise an enterprise client acts for"),
+        typer.Option("--enterprise", help=_("The enterprise an enterprise client acts for")),
     ] = None,
     events_url: Annotated[
         str | None,
-        typer.Option("--events-url", help="The client's own PACT host, for answers to events"),
+        typer.Option("--events-url", help=_("The client's own PACT host, for answers to events")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -92,7 +92,7 @@ def _client_row(client: Client, enterprise: str | None) -> list[str]:
 
 
 def remove(
-    name: Annotated[str, typer.Argument(help="The client's id")],
+    name: Annotated[str, typer.Argument(help=_("The client's id"))],
     db: Db = None,
     by: By = None,
 ) -> None:
@@ -106,8 +106,10 @@ def remove(
 
 
 def share(
-    enterprise: Annotated[str, typer.Argument(help="The enterprise, as its inventories name it")],
-    client: Annotated[str, typer.Argument(help="The customer's client id")],
+    enterprise: Annotated[
+        str, typer.Argument(help=_("The enterprise, as its inventories name it"))
+    ],
+    client: Annotated[str, typer.Argument(help=_("The customer's client id"))],
     db: Db = None,
     by: By = None,
 ) -> None:
@@ -125,13 +127,15 @@ def share(
 
 
 def add_enterprise(
-    name: Annotated[str, typer.Argument(help="The enterprise's name, as its inventories give it")],
+    name: Annotated[
+        str, typer.Argument(help=_("The enterprise's name, as its inventories give it"))
+    ],
     region: Annotated[
-        str | None, typer.Option("--region", help="ISO 3166-2 region, e.g. CN-SD")
+        str | None, typer.Option("--region", help=_("ISO 3166-2 region, e.g. CN-SD"))
     ] = None,
     company_id: Annotated[
         list[str] | None,
-        typer.Option("--company-id", help="A URN naming it, e.g. urn:uscc:… (repeat for more)"),
+        typer.Option("--company-id", help=_("A URN naming it, e.g. urn:uscc:… (repeat for more)")),
     ] = None,
     db: Db = None,
     by: By = None,

@@ -19,15 +19,15 @@ if TYPE_CHECKING:
 
 
 def show(
-    record_id: Annotated[str, typer.Argument(help="A submission's or a footprint's id")],
+    record_id: Annotated[str, typer.Argument(help=_("A submission's or a footprint's id"))],
     as_json: JsonOut = False,
     inventory_out: Annotated[
         Path | None,
-        typer.Option("--inventory-out", help="Write the submitted inventory's exact bytes here"),
+        typer.Option("--inventory-out", help=_("Write the submitted inventory's exact bytes here")),
     ] = None,
     result_out: Annotated[
         Path | None,
-        typer.Option("--result-out", help="Write the result file (signed, once published) here"),
+        typer.Option("--result-out", help=_("Write the result file (signed, once published) here")),
     ] = None,
     db: Db = None,
 ) -> None:

@@ -17,7 +17,7 @@ from zuji.core.i18n import N_, _
 from zuji.core.text import json_printable, printable
 from zuji.interfaces.catalogue_cli import By, Db, actor_name
 
-JsonOut = Annotated[bool, typer.Option("--json", help="JSON out")]
+JsonOut = Annotated[bool, typer.Option("--json", help=_("JSON out"))]
 
 # The workflow's words as people read them; the JSON and the database keep the English.
 _WORDS = {
@@ -67,14 +67,14 @@ def inventory_bytes(path: Path) -> bytes:
 
 
 def submit(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    inventory: Annotated[Path, typer.Argument(help="Inventory YAML/JSON, xlsx or CSV")],
+    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    inventory: Annotated[Path, typer.Argument(help=_("Inventory YAML/JSON, xlsx or CSV"))],
     hs_code: Annotated[
-        str | None, typer.Option("--hs-code", help="The product's HS or CN code, e.g. 2523.29")
+        str | None, typer.Option("--hs-code", help=_("The product's HS or CN code, e.g. 2523.29"))
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option("--region", help="The enterprise's ISO 3166-2 region, e.g. CN-SD"),
+        typer.Option("--region", help=_("The enterprise's ISO 3166-2 region, e.g. CN-SD")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -117,13 +117,13 @@ def submit(
 
 
 def verify(
-    submission: Annotated[str, typer.Argument(help="The submission's id")],
+    submission: Annotated[str, typer.Argument(help=_("The submission's id"))],
     accept: Annotated[
         bool | None,
-        typer.Option("--accept/--return", help="Accept it, or return it to the enterprise"),
+        typer.Option("--accept/--return", help=_("Accept it, or return it to the enterprise")),
     ] = None,
     comments: Annotated[
-        str, typer.Option("--comments", help="What the verifier found (needed to return)")
+        str, typer.Option("--comments", help=_("What the verifier found (needed to return)"))
     ] = "",
     db: Db = None,
     by: By = None,
@@ -148,15 +148,17 @@ def verify(
 
 
 def publish(
-    submission: Annotated[str, typer.Argument(help="The accepted submission's id")],
+    submission: Annotated[str, typer.Argument(help=_("The accepted submission's id"))],
     signing_key: Annotated[
         Path | None,
         typer.Option(
             "--signing-key",
-            help="Sign the result with this private key (default: the catalogue's, if it has one)",
+            help=_(
+                "Sign the result with this private key (default: the catalogue's, if it has one)"
+            ),
         ),
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (the audit log)")] = "",
+    reason: Annotated[str, typer.Option("--reason", help=_("Why (the audit log)"))] = "",
     db: Db = None,
     by: By = None,
 ) -> None:
@@ -177,8 +179,8 @@ def publish(
 
 
 def deprecate(
-    footprint: Annotated[str, typer.Argument(help="The footprint's id")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn")] = "",
+    footprint: Annotated[str, typer.Argument(help=_("The footprint's id"))],
+    reason: Annotated[str, typer.Option("--reason", help=_("Why it is withdrawn"))] = "",
     db: Db = None,
     by: By = None,
 ) -> None:

@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from zuji.catalogue.queries import Filters
     from zuji.catalogue.records import Entry, Listed
 
-Pcr = Annotated[str | None, typer.Option("--pcr", help="Only footprints under this PCR id")]
+Pcr = Annotated[str | None, typer.Option("--pcr", help=_("Only footprints under this PCR id"))]
 EnterpriseName = Annotated[
-    str | None, typer.Option("--enterprise", help="Only this enterprise's (its name)")
+    str | None, typer.Option("--enterprise", help=_("Only this enterprise's (its name)"))
 ]
-Status = Annotated[str | None, typer.Option("--status", help="Active or Deprecated")]
-Limit = Annotated[int, typer.Option("--limit", min=1, help="At most this many rows")]
+Status = Annotated[str | None, typer.Option("--status", help=_("Active or Deprecated"))]
+Limit = Annotated[int, typer.Option("--limit", min=1, help=_("At most this many rows"))]
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -61,11 +61,11 @@ def filters(pcr: str | None, enterprise: str | None, status: str | None) -> Filt
 
 def list_records(
     submissions: Annotated[
-        bool, typer.Option("--submissions", help="List submissions instead of footprints")
+        bool, typer.Option("--submissions", help=_("List submissions instead of footprints"))
     ] = False,
     state: Annotated[
         str | None,
-        typer.Option("--state", help="Submissions in this state: submitted, accepted, ..."),
+        typer.Option("--state", help=_("Submissions in this state: submitted, accepted, ...")),
     ] = None,
     pcr: Pcr = None,
     enterprise: EnterpriseName = None,
@@ -184,9 +184,9 @@ def _list_footprints(session: Any, chosen: Filters, limit: int, as_json: bool) -
 
 def log(
     subject: Annotated[
-        str | None, typer.Option("--subject", help="Only entries about this id")
+        str | None, typer.Option("--subject", help=_("Only entries about this id"))
     ] = None,
-    after: Annotated[int, typer.Option("--after", help="Only entries after this one")] = 0,
+    after: Annotated[int, typer.Option("--after", help=_("Only entries after this one"))] = 0,
     limit: Limit = 1000,
     as_json: JsonOut = False,
     db: Db = None,
@@ -226,10 +226,10 @@ def trail_table(entries: list[Entry]) -> str:
 
 def export(
     output: Annotated[
-        str, typer.Option("--format", "-f", help="pact (JSON {data: [...]}), jsonl or csv")
+        str, typer.Option("--format", "-f", help=_("pact (JSON {data: [...]}), jsonl or csv"))
     ] = "pact",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file (atomically)")
+        Path | None, typer.Option("--out", "-o", help=_("Write to this file (atomically)"))
     ] = None,
     pcr: Pcr = None,
     enterprise: EnterpriseName = None,
