@@ -91,6 +91,9 @@ def test_submit_return_resubmit_verify_publish_and_list(catalogue_db: str) -> No
         s["id"]: s["state"] for s in as_json(catalogue(db, "list", "--submissions", "--json"))
     }
     assert states == {first_id: "returned", again["submission"]: "published"}
+    one = catalogue(db, "list", "--submissions", "--limit", "1")
+    assert again["submission"] in one.stdout and first_id not in one.stdout
+    assert "(the first 1; --limit shows more)" in one.stderr
     assert as_json(catalogue(db, "list", "--enterprise", "Nobody", "--json")) == []
     assert as_json(catalogue(db, "list", "--pcr", "steel", "--json")) == []
 

@@ -19,6 +19,8 @@ from zuji.interfaces.catalogue_cli import Db
 from zuji.interfaces.catalogue_steps_cli import JsonOut, say, say_json, word
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from zuji.catalogue.queries import Filters
     from zuji.catalogue.records import Entry, Listed
 
@@ -91,7 +93,7 @@ def list_records(
 
 
 def _list_submissions(
-    session: Any,
+    session: Session,
     state: str | None,
     pcr: str | None,
     enterprise: str | None,
@@ -114,6 +116,7 @@ def _list_submissions(
     headers = [_("id"), _("enterprise"), _("product"), "PCR", _("state"), _("total"), _("unit")]
     headers += [_("submitted by"), _("submitted at")]
     say(table(headers, [_submission_row(row) for row in found]))
+    _more(len(found), limit)
 
 
 def _submission_json(row: Listed) -> dict[str, Any]:
@@ -147,7 +150,7 @@ def _submission_row(row: Listed) -> list[str]:
     ]
 
 
-def _list_footprints(session: Any, chosen: Filters, limit: int, as_json: bool) -> None:
+def _list_footprints(session: Session, chosen: Filters, limit: int, as_json: bool) -> None:
     from zuji.catalogue.records import footprint_rows
 
     found = footprint_rows(session, chosen, limit)
@@ -177,6 +180,12 @@ def _list_footprints(session: Any, chosen: Filters, limit: int, as_json: bool) -
             ],
         )
     )
+    _more(len(found), limit)
+
+
+def _more(shown: int, limit: int) -> None:
+    if shown == limit:  # there may be more than the table shows: say so, on stderr
+        say(_("(the first {count}; --limit shows more)").format(count=limit), err=True)
 
 
 # ----------------------------------------------------------------------------- log
