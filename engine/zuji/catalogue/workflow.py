@@ -33,6 +33,7 @@ from zuji.core.documents import decode_utf8
 from zuji.core.errors import CatalogueError, Diagnostic, InventoryError, read_as
 from zuji.exchange.pact import to_pact
 from zuji.runtime.inventory import inventory_from_text
+from zuji.runtime.inventory_sheets import SHEET_SUFFIXES, sheet_inventory_from_bytes
 from zuji.runtime.pcr import PCR
 from zuji.runtime.result import Result
 
@@ -141,13 +142,39 @@ def submit(
         )
 
 
-def _evaluate(pcr: PCR, raw: bytes, name: str) -> Result:
+def _evaluate(pcr: PCR, raw: bytes, name: str, trace: bool = False) -> Result:
+    """The result of an inventory's bytes: a workbook or CSV file (by the suffix of `name`)
+    through the sheet reader, else YAML or JSON text; findings are positioned in `name`."""
+    if name.lower().endswith(SHEET_SUFFIXES):
+        inventory = sheet_inventory_from_bytes(
+            raw, name, pcr.rule, pcr.standards, pcr.choices, pcr.plan.item_units
+        )
+        return pcr.evaluate(inventory, trace=trace)
     with read_as(InventoryError):
         text = decode_utf8(raw, name)
     inventory = inventory_from_text(
         text, name, pcr.rule, pcr.standards, pcr.choices, item_units=pcr.plan.item_units
     )
-    return pcr.evaluate(inventory)
+    return pcr.evaluate(inventory, trace=trace)
+
+
+def traced(pcr: PCR, submission: Submission) -> Result:
+    """A submission's result computed again with every line's trace, for its verifier. Results
+    are stored without their trace (it is many times their size, and it is determined by the
+    inventory and the rule text), so it is recomputed, under the very rule text it was
+    submitted under: a rule that has changed since cannot give its trace."""
+    if pcr.rule.source_hash != submission.pcr_sha256:
+        raise CatalogueError(
+            Diagnostic(
+                "E954",
+                f"PCR {pcr.id} has changed since submission {submission.id} was evaluated "
+                f"under version {submission.pcr_version}: its trace cannot be recomputed",
+                hint=f"the stored result stands; its trace needs the rule text of {pcr.id} "
+                f"{submission.pcr_version}",
+            ),
+            status=409,
+        )
+    return _evaluate(pcr, submission.inventory, submission.inventory_name, trace=True)
 
 
 def result_json(result: Result) -> str:
@@ -173,6 +200,39 @@ def _enterprise(
     elif set(ids) - set(found.company_ids):
         found.company_ids = sorted(set(found.company_ids) | set(ids))
     return found
+
+
+def register_enterprise(
+    store: Store,
+    name: str,
+    actor: Actor,
+    region: str | None = None,
+    company_ids: tuple[str, ...] = (),
+) -> tuple[int, bool]:
+    """File an enterprise before its first submission, so that a client can be made to act for
+    it (`client add --enterprise`). One filed already is left as it is. Its id, and whether it
+    is new."""
+    actor.require("admin", "register enterprises")
+    name = name.strip()
+    wrong = [c for c in company_ids if not c.lower().startswith("urn:")]
+    if not name or wrong:
+        raise CatalogueError(
+            Diagnostic(
+                "E952",
+                f"'{wrong[0]}' is not a URN" if wrong else "an enterprise needs a name",
+                hint="give the name its inventories use, and company ids as URNs "
+                "(urn:uscc:…, urn:lei:…)",
+            )
+        )
+    with store.transaction() as session:
+        found = session.scalars(select(Enterprise).where(Enterprise.name == name)).first()
+        if found is not None:
+            return found.id, False
+        found = Enterprise(name=name, company_ids=sorted(set(company_ids)), region=region)
+        session.add(found)
+        session.flush()
+        audit(session, actor.name, "register", ("enterprise", str(found.id)), {"name": name})
+        return found.id, True
 
 
 def _product(
@@ -220,7 +280,7 @@ def verify(store: Store, submission_id: str, actor: Actor, accept: bool, comment
             Diagnostic(
                 "E946",
                 "a submission is returned with comments saying what to fix",
-                hint="give --comments",
+                hint="give --comments (over HTTP, the `comments` field)",
             )
         )
     with store.transaction() as session:
@@ -388,7 +448,11 @@ def deprecate(store: Store, footprint_id: str, actor: Actor, reason: str) -> Non
     actor.require("admin", "deprecate footprints")
     if not reason.strip():
         raise CatalogueError(
-            Diagnostic("E946", "a footprint is deprecated with a reason", hint="give --reason")
+            Diagnostic(
+                "E946",
+                "a footprint is deprecated with a reason",
+                hint="give --reason (over HTTP, the `reason` field)",
+            )
         )
     with store.transaction() as session:
         footprint = session.get(Footprint, footprint_id)

@@ -248,8 +248,10 @@ def _labels(recorded: Result, again: Result) -> dict[str, str]:
 
 
 def _factor_causes(recorded: Result, again: Result) -> list[str]:
-    """Each recorded factor value that the pinned dataset does not give."""
-    assert recorded.trace is not None and again.trace is not None
+    """Each recorded factor value that the pinned dataset does not give. A result written
+    without its trace (as the catalogue stores them) records no factor values to compare."""
+    if recorded.trace is None or again.trace is None:
+        return []
     now = {f.name: f for f in again.trace.factors}
     causes = []
     for factor in recorded.trace.factors:

@@ -8,6 +8,7 @@ registered on `catalogue_app` by their own module.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +23,13 @@ _DB_HELP = N_(
     "$ZUJI_CATALOGUE, else zuji-catalogue.db in the working folder)"
 )
 Db = Annotated[str | None, typer.Option("--db", help=_DB_HELP)]
-By = Annotated[str | None, typer.Option("--by", help=N_("Who takes this step (the audit log)"))]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help=N_("Who takes this step (the audit log)"),
+    ),
+]
 
 
 def actor_name(by: str | None) -> str:
@@ -35,7 +42,19 @@ def actor_name(by: str | None) -> str:
         return "cli"
 
 
-def init(db: Db = None) -> None:
+def init(
+    db: Db = None,
+    signing_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--signing-key",
+            help=N_(
+                "Sign every result published from now on with this private key (zuji keys new)"
+            ),
+        ),
+    ] = None,
+    by: By = None,
+) -> None:
     """Create the catalogue (or bring its schema up to date) and say where it is."""
     from zuji.catalogue.store import open_store
 
@@ -43,6 +62,11 @@ def init(db: Db = None) -> None:
         typer.echo(
             _("catalogue ready: {where} ({kind})").format(where=store.label, kind=store.kind)
         )
+        if signing_key is not None:
+            from zuji.catalogue.publishing import set_signing_key
+
+            named = set_signing_key(store, signing_key, actor_name(by))
+            typer.echo(_("publications are signed with key {key}").format(key=named))
 
 
 def register(app: typer.Typer) -> None:
@@ -51,6 +75,18 @@ def register(app: typer.Typer) -> None:
         cls=ZujiCommand,
         help=N_("Create the catalogue (or bring its schema up to date) and say where it is."),
     )(init)
+    from zuji.interfaces.catalogue_steps_cli import register as _steps
+
+    _steps(catalogue_app)
+    from zuji.interfaces.catalogue_views_cli import register as _views
+
+    _views(catalogue_app)
+    from zuji.interfaces.catalogue_show_cli import register as _show
+
+    _show(catalogue_app)
+    from zuji.interfaces.catalogue_clients_cli import register as _clients
+
+    _clients(catalogue_app)
     app.add_typer(
         catalogue_app,
         name="catalogue",

@@ -74,8 +74,10 @@ class OAuthError(BaseModel):
     error_description: str
 
 
-def require(scope: str) -> Callable[..., Awaitable[Grant]]:
-    """A route dependency: the caller's grant, which must include `scope`."""
+def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Grant]]:
+    """A route dependency: the caller's grant, which must include `scope` or one of the
+    `alternatives` (a route several roles may use, each seeing what its role allows)."""
+    wanted = (scope, *alternatives)
 
     async def grant(
         request: Request,
@@ -103,9 +105,10 @@ def require(scope: str) -> Callable[..., Awaitable[Grant]]:
                 ),
                 "missing",
             )
-        if not found.allows(scope):
+        if not any(found.allows(s) for s in wanted):
+            named = "/".join(wanted)
             raise AccessError(
-                Diagnostic("E908", f"client '{found.client_id}' has no '{scope}' scope"), "scope"
+                Diagnostic("E908", f"client '{found.client_id}' has no '{named}' scope"), "scope"
             )
         return found
 

@@ -26,6 +26,7 @@ from zuji.core import i18n
 from zuji.core import library as lib
 from zuji.core.errors import (
     AccessError,
+    CatalogueError,
     Diagnostic,
     EvaluationError,
     InventoryError,
@@ -136,6 +137,10 @@ def from_zuji(exc: ZujiError) -> ProblemError:
     """The HTTP status and problem type of a Zuji error."""
     if isinstance(exc, AccessError):
         return _refused(exc)
+    if isinstance(exc, CatalogueError):
+        return ProblemError(
+            exc.status, _CATALOGUE_TITLES.get(exc.status, _REFUSED), "catalogue", exc.diagnostics
+        )
     if isinstance(exc, UsageError):
         return ProblemError(404, N_("Not found"), "not-found", exc.diagnostics)
     if isinstance(exc, InventoryError):
@@ -153,6 +158,15 @@ def from_zuji(exc: ZujiError) -> ProblemError:
     if isinstance(exc, RuleError):
         return ProblemError(409, N_("The PCR does not pass its checks"), "rule", exc.diagnostics)
     return ProblemError(422, N_("The request cannot be processed"), "zuji", exc.diagnostics)
+
+
+# A catalogue step refused, titled by the status the catalogue chose (CatalogueError.status).
+_REFUSED = N_("The catalogue cannot take this step")
+_CATALOGUE_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: N_("Not possible in the record's present state"),
+}
 
 
 def _refused(exc: AccessError) -> ProblemError:

@@ -21,12 +21,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from io import BytesIO
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.documents import read_utf8, within_size
+from zuji.core.documents import decode_utf8, read_utf8, within_size
 from zuji.core.errors import Diagnostic, InventoryError, Span, file_label, read_as
 from zuji.data.standards import Standards
 from zuji.lang import model as m
@@ -106,24 +107,62 @@ def load_sheet_inventory(
         raise at_cells(exc, label, cells) from None
 
 
+def sheet_inventory_from_bytes(
+    raw: bytes,
+    label: str,
+    pcr: m.RuleFile,
+    standards: Standards,
+    choices: dict[str, tuple[str, ...]] | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
+) -> Inventory:
+    """An inventory from the bytes of a workbook or CSV file named `label` (its suffix tells
+    which), as received rather than read from a file: a catalogue keeps the bytes an enterprise
+    submitted, and the result pins exactly those. Supplier documents must come inline;
+    `item_units` as read_inventory's."""
+    document, cells = document_from_sheets(sheets_from_bytes(raw, label), pcr)
+    try:
+        return read_inventory(
+            document, pcr, standards, label, choices, received=raw, item_units=item_units
+        )
+    except InventoryError as exc:
+        raise at_cells(exc, label, cells) from None
+
+
 def read_sheets(path: Path) -> dict[str, Rows]:
     """The rows of every sheet of an xlsx workbook, or of a CSV file (one sheet named '')."""
     label = file_label(path)
     with read_as(InventoryError):
         if path.suffix.lower() == ".csv":
-            text = read_utf8(path).lstrip("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
-            return {"": [list(row) for row in csv.reader(text.splitlines())]}
+            return _csv_rows(read_utf8(path))
         within_size(path.stat().st_size, label, "document_bytes")
+    return _workbook_rows(path, label)
+
+
+def sheets_from_bytes(raw: bytes, label: str) -> dict[str, Rows]:
+    """The rows of the sheets of a workbook's or CSV file's bytes (one sheet named '' for CSV)."""
+    with read_as(InventoryError):
+        within_size(len(raw), label, "document_bytes")
+        if label.lower().endswith(".csv"):
+            return _csv_rows(decode_utf8(raw, label))
+    return _workbook_rows(BytesIO(raw), label)
+
+
+def _csv_rows(text: str) -> dict[str, Rows]:
+    text = text.lstrip("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
+    return {"": [list(row) for row in csv.reader(text.splitlines())]}
+
+
+def _workbook_rows(source: Path | BytesIO, label: str) -> dict[str, Rows]:
     from openpyxl import load_workbook  # only when a workbook is read
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML or openpyxl's own errors: a file that is no workbook
         raise InventoryError(
             Diagnostic(
                 "E500",
-                f"{file_label(path)}: not an Excel workbook ({type(exc).__name__})",
-                Span(file_label(path), 1, 1),
+                f"{label}: not an Excel workbook ({type(exc).__name__})",
+                Span(label, 1, 1),
                 hint="save it as .xlsx from Excel or WPS, or write a YAML inventory",
             )
         ) from None
