@@ -46,6 +46,9 @@ def init(db: Db = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from zuji.interfaces import catalogue_admin_cli
+
+    catalogue_admin_cli.register(catalogue_app)
     catalogue_app.command(
         "init",
         cls=ZujiCommand,
