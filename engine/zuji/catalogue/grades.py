@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.store import Store, audit
-from zuji.catalogue.tables import Footprint, Grade, Setting, now
+from zuji.catalogue.tables import Footprint, Grade, Setting, Submission, now
 from zuji.core import library
 from zuji.core.errors import CatalogueError, Diagnostic
 from zuji.data.benchmarks import Benchmark, BenchmarkSet, load_benchmarks
@@ -159,13 +159,21 @@ def grade_published(session: Session, footprint: Footprint) -> None:
     active = (Footprint.pcr_id == footprint.pcr_id) & (Footprint.status == "Active")
     size = session.scalar(select(func.count()).where(active)) or 0
     lower = session.scalar(select(func.count()).where(active, Footprint.total < footprint.total))
-    rows = benchmark_grades(
-        footprint.pcr_id, footprint.total, footprint.declared_unit, footprint.valid_from.date()
-    )
+    submission = session.get(Submission, footprint.submission_id)
+    on = reference_day(submission.period_end if submission else None, footprint.valid_from)
+    rows = benchmark_grades(footprint.pcr_id, footprint.total, footprint.declared_unit, on)
     if size:
         share = advanced_share(session)
         rows.append(distribution_grade(lower or 0, size, share, footprint.pcr_id))
     session.add_all(_grade_row(footprint.id, line) for line in rows)
+
+
+def reference_day(period_end: str | None, valid_from: datetime) -> date:
+    """The day a footprint is graded on: the last day of its reference period (PACT's
+    referencePeriodEnd, where validity starts, is the instant after it)."""
+    if period_end:
+        return date.fromisoformat(period_end)
+    return (valid_from - timedelta(microseconds=1)).date()
 
 
 def _grade_row(footprint_id: str, line: GradeLine) -> Grade:
@@ -210,9 +218,17 @@ def regrade(store: Store, actor: str, everything: bool = False) -> Regraded:
 
 
 def _regrade_pcr(session: Session, pcr_id: str, everything: bool) -> tuple[int, int]:
-    query = select(
-        Footprint.id, Footprint.total, Footprint.declared_unit, Footprint.valid_from
-    ).where(Footprint.pcr_id == pcr_id, Footprint.status == "Active")
+    query = (
+        select(
+            Footprint.id,
+            Footprint.total,
+            Footprint.declared_unit,
+            Footprint.valid_from,
+            Submission.period_end,
+        )
+        .join(Submission, Submission.id == Footprint.submission_id)
+        .where(Footprint.pcr_id == pcr_id, Footprint.status == "Active")
+    )
     rows = session.execute(query.order_by(Footprint.id)).all()
     if not rows:
         return 0, 0
@@ -231,7 +247,8 @@ def _regrade_pcr(session: Session, pcr_id: str, everything: bool) -> tuple[int, 
         _drop(session, [r.id for r, _ in chosen])
     new: list[dict[str, Any]] = []
     for row, below in chosen:
-        lines = benchmark_grades(pcr_id, row.total, row.declared_unit, row.valid_from.date())
+        on = reference_day(row.period_end, row.valid_from)
+        lines = benchmark_grades(pcr_id, row.total, row.declared_unit, on)
         lines.append(distribution_grade(below, len(rows), share, pcr_id))
         new += [_grade_values(row.id, line) for line in lines]
     for first in range(0, len(new), _INSERT_ROWS):
