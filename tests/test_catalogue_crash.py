@@ -11,10 +11,10 @@ import sys
 import time
 
 import pytest
-import zuji
 from catalogue_kit import ROOT, case, publish, renamed
 from sqlalchemy import func, select
 
+import zuji
 from zuji.catalogue import reevaluate, store
 from zuji.catalogue.tables import Footprint, Reevaluation, ReevaluationItem, Submission
 
@@ -80,5 +80,6 @@ def test_a_killed_run_leaves_nothing_half_written_and_the_next_completes_it(
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, err.decode()
         assert f"resumed {run.id}" in err.decode()
+        assert f"run {run.id} (computed): 0 moved, {FOOTPRINTS} unchanged" in out.decode()
         assert _states(db) == {"same": FOOTPRINTS}
         assert reevaluate.summary(db, run.id).state == "computed"
