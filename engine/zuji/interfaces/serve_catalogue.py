@@ -9,9 +9,11 @@ from fastapi import FastAPI
 from zuji.catalogue.clients import registry
 from zuji.catalogue.store import open_store
 from zuji.core.access import Gate
+from zuji.interfaces import serve_admin
 
 
 def install(app: FastAPI, catalogue: str) -> None:
     store = open_store(catalogue, create=False)
     app.state.store = store
     app.state.gate = Gate.reading(lambda: registry(store))
+    serve_admin.install(app)
