@@ -121,3 +121,23 @@ def test_a_run_under_another_library_is_refused(
         with pytest.raises(CatalogueError) as nothing:
             reevaluate.start(db, STAFF)
         assert nothing.value.code == "E960"
+
+
+def test_an_approval_stopped_by_a_library_change_publishes_nothing_and_can_be_rejected(
+    catalogue_db: str, filed: dict[str, str], tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    library.use(committee_with(Path(str(tmp_path)), "cement", OLD, NEW, "1.3.0"))
+    with store.open_store(catalogue_db) as db:
+        started = reevaluate.start(db, STAFF, pcr_id="cement")
+        assert started is not None
+        assert reevaluate.run(db, started.run_id).counts == {"moved": 1, "same": 2}
+        before = _documents(db)
+        library.use(None)  # the bundled cement again: not the rule the run computed with
+        with pytest.raises(CatalogueError) as refused:
+            reevaluation_publish.approve(db, started.run_id, STAFF)
+        assert refused.value.code == "E963"
+        assert _documents(db) == before
+        reevaluation_publish.reject(db, started.run_id, STAFF, "the library changed")
+        assert reevaluate.summary(db, started.run_id).state == "rejected"

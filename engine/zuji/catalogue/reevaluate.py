@@ -17,6 +17,7 @@ library is refused (E963), so what is approved is what was reviewed.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -179,8 +180,6 @@ def _affected(
 def _recorded_readers(session: Session, published: Sequence[str], dataset_id: str) -> set[str]:
     """PCRs whose stored results record the dataset. A result records the datasets its rule's
     text binds, so one stored result per distinct rule text (pcr_sha256) tells for them all."""
-    import json
-
     query = (
         select(Submission.pcr_id, Submission.pcr_sha256, func.min(Submission.id))
         .join(Footprint, Footprint.submission_id == Submission.id)

@@ -371,9 +371,10 @@ def _trigger_text(trigger: dict[str, Any]) -> str:
 
 
 def reject(store: Store, run_id: str, actor: Actor, reason: str = "") -> None:
-    """Close a run without publishing anything."""
+    """Close a run without publishing anything more: an approval the library's change stopped
+    half-way (E963) keeps what it published and publishes nothing else."""
     actor.require("admin", "reject re-evaluations")
     with store.transaction() as session:
-        run = get_run(session, run_id, ("running", "computed"))
+        run = get_run(session, run_id, ("running", "computed", "approving"))
         run.state, run.finished_at = "rejected", now()
         audit(session, actor.name, "reevaluate reject", ("reevaluation", run_id), reason=reason)
