@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
 from zuji.interfaces.catalogue_cli import By, Db, actor_name
+from zuji.interfaces.cli_words import ZujiCommand, ZujiGroup
 
 if TYPE_CHECKING:
     from zuji.catalogue.reevaluate import Summary
     from zuji.catalogue.reevaluation_publish import MovedItem
     from zuji.catalogue.store import Store
 
-notice_app = typer.Typer(no_args_is_help=True)
+notice_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None)
 
-AsJson = Annotated[bool, typer.Option("--json", help="JSON out")]
+AsJson = Annotated[bool, typer.Option("--json", help=N_("JSON out"))]
 
 
 def _staff(by: str | None) -> Any:
@@ -31,26 +32,28 @@ def _staff(by: str | None) -> Any:
 
 
 def reevaluate(
-    pcr: Annotated[str | None, typer.Option("--pcr", help="The PCR whose rule changed")] = None,
+    pcr: Annotated[str | None, typer.Option("--pcr", help=N_("The PCR whose rule changed"))] = None,
     dataset: Annotated[
-        str | None, typer.Option("--dataset", help="The dataset whose version changed")
+        str | None, typer.Option("--dataset", help=N_("The dataset whose version changed"))
     ] = None,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Finish the runs a killed process left")
+        bool, typer.Option("--resume", help=N_("Finish the runs a killed process left"))
     ] = False,
     approve: Annotated[
-        str | None, typer.Option("--approve", help="Publish what run RUN moved", metavar="RUN")
+        str | None, typer.Option("--approve", help=N_("Publish what run RUN moved"), metavar="RUN")
     ] = None,
     reject: Annotated[
-        str | None, typer.Option("--reject", help="Close run RUN", metavar="RUN")
+        str | None, typer.Option("--reject", help=N_("Close run RUN"), metavar="RUN")
     ] = None,
     show: Annotated[
-        str | None, typer.Option("--show", help="What run RUN moved", metavar="RUN")
+        str | None, typer.Option("--show", help=N_("What run RUN moved"), metavar="RUN")
     ] = None,
-    list_runs: Annotated[bool, typer.Option("--list", help="The runs, newest first")] = False,
-    limit: Annotated[int, typer.Option("--limit", help="Footprints listed", min=1)] = 50,
-    chunk: Annotated[int, typer.Option("--chunk", help="Footprints per transaction", min=1)] = 2000,
-    reason: Annotated[str, typer.Option("--reason", help="Why (the audit log)")] = "",
+    list_runs: Annotated[bool, typer.Option("--list", help=N_("The runs, newest first"))] = False,
+    limit: Annotated[int, typer.Option("--limit", help=N_("Footprints listed"), min=1)] = 50,
+    chunk: Annotated[
+        int, typer.Option("--chunk", help=N_("Footprints per transaction"), min=1)
+    ] = 2000,
+    reason: Annotated[str, typer.Option("--reason", help=N_("Why (the audit log)"))] = "",
     as_json: AsJson = False,
     db: Db = None,
     by: By = None,
@@ -240,11 +243,11 @@ def _list(store: Store, as_json: bool) -> None:
 
 def grade(
     everything: Annotated[
-        bool, typer.Option("--all", help="Grade every Active footprint again")
+        bool, typer.Option("--all", help=N_("Grade every Active footprint again"))
     ] = False,
     share: Annotated[
         float | None,
-        typer.Option("--advanced-share", help="Share counted advanced (default 0.05: top 5 %)"),
+        typer.Option("--advanced-share", help=N_("Share counted advanced (default 0.05: top 5 %)")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -265,7 +268,7 @@ def grade(
 
 
 def grades(
-    footprint: Annotated[str, typer.Argument(help="The footprint's id")],
+    footprint: Annotated[str, typer.Argument(help=N_("The footprint's id"))],
     as_json: AsJson = False,
     db: Db = None,
 ) -> None:
@@ -292,16 +295,16 @@ def grades(
 
 
 def send(
-    kind: Annotated[str, typer.Option("--kind", help="policy or finance")],
-    title: Annotated[str, typer.Option("--title", help="The notice's title")],
-    body: Annotated[str, typer.Option("--body", help="The notice's text")],
+    kind: Annotated[str, typer.Option("--kind", help=N_("policy or finance"))],
+    title: Annotated[str, typer.Option("--title", help=N_("The notice's title"))],
+    body: Annotated[str, typer.Option("--body", help=N_("The notice's text"))],
     pcr: Annotated[
-        str | None, typer.Option("--pcr", help="Enterprises with a product under it")
+        str | None, typer.Option("--pcr", help=N_("Enterprises with a product under it"))
     ] = None,
     grade_name: Annotated[
-        str | None, typer.Option("--grade", help="Enterprises with a footprint of that grade")
+        str | None, typer.Option("--grade", help=N_("Enterprises with a footprint of that grade"))
     ] = None,
-    region: Annotated[str | None, typer.Option("--region", help="e.g. CN-SD")] = None,
+    region: Annotated[str | None, typer.Option("--region", help=N_("e.g. CN-SD"))] = None,
     db: Db = None,
     by: By = None,
 ) -> None:
@@ -319,7 +322,7 @@ def send(
 
 def list_notices(
     enterprise: Annotated[
-        str | None, typer.Option("--enterprise", help="One enterprise's notices")
+        str | None, typer.Option("--enterprise", help=N_("One enterprise's notices"))
     ] = None,
     as_json: AsJson = False,
     db: Db = None,
@@ -356,25 +359,30 @@ def notice_json(row: Any) -> dict[str, Any]:
 def register(catalogue_app: typer.Typer) -> None:
     catalogue_app.command(
         "reevaluate",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Re-run the published footprints a rule or dataset change affects, list what "
             "moved, and approve (publish new versions) or reject the run."
         ),
     )(reevaluate)
     catalogue_app.command(
         "grade",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Grade published footprints against their benchmarks and the catalogue's distribution."
         ),
     )(grade)
-    catalogue_app.command("grades", help=_("A footprint's grades, each with its basis."))(grades)
+    catalogue_app.command(
+        "grades", cls=ZujiCommand, help=N_("A footprint's grades, each with its basis.")
+    )(grades)
     notice_app.command(
         "send",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Send a policy or finance notice to enterprises chosen by product, grade or region."
         ),
     )(send)
-    notice_app.command("list", help=_("The notices sent, newest first (or one enterprise's)."))(
-        list_notices
-    )
-    catalogue_app.add_typer(notice_app, name="notice", help=_("Notices to enterprises."))
+    notice_app.command(
+        "list", cls=ZujiCommand, help=N_("The notices sent, newest first (or one enterprise's).")
+    )(list_notices)
+    catalogue_app.add_typer(notice_app, name="notice", help=N_("Notices to enterprises."))
