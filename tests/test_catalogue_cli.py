@@ -106,7 +106,8 @@ def test_show_gives_everything_about_a_footprint(catalogue_db: str) -> None:
     submission, footprint = published(db)
     text = ok(catalogue(db, "show", footprint)).stdout
     assert f"footprint {footprint}: Active" in text
-    assert f"from submission {submission}" in text and "Grades: none yet" in text
+    # Graded at publication: the only footprint under its PCR has none lower, so it is advanced.
+    assert f"from submission {submission}" in text and "Grades:\n  distribution: advanced" in text
     record = as_json(catalogue(db, "show", footprint, "--json"))
     assert record["kind"] == "footprint" and record["submission"] == submission
     assert record["document"]["productClassifications"] == [

@@ -82,6 +82,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "(tests/test_catalogue_cli.py, tests/test_catalogue_http.py)",
     ),
     **dict.fromkeys(
+        [f"E{n}" for n in (960, 961, 962, 963, 965, 966, 967, 968)],
+        "the catalogue's re-evaluation, grades and notices (tests/test_catalogue_*.py)",
+    ),
+    **dict.fromkeys(
         ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
     ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),

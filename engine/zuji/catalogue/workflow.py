@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zuji.catalogue.grades import grade_published
 from zuji.catalogue.store import Store, audit
 from zuji.catalogue.tables import (
     Enterprise,
@@ -413,6 +414,8 @@ def _footprint(session: Session, submission: Submission, result: Result, actor: 
         old.status = "Deprecated"
         old.superseded_by = footprint.id
         audit(session, actor.name, "deprecate", ("footprint", old.id), {"by": footprint.id})
+    session.flush()
+    grade_published(session, footprint)  # graded at publication, against the Active ones
     return footprint
 
 
@@ -466,3 +469,24 @@ def deprecate(store: Store, footprint_id: str, actor: Actor, reason: str) -> Non
             )
         footprint.status = "Deprecated"
         audit(session, actor.name, "deprecate", ("footprint", footprint.id), reason=reason)
+
+
+def publish_within(
+    session: Session, submission: Submission, result: Result, actor: Actor, reason: str = ""
+) -> Footprint:
+    """Publish an accepted submission inside a transaction the caller holds, as `publish`
+    does (the product's footprint in force is deprecated and named in precedingPfIds): a
+    re-evaluation's approval writes its own rows in the same transaction."""
+    actor.require("admin", "publish footprints")
+    _in_state(submission, "accepted", "published")
+    footprint = _footprint(session, submission, result, actor)
+    submission.state = "published"
+    audit(
+        session,
+        actor.name,
+        "publish",
+        ("footprint", footprint.id),
+        {"submission": submission.id, "preceding": footprint.preceding},
+        reason,
+    )
+    return footprint

@@ -25,10 +25,7 @@ _DB_HELP = N_(
 Db = Annotated[str | None, typer.Option("--db", help=_DB_HELP)]
 By = Annotated[
     str | None,
-    typer.Option(
-        "--by",
-        help=N_("Who takes this step (the audit log)"),
-    ),
+    typer.Option("--by", help=N_("Who takes this step (the audit log)")),
 ]
 
 
@@ -70,6 +67,9 @@ def init(
 
 
 def register(app: typer.Typer) -> None:
+    from zuji.interfaces import catalogue_admin_cli
+
+    catalogue_admin_cli.register(catalogue_app)
     catalogue_app.command(
         "init",
         cls=ZujiCommand,

@@ -27,30 +27,21 @@ enterprise_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mo
 def add(
     name: Annotated[
         str,
-        typer.Argument(
-            help=N_("The client's id, e.g. acme-cement"),
-        ),
+        typer.Argument(help=N_("The client's id, e.g. acme-cement")),
     ],
     role: Annotated[
         list[str],
         typer.Option(
-            "--role",
-            help=N_("enterprise, verifier, admin or customer (repeat for more)"),
+            "--role", help=N_("enterprise, verifier, admin or customer (repeat for more)")
         ),
     ],
     enterprise: Annotated[
         str | None,
-        typer.Option(
-            "--enterprise",
-            help=N_("The enterprise an enterprise client acts for"),
-        ),
+        typer.Option("--enterprise", help=N_("The enterprise an enterprise client acts for")),
     ] = None,
     events_url: Annotated[
         str | None,
-        typer.Option(
-            "--events-url",
-            help=N_("The client's own PACT host, for answers to events"),
-        ),
+        typer.Option("--events-url", help=N_("The client's own PACT host, for answers to events")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -109,9 +100,7 @@ def _client_row(client: Client, enterprise: str | None) -> list[str]:
 def remove(
     name: Annotated[
         str,
-        typer.Argument(
-            help=N_("The client's id"),
-        ),
+        typer.Argument(help=N_("The client's id")),
     ],
     db: Db = None,
     by: By = None,
@@ -128,15 +117,11 @@ def remove(
 def share(
     enterprise: Annotated[
         str,
-        typer.Argument(
-            help=N_("The enterprise, as its inventories name it"),
-        ),
+        typer.Argument(help=N_("The enterprise, as its inventories name it")),
     ],
     client: Annotated[
         str,
-        typer.Argument(
-            help=N_("The customer's client id"),
-        ),
+        typer.Argument(help=N_("The customer's client id")),
     ],
     db: Db = None,
     by: By = None,
@@ -157,23 +142,15 @@ def share(
 def add_enterprise(
     name: Annotated[
         str,
-        typer.Argument(
-            help=N_("The enterprise's name, as its inventories give it"),
-        ),
+        typer.Argument(help=N_("The enterprise's name, as its inventories give it")),
     ],
     region: Annotated[
         str | None,
-        typer.Option(
-            "--region",
-            help=N_("ISO 3166-2 region, e.g. CN-SD"),
-        ),
+        typer.Option("--region", help=N_("ISO 3166-2 region, e.g. CN-SD")),
     ] = None,
     company_id: Annotated[
         list[str] | None,
-        typer.Option(
-            "--company-id",
-            help=N_("A URN naming it, e.g. urn:uscc:… (repeat for more)"),
-        ),
+        typer.Option("--company-id", help=N_("A URN naming it, e.g. urn:uscc:… (repeat for more)")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -193,9 +170,7 @@ def add_enterprise(
 
 def register(app: typer.Typer) -> None:
     client_app.command(
-        "add",
-        cls=ZujiCommand,
-        help=N_("Make an API client and print its secret (shown once)."),
+        "add", cls=ZujiCommand, help=N_("Make an API client and print its secret (shown once).")
     )(add)
     client_app.command(
         "list",
@@ -203,14 +178,10 @@ def register(app: typer.Typer) -> None:
         help=N_("The catalogue's clients: id, roles, enterprise (never their secrets)."),
     )(list_clients)
     client_app.command(
-        "remove",
-        cls=ZujiCommand,
-        help=N_("Remove a client: its API key and tokens stop working."),
+        "remove", cls=ZujiCommand, help=N_("Remove a client: its API key and tokens stop working.")
     )(remove)
     app.add_typer(
-        client_app,
-        name="client",
-        help=N_("API clients of the catalogue, each with its roles."),
+        client_app, name="client", help=N_("API clients of the catalogue, each with its roles.")
     )
     app.command(
         "share",
@@ -222,8 +193,4 @@ def register(app: typer.Typer) -> None:
         cls=ZujiCommand,
         help=N_("File an enterprise before its first submission, so a client can act for it."),
     )(add_enterprise)
-    app.add_typer(
-        enterprise_app,
-        name="enterprise",
-        help=N_("The enterprises in the catalogue."),
-    )
+    app.add_typer(enterprise_app, name="enterprise", help=N_("The enterprises in the catalogue."))

@@ -22,23 +22,19 @@ if TYPE_CHECKING:
 def show(
     record_id: Annotated[
         str,
-        typer.Argument(
-            help=N_("A submission's or a footprint's id"),
-        ),
+        typer.Argument(help=N_("A submission's or a footprint's id")),
     ],
     as_json: JsonOut = False,
     inventory_out: Annotated[
         Path | None,
         typer.Option(
-            "--inventory-out",
-            help=N_("Write the submitted inventory's exact bytes here"),
+            "--inventory-out", help=N_("Write the submitted inventory's exact bytes here")
         ),
     ] = None,
     result_out: Annotated[
         Path | None,
         typer.Option(
-            "--result-out",
-            help=N_("Write the result file (signed, once published) here"),
+            "--result-out", help=N_("Write the result file (signed, once published) here")
         ),
     ] = None,
     db: Db = None,

@@ -20,10 +20,7 @@ from zuji.interfaces.cli_words import ZujiCommand
 
 JsonOut = Annotated[
     bool,
-    typer.Option(
-        "--json",
-        help=N_("JSON out"),
-    ),
+    typer.Option("--json", help=N_("JSON out")),
 ]
 
 # The workflow's words as people read them; the JSON and the database keep the English.
@@ -76,29 +73,19 @@ def inventory_bytes(path: Path) -> bytes:
 def submit(
     pcr: Annotated[
         str,
-        typer.Argument(
-            help=N_("PCR id or path"),
-        ),
+        typer.Argument(help=N_("PCR id or path")),
     ],
     inventory: Annotated[
         Path,
-        typer.Argument(
-            help=N_("Inventory YAML/JSON, xlsx or CSV"),
-        ),
+        typer.Argument(help=N_("Inventory YAML/JSON, xlsx or CSV")),
     ],
     hs_code: Annotated[
         str | None,
-        typer.Option(
-            "--hs-code",
-            help=N_("The product's HS or CN code, e.g. 2523.29"),
-        ),
+        typer.Option("--hs-code", help=N_("The product's HS or CN code, e.g. 2523.29")),
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option(
-            "--region",
-            help=N_("The enterprise's ISO 3166-2 region, e.g. CN-SD"),
-        ),
+        typer.Option("--region", help=N_("The enterprise's ISO 3166-2 region, e.g. CN-SD")),
     ] = None,
     db: Db = None,
     by: By = None,
@@ -143,23 +130,15 @@ def submit(
 def verify(
     submission: Annotated[
         str,
-        typer.Argument(
-            help=N_("The submission's id"),
-        ),
+        typer.Argument(help=N_("The submission's id")),
     ],
     accept: Annotated[
         bool | None,
-        typer.Option(
-            "--accept/--return",
-            help=N_("Accept it, or return it to the enterprise"),
-        ),
+        typer.Option("--accept/--return", help=N_("Accept it, or return it to the enterprise")),
     ] = None,
     comments: Annotated[
         str,
-        typer.Option(
-            "--comments",
-            help=N_("What the verifier found (needed to return)"),
-        ),
+        typer.Option("--comments", help=N_("What the verifier found (needed to return)")),
     ] = "",
     db: Db = None,
     by: By = None,
@@ -186,9 +165,7 @@ def verify(
 def publish(
     submission: Annotated[
         str,
-        typer.Argument(
-            help=N_("The accepted submission's id"),
-        ),
+        typer.Argument(help=N_("The accepted submission's id")),
     ],
     signing_key: Annotated[
         Path | None,
@@ -201,10 +178,7 @@ def publish(
     ] = None,
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            help=N_("Why (the audit log)"),
-        ),
+        typer.Option("--reason", help=N_("Why (the audit log)")),
     ] = "",
     db: Db = None,
     by: By = None,
@@ -228,16 +202,11 @@ def publish(
 def deprecate(
     footprint: Annotated[
         str,
-        typer.Argument(
-            help=N_("The footprint's id"),
-        ),
+        typer.Argument(help=N_("The footprint's id")),
     ],
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            help=N_("Why it is withdrawn"),
-        ),
+        typer.Option("--reason", help=N_("Why it is withdrawn")),
     ] = "",
     db: Db = None,
     by: By = None,
@@ -253,9 +222,7 @@ def deprecate(
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "submit",
-        cls=ZujiCommand,
-        help=N_("Evaluate an inventory and file it in the catalogue."),
+        "submit", cls=ZujiCommand, help=N_("Evaluate an inventory and file it in the catalogue.")
     )(submit)
     app.command(
         "verify",

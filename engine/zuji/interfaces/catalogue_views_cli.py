@@ -27,32 +27,19 @@ if TYPE_CHECKING:
 
 Pcr = Annotated[
     str | None,
-    typer.Option(
-        "--pcr",
-        help=N_("Only footprints under this PCR id"),
-    ),
+    typer.Option("--pcr", help=N_("Only footprints under this PCR id")),
 ]
 EnterpriseName = Annotated[
     str | None,
-    typer.Option(
-        "--enterprise",
-        help=N_("Only this enterprise's (its name)"),
-    ),
+    typer.Option("--enterprise", help=N_("Only this enterprise's (its name)")),
 ]
 Status = Annotated[
     str | None,
-    typer.Option(
-        "--status",
-        help=N_("Active or Deprecated"),
-    ),
+    typer.Option("--status", help=N_("Active or Deprecated")),
 ]
 Limit = Annotated[
     int,
-    typer.Option(
-        "--limit",
-        min=1,
-        help=N_("At most this many rows"),
-    ),
+    typer.Option("--limit", min=1, help=N_("At most this many rows")),
 ]
 
 
@@ -88,17 +75,11 @@ def filters(pcr: str | None, enterprise: str | None, status: str | None) -> Filt
 def list_records(
     submissions: Annotated[
         bool,
-        typer.Option(
-            "--submissions",
-            help=N_("List submissions instead of footprints"),
-        ),
+        typer.Option("--submissions", help=N_("List submissions instead of footprints")),
     ] = False,
     state: Annotated[
         str | None,
-        typer.Option(
-            "--state",
-            help=N_("Submissions in this state: submitted, accepted, ..."),
-        ),
+        typer.Option("--state", help=N_("Submissions in this state: submitted, accepted, ...")),
     ] = None,
     pcr: Pcr = None,
     enterprise: EnterpriseName = None,
@@ -225,17 +206,11 @@ def _more(shown: int, limit: int) -> None:
 def log(
     subject: Annotated[
         str | None,
-        typer.Option(
-            "--subject",
-            help=N_("Only entries about this id"),
-        ),
+        typer.Option("--subject", help=N_("Only entries about this id")),
     ] = None,
     after: Annotated[
         int,
-        typer.Option(
-            "--after",
-            help=N_("Only entries after this one"),
-        ),
+        typer.Option("--after", help=N_("Only entries after this one")),
     ] = 0,
     limit: Limit = 1000,
     as_json: JsonOut = False,
@@ -277,19 +252,11 @@ def trail_table(entries: list[Entry]) -> str:
 def export(
     output: Annotated[
         str,
-        typer.Option(
-            "--format",
-            "-f",
-            help=N_("pact (JSON {data: [...]}), jsonl or csv"),
-        ),
+        typer.Option("--format", "-f", help=N_("pact (JSON {data: [...]}), jsonl or csv")),
     ] = "pact",
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help=N_("Write to this file (atomically)"),
-        ),
+        typer.Option("--out", "-o", help=N_("Write to this file (atomically)")),
     ] = None,
     pcr: Pcr = None,
     enterprise: EnterpriseName = None,

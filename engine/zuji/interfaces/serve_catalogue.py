@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from zuji.catalogue.clients import registry
 from zuji.catalogue.store import Store, open_store
 from zuji.core.access import Gate
+from zuji.interfaces import serve_admin
 
 
 def install(app: FastAPI, catalogue: str) -> None:
@@ -23,6 +24,7 @@ def install(app: FastAPI, catalogue: str) -> None:
     from zuji.interfaces.serve_workflow import install as install_workflow
 
     install_workflow(app)
+    serve_admin.install(app)
 
 
 def _closed_at_shutdown(app: FastAPI, store: Store) -> None:

@@ -396,16 +396,21 @@ def _numbers(raw: pd.Series, inp: m.Input, column: Column | None, suspect: Array
         return np.full(len(raw), np.nan)
     numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * k
     text = np.flatnonzero(np.isnan(numbers) & raw.notna().to_numpy())
+    # The cells as plain objects (indexing a pandas Series cell by cell costs more than reading
+    # the amount), and each unit's conversion worked out once per column.
+    cells = raw.to_numpy(dtype=object)
+    factors: dict[str, float] = {}
     for i in text:
-        numbers[i] = _amount(raw.iloc[i], target, bool(column and column.unit))
+        numbers[i] = _amount(cells[i], target, bool(column and column.unit), factors)
     suspect[text[np.isnan(numbers[text])]] = True
-    blank_text = [i for i in text if isinstance(raw.iloc[i], str) and not raw.iloc[i].strip()]
+    blank_text = [i for i in text if isinstance(cells[i], str) and not cells[i].strip()]
     suspect[blank_text] = False
     return numbers
 
 
-def _amount(cell: Any, target: Any, header_unit: bool) -> float:
-    """A cell written as text ("62 000 MWh"); NaN for anything the scalar reader must judge."""
+def _amount(cell: Any, target: Any, header_unit: bool, factors: dict[str, float]) -> float:
+    """A cell written as text ("62 000 MWh"); NaN for anything the scalar reader must judge.
+    `factors` remembers each unit's conversion to the target (NaN: another dimension)."""
     if not isinstance(cell, str) or not cell.strip():
         return math.nan
     try:
@@ -414,12 +419,20 @@ def _amount(cell: Any, target: Any, header_unit: bool) -> float:
             return math.nan if header_unit else number
         if header_unit:
             return math.nan  # the unit written twice: E501 from the scalar reader
-        source = u.to_pint(u.unit_from_text(unit))
-        if not u.same_dimension(source, target):
-            return math.nan
-        return number * u.conversion(source, target)
+        if unit not in factors:
+            factors[unit] = _factor(unit, target)
+        return number * factors[unit]
     except ValueError:
         return math.nan
+
+
+def _factor(unit: str, target: Any) -> float:
+    """The conversion of a unit written in a cell to the target; NaN for another dimension.
+    Raises ValueError for a unit that cannot be read."""
+    source = u.to_pint(u.unit_from_text(unit))
+    if not u.same_dimension(source, target):
+        return math.nan
+    return float(u.conversion(source, target))
 
 
 def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
