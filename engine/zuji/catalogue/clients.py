@@ -47,13 +47,13 @@ def add_client(
             raise CatalogueError(
                 Diagnostic("E950", f"client '{client_id}' exists already"), status=409
             )
-        enterprise_id = _enterprise_id(session, enterprise) if enterprise else None
+        owner = enterprise_id(session, enterprise) if enterprise else None
         session.add(
             Client(
                 client_id=client_id,
                 secret_hash=hash_secret(secret),
                 scopes=roles,
-                enterprise_id=enterprise_id,
+                enterprise_id=owner,
                 events_url=events_url,
             )
         )
@@ -95,7 +95,8 @@ def _check(client_id: str, roles: list[str], enterprise: str | None) -> None:
         )
 
 
-def _enterprise_id(session: Session, name: str) -> int:
+def enterprise_id(session: Session, name: str) -> int:
+    """An enterprise's id by its name (E951 when there is none)."""
     found = session.scalars(select(Enterprise.id).where(Enterprise.name == name)).first()
     if found is None:
         raise CatalogueError(
@@ -121,12 +122,12 @@ def remove_client(store: Store, client_id: str, actor: str) -> None:
 def share(store: Store, enterprise: str, client_id: str, actor: str) -> None:
     """An enterprise's published footprints become readable by a customer's client."""
     with store.transaction() as session:
-        enterprise_id = _enterprise_id(session, enterprise)
+        owner = enterprise_id(session, enterprise)
         if session.get(Client, client_id) is None:
             raise CatalogueError(Diagnostic("E950", f"no client '{client_id}'"), status=404)
-        if session.get(Share, (enterprise_id, client_id)) is None:
-            session.add(Share(enterprise_id=enterprise_id, client_id=client_id))
-            audit(session, actor, "share", ("enterprise", str(enterprise_id)), {"with": client_id})
+        if session.get(Share, (owner, client_id)) is None:
+            session.add(Share(enterprise_id=owner, client_id=client_id))
+            audit(session, actor, "share", ("enterprise", str(owner)), {"with": client_id})
 
 
 def registry(store: Store) -> Registry:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from zuji.catalogue.clients import enterprise_id
 from zuji.catalogue.store import Store, audit
 from zuji.catalogue.tables import Enterprise, Footprint, Grade, Notice, NoticeRecipient, now
 from zuji.catalogue.workflow import Actor
@@ -185,17 +186,7 @@ def _row(notice: Notice, recipients: int, read_at: datetime | None = None) -> No
 def enterprise_named(store: Store, name: str) -> int:
     """An enterprise's id by its name (E951 when there is none)."""
     with store.reading() as session:
-        found = session.scalars(select(Enterprise.id).where(Enterprise.name == name)).first()
-    if found is None:
-        raise CatalogueError(
-            Diagnostic(
-                "E951",
-                f"no enterprise '{name}' in the catalogue",
-                hint="an enterprise is filed with its first submission",
-            ),
-            status=404,
-        )
-    return found
+        return enterprise_id(session, name)
 
 
 def mark_read(store: Store, notice_id: int, enterprise_id: int) -> datetime:

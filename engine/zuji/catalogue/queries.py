@@ -9,7 +9,7 @@ every earlier row). Footprints are ordered by id, which PACT leaves to the host.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session
 
-from zuji.catalogue.tables import Enterprise, Footprint, FootprintKey, Product, Submission
+from zuji.catalogue.tables import Enterprise, Footprint, FootprintKey
 
 FILTER_KINDS = ("productId", "companyId", "geography", "classification")
 STATUSES = ("Active", "Deprecated")
@@ -111,51 +111,3 @@ def served(document: str, status: str) -> dict[str, Any]:
 
 def footprint(session: Session, footprint_id: str) -> Footprint | None:
     return session.get(Footprint, footprint_id)
-
-
-@dataclass(frozen=True)
-class SubmissionRow:
-    id: str
-    enterprise: str
-    product: str
-    pcr: str
-    state: str
-    total: float
-    declared_unit: str
-    submitted_by: str
-    submitted_at: datetime
-
-
-def submissions(
-    session: Session,
-    states: Sequence[str] = (),
-    enterprise_id: int | None = None,
-    limit: int = 1000,
-) -> list[SubmissionRow]:
-    """Submissions, newest first, in the given states (all when none), of one enterprise or
-    all."""
-    query = (
-        select(Submission, Product.name, Enterprise.name)
-        .join(Product, Submission.product_id == Product.id)
-        .join(Enterprise, Product.enterprise_id == Enterprise.id)
-        .order_by(Submission.submitted_at.desc(), Submission.id)
-        .limit(limit)
-    )
-    if states:
-        query = query.where(Submission.state.in_(list(states)))
-    if enterprise_id is not None:
-        query = query.where(Product.enterprise_id == enterprise_id)
-    return [
-        SubmissionRow(
-            s.id,
-            company,
-            product,
-            f"{s.pcr_id} {s.pcr_version}",
-            s.state,
-            s.total,
-            s.declared_unit,
-            s.submitted_by,
-            s.submitted_at,
-        )
-        for s, product, company in session.execute(query).all()
-    ]

@@ -356,17 +356,7 @@ def publish(
         if sign is not None:
             result = sign(result)
             submission.result = result_json(result)
-        footprint = _footprint(session, submission, result, actor)
-        submission.state = "published"
-        audit(
-            session,
-            actor.name,
-            "publish",
-            ("footprint", footprint.id),
-            {"submission": submission.id, "preceding": footprint.preceding},
-            reason,
-        )
-        return footprint.id
+        return publish_within(session, submission, result, actor, reason).id
 
 
 def _footprint(session: Session, submission: Submission, result: Result, actor: Actor) -> Footprint:
