@@ -51,6 +51,9 @@ def register(app: typer.Typer) -> None:
         cls=ZujiCommand,
         help=N_("Create the catalogue (or bring its schema up to date) and say where it is."),
     )(init)
+    from zuji.interfaces.pact_cli import register as register_pact
+
+    register_pact(catalogue_app)
     app.add_typer(
         catalogue_app,
         name="catalogue",

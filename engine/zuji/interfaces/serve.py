@@ -140,6 +140,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.gate = Gate(config.clients_file)
+    app.state.config = config
     if config.catalogue is not None:
         from zuji.interfaces.serve_catalogue import install
 

@@ -9,9 +9,11 @@ from fastapi import FastAPI
 from zuji.catalogue.clients import registry
 from zuji.catalogue.store import open_store
 from zuji.core.access import Gate
+from zuji.interfaces.serve_pact import install as install_pact
 
 
 def install(app: FastAPI, catalogue: str) -> None:
     store = open_store(catalogue, create=False)
     app.state.store = store
     app.state.gate = Gate.reading(lambda: registry(store))
+    install_pact(app, store)

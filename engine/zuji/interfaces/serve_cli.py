@@ -72,12 +72,33 @@ def serve_command(
             )
         ),
     ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help=_("Speak HTTPS with this PEM certificate"))
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help=_("The PEM private key of --tls-cert"))
+    ] = None,
+    tls_self_signed: Annotated[
+        bool,
+        typer.Option(
+            "--tls-self-signed",
+            help=_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
+        ),
+    ] = False,
+    insecure_pact: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-pact",
+            help=_("Let the PACT actions answer plain HTTP (only behind an HTTPS proxy)"),
+        ),
+    ] = False,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
     from zuji.interfaces.serve_config import ServiceConfig
 
     _refuse_beyond_loopback(host, public)
+    tls = _tls(tls_cert, tls_key, tls_self_signed)
     config = ServiceConfig(
         budget=budget,
         body_timeout=body_timeout,
@@ -86,9 +107,38 @@ def serve_command(
         clients_file=(clients or default_clients_file()).resolve(),
         checkers=checkers,
         catalogue=_catalogue_url(catalogue),
+        tls=tls is not None,
+        exposed=public and not is_loopback(host),
+        insecure_pact=insecure_pact,
     )
     _warnings(config, host, port, public)
-    _launch(config, host, port, workers)
+    _launch(config, host, port, workers, tls)
+
+
+def _tls(cert: Path | None, key: Path | None, self_signed: bool) -> tuple[Path, Path] | None:
+    """The certificate and key to speak TLS with, checked, or None for plain HTTP."""
+    from zuji.interfaces.serve_tls import checked_pair
+    from zuji.interfaces.serve_tls import self_signed as make_self_signed
+
+    if self_signed and (cert or key):
+        raise UsageError(
+            Diagnostic("E958", "--tls-self-signed makes its own certificate: drop --tls-cert/key")
+        )
+    if self_signed:
+        made_cert, made_key = make_self_signed()
+        typer.echo(
+            _(
+                "TLS: a self-signed certificate for 127.0.0.1 and localhost is at {path}; "
+                "clients trust it as their CA (curl --cacert, NODE_EXTRA_CA_CERTS)"
+            ).format(path=made_cert),
+            err=True,
+        )
+        return made_cert, made_key
+    if (cert is None) != (key is None):
+        raise UsageError(
+            Diagnostic("E958", "--tls-cert and --tls-key are given together", hint="give both")
+        )
+    return checked_pair(cert, key) if cert is not None and key is not None else None
 
 
 def _refuse_beyond_loopback(host: str, public: bool) -> None:
@@ -126,7 +176,7 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
             ),
             err=True,
         )
-    if public and not is_loopback(host):
+    if public and not is_loopback(host) and not config.tls:
         typer.echo(
             _(
                 "warning: zuji serve listens on {host}:{port}, reachable from other machines. "
@@ -137,7 +187,9 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
         )
 
 
-def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
+def _launch(
+    config: ServiceConfig, host: str, port: int, workers: int, tls: tuple[Path, Path] | None
+) -> None:
     import uvicorn
 
     from zuji.interfaces.serve_config import ENVIRONMENT
@@ -155,6 +207,8 @@ def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
         timeout_keep_alive=5,
         http="zuji.interfaces.serve_protocol:HeadDeadline",
         log_level="info",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
     )
 
 
