@@ -17,13 +17,15 @@ from zuji.interfaces.catalogue_cli import By, Db, actor_name
 partner_app = typer.Typer(no_args_is_help=True)
 events_app = typer.Typer(no_args_is_help=True)
 
-# Made as this module is imported, before the language is known: they stay English.
-Url = Annotated[str, typer.Argument(help="The PACT host's base URL, e.g. https://pact.example.com")]
+# Made as this module is imported: in the language of the environment (ZUJI_LANG, the locale).
+Url = Annotated[
+    str, typer.Argument(help=_("The PACT host's base URL, e.g. https://pact.example.com"))
+]
 Ca = Annotated[
     Path | None,
-    typer.Option("--ca", help="A PEM CA certificate to trust for this host (self-signed hosts)"),
+    typer.Option("--ca", help=_("A PEM CA certificate to trust for this host (self-signed hosts)")),
 ]
-Json = Annotated[bool, typer.Option("--json", help="JSON out")]
+Json = Annotated[bool, typer.Option("--json", help=_("JSON out"))]
 
 
 def _ca(path: Path | None) -> str | None:
@@ -41,11 +43,14 @@ def _ca(path: Path | None) -> str | None:
 
 def partner_add(
     url: Url,
-    client_id: Annotated[str, typer.Option("--client-id", help="The id its host issued")],
+    client_id: Annotated[str, typer.Option("--client-id", help=_("The id its host issued"))],
     client_secret: Annotated[
         str,
         typer.Option(
-            "--client-secret", prompt=True, hide_input=True, help="The secret (asked if not given)"
+            "--client-secret",
+            prompt=True,
+            hide_input=True,
+            help=_("The secret (asked if not given)"),
         ),
     ],
     ca: Ca = None,
@@ -92,9 +97,9 @@ def partner_remove(url: Url, db: Db = None, by: By = None) -> None:
 
 def events_list(
     state: Annotated[
-        str | None, typer.Option(help="pending, sending, done, abandoned or received")
+        str | None, typer.Option(help=_("pending, sending, done, abandoned or received"))
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help=_("At most this many, newest first"))] = 50,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
@@ -152,13 +157,15 @@ def events_send(db: Db = None) -> None:
 def pull(
     url: Url,
     client_id: Annotated[
-        str | None, typer.Option("--client-id", help="The id the supplier's host issued")
+        str | None, typer.Option("--client-id", help=_("The id the supplier's host issued"))
     ] = None,
     client_secret: Annotated[
-        str | None, typer.Option("--client-secret", help="Its secret (default: the partner's)")
+        str | None, typer.Option("--client-secret", help=_("Its secret (default: the partner's)"))
     ] = None,
     ca: Ca = None,
-    page: Annotated[int, typer.Option(min=1, max=1000, help="Footprints asked for per page")] = 100,
+    page: Annotated[
+        int, typer.Option(min=1, max=1000, help=_("Footprints asked for per page"))
+    ] = 100,
     db: Db = None,
     by: By = None,
 ) -> None:
@@ -188,9 +195,9 @@ def pull(
 
 
 def suppliers(
-    source: Annotated[str | None, typer.Option(help="Only those from this host")] = None,
+    source: Annotated[str | None, typer.Option(help=_("Only those from this host"))] = None,
     export: Annotated[
-        Path | None, typer.Option(help="Write each as <id>.json into this folder")
+        Path | None, typer.Option(help=_("Write each as <id>.json into this folder"))
     ] = None,
     db: Db = None,
     as_json: Json = False,
