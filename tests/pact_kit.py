@@ -61,6 +61,7 @@ class Host:
     service: Service
     url: str
     cert: Path
+    pair: tuple[Path, Path] | None = None  # certificate and key, to start it again as it was
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, verify=tls_context(self.cert), timeout=30)
@@ -78,18 +79,25 @@ class Host:
 
 
 def start_host(
-    catalogue: str, folder: Path, *options: str, self_signed: bool = False, wait: float = 180
+    catalogue: str,
+    folder: Path,
+    *options: str,
+    self_signed: bool = False,
+    port: int | None = None,
+    pair: tuple[Path, Path] | None = None,
+    wait: float = 180,
 ) -> Host:
-    """`zuji serve --catalogue` speaking TLS, with a certificate made here (or, with
-    `self_signed`, the one --tls-self-signed makes and names on stderr)."""
+    """`zuji serve --catalogue` speaking TLS on `port` (a free one by default), with the
+    certificate and key `pair`, else ones made here (or, with `self_signed`, the one
+    --tls-self-signed makes and names on stderr)."""
     from zuji.interfaces.serve_tls import self_signed as make_pair
 
-    port = free_port()
-    log = folder / f"serve-{port}.log"
+    port = port or free_port()
+    log = folder / f"serve-{port}-{time.monotonic_ns()}.log"
     tls: list[str] = ["--tls-self-signed"]
     cert: Path | None = None
     if not self_signed:
-        cert, key = make_pair(folder / f"tls-{port}")
+        cert, key = pair or make_pair(folder / f"tls-{port}")
         tls = ["--tls-cert", str(cert), "--tls-key", str(key)]
     environment = {**os.environ, "PYTHONPATH": str(ROOT / "engine"), "ZUJI_LANG": "en"}
     environment.pop("ZUJI_SERVE_SETTINGS", None)
@@ -111,7 +119,12 @@ def start_host(
             named = re.search(r"is at (\S+?);", service.output())
             cert = Path(named.group(1)) if named else None
         if cert is not None and _answers(service.url, cert):
-            return Host(service, service.url, cert)
+            return Host(
+                service,
+                service.url,
+                cert,
+                None if self_signed else (cert, Path(tls[-1])),
+            )
         time.sleep(0.2)
     service.stop()
     raise RuntimeError(f"zuji serve did not answer within {wait} s: {service.output()}")
