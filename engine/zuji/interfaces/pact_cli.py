@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,7 +113,7 @@ def events_list(
     if state:
         query = query.where(PactEvent.state == state)
     with open_store(db, create=False) as store, store.reading() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "direction": e.direction,
                 "type": e.type.rsplit(".", 2)[-2] if e.type.count(".") > 2 else e.type,
@@ -131,7 +131,7 @@ def events_list(
         return
     for r in rows:
         line = f"{r['direction']:3} {r['type']:24} {r['state']:9} {r['attempts']:>3} {r['peer']}"
-        typer.echo(line + (f"  {r['last_error'][:100]}" if r["last_error"] else ""))
+        typer.echo(line + (f"  {str(r['last_error'])[:100]}" if r["last_error"] else ""))
 
 
 def events_send(db: Db = None) -> None:
