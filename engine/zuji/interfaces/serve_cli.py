@@ -34,6 +34,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+Catalogue = Annotated[
+    str | None,
+    typer.Option(
+        help=N_(
+            "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
+            "the PACT v3 host; its clients replace the clients file"
+        )
+    ),
+]
+# The options of HTTPS (serve_tls) and of the PACT host's transport (serve_pact_transport).
+TlsCert = Annotated[
+    Path | None, typer.Option("--tls-cert", help=N_("Speak HTTPS with this PEM certificate"))
+]
+TlsKey = Annotated[
+    Path | None, typer.Option("--tls-key", help=N_("The PEM private key of --tls-cert"))
+]
+TlsSelfSigned = Annotated[
+    bool,
+    typer.Option(
+        "--tls-self-signed",
+        help=N_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
+    ),
+]
+InsecurePact = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-pact",
+        help=N_("Let the PACT actions answer plain HTTP (only behind an HTTPS proxy)"),
+    ),
+]
+
+
 def serve_command(
     host: Annotated[str, typer.Option(help=N_("Address to listen on"))] = "127.0.0.1",
     port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
@@ -63,35 +95,11 @@ def serve_command(
     clients: Annotated[
         Path | None, typer.Option(help=N_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
-    catalogue: Annotated[
-        str | None,
-        typer.Option(
-            help=N_(
-                "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
-                "the PACT v3 host; its clients replace the clients file"
-            )
-        ),
-    ] = None,
-    tls_cert: Annotated[
-        Path | None, typer.Option("--tls-cert", help=_("Speak HTTPS with this PEM certificate"))
-    ] = None,
-    tls_key: Annotated[
-        Path | None, typer.Option("--tls-key", help=_("The PEM private key of --tls-cert"))
-    ] = None,
-    tls_self_signed: Annotated[
-        bool,
-        typer.Option(
-            "--tls-self-signed",
-            help=_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
-        ),
-    ] = False,
-    insecure_pact: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-pact",
-            help=_("Let the PACT actions answer plain HTTP (only behind an HTTPS proxy)"),
-        ),
-    ] = False,
+    catalogue: Catalogue = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    tls_self_signed: TlsSelfSigned = False,
+    insecure_pact: InsecurePact = False,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
