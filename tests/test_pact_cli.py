@@ -199,3 +199,18 @@ def test_insecure_pact_lets_plain_http_through(tmp_path: Path) -> None:
         assert token.status_code == 200
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         assert http.get("/3/footprints", headers=bearer).json() == {"data": []}
+
+
+def test_the_openapi_document_describes_the_pact_routes(tmp_path: Path) -> None:
+    with _serving(str(tmp_path / "c.db")) as (http, _):
+        document = http.get("/openapi.json").json()
+    listing = document["paths"]["/3/footprints"]["get"]
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"productId", "companyId", "geography", "classification", "status", "limit"} <= names
+    assert {"validOn", "validAfter", "validBefore", "after"} <= names
+    error = listing["responses"]["401"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/PactErrorOut"}
+    schema = document["components"]["schemas"]["PactErrorOut"]
+    assert set(schema["properties"]) == {"code", "message"}
+    events = document["paths"]["/3/events"]["post"]["requestBody"]["content"]
+    assert "application/cloudevents+json" in events

@@ -75,7 +75,7 @@ def pact_error(request: Request, failure: PactFailure) -> JSONResponse:
     )
 
 
-def _failure(exc: Exception) -> PactFailure:
+def _failure(exc: Exception, request: Request) -> PactFailure:
     if isinstance(exc, PactFailure):
         return exc
     if isinstance(exc, AccessError):
@@ -88,7 +88,7 @@ def _failure(exc: Exception) -> PactFailure:
         status = exc.status if exc.status in _CODES else 400
         return PactFailure(status, _CODES[status], exc.diagnostics[0])
     if isinstance(exc, BodyTooLarge):
-        return PactFailure(413, "BadRequest", too_large(1))
+        return PactFailure(413, "BadRequest", too_large(request.app.state.max_body))
     if isinstance(exc, BodyTooSlow):
         return PactFailure(
             408, "BadRequest", Diagnostic("E911", "the event did not arrive in time")
@@ -111,10 +111,7 @@ class PactRoute(APIRoute):
             try:
                 return await handle(request)
             except Exception as exc:  # every error becomes a PACT Error object
-                failure = _failure(exc)
-                if isinstance(exc, BodyTooLarge):
-                    failure = PactFailure(413, "BadRequest", too_large(request.app.state.max_body))
-                return pact_error(request, failure)
+                return pact_error(request, _failure(exc, request))
 
         return answer
 
@@ -198,8 +195,45 @@ def install(app: FastAPI, store: Store) -> None:
     from zuji.interfaces.serve_pact_transport import install_transport
 
     router = APIRouter(route_class=PactRoute, tags=["PACT v3"])
+    _footprint_routes(router, store)
+    _event_route(router, store)
+    app.include_router(router)
+    install_transport(app)
+    install_sender(app)
 
-    @router.get("/3/footprints", summary="Action ListFootprints")
+
+def readable(store: Store, grant: Grant, footprint_id: str) -> Footprint:
+    """A footprint the client may read: 404 if unknown, 403 if not the client's."""
+    if not _UUID.match(footprint_id):
+        raise bad_criterion(f"{footprint_id[:60]!r} is not a footprint id (a UUID)")
+    with store.reading() as session:
+        found = session.get(Footprint, footprint_id.lower())
+        seen = visible(session, grant)
+    if found is None:
+        raise CatalogueError(
+            Diagnostic("E949", f"no footprint {footprint_id} in the catalogue"), status=404
+        )
+    if seen is not None and found.enterprise_id not in seen:
+        raise CatalogueError(
+            Diagnostic(
+                "E945",
+                f"client '{grant.client_id}' may not read footprint {footprint_id}",
+                hint="its enterprise shares it with `zuji catalogue share`",
+            ),
+            status=403,
+        )
+    return found
+
+
+def _footprint_routes(router: APIRouter, store: Store) -> None:
+    from zuji.interfaces.serve_pact_docs import LIST_PARAMETERS, pact_responses
+
+    @router.get(
+        "/3/footprints",
+        summary="Action ListFootprints",
+        responses=pact_responses(200, 400, 401, 403, 500),
+        openapi_extra={"parameters": LIST_PARAMETERS},
+    )
     def list_footprints(request: Request) -> JSONResponse:
         """The footprints the client may read that match PACT's filters, a page at a time."""
         grant = grant_of(request)
@@ -211,31 +245,26 @@ def install(app: FastAPI, store: Store) -> None:
             headers["Link"] = f'<{next_link(request, page.next_after)}>; rel="next"'
         return JSONResponse({"data": page.footprints}, headers=headers)
 
-    @router.get("/3/footprints/{footprint_id}", summary="Action GetFootprint")
+    @router.get(
+        "/3/footprints/{footprint_id}",
+        summary="Action GetFootprint",
+        responses=pact_responses(200, 400, 401, 403, 404, 500),
+    )
     def get_footprint(request: Request, footprint_id: str) -> JSONResponse:
         """One footprint by id, Deprecated ones too: 404 if unknown, 403 if not the client's."""
-        grant = grant_of(request)
-        if not _UUID.match(footprint_id):
-            raise bad_criterion(f"{footprint_id[:60]!r} is not a footprint id (a UUID)")
-        with store.reading() as session:
-            found = session.get(Footprint, footprint_id.lower())
-            seen = visible(session, grant)
-        if found is None:
-            raise CatalogueError(
-                Diagnostic("E949", f"no footprint {footprint_id} in the catalogue"), status=404
-            )
-        if seen is not None and found.enterprise_id not in seen:
-            raise CatalogueError(
-                Diagnostic(
-                    "E945",
-                    f"client '{grant.client_id}' may not read footprint {footprint_id}",
-                    hint="its enterprise shares it with `zuji catalogue share`",
-                ),
-                status=403,
-            )
+        found = readable(store, grant_of(request), footprint_id)
         return JSONResponse({"data": served(found.document, found.status)})
 
-    @router.post("/3/events", summary="Action Events")
+
+def _event_route(router: APIRouter, store: Store) -> None:
+    from zuji.interfaces.serve_pact_docs import EVENT_BODY, pact_responses
+
+    @router.post(
+        "/3/events",
+        summary="Action Events",
+        responses=pact_responses(200, 400, 401, 403, 500),
+        openapi_extra={"requestBody": EVENT_BODY},
+    )
     async def events(request: Request) -> Response:
         """A PACT event (CloudEvents 1.0, structured mode): 200 with an empty body when it is
         accepted; a request is answered later, by an event sent to the requester's host."""
@@ -247,7 +276,3 @@ def install(app: FastAPI, store: Store) -> None:
         if wake is not None:
             wake.set()
         return Response(status_code=200)
-
-    app.include_router(router)
-    install_transport(app)
-    install_sender(app)
