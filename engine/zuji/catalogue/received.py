@@ -82,6 +82,7 @@ class Received:
     status: str
     pcf: str
     declared_unit: str
+    via: str  # the client id used to pull it, or the client that sent it in an event
     document: dict[str, Any]
 
 
@@ -106,6 +107,7 @@ def _row(event: PactEvent) -> Received:
         status=str(document.get("status", "")),
         pcf=str(pcf.get("pcfExcludingBiogenicUptake", "")),
         declared_unit=unit,
+        via=event.client_id or "",
         document=document,
     )
 

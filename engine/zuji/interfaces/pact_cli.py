@@ -222,7 +222,7 @@ def suppliers(
     for r in rows:
         typer.echo(
             f"{r.id}  {r.status:10} {r.pcf:>14} kg CO2e / {r.declared_unit:16} "
-            f"{r.company} · {r.product}"
+            f"{r.company} · {r.product}  ({r.source}, {r.via})"
         )
 
 
