@@ -23,7 +23,16 @@ from pact_kit import Host, publish, start_host, tls_context
 from zuji.catalogue import clients, store
 from zuji.core.access import issue_token
 
-OPENAPI = Path(__file__).resolve().parents[2] / "shared" / "pact" / "openapi-v3.0.3.yaml"
+# The official file stays outside the repository (its licence), beside the checkout (or beside
+# the folder of checkouts, for a checkout one level deeper).
+OPENAPI = next(
+    (
+        folder / "shared" / "pact" / "openapi-v3.0.3.yaml"
+        for folder in Path(__file__).resolve().parents[2:4]
+        if (folder / "shared" / "pact" / "openapi-v3.0.3.yaml").is_file()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "pact" / "openapi-v3.0.3.yaml",
+)
 CEMENT = {"company": "Example Cement Co.", "product_ids": ["urn:gtin:06901234500011"]}
 CEMENT["company_ids"] = ["urn:pact:zuji.example:company:cement"]
 STEEL = {"company": "Example Steel Co.", "product_ids": ["urn:gtin:06901234500028"]}
