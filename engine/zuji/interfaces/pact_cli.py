@@ -11,21 +11,24 @@ from typing import Annotated, Any
 
 import typer
 
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
 from zuji.interfaces.catalogue_cli import By, Db, actor_name
+from zuji.interfaces.cli_words import ZujiCommand, ZujiGroup
 
-partner_app = typer.Typer(no_args_is_help=True)
-events_app = typer.Typer(no_args_is_help=True)
+partner_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None)
+events_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None)
 
-# Made as this module is imported: in the language of the environment (ZUJI_LANG, the locale).
+# Help texts are marked (N_) and put into the reader's language when the help is shown.
 Url = Annotated[
-    str, typer.Argument(help=_("The PACT host's base URL, e.g. https://pact.example.com"))
+    str, typer.Argument(help=N_("The PACT host's base URL, e.g. https://pact.example.com"))
 ]
 Ca = Annotated[
     Path | None,
-    typer.Option("--ca", help=_("A PEM CA certificate to trust for this host (self-signed hosts)")),
+    typer.Option(
+        "--ca", help=N_("A PEM CA certificate to trust for this host (self-signed hosts)")
+    ),
 ]
-Json = Annotated[bool, typer.Option("--json", help=_("JSON out"))]
+Json = Annotated[bool, typer.Option("--json", help=N_("JSON out"))]
 
 
 def _ca(path: Path | None) -> str | None:
@@ -43,14 +46,14 @@ def _ca(path: Path | None) -> str | None:
 
 def partner_add(
     url: Url,
-    client_id: Annotated[str, typer.Option("--client-id", help=_("The id its host issued"))],
+    client_id: Annotated[str, typer.Option("--client-id", help=N_("The id its host issued"))],
     client_secret: Annotated[
         str,
         typer.Option(
             "--client-secret",
             prompt=True,
             hide_input=True,
-            help=_("The secret (asked if not given)"),
+            help=N_("The secret (asked if not given)"),
         ),
     ],
     ca: Ca = None,
@@ -97,9 +100,9 @@ def partner_remove(url: Url, db: Db = None, by: By = None) -> None:
 
 def events_list(
     state: Annotated[
-        str | None, typer.Option(help=_("pending, sending, done, abandoned or received"))
+        str | None, typer.Option(help=N_("pending, sending, done, abandoned or received"))
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help=_("At most this many, newest first"))] = 50,
+    limit: Annotated[int, typer.Option(min=1, help=N_("At most this many, newest first"))] = 50,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
@@ -157,14 +160,14 @@ def events_send(db: Db = None) -> None:
 def pull(
     url: Url,
     client_id: Annotated[
-        str | None, typer.Option("--client-id", help=_("The id the supplier's host issued"))
+        str | None, typer.Option("--client-id", help=N_("The id the supplier's host issued"))
     ] = None,
     client_secret: Annotated[
-        str | None, typer.Option("--client-secret", help=_("Its secret (default: the partner's)"))
+        str | None, typer.Option("--client-secret", help=N_("Its secret (default: the partner's)"))
     ] = None,
     ca: Ca = None,
     page: Annotated[
-        int, typer.Option(min=1, max=1000, help=_("Footprints asked for per page"))
+        int, typer.Option(min=1, max=1000, help=N_("Footprints asked for per page"))
     ] = 100,
     db: Db = None,
     by: By = None,
@@ -195,9 +198,9 @@ def pull(
 
 
 def suppliers(
-    source: Annotated[str | None, typer.Option(help=_("Only those from this host"))] = None,
+    source: Annotated[str | None, typer.Option(help=N_("Only those from this host"))] = None,
     export: Annotated[
-        Path | None, typer.Option(help=_("Write each as <id>.json into this folder"))
+        Path | None, typer.Option(help=N_("Write each as <id>.json into this folder"))
     ] = None,
     db: Db = None,
     as_json: Json = False,
@@ -226,45 +229,66 @@ def suppliers(
         )
 
 
-def register(catalogue_app: typer.Typer) -> None:
-    partner_app.command(
-        "add", help=_("Record the credentials a partner's PACT host issued to the catalogue.")
-    )(partner_add)
-    partner_app.command(
+_COMMANDS = (
+    (
+        partner_app,
+        "add",
+        partner_add,
+        N_("Record the credentials a partner's PACT host issued to the catalogue."),
+    ),
+    (
+        partner_app,
         "list",
-        help=_(
+        partner_list,
+        N_(
             "The partner hosts and the client ids the catalogue uses with them (never the secrets)."
         ),
-    )(partner_list)
-    partner_app.command(
+    ),
+    (
+        partner_app,
         "remove",
-        help=_("Forget a partner's credentials: answers to its host can no longer be sent."),
-    )(partner_remove)
-    events_app.command(
-        "list", help=_("The PACT events received and sent: type, state, tries and the last error.")
-    )(events_list)
-    events_app.command(
-        "send", help=_("Answer the pending requests and send every pending PACT event now.")
-    )(events_send)
+        partner_remove,
+        N_("Forget a partner's credentials: answers to its host can no longer be sent."),
+    ),
+    (
+        events_app,
+        "list",
+        events_list,
+        N_("The PACT events received and sent: type, state, tries and the last error."),
+    ),
+    (
+        events_app,
+        "send",
+        events_send,
+        N_("Answer the pending requests and send every pending PACT event now."),
+    ),
+)
+
+
+def register(catalogue_app: typer.Typer) -> None:
+    for group, name, command, text in _COMMANDS:
+        group.command(name, cls=ZujiCommand, help=text)(command)
     catalogue_app.add_typer(
         partner_app,
         name="partner",
-        help=_("The PACT hosts the catalogue exchanges with, and its credentials for each."),
+        help=N_("The PACT hosts the catalogue exchanges with, and its credentials for each."),
     )
     catalogue_app.add_typer(
         events_app,
         name="events",
-        help=_("The queue of PACT events: requests to answer, answers to send."),
+        help=N_("The queue of PACT events: requests to answer, answers to send."),
     )
     catalogue_app.command(
         "pull",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Fetch a supplier's PACT footprints into the catalogue, for use as supplier inputs."
         ),
     )(pull)
     catalogue_app.command(
         "suppliers",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "The suppliers' PACT footprints the catalogue received; --export writes them as files."
         ),
     )(suppliers)

@@ -175,7 +175,7 @@ def _after(text: str | None) -> str | None:
     if text is None:
         return None
     if not _UUID.match(text):
-        raise bad_criterion(f"{AFTER}={text[:60]!r} is not a page key this host made")
+        raise bad_criterion(f"after={text[:60]!r} is not a page key this host made")
     return text.lower()
 
 
