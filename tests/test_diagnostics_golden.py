@@ -86,6 +86,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "the catalogue's re-evaluation, grades and notices (tests/test_catalogue_*.py)",
     ),
     **dict.fromkeys(
+        [f"E{n}" for n in range(955, 960)],
+        "the PACT host: requests, events, partners, HTTPS, pulls (tests/test_pact_*.py)",
+    ),
+    **dict.fromkeys(
         ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
     ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -40,8 +40,9 @@ from zuji.runtime.result import Result
 
 ROLES = ("enterprise", "verifier", "admin")
 # PACT: when a footprint states no validity period, it is valid for three years from the end
-# of its reference period (Tech Specs 3.0, §Validity Period).
-DEFAULT_VALIDITY = timedelta(days=3 * 365)
+# of its reference period (Tech Specs 3.0, §Validity Period): calendar years, as PACT's
+# conformance tool counts them, so a filter by validBefore agrees with it to the day.
+DEFAULT_VALIDITY_YEARS = 3
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,15 @@ def validity(document: dict[str, Any]) -> tuple[datetime, datetime]:
     pcf = document["pcf"]
     start = _instant(document.get("validityPeriodStart") or pcf["referencePeriodEnd"])
     end = document.get("validityPeriodEnd")
-    return start, _instant(end) if end else start + DEFAULT_VALIDITY
+    return start, _instant(end) if end else years_later(start, DEFAULT_VALIDITY_YEARS)
+
+
+def years_later(moment: datetime, years: int) -> datetime:
+    """The same day and time `years` later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
 
 
 def _instant(text: str) -> datetime:

@@ -14,12 +14,15 @@ from zuji.catalogue.clients import registry
 from zuji.catalogue.store import Store, open_store
 from zuji.core.access import Gate
 from zuji.interfaces import serve_admin
+from zuji.interfaces.serve_pact import install as install_pact
 
 
 def install(app: FastAPI, catalogue: str) -> None:
     store = open_store(catalogue, create=False)
     app.state.store = store
     app.state.gate = Gate.reading(lambda: registry(store))
+    # The PACT sender's lifespan is wrapped first, so that the store closes after it stops.
+    install_pact(app, store)
     _closed_at_shutdown(app, store)
     from zuji.interfaces.serve_workflow import install as install_workflow
 

@@ -34,6 +34,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+Catalogue = Annotated[
+    str | None,
+    typer.Option(
+        help=N_(
+            "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
+            "the PACT v3 host; its clients replace the clients file"
+        )
+    ),
+]
+# The options of HTTPS (serve_tls) and of the PACT host's transport (serve_pact_transport).
+TlsCert = Annotated[
+    Path | None, typer.Option("--tls-cert", help=N_("Speak HTTPS with this PEM certificate"))
+]
+TlsKey = Annotated[
+    Path | None, typer.Option("--tls-key", help=N_("The PEM private key of --tls-cert"))
+]
+TlsSelfSigned = Annotated[
+    bool,
+    typer.Option(
+        "--tls-self-signed",
+        help=N_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
+    ),
+]
+InsecurePact = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-pact",
+        help=N_("Let the PACT actions answer plain HTTP (only behind an HTTPS proxy)"),
+    ),
+]
+
+
 def serve_command(
     host: Annotated[str, typer.Option(help=N_("Address to listen on"))] = "127.0.0.1",
     port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
@@ -63,21 +95,18 @@ def serve_command(
     clients: Annotated[
         Path | None, typer.Option(help=N_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
-    catalogue: Annotated[
-        str | None,
-        typer.Option(
-            help=N_(
-                "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
-                "the PACT v3 host; its clients replace the clients file"
-            )
-        ),
-    ] = None,
+    catalogue: Catalogue = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    tls_self_signed: TlsSelfSigned = False,
+    insecure_pact: InsecurePact = False,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
     from zuji.interfaces.serve_config import ServiceConfig
 
     _refuse_beyond_loopback(host, public)
+    tls = _tls(tls_cert, tls_key, tls_self_signed)
     config = ServiceConfig(
         budget=budget,
         body_timeout=body_timeout,
@@ -86,9 +115,38 @@ def serve_command(
         clients_file=(clients or default_clients_file()).resolve(),
         checkers=checkers,
         catalogue=_catalogue_url(catalogue),
+        tls=tls is not None,
+        exposed=public and not is_loopback(host),
+        insecure_pact=insecure_pact,
     )
     _warnings(config, host, port, public)
-    _launch(config, host, port, workers)
+    _launch(config, host, port, workers, tls)
+
+
+def _tls(cert: Path | None, key: Path | None, self_signed: bool) -> tuple[Path, Path] | None:
+    """The certificate and key to speak TLS with, checked, or None for plain HTTP."""
+    from zuji.interfaces.serve_tls import checked_pair
+    from zuji.interfaces.serve_tls import self_signed as make_self_signed
+
+    if self_signed and (cert or key):
+        raise UsageError(
+            Diagnostic("E958", "--tls-self-signed makes its own certificate: drop --tls-cert/key")
+        )
+    if self_signed:
+        made_cert, made_key = make_self_signed()
+        typer.echo(
+            _(
+                "TLS: a self-signed certificate for 127.0.0.1 and localhost is at {path}; "
+                "clients trust it as their CA (curl --cacert, NODE_EXTRA_CA_CERTS)"
+            ).format(path=made_cert),
+            err=True,
+        )
+        return made_cert, made_key
+    if (cert is None) != (key is None):
+        raise UsageError(
+            Diagnostic("E958", "--tls-cert and --tls-key are given together", hint="give both")
+        )
+    return checked_pair(cert, key) if cert is not None and key is not None else None
 
 
 def _refuse_beyond_loopback(host: str, public: bool) -> None:
@@ -126,7 +184,7 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
             ),
             err=True,
         )
-    if public and not is_loopback(host):
+    if public and not is_loopback(host) and not config.tls:
         typer.echo(
             _(
                 "warning: zuji serve listens on {host}:{port}, reachable from other machines. "
@@ -137,7 +195,9 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
         )
 
 
-def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
+def _launch(
+    config: ServiceConfig, host: str, port: int, workers: int, tls: tuple[Path, Path] | None
+) -> None:
     import uvicorn
 
     from zuji.interfaces.serve_config import ENVIRONMENT
@@ -155,6 +215,8 @@ def _launch(config: ServiceConfig, host: str, port: int, workers: int) -> None:
         timeout_keep_alive=5,
         http="zuji.interfaces.serve_protocol:HeadDeadline",
         log_level="info",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
     )
 
 
