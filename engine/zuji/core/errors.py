@@ -273,13 +273,21 @@ class UnitSyntaxError(ZujiError, ValueError):
 
 
 class NotGiven(EvaluationError):
-    """An optional input was used without a `given(...)` guard and the inventory left it out."""
+    """An optional input (or a list item's optional field) was used without a `given(...)` guard
+    and the inventory left it out."""
 
-    def __init__(self, name: str, span: Span | None, via: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, name: str, span: Span | None, via: tuple[str, ...] = (), item: str = ""
+    ) -> None:
+        # `item`: the list item that leaves out its optional field `name` ("deliveries[1]").
         super().__init__(
-            Diagnostic("E620", f"input '{name}' is needed, and the inventory leaves it out", span)
+            Diagnostic("E620", f"'{item}.{name}' is needed, and the inventory leaves it out", span)
+            if item
+            else Diagnostic(
+                "E620", f"input '{name}' is needed, and the inventory leaves it out", span
+            )
         )
-        self.name, self.via = name, via
+        self.name, self.via, self.item = name, via, item
 
 
 class MissingMember(EvaluationError):

@@ -42,6 +42,7 @@ from zuji.runtime.result import Contribution, Result, Sensitivity, SensitivityFi
 from zuji.runtime.run import Run, call, gwp_set
 from zuji.runtime.scope import Deferred, Scope
 from zuji.semantics.compile import Closures, Fn, Plan, compile_plan
+from zuji.semantics.compile.closures import placed
 from zuji.semantics.compile.plan import Env
 
 __all__ = ["Traced", "TracingClosures", "sensitivity", "symbolic_total", "with_sensitivity"]
@@ -117,7 +118,14 @@ class TracingClosures(Closures):
         return quotient
 
     def sum_over(self, fn: Fn, key: str) -> Fn:
-        return lambda env: sum((fn(env.item(item)) for item in env[key]), 0.0)
+        def total(env: Env) -> Any:
+            items = env[key]
+            try:
+                return sum((fn(env.item(item)) for item in items), 0.0)
+            except NotGiven as exc:
+                raise placed(exc, key, fn, env, items) from None
+
+        return total
 
     def member(
         self,
@@ -219,7 +227,7 @@ def symbolic_total(pcr: PCR, inventory: Inventory) -> SymbolicTotal:
         try:
             value = call(step.fn, Scope(run.env, set()), step.decl.span, step.name, True)
         except NotGiven as exc:
-            value = Deferred(exc.name, exc.span, (step.name, *exc.via))
+            value = Deferred.not_given(exc, step.name)
         except EvaluationError as exc:
             value = Deferred(error=exc)
         run.env[step.name] = value

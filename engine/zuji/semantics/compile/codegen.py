@@ -47,6 +47,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         self.scope: Scope = {}
         self.module = ""  # alias of the module whose names the expression reads
         self.summing = False
+        # The list whose item the scope's fields are (inside `sum over`): given(field) tests it.
+        self.item: m.Input | None = None
 
     def error(self, code: str, message: str, span: Span | None, hint: str = "") -> Typed:
         return self.compilation.error(code, message, span, hint)
@@ -69,12 +71,25 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
     @contextmanager
     def frame(self, scope: Scope, module: str) -> Iterator[None]:
         """Compile within a scope (parameters, list fields) and a module's names."""
-        saved = self.scope, self.module
-        self.scope, self.module = scope, module
+        saved = self.scope, self.module, self.item
+        self.scope, self.module, self.item = scope, module, None
         try:
             yield
         finally:
-            self.scope, self.module = saved
+            self.scope, self.module, self.item = saved
+
+    @contextmanager
+    def items_of(self, listed: m.Input, fields: dict[str, Typed]) -> Iterator[None]:
+        """Compile a `sum over` body: the item's fields first, then the names around it."""
+        with self.frame(ChainMap(fields, dict(self.scope)), self.module):
+            self.item = listed
+            yield
+
+    def field_reader(self, listed: m.Input, fld: m.Input, span: Span | None) -> Fn:
+        """The closure reading an item's field; an optional one an item may leave out (E620)."""
+        if fld.optional and fld.default is None:
+            return self.closures.optional_field(listed.name, fld.name, span)
+        return reader(fld.name)
 
     # ----------------------------------------------------------------- leaves
     def visit_Number(self, node: m.Number) -> Typed:
@@ -384,7 +399,7 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         self.names.use(symbol.name)
         fields = {}
         for fld in symbol.decl.fields:
-            read = reader(fld.name)
+            read = self.field_reader(symbol.decl, fld, node.span)
             if fld.kind == "choice":
                 fields[fld.name] = self.reader.choice_value(read, fld, frozenset([symbol.name]))
             elif fld.units is None:
@@ -401,8 +416,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         elif mixed and listed is None:
             return POISON  # the units of its items are undecided: reported where declared
         elif listed is not None:
-            return by_option(self, node, listed, fields, frozenset([symbol.name]))
-        with self.frame(ChainMap(fields, dict(self.scope)), self.module):
+            return by_option(self, node, symbol.decl, listed, fields)
+        with self.items_of(symbol.decl, fields):
             body = self.visit(node.body)
         if not body.ok:
             return POISON

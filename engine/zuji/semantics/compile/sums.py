@@ -10,7 +10,6 @@ tracing generators all evaluate it.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,6 @@ from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.semantics.compile.plan import POISON, Fn, ListUnits, Typed
 from zuji.semantics.compile.units import factor
-from zuji.semantics.compile.values import reader
 
 if TYPE_CHECKING:
     from zuji.semantics.compile.codegen import ExpressionCompiler
@@ -28,14 +26,14 @@ if TYPE_CHECKING:
 def by_option(
     compiler: ExpressionCompiler,
     node: m.SumOver,
+    inp: m.Input,
     listed: ListUnits,
     fields: dict[str, Typed],
-    deps: frozenset[str],
 ) -> Typed:
     """A sum over a list whose items are in the units of their options: the body compiled
     once per option of the key (each field in that option's unit, the key narrowed to it,
     so a family it indexes has one unit), the item's option picking its body."""
-    key = fields[listed.key]
+    key, deps = fields[listed.key], frozenset([inp.name])
     if not key.ok:
         return POISON
     findings = compiler.compilation.findings.items
@@ -44,11 +42,15 @@ def by_option(
     for option in listed.options:
         scope = dict(fields)
         scope[listed.key] = replace(key, options=frozenset([option]), declared=key.options)
-        for name in listed.fields:
-            unit = compiler.units.unit_of(listed.unit(name, option), node.span)
-            read = Typed(reader(name), "quantity", unit, deps=deps) if unit is not None else POISON
-            scope[name] = read
-        with compiler.frame(ChainMap(scope, dict(compiler.scope)), compiler.module):
+        for fld in inp.fields:
+            if fld.name not in listed.fields:
+                continue
+            unit = compiler.units.unit_of(listed.unit(fld.name, option), node.span)
+            read = compiler.field_reader(inp, fld, node.span)
+            scope[fld.name] = (
+                Typed(read, "quantity", unit, deps=deps) if unit is not None else POISON
+            )
+        with compiler.items_of(inp, scope):
             body = compiler.visit(node.body)
         if not body.ok or len(findings) > before:  # each mistake said once, not per option
             findings[before:] = list(dict.fromkeys(findings[before:]))
