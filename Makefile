@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test gates browser bench metrics fuzz fuzz-parser clean docs serve-docs
+.PHONY: demo test gates browser postgres bench metrics fuzz fuzz-parser clean docs serve-docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 # Everything: the browser the docs tests need, the code gates, every rule and worked case, the
 # documentation, then the tests.
-test: $(STAMP) browser gates
+test: $(STAMP) browser postgres gates
 	$(BIN)/zuji check pcr/
 	$(BIN)/zuji test pcr/
 	$(MAKE) docs
@@ -46,6 +46,21 @@ browser:
 	    apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else \
 	    echo "Chromium is missing: run 'sudo apt-get install chromium fonts-wqy-microhei' first" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# The catalogue tests run against PostgreSQL as well as SQLite, on a private cluster they start
+# on 127.0.0.1 and stop (tests/postgres_cluster.py). They need the server programs of Debian's
+# postgresql package: as root with apt-get this installs them, otherwise it names the command.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing postgresql with apt-get (the catalogue is tested on it)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' first" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -2,12 +2,13 @@
 ratio, the target of the issue "Speed at every scale", and whether it is met; then the machine.
 
 Sections: speed_single (one evaluation, command-line starts), speed_batch (evaluate_many and
-`zuji batch` on N plants), speed_mc (Monte Carlo), bench_http (the service under load). Each is a
-script of its own too; this one calls their `rows()`. On a shared machine absolute times are
-inflated by the others' load: the ratios against baselines measured in the same run are what
-count, and the load average printed below says how loaded it was.
+`zuji batch` on N plants), speed_mc (Monte Carlo), bench_http (the service under load),
+catalogue_scale (the catalogue's listing, pages and re-evaluation on SQLite and PostgreSQL).
+Each is a script of its own too; this one calls their `rows()`. On a shared machine absolute
+times are inflated by the others' load: the ratios against baselines measured in the same run
+are what count, and the load average printed below says how loaded it was.
 
-    python benchmarks/run.py [--quick] [--only single,batch,mc,http] [--markdown]
+    python benchmarks/run.py [--quick] [--only single,batch,mc,http,catalogue] [--markdown]
 
 `--quick` uses 100 000 plants and samples instead of 1 000 000, fewer rounds and 3 s of HTTP
 load; `make bench` runs the full table.
@@ -54,11 +55,18 @@ def _http(quick: bool, seconds: float) -> list[Row]:
     return bench_http.rows(seconds)
 
 
+def _catalogue(quick: bool, seconds: float) -> list[Row]:
+    import catalogue_scale
+
+    return catalogue_scale.rows(catalogue_scale.QUICK if quick else catalogue_scale.FULL)
+
+
 SECTIONS: dict[str, Callable[[bool, float], list[Row]]] = {
     "single": _single,
     "batch": _batch,
     "mc": _mc,
     "http": _http,
+    "catalogue": _catalogue,
 }
 
 

@@ -71,3 +71,31 @@ def _bundled_library_after_each_test() -> Iterator[None]:
 
     library.use(None)
     os.environ.pop(library.ENVIRONMENT, None)
+
+
+# ----------------------------------------------------------------------------- the catalogue
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A private PostgreSQL cluster on 127.0.0.1, started once for the run and stopped after
+    (tests/postgres_cluster.py); the URL of its maintenance database."""
+    from postgres_cluster import cluster
+
+    with cluster() as url:
+        yield url
+
+
+_databases = iter(range(10**9))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalogue_db(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A new, empty catalogue database: a SQLite file, then a PostgreSQL database; each
+    catalogue test runs against both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "catalogue.db")
+    from postgres_cluster import fresh_database
+
+    server: str = request.getfixturevalue("postgres_server")
+    return fresh_database(server, f"catalogue_{next(_databases)}")

@@ -36,16 +36,16 @@ def test_a_wrong_expectation_is_caught(tmp_path: Path) -> None:
     source = library.pcr_root() / "cement" / "cases" / "typical_plant.yaml"
     text = source.read_text(encoding="utf-8")
     broken = tmp_path / "typical_plant.yaml"
-    broken.write_text(text.replace("total: 664.", "total: 694.", 1), encoding="utf-8")
+    broken.write_text(text.replace("total: 675.", "total: 695.", 1), encoding="utf-8")
     outcome = run_case(zuji.load("cement"), broken)
-    assert any(f.startswith("total: expected 694") for f in outcome.failures)
+    assert any(f.startswith("total: expected 695") for f in outcome.failures)
 
 
 @pytest.mark.parametrize(
     ("old", "new", "said"),
     [
         ("tolerance: ", "tolerance: lots # ", "'lots' does not start with a number"),
-        ("total: 664.", "total: lots # 664.", "could not convert string to float: 'lots'"),
+        ("total: 675.", "total: lots # 675.", "could not convert string to float: 'lots'"),
     ],
 )
 def test_an_unreadable_expectation_is_a_failure_not_a_crash(

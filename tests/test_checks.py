@@ -1512,6 +1512,71 @@ def test_E313_sum_over_inside_sum_over() -> None:
     assert pcr.errors[0].span is not None and pcr.errors[0].span.line == line_of(text, "nested")
 
 
+# ------------------------------------------------- a list's field in one of several units
+
+# Fuels metered by mass and by volume in one list: cn_fuels gives raw coal's CO2 per t and
+# natural gas's per Nm3, so each item's amount is in t or in Nm3 by its fuel.
+FUELS = (
+    '  input fuels : list "Fuels burned" {\n    fuel : one of raw_coal, natural_gas\n'
+    '    amount : t or Nm3 as fuel_co2[fuel] "Amount burned" >= 0\n  }\n'
+    "  factor fuel_co2 = cn_fuels.co2_per_mass.*\n"
+)
+BURNING = "burning : CO2 = heat * 0.1 [t CO2/GJ]"
+MIXED = added(FUELS, broken(BURNING, BURNING + " + sum over fuels (amount * fuel_co2[fuel])"))
+
+
+def test_a_list_of_items_in_several_units_checks_clean() -> None:
+    pcr = load(MIXED)
+    assert pcr.diagnostics == [], [d.render() for d in pcr.diagnostics]
+    listed = pcr.plan.item_units["fuels"]
+    assert {o: str(listed.unit("amount", o)) for o in listed.options} == {
+        "raw_coal": "t",
+        "natural_gas": "Nm3",
+    }
+
+
+def test_E116_several_units_on_an_input_that_is_not_a_field() -> None:
+    text = broken('input coal : t "Coal', 'input coal : t or Nm3 as fuel_co2[fuel] "Coal', MIXED)
+    diag = expect_only(text, "E116", "input coal", "'coal'", "only a list's field")
+    assert "coal : t" in diag.hint
+
+
+def test_E226_units_follow_a_field_that_is_not_a_choice_of_the_list() -> None:
+    text = broken("as fuel_co2[fuel]", "as fuel_co2[fule]", MIXED)
+    diag = expect_only(text, "E226", "amount :", "'fule'", "list 'fuels'")
+    assert "as fuel_co2[fuel]" in diag.hint
+
+
+def test_E314_two_units_of_one_kind() -> None:
+    text = broken("t or Nm3 as", "t or Nm3 or kg as", MIXED)
+    expect_only(text, "E314", "amount :", "t and kg", "same kind", "mass")
+
+
+def test_E315_a_member_per_none_of_the_units() -> None:
+    text = broken("t or Nm3 as", "t or GJ as", MIXED)
+    diag = expect_only(text, "E315", "amount :", "natural_gas", "per Nm3", "t or GJ")
+    assert "Nm3" in diag.hint
+
+
+def test_E315_a_member_per_no_unit() -> None:
+    # cn_fuels gives oxidation rates in %, per nothing: no amount can be in their unit.
+    text = broken("fuel_co2 = cn_fuels.co2_per_mass.*", "fuel_co2 = cn_fuels.oxidation.*", MIXED)
+    pcr = load(text)
+    assert "E315" in errors(pcr) and "not per any unit" in the(pcr, "E315").message
+
+
+def test_E316_a_sum_adding_amounts_of_different_kinds() -> None:
+    text = broken("(amount * fuel_co2[fuel])", "(amount) * 1 [t CO2/t]", MIXED)
+    expect_only(text, "E316", "burning", "sum over fuels", "raw_coal", "natural_gas")
+
+
+def test_E264_a_factor_default_on_a_field_in_several_units() -> None:
+    text = broken(
+        '"Amount burned" >= 0', '"Amount burned" >= 0 = factor cn_fuels.ncv.raw_coal', MIXED
+    )
+    expect_only(text, "E264", "amount :", "several units", "cannot be a factor")
+
+
 # ------------------------------------------------------------------------------------ coverage
 
 
@@ -1535,9 +1600,10 @@ def test_every_engine_check_has_a_test() -> None:
 
 
 def test_every_code_has_one_meaning_in_the_code_table() -> None:
-    """Each code the engine raises is listed once in docs/language.md's table of codes."""
+    """Each code the engine raises is listed once in docs/language.en.md's table of codes
+    (docs/language.md holds its Chinese)."""
     engine = Path(zuji.__file__).parent
-    table = (engine.parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    table = (engine.parent.parent / "docs" / "language.en.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| ([EW]\d{3}) \|", table, flags=re.M)
     assert len(listed) == len(set(listed)), sorted(c for c in listed if listed.count(c) > 1)
     raised = set()

@@ -54,12 +54,12 @@ def test_check_json_output(tmp_path: Path) -> None:
 
 def test_run_table_json_markdown_and_trace() -> None:
     table = zuji("run", "cement", "--inventory", str(CASE))
-    assert table.returncode == 0 and "Carbon footprint: 664.29 kg CO2e per t" in table.stdout
+    assert table.returncode == 0 and "Carbon footprint: 675.82 kg CO2e per t" in table.stdout
     assert "clinker_production" in table.stdout and "Data quality" in table.stdout
     result = json.loads(
         zuji("run", "cement", "-i", str(CASE), "--format", "json", "--trace").stdout
     )
-    assert abs(result["total"] - 664.29) < 0.01 and result["trace"]["lines"]
+    assert abs(result["total"] - 675.82) < 0.01 and result["trace"]["lines"]
     markdown = zuji("run", "cement", "-i", str(CASE), "--format", "markdown").stdout
     assert markdown.startswith("# Carbon footprint") and "| clinker_production |" in markdown
 
@@ -129,7 +129,7 @@ def test_python_dash_m_zuji_gives_json_and_exits_two_on_a_usage_mistake(tmp_path
         sys.executable, "-m", "zuji", "run", "cement", "-i", str(CASE), "--format", "json"
     )
     assert ran.returncode == 0, ran.stderr
-    assert abs(json.loads(ran.stdout)["total"] - 664.29) < 0.01
+    assert abs(json.loads(ran.stdout)["total"] - 675.82) < 0.01
     mistake = _process(sys.executable, "-m", "zuji", "run", "no_such_pcr", "-i", str(CASE))
     assert mistake.returncode == 2
     assert "no_such_pcr" in mistake.stderr and "Traceback" not in mistake.stderr

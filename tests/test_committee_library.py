@@ -1,6 +1,8 @@
 """A committee's repository is a full library: built from nothing but `zuji init`, with a PCR of
 its own (flat glass, tests/fixtures/committee_glass), its own dataset and hand-computed cases, and
-every command run against it from inside the repository."""
+every command run against it from inside the repository. The furnace's fuels are one list whose
+items are in different units (heavy oil in t, natural gas in Nm3, steam in GJ), so every command
+meets a list of mixed units too."""
 
 from __future__ import annotations
 
@@ -77,13 +79,16 @@ def test_every_command_works_on_the_committee_library(committee: Path) -> None:
     inventory.write_text(json.dumps(document, default=str), encoding="utf-8")
     ran = zuji("run", "flat_glass", "-i", str(inventory), "--format", "json", cwd=committee)
     assert ran.returncode == 0, ran.stderr
-    # The case's hand computation: 213.850 kg CO2e per t glass (the case file shows the sums).
-    assert json.loads(ran.stdout)["total"] == pytest.approx(213.850, rel=1e-6)
+    # The case's hand computation: 580.885 kg CO2e per t glass (the case file shows the sums),
+    # its furnace's heavy oil written in kt, natural gas in 万Nm3 and steam in TJ.
+    assert json.loads(ran.stdout)["total"] == pytest.approx(580.885, rel=1e-6)
+    lines = {x["name"]: x["co2e_kg"] for x in json.loads(ran.stdout)["lines"]}
+    assert lines["furnace_fuels_burned"] == pytest.approx(356.035, rel=1e-6)
 
     sampled = zuji(
         "mc", "flat_glass", "-i", str(inventory), "-n", "50", "--seed", "1", cwd=committee
     )
-    assert sampled.returncode == 0 and "213.8500" in sampled.stdout, sampled.stderr
+    assert sampled.returncode == 0 and "580.8850" in sampled.stdout, sampled.stderr
 
     # Worker processes learn the library from ZUJI_LIBRARY and load flat_glass by its id.
     rows = committee / "rows.jsonl"
@@ -94,7 +99,13 @@ def test_every_command_works_on_the_committee_library(committee: Path) -> None:
     assert out.read_text().count(',"ok",') == 2
 
     schema = zuji("schema", "flat_glass", cwd=committee)
-    assert "soda_ash" in json.loads(schema.stdout)["properties"]["inputs"]["properties"]
+    inputs = json.loads(schema.stdout)["properties"]["inputs"]["properties"]
+    assert "soda_ash" in inputs
+    amount = inputs["furnace_fuels"]["items"]["properties"]["amount"]
+    assert amount["x-unit-by"] == {
+        "field": "fuel",
+        "units": {"heavy_oil": "t", "natural_gas": "Nm3", "steam": "GJ"},
+    }
 
     rule = committee / "pcr" / "flat_glass" / "flat_glass.pcr"
     text = rule.read_text(encoding="utf-8")
@@ -108,6 +119,63 @@ def test_every_command_works_on_the_committee_library(committee: Path) -> None:
     history = zuji("history", "flat_glass", cwd=committee)
     assert history.returncode == 0, history.stderr
     assert "1.0.1" in history.stdout and "1.0.0" in history.stdout
+
+
+def test_an_item_in_a_unit_of_another_kind_is_refused_where_it_is_written(
+    committee: Path,
+) -> None:
+    inventory = committee / "gas_in_tonnes.yaml"
+    case = (GLASS / "cases" / "float_line_2023.yaml").read_text(encoding="utf-8")
+    inventory.write_text(case.replace("amount: 3000 万Nm3}", "amount: 24 kt}"), encoding="utf-8")
+    ran = zuji("run", "flat_glass", "-i", str(inventory), cwd=committee)
+    assert ran.returncode == 1
+    # Placed on the item's line of the file, naming the list, the item and the unit to write.
+    line = 1 + case.split("\n").index("      - {fuel: natural_gas, amount: 3000 万Nm3}")
+    assert f"gas_in_tonnes.yaml:{line}:" in ran.stderr
+    assert "error[E503]" in ran.stderr and "furnace_fuels[1].amount" in ran.stderr
+    assert "'24 kt' is mass" in ran.stderr and "measured in Nm3 (volume)" in ran.stderr
+    assert "give this item's amount in Nm3" in ran.stderr
+
+
+def test_the_template_asks_each_items_unit_and_reads_it_back(committee: Path) -> None:
+    made = zuji("template", "flat_glass", "--format", "xlsx", "-o", "glass.xlsx", cwd=committee)
+    assert made.returncode == 0, made.stderr
+    from openpyxl import load_workbook
+
+    book = load_workbook(committee / "glass.xlsx")
+    sheet = book["熔窑燃料及外购蒸汽"]
+    assert [c.value for c in sheet[2]] == ["fuel", "amount", "amount.unit"]
+    assert "t (heavy_oil), Nm3 (natural_gas), GJ (steam)" in str(sheet["C1"].value)
+    filled = {
+        "glass": 1000,
+        "soda_ash": 190,
+        "limestone": 0,
+        "dolomite": 0,
+        "power": 0,
+    }
+    main = book["清单"]
+    for row in main.iter_rows(min_row=2):
+        if row[0].value in filled:
+            row[3].value = filled[row[0].value]
+    for number, (fuel, amount, unit) in enumerate(
+        [("heavy_oil", 10, "t"), ("natural_gas", 150, "千Nm3"), ("natural_gas", 50000, "m3")],
+        start=4,
+    ):
+        sheet.cell(number, 1, fuel)
+        sheet.cell(number, 2, amount)
+        sheet.cell(number, 3, unit)
+    book.save(committee / "glass.xlsx")
+    ran = zuji("run", "flat_glass", "-i", "glass.xlsx", "--format", "json", cwd=committee)
+    assert ran.returncode == 1 and "千Nm3" in ran.stderr  # 千 is no magnitude Zuji reads
+    assert "熔窑燃料及外购蒸汽!B5" in ran.stderr
+    sheet.cell(5, 2, 150000)
+    sheet.cell(5, 3, "Nm3")
+    book.save(committee / "glass.xlsx")
+    ran = zuji("run", "flat_glass", "-i", "glass.xlsx", "--format", "json", cwd=committee)
+    assert ran.returncode == 0, ran.stderr
+    # 190 t soda ash x 0.4152 = 78.888 t; 10 t heavy oil x 3.1705 = 31.705 t; (150 000 + 50 000)
+    # Nm3 x 2.1622 kg = 432.44 t; (78.888 + 31.705 + 432.44) t / 1 000 t = 543.033 kg/t.
+    assert json.loads(ran.stdout)["total"] == pytest.approx(543.033, rel=1e-9)
 
 
 def test_the_bundled_library_is_not_the_committees(committee: Path) -> None:
@@ -131,7 +199,9 @@ def test_docs_publish_the_committees_pcrs_with_the_engines_site(committee: Path)
     )
     assert built.returncode == 0, built.stderr
     site = committee / "site"
-    assert "平板玻璃" in (site / "pcr" / "flat_glass" / "index.html").read_text(encoding="utf-8")
+    page = (site / "pcr" / "flat_glass" / "index.html").read_text(encoding="utf-8")
+    assert "平板玻璃" in page
+    assert "t (heavy_oil), Nm3 (natural_gas), GJ (steam)" in page  # each fuel's unit
     assert not (site / "pcr" / "cement").exists()
     assert not (committee / "mkdocs.yml").exists()  # nothing copied into the repository
 

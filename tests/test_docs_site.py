@@ -367,6 +367,43 @@ def test_the_committee_guide_is_written_in_each_language(
     )
 
 
+GUIDES = [
+    ("getting-started/", "入门", "Getting started"),
+    ("language/", "足迹 PCR 规则语言", "The Zuji PCR language"),
+    ("formats/inventory/", "清单格式", "Inventory format"),
+    ("guides/reviewing/", "审查规则修改", "Reviewing a rule change"),
+    ("cli/", "命令行", "Command line"),
+    ("languages/", "语言：中文与英文", "Languages: Chinese and English"),
+]
+
+
+@pytest.mark.parametrize(("path", "chinese", "english"), GUIDES, ids=[g[0] for g in GUIDES])
+def test_the_guides_are_written_in_each_language(
+    page: Any, path: str, chinese: str, english: str
+) -> None:
+    """Each guide reads in Chinese on the Chinese site and in English on the English one, its
+    links between pages and to their sections kept (the build is strict about anchors)."""
+    page.goto(page.base + path)
+    assert page.locator("article h1").inner_text().startswith(chinese)
+    article = page.locator("article").inner_text()
+    han = sum(1 for c in article if "\u4e00" <= c <= "\u9fff")
+    assert han > len(article) / 10, f"{path} reads mostly in English on the Chinese site"
+    page.goto(page.base + "en/" + path)
+    assert page.locator("article h1").inner_text().startswith(english)
+    english_text = page.locator("article").inner_text()
+    assert sum(1 for c in english_text if "\u4e00" <= c <= "\u9fff") < len(english_text) / 50
+
+
+def test_the_chinese_code_table_links_and_reads_in_chinese(page: Any) -> None:
+    page.goto(page.base + "cli/")
+    page.locator("article a[href$='language/#16-checks-and-their-codes']").first.click()
+    page.wait_for_url("**/language/#16-checks-and-their-codes")
+    heading = page.locator("[id='16-checks-and-their-codes']").inner_text()
+    assert heading.startswith("16. 检查及其代码")
+    row = page.locator("article tr", has_text="E210").first.inner_text()
+    assert row.startswith("E210") and "未知" in row, row
+
+
 def test_each_worked_case_is_charted_by_stage_against_the_published_range(page: Any) -> None:
     from zuji.interfaces.docsite.cases_chart import LABEL_W, PAD
     from zuji.runtime.cases import case_files, load_case, run_case

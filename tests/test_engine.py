@@ -25,7 +25,7 @@ from zuji.data.standards import load as load_standards
 #   grinding_power     = 30 MWh × 0.5366 = 16.098 t                 -> 16.098 kg/t
 #   quarrying          = 1000 t × 2.18 kg/t = 2180 kg               -> 2.18 kg/t
 #   gypsum             = 50 t × 32.8 kg/t = 1640 kg                 -> 1.64 kg/t
-#   coal supply        = 100 t × 0.1 t CO2e/t = 10 t                -> 10 kg/t
+#   coal supply        = 100 t × 0.2046 t CO2e/t = 20.46 t          -> 20.46 kg/t
 #   transport          = 100 t × 100 km × 0.010 kg/tkm = 100 kg     -> 0.1 kg/t
 #   bought clinker     = none bought (default 0 t)                  -> 0 kg/t
 HAND = {
@@ -37,7 +37,7 @@ HAND = {
     "grinding_power": 16.098,
     "quarrying": 2.18,
     "gypsum_supply_chain": 1.64,
-    "coal_supply_chain": 10.0,
+    "coal_supply_chain": 20.46,
     "deliveries_transport": 0.1,
     "bought_clinker_supply": 0.0,
     # GCCA/CSI kiln-system sources the inventory does not report: each counts 0

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CEMENT_INVENTORY
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from test_optional_fields import ASSERTED, GUARDED
+from test_optional_fields import inventory as optional_field_inventory
 
 import zuji
 from zuji.core.errors import EvaluationError, InventoryError, ZujiError
@@ -368,3 +370,70 @@ def test_any_value_in_any_worked_case_of_the_library(case: Path, data: st.DataOb
         return
     assert math.isfinite(result.total) and result.total >= 0
     assert all(math.isfinite(line.co2e_kg) for line in result.lines)
+
+
+# ------------------------------------------------------------- list items that leave fields out
+
+OPTIONAL_FIELDS = [zuji.load_text(text, "widget.pcr") for text in (GUARDED, ASSERTED)]
+item_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "mass": st.one_of(st.sampled_from(["5 t", "0 t", "3000 kg"]), amounts),
+        "distance": st.one_of(st.sampled_from(["40 km", "0 km", "1e6 km"]), amounts),
+    },
+)
+
+
+@FUZZ_SETTINGS
+@given(st.sampled_from([0, 1]), st.lists(st.lists(item_fields, max_size=4), min_size=1, max_size=3))
+@example(1, [[{"mass": "5 t"}, {"mass": "3 t", "distance": "40 km"}]])
+@example(0, [[{"distance": "40 km"}], [{}]])
+def test_items_that_leave_out_any_field_on_the_scalar_and_batch_paths(
+    which: int, items: list[list[dict[str, Any]]]
+) -> None:
+    """A list whose field is optional (the rule reading it under given(...), or a value an
+    assertion reads without it), items leaving out any of their fields or holding any value:
+    each inventory gets a finite footprint or an error with its code, and a batch of them gives
+    each row what the one-inventory path gives it."""
+    pcr = OPTIONAL_FIELDS[which]
+    documents = [optional_field_inventory(*row) for row in items]
+    expected: list[float | str] = []
+    for document in documents:
+        try:
+            expected.append(pcr.evaluate(document).total)
+        except (InventoryError, EvaluationError) as exc:
+            assert exc.diagnostics and all(d.code and d.message for d in exc.diagnostics)
+            expected.append(exc.diagnostics[0].code)
+    batch = pcr.evaluate_many(documents)
+    for row, wanted in zip(batch.itertuples(), expected, strict=True):
+        if isinstance(wanted, str):
+            assert row.status == "failed" and str(row.error).startswith(wanted), (row, wanted)
+        else:
+            assert row.status == "ok" and math.isfinite(wanted)
+            assert row.total == pytest.approx(wanted, rel=1e-9, abs=1e-12)
+
+
+@FUZZ_SETTINGS
+@given(st.sampled_from(CASES), st.data())
+def test_any_item_of_any_worked_case_leaving_out_a_field(case: Path, data: st.DataObject) -> None:
+    """A worked case of any PCR with a list, one of its items leaving out one field: a finite
+    footprint (a field's default, or a read guarded by given), or an error naming it."""
+    from zuji.runtime.cases import load_case
+
+    pcr = zuji.load(case.parent.parent.name)
+    inventory = copy.deepcopy(load_case(case)["inventory"])
+    lists = [
+        name
+        for name, value in inventory["inputs"].items()
+        if isinstance(value, list) and value and all(isinstance(i, dict) and i for i in value)
+    ]
+    assume(lists)
+    items = inventory["inputs"][data.draw(st.sampled_from(sorted(lists)))]
+    item = data.draw(st.sampled_from(items))
+    del item[data.draw(st.sampled_from(sorted(item)))]
+    try:
+        result = pcr.evaluate(pcr.inventory(inventory, "fuzzed case", case.parent))
+    except (InventoryError, EvaluationError) as exc:
+        assert exc.diagnostics and all(d.code and d.message for d in exc.diagnostics)
+        return
+    assert math.isfinite(result.total)

@@ -174,6 +174,23 @@ def test_a_value_that_cannot_be_computed_is_deferred_as_the_closures_defer_it(
         _same(generated, expected)
 
 
+def _unconfirmed_per_tonne() -> str:
+    """A factor of the library, per tonne, whose value in force in 2023 is marked unconfirmed
+    (W602): chosen here, not named, since factors are confirmed as their sources are found."""
+    from datetime import date
+
+    from zuji.data.standards import load as load_standards
+
+    for dataset in load_standards().datasets.values():
+        for key, entry in sorted(dataset.entries.items()):
+            value = entry.in_force(date(2023, 6, 30))
+            per_tonne = [name for name, _ in entry.unit.denominator] == ["t"]
+            carbon = [name for name, _ in entry.unit.numerator][-1:] == ["CO2e"]
+            if per_tonne and carbon and value and not value.confirmed:
+                return f"{dataset.id}.{key}"
+    raise AssertionError("the library has no unconfirmed factor per tonne left to test with")
+
+
 # A list whose items read a factor marked unconfirmed (W602): an inventory without items reads
 # no factor, so the same function must not lend it the reads of one with items.
 LISTED = (
@@ -184,7 +201,7 @@ LISTED = (
     )
     .replace(
         "  let heat : GJ = coal * ncv",
-        "  factor coal_supply = materials.fuel_supply.raw_coal\n"
+        f"  factor coal_supply = {_unconfirmed_per_tonne()}\n"
         "  let heat : GJ = coal * ncv\n"
         "  let chain : t CO2e = sum over parts (mass * coal_supply)",
     )

@@ -31,7 +31,7 @@ def _catalogue() -> list[tuple[str | None, str, str]]:
 
 
 def _code_table() -> dict[str, str]:
-    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "language.en.md").read_text(encoding="utf-8")
     return {
         m.group(1): m.group(2).strip()
         for m in re.finditer(r"^\| ([EW]\d{3}) \| (.*?) \|\s*$", text, re.M)
@@ -43,7 +43,9 @@ def test_every_code_of_the_code_table_has_english_and_chinese() -> None:
     table = _code_table()
     assert len(table) > 150
     missing = sorted(c for c in table if not entries.get(f"code:{c}", ("", ""))[1])
-    assert not missing, f"codes of docs/language.md with no Chinese in {CATALOGUE.name}: {missing}"
+    assert not missing, (
+        f"codes of docs/language.en.md with no Chinese in {CATALOGUE.name}: {missing}"
+    )
     stale = sorted(c for c in table if entries[f"code:{c}"][0] != table[c])
     assert not stale, f"the code table's English changed since it was translated: {stale}"
 
@@ -270,7 +272,9 @@ def test_monte_carlo_summary_in_chinese_keeps_its_figures_and_columns(tmp_path: 
     # The figures stay in one column: a Chinese label takes two terminal columns a character.
     mean = next(line for line in chinese.stdout.splitlines() if "均值" in line)
     deterministic = next(line for line in english.stdout.splitlines() if "deterministic" in line)
-    assert mean.index("664") + len("均值") == deterministic.index("664")
+    first_figure = figures.search(mean), figures.search(deterministic)
+    assert first_figure[0] is not None and first_figure[1] is not None
+    assert first_figure[0].start() + len("均值") == first_figure[1].start()
 
 
 def test_an_inventory_mistake_and_the_markdown_report_in_chinese(tmp_path: Path) -> None:

@@ -44,14 +44,19 @@ def _zh_amount(text: str) -> str:
     return f"{number.translate(_FULL_WIDTH)} {_ZH_UNIT.get(unit, unit)}".strip()
 
 
-def _zh_value(value: Any, inp: Any) -> Any:
+def _zh_value(value: Any, inp: Any, labels: dict[str, dict[str, str]]) -> Any:
     if isinstance(value, str) and inp is not None and inp.kind == "quantity":
         return _zh_amount(value)
+    if isinstance(value, str) and inp is not None and inp.kind == "choice":
+        # The option by its Chinese label, where the rule gives it one.
+        return labels.get(inp.choice_type or "", {}).get(value, value)
     if isinstance(value, list) and inp is not None and inp.kind == "list":
         fields = {f.name: f for f in inp.fields}
         return [
             {
-                (fields[k].description.zh or k) if k in fields else k: _zh_value(v, fields.get(k))
+                (fields[k].description.zh or k) if k in fields else k: _zh_value(
+                    v, fields.get(k), labels
+                )
                 for k, v in item.items()
             }
             if isinstance(item, dict)
@@ -62,9 +67,12 @@ def _zh_value(value: Any, inp: Any) -> Any:
 
 
 def chinese_twin(inventory: dict[str, Any], pcr: zuji.PCR) -> dict[str, Any]:
+    """The inventory as a clerk writes it in Chinese: inputs by their Chinese names, options by
+    their Chinese labels, units by their Chinese names, digits full width."""
     inputs = {i.name: i for i in pcr.rule.inputs}
+    labels = pcr.choices.chinese
     twin = {
-        (inputs[k].description.zh or k) if k in inputs else k: _zh_value(v, inputs.get(k))
+        (inputs[k].description.zh or k) if k in inputs else k: _zh_value(v, inputs.get(k), labels)
         for k, v in (inventory.get("inputs") or {}).items()
     }
     return {**inventory, "inputs": twin}
@@ -97,6 +105,11 @@ def test_the_hand_written_chinese_cement_inventory_matches_its_case() -> None:
     assert ("水泥产量", "水泥产量", "cement") in read
     assert ("水泥产量", "１００ 万吨", "100 万吨") in read
     assert ("水泥中熟料消耗量", "750，000 吨", "750000 吨") in read
+    # Options by their Chinese labels, one written with ASCII brackets and no space.
+    assert ("grid_region", "全国", "national") in read
+    assert ("窑用化石燃料[0].fuel", "原煤", "raw_coal") in read
+    assert ("原燃料进厂运输[0].mode", "铁路", "rail") in read
+    assert ("原燃料进厂运输[2].mode", "公路货车(30吨)", "road_truck_30t") in read
 
 
 @pytest.mark.parametrize(
@@ -149,8 +162,8 @@ def _write(tmp_path: Path, old: str, new: str) -> Path:
         # A full-width colon after a key: YAML alone would complain about the next line.
         ("  cao: 65％", "  cao：65 %", "E502", 10, 6, "ASCII colon ':'"),
         (
-            "  - {fuel: raw_coal",
-            "  - fuel：raw_coal\n    amount: 1 t\n  - {fuel: raw_coal",
+            "  - {fuel: 原煤",
+            "  - fuel：原煤\n    amount: 1 t\n  - {fuel: 原煤",
             "E502",
             13,
             11,
@@ -251,7 +264,8 @@ def test_the_published_schema_titles_inputs_in_both_languages_with_units_ranges_
     region = inputs["grid_region"]
     assert region["default"] == "national"
     assert "east" in region["anyOf"][0]["enum"]
-    assert region["x-enum-labels"]["east"] == {"en": "east"}
+    assert "华东" in region["anyOf"][0]["enum"]  # an option by its Chinese label too
+    assert region["x-enum-labels"]["east"] == {"en": "east", "zh": "华东"}
     fuel = inputs["kiln_fuels"]["items"]["properties"]["fuel"]
     assert "raw_coal" in fuel["anyOf"][0]["enum"]
 
@@ -290,15 +304,13 @@ class _Findings:
         self.said.append((where, message, hint, code))
 
 
-def test_option_labels_are_read_as_their_options_once_rules_give_them() -> None:
+def test_option_labels_are_read_as_their_options() -> None:
     from zuji.runtime.inventory_zh import normalised
 
     pcr = zuji.load("cement")
     findings = _Findings()
     document = {"pcr": "cement", "inputs": {"grid_region": "华东", "水泥产量": "1 万吨"}}
-    read, readings = normalised(
-        document, pcr.rule, findings, labels={"grid_region": {"华东": "east"}}
-    )
+    read, readings = normalised(document, pcr.rule, findings, pcr.choices.labels)
     assert findings.said == []
     assert read["inputs"] == {"grid_region": "east", "cement": "1 万吨"}
     assert ("grid_region", "华东", "east") in {(r.where, r.given, r.read_as) for r in readings}

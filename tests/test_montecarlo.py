@@ -175,8 +175,9 @@ def test_samples_the_engine_refuses_are_left_out_and_counted() -> None:
 
 def test_factor_uncertainty_comes_from_the_datasets_of_the_factors_read() -> None:
     # The typical cement plant declares no input uncertainty: its spread comes from the national
-    # grid factor (basic 1.05 widened by its pedigree scores) and the IPCC coal CH4 and N2O
-    # factors. The CSI default calcination factor sits in the branch this plant does not take.
+    # grid factor (basic 1.05 widened by its pedigree scores), the IPCC coal CH4 and N2O factors
+    # and the coal supply (triangular over the published Chinese range). The CSI default
+    # calcination factor sits in the branch this plant does not take.
     pcr = engine.load("cement")
     found = pcr.monte_carlo(pcr.folder / "cases" / "typical_plant.yaml", 20_000, seed=1)
     names = {f.parameter.name for f in found.parameters}
@@ -184,6 +185,7 @@ def test_factor_uncertainty_comes_from_the_datasets_of_the_factors_read() -> Non
         "electricity.national_grid",
         "combustion.coal_ch4_factor",
         "combustion.coal_n2o_factor",
+        "coal_supply",
     }
     assert found.sd > 0 and found.r_squared > 0.9
 

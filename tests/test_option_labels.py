@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import zuji
 from zuji.lang import model as m
 
@@ -61,3 +63,79 @@ def test_an_assertion_carries_its_chinese_message() -> None:
     messages = {a.message.split(";")[0]: a.message_zh for a in library_cement.rule.assertions}
     own_clinker = "Own clinker used cannot exceed clinker produced"
     assert messages[own_clinker] == "自产熟料用量不能超过熟料产量；外购熟料请填入 bought_clinker"
+
+
+# ------------------------------------------------------------------- options in an inventory
+
+# A rule whose truck sizes carry Chinese labels; the two heavy ones are written apart (a
+# full-width bracket and a space), so the rule passes its checks (E115 compares labels as
+# written), but a clerk's 重型货车(40吨) could mean either.
+TRUCKS = """pcr haul {
+  name en "Haulage" zh "运输"
+  version 1.0.0
+  status draft
+  gwp AR6
+  unit 1 t of goods
+  boundary cradle_to_gate: hauling
+  cutoff per_flow 1 %, total 5 %
+  choice truck : light "轻型货车", heavy "重型货车（40 吨）", heavier "重型货车(40吨)"
+  input goods : t "Goods hauled" zh "货物量" > 0
+  input size : one of truck = light "Truck size" zh "车型"
+  stage hauling "Hauling" {
+    diesel : CO2 = if size is light then goods * 0.01 [t CO2/t] else goods * 0.02 [t CO2/t]
+  }
+  changelog {
+    1.0.0 2026-01-01 "First edition"
+  }
+}
+"""
+
+
+def _haul() -> zuji.PCR:
+    built = zuji.load_text(TRUCKS, "haul.pcr")
+    assert [d.render() for d in built.diagnostics if d.is_error] == []
+    return built
+
+
+def test_an_option_given_by_its_chinese_label_is_the_option() -> None:
+    pcr = _haul()
+    by_label = pcr.inventory({"pcr": "haul", "inputs": {"货物量": "10 t", "车型": "轻型货车"}})
+    by_name = pcr.inventory({"pcr": "haul", "inputs": {"goods": "10 t", "size": "light"}})
+    assert by_label.values["size"] == "light"
+    assert pcr.evaluate(by_label).total == pcr.evaluate(by_name).total
+    read = {(r.where, r.given, r.read_as) for r in by_label.readings}
+    assert ("车型", "轻型货车", "light") in read
+    assert ("车型", "轻型货车", "light") in {
+        (r.where, r.given, r.read_as) for r in pcr.evaluate(by_label).inventory.read_as
+    }
+
+
+def test_a_label_two_options_share_once_normalised_is_an_error_naming_both() -> None:
+    from zuji.core import i18n
+    from zuji.core.errors import InventoryError
+
+    pcr = _haul()
+    with pytest.raises(InventoryError) as caught:
+        pcr.inventory({"pcr": "haul", "inputs": {"goods": "10 t", "size": "重型货车（40吨）"}})
+    (finding,) = caught.value.diagnostics
+    assert "is the label of 'heavy' and 'heavier'" in finding.text
+    assert finding.hint_text == "write the identifier of the one meant (heavy or heavier)"
+    with i18n.use_language("zh"):
+        assert "是 'heavy' and 'heavier' 共用的标签" in finding.text
+        assert finding.hint_text == "请改写为所指那一项的标识符（heavy or heavier）"
+
+
+def test_an_unknown_option_lists_the_options_with_their_labels_in_both_languages() -> None:
+    from zuji.core import i18n
+    from zuji.core.errors import InventoryError
+
+    pcr = _haul()
+    with pytest.raises(InventoryError) as caught:
+        pcr.inventory({"pcr": "haul", "inputs": {"goods": "10 t", "size": "拖拉机"}})
+    (finding,) = caught.value.diagnostics
+    assert finding.text.endswith("'拖拉机' is not one of the options")
+    listed = "light (轻型货车), heavy (重型货车（40 吨）), heavier (重型货车(40吨))"
+    assert finding.hint_text == "options: " + listed
+    with i18n.use_language("zh"):
+        assert finding.text.endswith("'拖拉机' 不是可选项之一")
+        assert finding.hint_text == "可选项：" + listed

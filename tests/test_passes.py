@@ -275,7 +275,7 @@ def test_compile_plan_runs_the_passes_given() -> None:
     only_values = compile_plan(res, passes=(order_values,))
     assert [s.name for s in only_values.steps] == ["heat"] and only_values.lines == ()
     whole = compile_plan(res)
-    assert len(PASSES) == 7 and [lp.line.name for lp in whole.lines] == ["electricity"]
+    assert len(PASSES) == 8 and [lp.line.name for lp in whole.lines] == ["electricity"]
 
 
 def test_plan_and_resolved_are_read_only() -> None:

@@ -44,7 +44,7 @@ pcr reads_test {
   let purity_ratio = purity / 100 [%] "Purity as a fraction: not given when purity is not"
   stage making {
     electricity : CO2 = power * factor cn_grid.national
-    material_supply : CO2e = if route is own then pure * 0.2 [t CO2e/t] else bought * bought_footprint + bought * factor materials.fuel_supply.raw_coal
+    material_supply : CO2e = if route is own then pure * 0.2 [t CO2e/t] else bought * bought_footprint + bought * factor plastics.supply.naphtha
     burning : CO2 = combustion.gas_co2(gas, gas_kind) + sum over extras (combustion.co2(amount, fuel))
     waste_burning : CO2e = waste * 0.5 [t CO2e/t]
   }
@@ -120,9 +120,9 @@ def test_primary_share_counts_only_the_inputs_a_line_read() -> None:
 
 def test_the_taken_branch_decides_the_primary_share() -> None:
     result = rule().evaluate(inventory(route="bought"))
-    # bought route: 50 t × (0.693 + 0.1) t CO2e/t = 39.65 t -> 3965 kg/t, read from 'bought',
+    # bought route: 50 t × (0.693 + 0.40) t CO2e/t = 54.65 t -> 5465 kg/t, read from 'bought',
     # which the inventory marks secondary, and from a default: the line is not primary.
-    material = 50 * (0.693 + 0.1) * 1000 / 10
+    material = 50 * (0.693 + 0.40) * 1000 / 10
     assert {x.name: x.co2e_kg for x in result.lines}["material_supply"] == pytest.approx(material)
     primary = ELECTRICITY + BURNING
     assert result.data_quality.primary_data_share == pytest.approx(
@@ -155,9 +155,9 @@ def test_unconfirmed_family_members_not_picked_give_no_warning() -> None:
 
 def test_unconfirmed_factor_in_an_untaken_branch_gives_no_warning() -> None:
     own = rule().evaluate(inventory())
-    assert not any("materials.fuel_supply.raw_coal" in m for m in warnings(own, "W602"))
+    assert not any("plastics.supply.naphtha" in m for m in warnings(own, "W602"))
     bought = rule().evaluate(inventory(route="bought"))
-    assert any("materials.fuel_supply.raw_coal" in m for m in warnings(bought, "W602"))
+    assert any("plastics.supply.naphtha" in m for m in warnings(bought, "W602"))
 
 
 def test_default_taken_from_an_unconfirmed_factor_warns_W602() -> None:

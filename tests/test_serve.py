@@ -180,7 +180,7 @@ def test_supplier_pact_document_inline_over_http(http: httpx.Client) -> None:
 def test_pact_route(http: httpx.Client) -> None:
     document = http.post("/pcrs/cement/pact", json=_case_inventory("typical_plant")).json()
     assert zuji.check_pact(document) == []
-    assert document["pcf"]["pcfExcludingBiogenicUptake"].startswith("664.28967")
+    assert document["pcf"]["pcfExcludingBiogenicUptake"].startswith("675.82182")
 
 
 # ----------------------------------------------------------------------------- problems
@@ -218,6 +218,49 @@ def test_problems_speak_the_language_of_accept_language(http: httpx.Client) -> N
     )
     body = _is_problem(too_large, 413, "E900")
     assert body["title"] == "请求体过大" and "字节" in body["detail"]
+
+
+def _chinese_problems(http: httpx.Client, server: str) -> list[httpx.Response]:
+    """A problem of each kind a client meets, asked for in Chinese."""
+    asked = {"Accept-Language": "zh-CN"}
+    missing = _case_inventory("typical_plant")
+    del missing["inputs"]["cement"]
+    wrong_unit = _case_inventory("typical_plant")
+    wrong_unit["inputs"]["kiln_electricity"] = "5 t"
+    return [
+        http.get("/pcrs/no_such_pcr", headers=asked),
+        http.post("/pcrs/cement/evaluate", json=missing, headers=asked),
+        http.post("/pcrs/cement/evaluate", json=wrong_unit, headers=asked),
+        http.post("/pcrs/cement/evaluate?trace=maybe", json=missing, headers=asked),
+        http.get("/no/such/route", headers=asked),
+        http.delete("/pcrs/cement", headers=asked),
+        http.post(
+            "/pcrs/cement/evaluate",
+            content=b"{",
+            headers={"content-type": "application/json", **asked},
+        ),
+        http.post(
+            "/pcrs/cement/evaluate",
+            content=b"<xml/>",
+            headers={"content-type": "application/xml", **asked},
+        ),
+        httpx.post(server + "/pcrs/cement/evaluate", json=missing, headers=asked),  # no token
+    ]
+
+
+def test_every_problem_reads_in_chinese_when_asked(http: httpx.Client, server: str) -> None:
+    """Title, detail, and each diagnostic's message and hint: no English sentence left (the
+    names of inputs and units, and the figures, stay as they are)."""
+    from i18n_scenarios import english_sentences
+
+    for response in _chinese_problems(http, server):
+        body = response.json()
+        said = [body["title"], body["detail"]]
+        said += [d["message"] for d in body["diagnostics"]]
+        said += [d["hint"] for d in body["diagnostics"] if d["hint"]]
+        text = "\n".join(said)
+        assert not english_sentences(text), (response.request.url, text)
+        assert any("\u4e00" <= c <= "\u9fff" for c in body["title"]), body["title"]
 
 
 def test_path_traversal_in_the_id_is_refused(http: httpx.Client) -> None:

@@ -4,13 +4,12 @@ error names its sheet, row and column."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sheet_kit import fill_csv, fill_xlsx
 from typer.testing import CliRunner
 
 import zuji
@@ -19,7 +18,7 @@ from zuji.core.library import rule_files
 from zuji.interfaces.cli import app
 from zuji.interfaces.template_cli import template_csv, write_xlsx
 from zuji.runtime.cases import case_files, load_case, run_case
-from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
+from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW
 
 CASES = [
     (rule, case)
@@ -27,66 +26,6 @@ CASES = [
     if rule.parent.name != "common"
     for case in case_files(zuji.load(rule))
 ]
-
-
-def _cell_text(value: Any) -> Any:
-    """A case's value as a clerk types it in a cell: the figure with its unit, or the option."""
-    if isinstance(value, dict) and "pact" in value:
-        return f"pact: {value['pact']}"
-    if isinstance(value, dict):
-        unit = value.get("unit")
-        return f"{value['value']} {unit}" if unit else value["value"]
-    return value
-
-
-def _facts(inventory: dict[str, Any]) -> dict[str, Any]:
-    period = inventory.get("reference_period") or {}
-    facts = {f"inventory.{k}": inventory.get(k) for k in ("pcr", "company", "product", "site")}
-    facts["inventory.reference_period.start"] = period.get("start")
-    facts["inventory.reference_period.end"] = period.get("end")
-    return {k: str(v) for k, v in facts.items() if v is not None}
-
-
-def fill_xlsx(path: Path, pcr: zuji.PCR, inventory: dict[str, Any], lang: str) -> None:
-    book = load_workbook(path)
-    main = book.worksheets[0]
-    given = {**_facts(inventory), **(inventory.get("inputs") or {})}
-    for row in range(2, main.max_row + 1):
-        key = main.cell(row, 1).value
-        if key in given and not isinstance(given[key], list):
-            main.cell(row, 4).value = _cell_text(given[key])
-    for inp in pcr.rule.inputs:
-        items = given.get(inp.name)
-        if inp.kind != "list" or not items:
-            continue
-        sheet = book[sheet_title(inp, lang)]
-        fields = [c.value for c in sheet[2]]
-        for n, item in enumerate(items):
-            for col, field in enumerate(fields, start=1):
-                if field in item:
-                    sheet.cell(FIRST_ITEM_ROW + n, col).value = _cell_text(item[field])
-    book.save(path)
-
-
-def fill_csv(path: Path, pcr: zuji.PCR, inventory: dict[str, Any]) -> None:
-    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    given = {**_facts(inventory), **(inventory.get("inputs") or {})}
-    filled = [rows[0]]
-    for row in rows[1:]:
-        key = row[0]
-        if "[1]." in key:
-            name, field = key.split("[1].")
-            for n, item in enumerate(given.get(name) or [], start=1):
-                if field in item:
-                    filled.append(
-                        [f"{name}[{n}].{field}", *row[1:3], _cell_text(item[field]), *row[4:]]
-                    )
-            continue
-        if key in given:
-            row[3] = str(_cell_text(given[key]))
-        filled.append(row)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(filled)
 
 
 @pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.stem}/{c.stem}" for r, c in CASES])
@@ -198,4 +137,28 @@ def test_a_number_takes_its_column_unit_and_a_cell_may_write_its_own(tmp_path: P
     read = pcr.inventory(path)
     assert read.values["cement"] == 1_000_000
     assert read.values["clinker_produced"] == 750_000
+    assert pcr.evaluate(read).total == before
+
+
+def test_a_chinese_template_offers_the_options_by_their_labels_and_reads_them_back(
+    tmp_path: Path,
+) -> None:
+    path = _cement_xlsx(tmp_path)
+    pcr = zuji.load("cement")
+    before = pcr.evaluate(pcr.inventory(path)).total
+    book = load_workbook(path)
+    offered = {
+        cell.value for column in book["options"].iter_cols() for cell in column if cell.value
+    }
+    assert {"全国", "华东", "原煤", "铁路", "公路货车（30 吨）"} <= offered
+    main = book["清单"]
+    rows = {main.cell(r, 1).value: r for r in range(2, main.max_row + 1)}
+    listed = main.cell(rows["grid_region"], 9).value
+    assert "national (全国)" in listed and "east (华东)" in listed
+    main.cell(rows["grid_region"], 4).value = "全国"  # national, by its Chinese label
+    book["窑用化石燃料"].cell(FIRST_ITEM_ROW, 1).value = "原煤"
+    book.save(path)
+    read = pcr.inventory(path)
+    assert read.values["grid_region"] == "national"
+    assert read.values["kiln_fuels"][0]["fuel"] == "raw_coal"
     assert pcr.evaluate(read).total == before

@@ -86,4 +86,4 @@ def test_installed_wheel_checks_and_runs_outside_the_repository(
     )
     assert ran.returncode == 0, ran.stderr
     total, location = ran.stdout.split()
-    assert total == "664.29" and str(env_dir) in location
+    assert total == "675.82" and str(env_dir) in location

@@ -11,8 +11,8 @@ HTTP, so the HTTP service and the later catalogue share it.
   expiry), the MAC an HMAC-SHA256 under a key kept in the clients file, so every worker process
   reading that file verifies every token. A token names its client, and a client removed from
   the file loses its tokens at once.
-- Scopes are plain words. Today `evaluate` and `check`; roles of the catalogue (enterprise,
-  verifier, administrator) are further scopes, added to KNOWN_SCOPES.
+- Scopes are plain words: `evaluate` and `check` for a clients file; the catalogue's clients
+  carry its roles (enterprise, verifier, admin, customer) as their scopes (catalogue.clients).
 
 The clients file is written whole to a temporary file beside it and renamed over it, with
 permissions 0600, so a reader never sees half a file and other users cannot read it.
@@ -30,7 +30,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,7 +119,9 @@ def read_registry(path: Path) -> Registry:
     except FileNotFoundError:
         return Registry.empty()
     except OSError as exc:
-        raise UsageError(_file_problem(path, f"cannot be read ({exc.strerror})")) from None
+        raise UsageError(
+            _file_problem(f"clients file {path.name} cannot be read ({exc.strerror})")
+        ) from None
     try:
         document = json.loads(text)
         if document.get("format") != FORMAT:
@@ -130,7 +132,9 @@ def read_registry(path: Path) -> Registry:
         }
         return Registry(_unb64(document["signing_key"]), MappingProxyType(clients))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(_file_problem(path, f"is not a clients file ({exc})")) from None
+        raise UsageError(
+            _file_problem(f"clients file {path.name} is not a clients file ({exc})")
+        ) from None
 
 
 def write_registry(path: Path, registry: Registry) -> None:
@@ -186,10 +190,8 @@ def remove_client(path: Path, client_id: str) -> None:
     write_registry(path, Registry(registry.signing_key, MappingProxyType(clients)))
 
 
-def _file_problem(path: Path, what: str) -> Diagnostic:
-    return Diagnostic(
-        "E906", f"clients file {path.name} {what}", hint="manage it with `zuji clients`"
-    )
+def _file_problem(message: str) -> Diagnostic:
+    return Diagnostic("E906", message, hint="manage it with `zuji clients`")
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -281,15 +283,30 @@ class Gate:
     is deliberately slow and a service cannot spend 50 ms on every request."""
 
     _REMEMBERED = 1024
+    FRESH = 1.0  # seconds a registry read from elsewhere than a file is trusted
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, load: Callable[[], Registry] | None = None) -> None:
         self.path = path
+        self._load = load
+        self._loaded_at = -1e9
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._registry = Registry.empty()
         self._keys: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
 
+    @staticmethod
+    def reading(load: Callable[[], Registry]) -> Gate:
+        """A gate whose clients come from elsewhere than a file (the catalogue's database),
+        read again at most every FRESH seconds."""
+        return Gate(Path(), load)
+
     def registry(self) -> Registry:
+        if self._load is not None:
+            with self._lock:
+                if time.monotonic() - self._loaded_at > self.FRESH:
+                    self._registry = self._load()
+                    self._loaded_at = time.monotonic()
+                return self._registry
         try:
             stat = self.path.stat()
             stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)

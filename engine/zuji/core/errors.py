@@ -213,6 +213,17 @@ class AccessError(ZujiError):
         self.reason = reason
 
 
+class CatalogueError(ZujiError):
+    """The catalogue cannot do what was asked: no such database, record or client, a step out of
+    the workflow's order, or a role that may not take it (E940-E969).
+
+    `status` is the HTTP status the service answers with (404, 409, 403, 400 ...)."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str, status: int = 400):
+        super().__init__(diagnostics)
+        self.status = status
+
+
 class ResultError(ZujiError):
     """A result file is malformed, cannot be replayed, or does not prove what it records: its
     signature, a hash or a recomputed field does not match (E720-E739)."""
@@ -262,13 +273,21 @@ class UnitSyntaxError(ZujiError, ValueError):
 
 
 class NotGiven(EvaluationError):
-    """An optional input was used without a `given(...)` guard and the inventory left it out."""
+    """An optional input (or a list item's optional field) was used without a `given(...)` guard
+    and the inventory left it out."""
 
-    def __init__(self, name: str, span: Span | None, via: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, name: str, span: Span | None, via: tuple[str, ...] = (), item: str = ""
+    ) -> None:
+        # `item`: the list item that leaves out its optional field `name` ("deliveries[1]").
         super().__init__(
-            Diagnostic("E620", f"input '{name}' is needed, and the inventory leaves it out", span)
+            Diagnostic("E620", f"'{item}.{name}' is needed, and the inventory leaves it out", span)
+            if item
+            else Diagnostic(
+                "E620", f"input '{name}' is needed, and the inventory leaves it out", span
+            )
         )
-        self.name, self.via = name, via
+        self.name, self.via, self.item = name, via, item
 
 
 class MissingMember(EvaluationError):

@@ -39,6 +39,7 @@ LOCALE_FOLDER = Path(__file__).resolve().parent.parent / "locale"
 # The gettext locale folder of each language Zuji translates into (English is the msgids).
 _LOCALES = {"zh": "zh_CN"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _chosen: ContextVar[str | None] = ContextVar("zuji_language", default=None)
 
@@ -138,6 +139,11 @@ def language_option(args: list[str]) -> tuple[str | None, list[str]]:
 # ----------------------------------------------------------------------------- the catalogue
 
 
+def gettext_locale(lang: str) -> str:
+    """The locale name gettext files a language's catalogue under (zh -> zh_CN)."""
+    return _LOCALES.get(lang, lang)
+
+
 def po_path(lang: str) -> Path:
     return LOCALE_FOLDER / _LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -175,6 +181,40 @@ def _compiled(source: Path) -> bytes:
     return mo
 
 
+@lru_cache(maxsize=4)
+def gettext_folder(lang: str) -> Path | None:
+    """A folder laid out as the standard gettext module looks for a catalogue
+    (``<folder>/zh_CN/LC_MESSAGES/zuji.mo``) holding the compiled catalogue of `lang`, or None
+    for English. Libraries that mark their words with that module (typer's "Options",
+    "Commands", "required") find them there once the command line binds the process's text
+    domain to it. Kept in the cache folder under the catalogue's hash; without a cache folder,
+    in a temporary one removed when the process ends."""
+    if lang not in _LOCALES or not po_path(lang).is_file():
+        return None
+    import atexit
+    import hashlib
+    import shutil
+    import tempfile
+
+    from zuji.core import cachedir
+    from zuji.core.files import write_atomic
+
+    source = po_path(lang)
+    key = hashlib.sha256(source.read_bytes()).hexdigest()[:24]
+    cache = cachedir.folder("locale")
+    base = cache / f"tree-{key}" if cache else Path(tempfile.mkdtemp(prefix="zuji-locale-"))
+    if cache is None:
+        atexit.register(shutil.rmtree, base, True)
+    target = base / _LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not target.is_file():
+        try:
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomic(target, _compiled(source), mode=0o600)
+        except OSError:  # a full or read-only disk: the library's words stay English
+            return None
+    return base
+
+
 def compile_po(data: bytes) -> bytes:
     """A .po file's text compiled to .mo with Babel (fuzzy entries left out, as msgfmt does)."""
     from babel.messages.mofile import write_mo
@@ -184,6 +224,14 @@ def compile_po(data: bytes) -> bytes:
     out = io.BytesIO()
     write_mo(out, catalog)
     return out.getvalue()
+
+
+def either(en: str, zh: str) -> str:
+    """A text a rule or a dataset gives in both languages, in the reader's; the other language
+    when the reader's is missing."""
+    if language() == "zh":
+        return zh or en
+    return en or zh
 
 
 def gettext(message: str) -> str:
@@ -219,7 +267,8 @@ def _entries(lang: str) -> dict[str, list[tuple[str, str]]]:
             context, _sep, english = key.partition("\x04")
             found.setdefault(context, []).append((english, translated))
     for entries in found.values():
-        entries.sort(key=lambda entry: -len(entry[0]))
+        # The most specific first: the template with the most words of its own, then the longest.
+        entries.sort(key=lambda entry: (-len(_PLACEHOLDER.sub("", entry[0])), -len(entry[0])))
     return found
 
 
@@ -258,11 +307,168 @@ def localise(code: str, message: str, kind: str = "") -> str:
     # A hint may also fit a template every code shares (context "hint": "did you mean ...").
     contexts = (f"{kind}:{code}", kind) if kind else (code,)
     for context in contexts:
-        for english, translated in entries.get(context, ()):
-            match = template_pattern(english).fullmatch(message)
-            if match:
-                return fill(translated, match.groupdict())
-    if kind:
-        return message
+        found = _by_template(lang, context, message)
+        if found is not None:
+            return found
+    if kind or _HAN.search(message):
+        return message  # a hint no template fits; or a message already in Chinese (a library's)
     title = next((zh for _english, zh in entries.get(f"code:{code}", ())), "")
     return f"{title.rstrip('。')}：{message}" if title else message
+
+
+def localise_text(context: str, text: str) -> str:
+    """A text made in English as data (a review's change summary, a click usage message) in the
+    current language, by the templates of its context; the English as made when none fits."""
+    lang = language()
+    if lang == "en" or not text:
+        return text
+    found = _by_template(lang, context, text)
+    return text if found is None else found
+
+
+# How deep a part may sit inside a part: a message wraps a reader's words, which wrap a unit's.
+_PART_DEPTH = 3
+
+
+def _by_template(lang: str, context: str, text: str, depth: int = 0) -> str | None:
+    """`text` put into the translation of the first (longest) template of `context` it fits,
+    or None. Each placeholder's value is itself translated when it is a part the catalogue
+    knows (context "part"; for a text made as data, such as a review's change summary, its own
+    context too)."""
+    own = "" if context == "part" or _is_code(context) else context
+    for english, translated in _entries(lang).get(context, ()):
+        match = template_pattern(english).fullmatch(text)
+        if match:
+            values = {k: _part(lang, v, depth + 1, k, own) for k, v in match.groupdict().items()}
+            return fill(translated, values)
+    return None
+
+
+def _is_code(context: str) -> bool:
+    return bool(re.fullmatch(r"(?:hint:|code:)?[EW]\d{3}", context))
+
+
+# Placeholders that hold names (of inputs, lines, files, units ...): a name is never translated,
+# even when it is also an English word ('power', 'mass').
+_NAMES = frozenset(
+    [
+        "name",
+        "names",
+        "input",
+        "inputs",
+        "line",
+        "lines",
+        "stage",
+        "stages",
+        "file",
+        "where",
+        "unit",
+        "units",
+        "pcr",
+        "id",
+        "key",
+        "keys",
+        "option",
+        "options",
+        "factor",
+        "family",
+        "member",
+        "version",
+        "code",
+        "path",
+        "folder",
+        "config",
+        "column",
+        "field",
+        "fields",
+        "known",
+        "given",
+        "module",
+        "function",
+        "first",
+        "second",
+        "other",
+        "owners",
+        "char",
+        "tag",
+        "command",
+        "args",
+        "target",
+        "source",
+        "sources",
+        "alias",
+        "method",
+        "formula",
+        "expr",
+        "value",
+        "values",
+        "number",
+        "digits",
+        "count",
+    ]
+)
+# Placeholders whose value may be a single word of the catalogue (context "word").
+_WORDY = frozenset(["dimension", "wanted", "kind", "item", "verb", "level", "status", "origin"])
+
+
+@lru_cache(maxsize=4096)
+def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> str:
+    """A placeholder's value in the current language when it is a text made elsewhere and folded
+    into a message: a library's words (PyYAML's "mapping values are not allowed here"), an inner
+    message of the engine ("'x' does not start with a number"), a dimension in words ("energy
+    per mass"), or a list of such ("'{' or a text in double quotes"). Names, figures and units
+    are none of these, so they stay as they are."""
+    if depth > _PART_DEPTH or slot in _NAMES or not _ENGLISH.search(value):
+        return value
+    # A list of parts ("quantity in %, range >= 0") is split before a template can take it whole.
+    found = _by_items(lang, value, depth, own) if ", " in value else None
+    if found is None and own:  # the context's own texts first: a summary inside a summary
+        found = _by_template(lang, own, value, depth)
+    if found is None:
+        found = _by_template(lang, "part", value, depth)
+    if found is None and (slot in _WORDY or " " in value.strip()):
+        found = _by_words(lang, value)
+    if found is None:
+        found = _by_items(lang, value, depth, own)
+    return value if found is None else found
+
+
+def _by_words(lang: str, value: str) -> str | None:
+    """A phrase of the catalogue's single words (context "word": mass, energy, per), each put
+    into the language; None unless every English word of it is one of them."""
+    words = dict(_entries(lang).get("word", ()))
+    out, changed = [], False
+    for token in value.split(" "):
+        if token in words:
+            out.append(words[token])
+            changed = True
+        elif _ENGLISH.search(token):
+            return None
+        else:
+            out.append(token)
+    return " ".join(out) if changed else None
+
+
+def _by_items(lang: str, value: str, depth: int, own: str = "") -> str | None:
+    """A list ("a, b or c") whose items are parts or names, with the language's separators."""
+    pieces = _SEPARATORS.split(value)
+    if len(pieces) < 3:
+        return None
+    out, changed = [], False
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            out.append(_LIST_WORDS.get(piece, piece))
+            continue
+        translated = _part(lang, piece, depth + 1, "", own)
+        if translated == piece and _SENTENCE.search(piece):
+            return None  # an English phrase no part knows: the list stays as made
+        changed = changed or translated != piece
+        out.append(translated)
+    return "".join(out) if changed else None
+
+
+# Any English word; two in a row, a phrase that only a part or a word list can translate.
+_ENGLISH = re.compile(r"[A-Za-z]{2,}")
+_SENTENCE = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
+_SEPARATORS = re.compile(r"(, | or | and )")
+_LIST_WORDS = {", ": "、", " or ": " 或 ", " and ": " 和 "}

@@ -57,3 +57,16 @@ _CONTROL_NAMES = {
     0x85: "NEXT LINE",
     0x9B: "CONTROL SEQUENCE INTRODUCER",
 }
+
+
+def columns(text: str) -> int:
+    """How many terminal columns a text takes: a Chinese character (East Asian wide or full
+    width) takes two, so that tables of Chinese names line up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """The text followed by spaces up to `width` terminal columns."""
+    return text + " " * max(width - columns(text), 0)

@@ -23,6 +23,7 @@ from typing import Any
 
 from zuji.core.canonical import canonical_json, sha256_hex
 from zuji.core.errors import Diagnostic, ResultError, UsageError, ZujiError, file_label
+from zuji.core.i18n import _, localise_text
 from zuji.exchange.causes import given_input_causes, input_causes, provenance_causes
 from zuji.exchange.compare import Difference, close, compare, relabel, summary
 from zuji.exchange.result_file import ResultFile, input_problems, parse_result, read_result
@@ -49,35 +50,51 @@ class Replay:
 
     @property
     def title(self) -> str:
-        return "recomputed from the inventory" if self.from_inventory else f"replay {self.file}"
+        if self.from_inventory:
+            return _("recomputed from the inventory")
+        return _("replay {file}").format(file=self.file)
 
     @property
     def matches(self) -> bool:
         return not self.differences and not self.problems and not self.causes
 
     def report(self) -> str:
+        """What was found, for people, in the reader's language (the causes and differences are
+        made in English as data, and put into the language by the catalogue's templates)."""
         if self.problems:
             return "\n".join(
-                [f"{self.title}: cannot recompute"]
-                + [f"  cannot replay: {_indent(p.render())}" for p in self.problems]
+                [_("{title}: cannot recompute").format(title=self.title)]
+                + ["  " + _("cannot replay: ") + _indent(p.render()) for p in self.problems]
             )
         if self.matches:
-            return f"{self.title}: all {self.compared} fields match" + (
-                ""
-                if self.from_inventory
-                else " (replay does not check the inventory's hash; zuji verify --inventory does)"
+            matched = _("{title}: all {count} fields match").format(
+                title=self.title, count=self.compared
             )
-        head = f"{self.title}: {len(self.differences) + self.explained} fields differ"
-        lines = [f"{head} ({self.compared} fields compared)"]
-        lines += [f"  cause: {c}" for c in self.causes]
+            if self.from_inventory:
+                return matched
+            return matched + _(
+                " (replay does not check the inventory's hash; zuji verify --inventory does)"
+            )
+        head = _("{title}: {count} fields differ ({compared} fields compared)")
+        counted = len(self.differences) + self.explained
+        lines = [head.format(title=self.title, count=counted, compared=self.compared)]
+        lines += ["  " + _("cause: ") + _said(c) for c in self.causes]
         if self.causes and self.differences:
-            lines.append(f"  then {len(self.differences)} fields differ, part by part:")
-            lines += [f"  differs: {s}" for s in summary(self.differences)]
+            then = _("then {count} fields differ, part by part:")
+            lines.append("  " + then.format(count=len(self.differences)))
+            lines += ["  " + _("differs: ") + _said(s) for s in summary(self.differences)]
         else:
-            lines += [f"  differs: {d.describe()}" for d in self.differences[:MOST_LISTED]]
+            described = [d.describe() for d in self.differences[:MOST_LISTED]]
+            lines += ["  " + _("differs: ") + _said(d) for d in described]
             if len(self.differences) > MOST_LISTED:
-                lines.append(f"  ... and {len(self.differences) - MOST_LISTED} more")
+                more = _("... and {count} more").format(count=len(self.differences) - MOST_LISTED)
+                lines.append("  " + more)
         return "\n".join(lines)
+
+
+def _said(text: str) -> str:
+    """A cause or difference (made in English) in the reader's language."""
+    return localise_text("verify", text)
 
 
 def _indent(text: str) -> str:
@@ -231,8 +248,10 @@ def _labels(recorded: Result, again: Result) -> dict[str, str]:
 
 
 def _factor_causes(recorded: Result, again: Result) -> list[str]:
-    """Each recorded factor value that the pinned dataset does not give."""
-    assert recorded.trace is not None and again.trace is not None
+    """Each recorded factor value that the pinned dataset does not give. A result written
+    without its trace (as the catalogue stores them) records no factor values to compare."""
+    if recorded.trace is None or again.trace is None:
+        return []
     now = {f.name: f for f in again.trace.factors}
     causes = []
     for factor in recorded.trace.factors:

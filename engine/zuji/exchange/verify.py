@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from zuji.core.canonical import canonical_json, sha256_hex
 from zuji.core.documents import read_utf8
 from zuji.core.errors import Diagnostic, DocumentError, Span, UsageError, file_label
+from zuji.core.i18n import _, localise_text, pgettext
 from zuji.exchange.replay import (
     Replay,
     compare_with,
@@ -59,15 +60,24 @@ class Verification:
         return any(c.passed for c in self.checks if c.what in ("signature", "inventory"))
 
     def report(self) -> str:
-        lines = [f"verify {self.file}: " + ("verified" if self.proven else "NOT verified")]
+        """What was checked, for people, in the reader's language; the marks ok, FAIL and --
+        stay as they are, for scripts that look for them."""
+        verdict = _("verified") if self.proven else _("NOT verified")
+        lines = [_("verify {file}: {verdict}").format(file=self.file, verdict=verdict)]
         mark = {True: "ok  ", False: "FAIL", None: "--  "}
-        lines += [f"  {mark[c.passed]} {c.what}: {c.text}" for c in self.checks]
+        lines += [
+            f"  {mark[c.passed]} {pgettext('check', c.what)}: {localise_text('verify', c.text)}"
+            for c in self.checks
+        ]
         if self.recomputed is not None:
             lines += ["  " + line for line in self.recomputed.report().splitlines()]
         if not any(c.passed is not None for c in self.checks):
             lines.append(
-                "  nothing ties the result to its source: give the signer's public key "
-                "(--key) or the inventory (--inventory)"
+                "  "
+                + _(
+                    "nothing ties the result to its source: give the signer's public key "
+                    "(--key) or the inventory (--inventory)"
+                )
             )
         return "\n".join(lines)
 

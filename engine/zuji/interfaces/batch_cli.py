@@ -15,27 +15,28 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not by `zuji --help`
     from zuji.runtime.pcr import PCR
 
 
 def batch_command(
-    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
-    file: Annotated[Path, typer.Argument(help=_("Inventories: .csv, .jsonl, .parquet or .xlsx"))],
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    file: Annotated[Path, typer.Argument(help=N_("Inventories: .csv, .jsonl, .parquet or .xlsx"))],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help=_("Results: .csv, .jsonl, .parquet or .xlsx"))
+        Path, typer.Option("--output", "-o", help=N_("Results: .csv, .jsonl, .parquet or .xlsx"))
     ],
     workers: Annotated[
-        int, typer.Option("--workers", help=_("Local processes evaluating partitions"))
+        int, typer.Option("--workers", help=N_("Local processes evaluating partitions"))
     ] = 1,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", help=_("A Dask scheduler (tcp://host:8786), or 'local'")),
+        typer.Option("--dask", help=N_("A Dask scheduler (tcp://host:8786), or 'local'")),
     ] = None,
     chunk_rows: Annotated[
-        int, typer.Option("--chunk-rows", help=_("Rows per partition"), min=1)
+        int, typer.Option("--chunk-rows", help=N_("Rows per partition"), min=1)
     ] = 100_000,
 ) -> None:
     """Evaluate many inventories at once; one output row per inventory, failures with reasons."""
@@ -52,7 +53,7 @@ def batch_command(
     started = time.perf_counter()
     rows = failed = 0
     writer = Writer(output)
-    with executor_for(workers, dask) as executor, progress("rows", count_rows(file)) as advance:
+    with executor_for(workers, dask) as executor, progress(N_("rows"), count_rows(file)) as advance:
         try:
             for frame in loaded_parts(loaded, file, chunk_rows, executor):
                 writer.write(frame)
@@ -108,7 +109,8 @@ def _text_column(pcr: "PCR", header: str) -> bool:
 def register(app: typer.Typer) -> None:
     app.command(
         "batch",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Evaluate many inventories at once; one output row per inventory, "
             "failures with reasons."
         ),

@@ -5,7 +5,10 @@ template's fields."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from zuji.core.i18n import _, localise_text, pgettext
+from zuji.core.text import pad
 from zuji.exchange.cbam import CbamReport, cbam_report
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.pcr import PCR
@@ -25,43 +28,86 @@ def _figure(value: float | None, digits: int = 4) -> str:
 
 
 def cbam_table(report: CbamReport) -> str:
+    """The report for people: the embedded emissions, the electricity, the precursors and each
+    line's treatment, in the reader's language (each line's reason is the mapping's own)."""
     out = [
-        f"CBAM embedded emissions: {report.aggregated_goods} (CN {', '.join(report.cn_codes)}), "
-        f"PCR {report.pcr} {report.pcr_version}, mapping {report.mapping}",
-        f"production route: {report.production_route}",
-        *(f"method choice for CBAM: {k} = {v}" for k, v in report.method_choices.items()),
+        _(
+            "CBAM embedded emissions: {goods} (CN {codes}), PCR {pcr} {version}, mapping {mapping}"
+        ).format(
+            goods=report.aggregated_goods,
+            codes=", ".join(report.cn_codes),
+            pcr=report.pcr,
+            version=report.pcr_version,
+            mapping=report.mapping,
+        ),
+        _("production route: {route}").format(route=report.production_route),
+        *(
+            _("method choice for CBAM: {choice} = {option}").format(choice=k, option=v)
+            for k, v in report.method_choices.items()
+        ),
         "",
-        "kg CO2e per t of good",
-        f"  direct                 {report.direct_kg:12.4f}",
-        f"  indirect (electricity) {report.indirect_kg:12.4f}",
-        f"  precursors             {report.precursors_kg:12.4f}",
-        f"  embedded, all          {report.embedded_kg:12.4f}",
-        f"  embedded, definitive   {report.embedded_definitive_kg:12.4f}"
-        + ("" if report.indirect_counted_in_definitive_period else "   (direct only)"),
-        f"  ISO 14067 footprint    {report.footprint_kg:12.4f}",
+        *_embedded(report),
         "",
-        f"electricity {_figure(report.electricity.consumed_mwh_per_t)} MWh/t at "
-        f"{_figure(report.electricity.factor_t_co2_per_mwh)} t CO2/MWh",
-        *(f"  factor: {s}" for s in report.electricity.factor_sources),
+        _("electricity {mwh} MWh/t at {factor} t CO2/MWh").format(
+            mwh=_figure(report.electricity.consumed_mwh_per_t),
+            factor=_figure(report.electricity.factor_t_co2_per_mwh),
+        ),
+        *(
+            "  " + _("factor: {source}").format(source=localise_text("trace", s))
+            for s in report.electricity.factor_sources
+        ),
     ]
-    for p in report.precursors:
-        here = " made in the installation, already counted above" if p.made_here else ""
-        out.append(
-            f"precursor {p.name} (CN {p.cn_code}){here}: {_figure(p.mass_t_per_t)} t/t, "
-            f"{_figure(p.embedded_t_per_t_precursor)} t CO2e/t precursor, "
-            f"{p.embedded_kg_per_t_good:.4f} kg per t of good"
-        )
-    out += ["", f"{'line':28} {'stage':22} {'footprint':>11} {'CBAM':>11}  counted"]
+    out += [_precursor(p) for p in report.precursors]
+    heads = (_("line"), _("stage"), _("footprint"), "CBAM", _("counted"))
+    out += [
+        "",
+        f"{pad(heads[0], 28)} {pad(heads[1], 22)} {heads[2]:>11} {heads[3]:>11}  {heads[4]}",
+    ]
     for line in report.lines:
+        kind = "" if line.kind == "emission" else f" ({pgettext('line', line.kind)})"
         out.append(
             f"{line.name:28} {line.stage:22} {line.footprint_kg:11.4f} {line.cbam_kg:11.4f}  "
-            f"{line.cbam}{'' if line.kind == 'emission' else f' ({line.kind})'}: {line.why}"
+            f"{pgettext('cbam', line.cbam)}{kind}: {localise_text('cbam', line.why)}"
         )
     for d in report.comparison_defaults:
-        note = "" if d.confirmed else "  (unconfirmed)"
+        note = "  " + _("(unconfirmed)") if not d.confirmed else ""
         out.append(
-            f"CBAM default for comparison: {d.value_t_per_t:.4g} t/t {d.scope}, {d.id}{note}"
+            _("CBAM default for comparison: {value} t/t {scope}, {id}").format(
+                value=f"{d.value_t_per_t:.4g}", scope=d.scope, id=d.id
+            )
+            + note
         )
     price = report.template.get("carbon_price_due")
-    out.append(f"carbon price due: {price if price else '(not given)'}")
+    out.append(_("carbon price due: {price}").format(price=price if price else _("(not given)")))
     return "\n".join(out)
+
+
+def _embedded(report: CbamReport) -> list[str]:
+    definitive = "" if report.indirect_counted_in_definitive_period else "   " + _("(direct only)")
+    rows = (
+        (_("direct"), report.direct_kg),
+        (_("indirect (electricity)"), report.indirect_kg),
+        (_("precursors"), report.precursors_kg),
+        (_("embedded, all"), report.embedded_kg),
+        (_("embedded, definitive"), report.embedded_definitive_kg),
+        (_("ISO 14067 footprint"), report.footprint_kg),
+    )
+    out = [_("kg CO2e per t of good")]
+    out += [f"  {pad(label, 22)} {value:12.4f}" for label, value in rows]
+    out[5] += definitive
+    return out
+
+
+def _precursor(p: Any) -> str:
+    here = _(" made in the installation, already counted above") if p.made_here else ""
+    return _(
+        "precursor {name} (CN {code}){here}: {mass} t/t, {embedded} t CO2e/t precursor, "
+        "{per_good} kg per t of good"
+    ).format(
+        name=p.name,
+        code=p.cn_code,
+        here=here,
+        mass=_figure(p.mass_t_per_t),
+        embedded=_figure(p.embedded_t_per_t_precursor),
+        per_good=f"{p.embedded_kg_per_t_good:.4f}",
+    )

@@ -6,12 +6,9 @@ Python traceback.
 The engine is imported inside each command, not here: `zuji --help` (and a command's own
 --help) then starts without the unit registry, the parser, the validators or the web stack. A
 module that adds commands with `register(app)` keeps its heavy imports inside its commands too.
-
-The modules that define commands do not postpone their annotations (no `from __future__ import
-annotations`): typer reads every command's signature at each start, even for --help, and would
-compile and evaluate each postponed annotation there, twice. Names imported only for the type
-checker are written in quotes.
 """
+
+from __future__ import annotations
 
 import json
 import os
@@ -25,9 +22,18 @@ from zuji.core import i18n, startup
 from zuji.core import library as lib
 from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.files import write_atomic
-from zuji.core.i18n import _
-from zuji.core.text import json_printable, printable
+from zuji.core.i18n import N_, _, localise_text
+from zuji.core.text import columns, json_printable, pad, printable
 from zuji.interfaces.batch_cli import register as _register_batch
+from zuji.interfaces.catalogue_cli import register as _register_catalogue
+from zuji.interfaces.cli_words import (
+    ZujiCommand,
+    ZujiGroup,
+    is_help_for_no_arguments,
+    speaking,
+    status_word,
+    usage_mistake,
+)
 from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.init_cli import register as _register_init
 from zuji.interfaces.mc_cli import register as _register_mc
@@ -39,19 +45,16 @@ from zuji.interfaces.trust_cli import register as _register_trust
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from zuji.runtime.inventory import Inventory
     from zuji.runtime.pcr import PCR
-    from zuji.runtime.result import Result, Trace
 
-# Help texts are made as the commands are defined, so --lang is read before typer reads it.
-_ASKED_LANGUAGE = i18n.language_option(sys.argv[1:])[0]
-if i18n.normalise(_ASKED_LANGUAGE):
-    i18n.set_language(_ASKED_LANGUAGE)
-
+# Help texts are English here (N_ marks them for the catalogue) and translated as typer builds the
+# command tree for a run (cli_words); plain click help, whose every word can be translated.
 app = typer.Typer(
+    cls=ZujiGroup,
     add_completion=False,
     no_args_is_help=True,
-    help=_("Zuji: product carbon footprints from Product Category Rules."),
+    rich_markup_mode=None,
+    help=N_("Zuji: product carbon footprints from Product Category Rules."),
 )
 
 FORMATS = ("table", "json", "pact", "markdown", "cbam", "cbam-table")
@@ -64,7 +67,7 @@ def _options(
         typer.Option(
             "--library",
             envvar=lib.ENVIRONMENT,
-            help=_(
+            help=N_(
                 "The library's folder (pcr/ or zuji.toml); by default the nearest one from the "
                 "working folder upwards, else the bundled library"
             ),
@@ -74,7 +77,7 @@ def _options(
         str | None,
         typer.Option(
             "--lang",
-            help=_("Language of messages and reports: zh or en (else ZUJI_LANG, LC_ALL, LANG)"),
+            help=N_("Language of messages and reports: zh or en (else ZUJI_LANG, LC_ALL, LANG)"),
         ),
     ] = None,
 ) -> None:
@@ -112,8 +115,10 @@ def _say_json(text: str) -> None:
     typer.echo(json_printable(text))
 
 
-@app.command("list", help=_("The PCR library: id, version, status, product."))
-def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help=_("JSON out"))] = False) -> None:
+@app.command("list", cls=ZujiCommand, help=N_("The PCR library: id, version, status, product."))
+def list_pcrs(
+    as_json: Annotated[bool, typer.Option("--json", help=N_("JSON out"))] = False,
+) -> None:
     """The PCR library: id, version, status, product."""
     from zuji.runtime.pcr import list_pcrs as library_pcrs
 
@@ -138,34 +143,47 @@ def list_pcrs(as_json: Annotated[bool, typer.Option("--json", help=_("JSON out")
     # The table says what the footprint is per ("1 t of cement"), which the JSON's bare "1 t"
     # leaves to the reader; the JSON keeps its shape because other programs read it.
     units = [
-        f"{r.declared_unit.amount:g} {r.declared_unit.unit} of {r.declared_unit.product}"
+        _("{amount} {unit} of {product}").format(
+            amount=f"{r.declared_unit.amount:g}",
+            unit=r.declared_unit.unit,
+            product=r.declared_unit.product,
+        )
         if r.declared_unit
         else "-"
         for r in rules
     ]
-    table = [("id", "version", "status", "declared unit", "name")] + [
-        (row["id"], row["version"], row["status"], unit, f"{row['name_en']} / {row['name_zh']}")
+    heading = (_("id"), _("version"), _("status"), _("declared unit"), _("name"))
+    table = [heading] + [
+        (row["id"], row["version"], status_word(row["status"]), unit, _names(row))
         for row, unit in zip(rows, units, strict=True)
     ]
-    # Widths from the content; the name goes last, so its Chinese (wide) characters cannot
-    # push any column out of line.
-    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    # Widths from the content, in terminal columns (a Chinese character takes two); the name
+    # goes last, so its length cannot push any column out of line.
+    widths = [max(columns(line[i]) for line in table) for i in range(4)]
     for line in table:
         _say(
-            "  ".join(f"{cell:<{width}}" for cell, width in zip(line, widths, strict=False))
+            "  ".join(pad(cell, width) for cell, width in zip(line, widths, strict=False))
             + "  "
             + line[4]
         )
 
 
-@app.command(help=_("Parse and check rule files (and their cases' inventories)."))
+def _names(row: dict[str, str]) -> str:
+    """A PCR's two names, the reader's language first."""
+    first, second = (row["name_zh"], row["name_en"])
+    if i18n.language() != "zh":
+        first, second = second, first
+    return " / ".join(n for n in (first, second) if n)
+
+
+@app.command(cls=ZujiCommand, help=N_("Parse and check rule files (and their cases' inventories)."))
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help=_("Rule files or folders"))] = None,
-    output: Annotated[str, typer.Option("--format", help=_("text or json"))] = "text",
-    strict: Annotated[bool, typer.Option(help=_("Treat warnings as findings"))] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(help=N_("Rule files or folders"))] = None,
+    output: Annotated[str, typer.Option("--format", help=N_("text or json"))] = "text",
+    strict: Annotated[bool, typer.Option(help=N_("Treat warnings as findings"))] = False,
     base: Annotated[
         str | None,
-        typer.Option("--base", help=_("Also check version discipline against this git revision")),
+        typer.Option("--base", help=N_("Also check version discipline against this git revision")),
     ] = None,
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
@@ -239,11 +257,11 @@ def _case_inventory_problems(path: Path) -> list[str]:
     return [problem for case in case_files(pcr) for problem in check_case_inventory(pcr, case)]
 
 
-@app.command("test", help=_("Run the worked cases beside each PCR."))
+@app.command("test", cls=ZujiCommand, help=N_("Run the worked cases beside each PCR."))
 def test_cases(
-    paths: Annotated[list[Path] | None, typer.Argument(help=_("PCRs, files or folders"))] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help=N_("PCRs, files or folders"))] = None,
     coverage: Annotated[
-        bool, typer.Option("--coverage", help=_("Report what the cases leave untested"))
+        bool, typer.Option("--coverage", help=N_("Report what the cases leave untested"))
     ] = False,
 ) -> None:
     """Run the worked cases beside each PCR."""
@@ -259,19 +277,19 @@ def test_cases(
         if found is None and not path.is_dir():
             raise UsageError(Diagnostic("E002", f"{path}: no PCR there"))
     passed = failed = 0
-    with progress("cases", None) as advance:
+    with progress(N_("cases"), None) as advance:
         for file in files:
             pcr = load_pcr(file)
             if pcr.rule.kind != "pcr":
                 continue
             passed, failed = _run_cases(pcr, coverage, advance, passed, failed)
-    _say(f"cases: {passed} passed, {failed} failed")
+    _say(_("cases: {passed} passed, {failed} failed").format(passed=passed, failed=failed))
     if failed or not passed:
         raise typer.Exit(1)
 
 
 def _run_cases(
-    pcr: "PCR", coverage: bool, advance: "Callable[[int], None]", passed: int, failed: int
+    pcr: PCR, coverage: bool, advance: Callable[[int], None], passed: int, failed: int
 ) -> tuple[int, int]:
     """Run one PCR's worked cases, printing a line each; the counts so far, updated."""
     from zuji.interfaces.review_cli import coverage_text
@@ -279,11 +297,13 @@ def _run_cases(
 
     for case in case_files(pcr):
         outcome = run_case(pcr, case)
+        # The status words stay ok/FAIL in every language: scripts and CI logs look for them.
         status = "ok  " if outcome.passed else "FAIL"
         total = f"{outcome.result.total:.4g} {outcome.result.unit}" if outcome.result else ""
-        _say(f"{status} {pcr.id}/{outcome.name}  {total}  ({outcome.checked} figures)")
+        figures = _("({count} figures)").format(count=outcome.checked)
+        _say(f"{status} {pcr.id}/{outcome.name}  {total}  {figures}")
         for failure in outcome.failures:
-            _say(f"     {failure}")
+            _say(f"     {localise_text('case', failure)}")
         passed, failed = passed + outcome.passed, failed + (not outcome.passed)
         advance(1)
     if coverage:
@@ -291,22 +311,22 @@ def _run_cases(
     return passed, failed
 
 
-@app.command(help=_("Evaluate an inventory under a PCR."))
+@app.command(cls=ZujiCommand, help=N_("Evaluate an inventory under a PCR."))
 def run(
-    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
     inventory: Annotated[
-        Path, typer.Option("--inventory", "-i", help=_("Inventory YAML/JSON, xlsx or CSV"))
+        Path, typer.Option("--inventory", "-i", help=N_("Inventory YAML/JSON, xlsx or CSV"))
     ],
     output: Annotated[
         str,
-        typer.Option("--format", "-f", help=_("table, json, pact, markdown, cbam or cbam-table")),
+        typer.Option("--format", "-f", help=N_("table, json, pact, markdown, cbam or cbam-table")),
     ] = "table",
-    trace: Annotated[bool, typer.Option("--trace", help=_("Include every line's trace"))] = False,
+    trace: Annotated[bool, typer.Option("--trace", help=N_("Include every line's trace"))] = False,
     documents_root: Annotated[
         Path | None,
         typer.Option(
             "--documents-root",
-            help=_(
+            help=N_(
                 "Folder the files an inventory names (supplier PACT documents) must lie in; "
                 "by default the inventory's own folder"
             ),
@@ -315,12 +335,12 @@ def run(
     sensitivity: Annotated[
         bool,
         typer.Option(
-            "--sensitivity", help=_("Add exact derivatives, elasticities and line contributions")
+            "--sensitivity", help=N_("Add exact derivatives, elasticities and line contributions")
         ),
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout"),
+        typer.Option("--out", "-o", help=N_("Write to this file (atomically) instead of stdout")),
     ] = None,
 ) -> None:
     """Evaluate an inventory under a PCR."""
@@ -330,6 +350,7 @@ def run(
         raise UsageError(
             Diagnostic("E004", f"unknown format {', '.join(unknown)}; use " + ", ".join(FORMATS))
         )
+    from zuji.interfaces.run_output import outputs
     from zuji.runtime.pcr import load as load_pcr
 
     loaded = load_pcr(pcr)
@@ -341,10 +362,7 @@ def run(
         from zuji.review.sensitivity import with_sensitivity  # sympy only when asked for
 
         result = with_sensitivity(loaded, read, result)
-    texts = [
-        _cbam_text(fmt, loaded, read) if fmt.startswith("cbam") else _rendered(result, fmt, trace)
-        for fmt in formats
-    ]
+    texts = outputs(formats, loaded, read, result, trace)
     if out is None:
         for text in texts:
             typer.echo(text)
@@ -352,65 +370,27 @@ def run(
         write_atomic(out, "".join(text + "\n" for text in texts))
 
 
-def _rendered(result: "Result", fmt: str, trace: bool) -> str:
-    """One format's text, as printed: JSON with hidden characters escaped, text for people with
-    control and bidi characters shown as U+FFFD."""
-    from zuji.interfaces import report
-
-    if fmt == "json":
-        return json_printable(report.to_json(result))
-    if fmt == "pact":
-        from zuji.exchange.pact import to_pact
-
-        return json_printable(json.dumps(to_pact(result), ensure_ascii=False, indent=2))
-    if fmt == "markdown":
-        return printable(report.to_markdown(result))
-    parts = [report.to_table(result)]
-    if trace and result.trace:
-        parts.append(_trace_text(result.trace))
-    if result.sensitivity:
-        from zuji.interfaces.sensitivity_report import sensitivity_table
-
-        parts.append(sensitivity_table(result.sensitivity))
-    return printable("\n".join(parts))
-
-
-def _cbam_text(fmt: str, loaded: "PCR", read: "Inventory") -> str:
-    """CBAM embedded emissions: JSON for programs (cbam) or a table for people (cbam-table)."""
-    from zuji.interfaces.cbam_report import cbam_output
-
-    text = cbam_output(fmt, loaded, read)
-    return json_printable(text) if fmt == "cbam" else printable(text)
-
-
-def _trace_text(trace: "Trace") -> str:
-    lines = []
-    for line in trace.values + trace.lines:
-        lines.append(f"{line.name} [{line.where}] = {line.formula}")
-        for value in line.values:
-            lines.append(
-                f"    {value.name} = {value.value} {value.unit}  ({value.origin}: {value.source})"
-            )
-        lines.append(f"    -> {line.value:.6g} {line.unit}")
-    return "\n".join(lines)
-
-
-@app.command(help=_("The JSON Schema of a PCR's inventory."))
-def schema(pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))]) -> None:
+@app.command(cls=ZujiCommand, help=N_("The JSON Schema of a PCR's inventory."))
+def schema(pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))]) -> None:
     """The JSON Schema of a PCR's inventory."""
     from zuji.runtime.pcr import load as load_pcr
 
     _say_json(json.dumps(load_pcr(pcr).schema(), ensure_ascii=False, indent=2))
 
 
-@app.command(help=_("Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."))
+@app.command(
+    cls=ZujiCommand,
+    help=N_("Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation."),
+)
 def docs(
-    config: Annotated[Path, typer.Option(help=_("The committed MkDocs config"))] = Path(
+    config: Annotated[Path, typer.Option(help=N_("The committed MkDocs config"))] = Path(
         "mkdocs.yml"
     ),
     with_bundled: Annotated[
         bool,
-        typer.Option("--with-bundled", help="Publish the bundled PCRs beside a committee's own"),
+        typer.Option(
+            "--with-bundled", help=N_("Publish the bundled PCRs beside a committee's own")
+        ),
     ] = False,
 ) -> None:
     """Generate the rule pages of the MkDocs site (docs/pcr/) and its navigation.
@@ -423,25 +403,34 @@ def docs(
     from zuji.interfaces.progress import progress
 
     committee = lib.active()
-    with progress("pages"):
+    with progress(N_("pages")):
         done = generate_committee(committee, with_bundled) if committee else generate(config)
     for skipped in done.skipped:
-        _say(f"skipped {skipped.kind} {skipped.id}: {skipped.reason}", err=True)
+        _say(
+            _("skipped {kind} {id}: {reason}").format(
+                kind=skipped.kind, id=skipped.id, reason=localise_text("part", skipped.reason)
+            ),
+            err=True,
+        )
     folder = done.pages[-1].parent if done.pages else config.parent
     _say(
-        f"wrote {len(done.pages)} pages under {folder}; "
-        f"build with: mkdocs build --strict -f {done.config}"
+        _(
+            "wrote {count} pages under {folder}; build with: mkdocs build --strict -f {config}"
+        ).format(count=len(done.pages), folder=folder, config=done.config)
     )
 
 
-@app.command(help=_("Recompute a result from the file alone and say whether every number matches."))
+@app.command(
+    cls=ZujiCommand,
+    help=N_("Recompute a result from the file alone and say whether every number matches."),
+)
 def replay(
     result: Annotated[
-        Path, typer.Argument(help=_("A JSON result written with --format json --trace"))
+        Path, typer.Argument(help=N_("A JSON result written with --format json --trace"))
     ],
     pcr: Annotated[
         Path | None,
-        typer.Option("--pcr", help=_("The rule file it was computed with, if not the library's")),
+        typer.Option("--pcr", help=N_("The rule file it was computed with, if not the library's")),
     ] = None,
 ) -> None:
     """Recompute a result from the file alone and say whether every number matches."""
@@ -462,6 +451,7 @@ _register_clients(app)
 _register_trust(app)
 _register_template(app)
 _register_init(app)
+_register_catalogue(app)
 
 
 def main() -> None:
@@ -473,11 +463,34 @@ def main() -> None:
         try:
             if lang is not None:
                 _choose_language(lang)  # refuses a language Zuji does not speak
-            app(args=args)
+            with speaking(i18n.language()):
+                # Not standalone: click's usage mistakes come here, to be said in our words.
+                # Named `zuji` however it was started (python -m zuji, a test): the usage lines
+                # and the hints name the command a reader types.
+                code = app(args=args, prog_name="zuji", standalone_mode=False)
         except ZujiError as exc:
             for diag in exc.diagnostics:
                 _say(diag.render(), err=True)
             sys.exit(exc.exit_code)
+        except typer.TyperException as exc:  # click's: an option missing, unknown, ill-typed
+            sys.exit(_usage_mistake(exc))
+        except typer.Abort:
+            _say(_("Aborted!"), err=True)
+            sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_mistake(exc: typer.TyperException) -> int:
+    """Print a mistake click found on the command line (after the usage line, as click does);
+    a group called without a command shows its help. The exit code."""
+    if is_help_for_no_arguments(exc):
+        _say(exc.format_message(), err=True)
+        return 2
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        _say(ctx.get_usage(), err=True)
+    _say(usage_mistake(exc).render(), err=True)
+    return int(getattr(exc, "exit_code", 2))
 
 
 if __name__ == "__main__":

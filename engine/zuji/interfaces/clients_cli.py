@@ -11,13 +11,12 @@ from typing import Annotated
 
 import typer
 
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand, ZujiGroup
 
-# Help texts are given in register(), which the command line calls once it knows the language.
-clients_app = typer.Typer(no_args_is_help=True)
+clients_app = typer.Typer(cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None)
 
-# Made as this module is imported, before the language is known: it stays English.
-_FILE_HELP = "The clients file (default: $ZUJI_CLIENTS, else ~/.config/zuji/clients.json)"
+_FILE_HELP = N_("The clients file (default: $ZUJI_CLIENTS, else ~/.config/zuji/clients.json)")
 ClientsFile = Annotated[Path | None, typer.Option("--clients", help=_FILE_HELP)]
 
 
@@ -28,10 +27,10 @@ def _file(path: Path | None) -> Path:
 
 
 def add(
-    client_id: Annotated[str, typer.Argument(help=_("The client's id, e.g. acme-erp"))],
+    client_id: Annotated[str, typer.Argument(help=N_("The client's id, e.g. acme-erp"))],
     scope: Annotated[
         list[str] | None,
-        typer.Option("--scope", help=_("evaluate or check (repeat); default: all")),
+        typer.Option("--scope", help=N_("evaluate or check (repeat); default: all")),
     ] = None,
     clients: ClientsFile = None,
 ) -> None:
@@ -40,14 +39,18 @@ def add(
 
     path = _file(clients)
     secret = add_client(path, client_id, scope or ())
+    # The three labels are the names other systems' settings use: they stay as they are.
     typer.echo(f"client_id:     {client_id}")
     typer.echo(f"client_secret: {secret}")
     typer.echo(f"API key:       {client_id}:{secret}")
-    typer.echo(f"(stored hashed in {path}; the secret cannot be shown again)", err=True)
+    typer.echo(
+        _("(stored hashed in {path}; the secret cannot be shown again)").format(path=path),
+        err=True,
+    )
 
 
 def list_clients(
-    as_json: Annotated[bool, typer.Option("--json", help=_("JSON out"))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("JSON out"))] = False,
     clients: ClientsFile = None,
 ) -> None:
     """The clients: id, scopes, when added (never their secrets)."""
@@ -58,37 +61,40 @@ def list_clients(
         typer.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo("no clients; add one with `zuji clients add NAME`")
+        typer.echo(_("no clients; add one with `zuji clients add NAME`"))
     for row in rows:
         typer.echo(f"{row['client_id']:24} {' '.join(row['scopes']):20} {row['created']}")
 
 
 def remove(
-    client_id: Annotated[str, typer.Argument(help=_("The client's id"))],
+    client_id: Annotated[str, typer.Argument(help=N_("The client's id"))],
     clients: ClientsFile = None,
 ) -> None:
     """Remove a client: its API key and tokens stop working at once, in running servers too."""
     from zuji.core.access import remove_client
 
     remove_client(_file(clients), client_id)
-    typer.echo(f"removed {client_id}")
+    typer.echo(_("removed {client}").format(client=client_id))
 
 
 def register(app: typer.Typer) -> None:
-    clients_app.command("add", help=_("Add a client and print its secret (shown this once only)."))(
-        add
-    )
     clients_app.command(
-        "list", help=_("The clients: id, scopes, when added (never their secrets).")
+        "add", cls=ZujiCommand, help=N_("Add a client and print its secret (shown this once only).")
+    )(add)
+    clients_app.command(
+        "list",
+        cls=ZujiCommand,
+        help=N_("The clients: id, scopes, when added (never their secrets)."),
     )(list_clients)
     clients_app.command(
         "remove",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Remove a client: its API key and tokens stop working at once, in running servers too."
         ),
     )(remove)
     app.add_typer(
         clients_app,
         name="clients",
-        help=_("Clients of the HTTP service: API keys and OAuth2 credentials."),
+        help=N_("Clients of the HTTP service: API keys and OAuth2 credentials."),
     )

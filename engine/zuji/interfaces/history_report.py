@@ -8,7 +8,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
-from zuji.core.i18n import _
+from zuji.core.i18n import _, pgettext
 from zuji.review.history import History
 
 
@@ -22,7 +22,7 @@ def render(h: History, fmt: str, width: int = 110) -> str:
     console = Console(  # texts from rules: brackets in them are not markup
         file=out, width=width, force_terminal=False, color_system=None, markup=False
     )
-    console.print(f"{h.id} {h.version} ({h.status}) — {h.path}")
+    console.print(f"{h.id} {h.version} ({pgettext('status', h.status)}) — {h.path}")
     table = Table(title=_("Versions (changelog)"), title_justify="left")
     for column in (
         _("version"),
@@ -70,21 +70,34 @@ def _short(subject: str, most: int = 48) -> str:
 
 
 def _markdown(h: History) -> str:
+    heads = (
+        _("version"),
+        _("date"),
+        _("summary"),
+        _("proposed by"),
+        _("reviewed by"),
+        _("decision"),
+        _("commits"),
+    )
+    current = _("Current: {version} ({status}), {path}.").format(
+        version=h.version, status=pgettext("status", h.status), path=f"`{h.path}`"
+    )
     rows = [
-        f"# Versions of `{h.id}`",
+        "# " + _("Versions of {id}").format(id=f"`{h.id}`"),
         "",
-        f"Current: {h.version} ({h.status}), `{h.path}`.",
+        current,
         "",
-        "| version | date | summary | proposed by | reviewed by | decision | commits |",
+        "| " + " | ".join(heads) + " |",
         "|---|---|---|---|---|---|---|",
     ]
+    now = " " + _("(current)")
     for v in h.versions:
         commits = "<br>".join(f"`{c.sha[:8]}` {c.date} {c.subject}" for c in v.commits) or "-"
         rows.append(
-            f"| {v.version}{' (current)' if v.current else ''} | {v.date} | "
+            f"| {v.version}{now if v.current else ''} | {v.date} | "
             f"{v.summary} | {v.proposed or '-'} | {v.reviewed or '-'} | "
             f"{v.decision or '-'} | {commits} |"
         )
     if h.uncommitted:
-        rows += ["", "The working tree has uncommitted changes to this file."]
+        rows += ["", _("The working tree has uncommitted changes to this file.")]
     return "\n".join(rows) + "\n"

@@ -11,8 +11,10 @@ import typer
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
+from zuji.core.i18n import N_, _
 from zuji.core.text import printable
 from zuji.interfaces import init_templates as t
+from zuji.interfaces.cli_words import ZujiCommand
 
 
 def files_for(name: str, lang: str) -> dict[Path, str]:
@@ -53,11 +55,19 @@ def init_repository(folder: Path, lang: str = "en") -> list[Path]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("init")
+    @app.command(
+        "init",
+        cls=ZujiCommand,
+        help=N_(
+            "Create a committee repository: zuji.toml, a sample PCR with a worked case, a README, "
+            "a .gitignore and a CI script running zuji check and zuji test."
+        ),
+    )
     def init(
-        folder: Annotated[Path, typer.Argument(help="Where to create it")] = Path("."),
+        folder: Annotated[Path, typer.Argument(help=N_("Where to create it"))] = Path("."),
         lang: Annotated[
-            str | None, typer.Option("--lang", help="en or zh (the README); else Zuji's language")
+            str | None,
+            typer.Option("--lang", help=N_("en or zh (the README); else Zuji's language")),
         ] = None,
     ) -> None:
         """Create a committee repository: zuji.toml, a sample PCR with a worked case, a
@@ -66,5 +76,7 @@ def register(app: typer.Typer) -> None:
         # for the whole run, so the README follows the run's language unless given here.
         written = init_repository(folder, lang or i18n.language())
         for path in written:
-            typer.echo(printable(f"wrote {path}"))
-        typer.echo(printable(f"next: cd {folder} && zuji check && zuji test"))
+            typer.echo(printable(_("wrote {path}").format(path=path)))
+        typer.echo(
+            printable(_("next: cd {folder} && zuji check && zuji test").format(folder=folder))
+        )

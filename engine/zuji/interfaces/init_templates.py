@@ -1,8 +1,9 @@
 """The files `zuji init` writes into a new committee repository.
 
 The sample PCR is deliberately small and is not one of the bundled PCRs: quicklime from the
-calcination of limestone and the electricity of the kiln, both factors taken from the bundled
-datasets so that a new repository works before it holds a dataset of its own. Its worked case is
+calcination of limestone, the kiln's fuels (coal weighed, natural gas metered by volume, in one
+list) and its electricity, every factor taken from the bundled datasets so that a new repository
+works before it holds a dataset of its own. Its worked case is
 computed by hand in the case file itself.
 """
 
@@ -21,8 +22,9 @@ bundled_modules = true      # false: `use` finds modules in this repository only
 SAMPLE_PCR = """\
 # A sample PCR written by `zuji init`: replace it with your own. Quicklime (CaO) burned from
 # limestone; the CO2 of calcination by the output method (IPCC 2006 Vol.3 Ch.2, lime production,
-# Tier 2: CaO content of the product x the stoichiometric factor) and the CO2 of the kiln's
-# electricity. Fuel combustion is left out here to keep the sample short; a real lime PCR needs it.
+# Tier 2: CaO content of the product x the stoichiometric factor), the CO2 of the kiln's fuels
+# and of its electricity. The fuels are one list although coal is weighed and natural gas is
+# metered by volume: each item's amount is in the unit its factor is per (the `as` below).
 pcr quicklime {
   name en "Quicklime (sample)" zh "生石灰（示例）"
   version 0.1.0
@@ -35,12 +37,18 @@ pcr quicklime {
   input quicklime : t "Quicklime produced" zh "生石灰产量" > 0
   input cao_content : % "CaO content, measured" zh "氧化钙含量" > 0 <= 100
   input power : MWh "Electricity used by the kiln and mills" zh "窑和磨机用电量" >= 0
+  input kiln_fuels : list "Fuels burned in the kiln" zh "窑用燃料" {
+    fuel : one of raw_coal, coke, natural_gas
+    amount : t or Nm3 as fuel_co2[fuel] "Amount burned (coal in t, gas in Nm3)" zh "消耗量" >= 0
+  }
 
   factor cao_co2 = cement_process.calcination.cao
   factor grid = cn_grid.national
+  factor fuel_co2 = cn_fuels.co2_per_mass.* "Per t of coal and coke, per Nm3 of natural gas"
 
   stage calcining "Calcining" {
     calcination : CO2 = quicklime * cao_content * cao_co2
+    fuels : CO2 = sum over kiln_fuels (amount * fuel_co2[fuel])
     electricity : CO2 = power * grid
   }
 
@@ -54,8 +62,9 @@ SAMPLE_CASE = """\
 case: sample_kiln
 title: "A lime plant of 10 000 t quicklime a year, 92 % CaO, 2023"
 description: >-
-  Figures chosen for the sample, not published plant data: 10 000 t quicklime at 92 % CaO and
-  300 MWh of electricity (30 kWh per t) in 2023.
+  Figures chosen for the sample, not published plant data: 10 000 t quicklime at 92 % CaO, two
+  kilns burning 800 t of raw coal and 30 万Nm3 (300 000 Nm3) of natural gas, and 300 MWh of
+  electricity (30 kWh per t) in 2023.
 tolerance: 0.01 %
 inventory:
   pcr: quicklime
@@ -65,20 +74,29 @@ inventory:
     quicklime: 10000 t
     cao_content: 92 %
     power: 300 MWh
+    kiln_fuels:
+      - {fuel: raw_coal, amount: 800 t}
+      - {fuel: natural_gas, amount: 30 万Nm3}
 expected:                # kg CO2e per declared unit (1 t quicklime), computed by hand below
-  total: 738.118
+  total: 955.008
   by_stage:
-    calcining: 738.118
+    calcining: 955.008
   lines:
     calcination: 722.2
+    fuels: 216.89
     electricity: 15.918
 calculation: |
   Factors:
     cement_process calcination.cao = 0.785 t CO2/t CaO (44.009 / 56.077, stoichiometry)
+    cn_fuels co2_per_mass.raw_coal = 1.9003 t CO2/t; co2_per_mass.natural_gas = 2.1622 kg
+      CO2/Nm3 (each derived there from the Chinese net calorific value, carbon content and
+      oxidation rate)
     cn_grid national, value from 2023-01-01 = 0.5306 kg CO2/kWh = 0.5306 t CO2/MWh (MEE/NBS)
   calcination = 10 000 t x 0.92 x 0.785 = 7 222 t CO2 -> / 10 000 t = 0.7222 t/t = 722.2 kg/t
+  fuels = 800 t x 1.9003 + 300 000 Nm3 x 2.1622 kg / 1 000 (kg per t)
+        = 1 520.24 + 648.66 = 2 168.90 t CO2 -> / 10 000 t = 216.89 kg/t
   electricity = 300 MWh x 0.5306 = 159.18 t CO2 -> / 10 000 t = 15.918 kg/t
-  total = 722.2 + 15.918 = 738.118 kg CO2e/t
+  total = 722.2 + 216.89 + 15.918 = 955.008 kg CO2e/t
 """
 
 GITIGNORE = """\

@@ -2,7 +2,7 @@
 histogram and, on request, an SVG (written here) or a PNG (with matplotlib, if installed).
 """
 
-# Annotations not postponed: typer reads them at every start (see cli.py).
+from __future__ import annotations
 
 import json
 import math
@@ -13,7 +13,9 @@ import typer
 
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import atomic_path, write_atomic
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.core.text import pad
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,22 +28,22 @@ BINS = 24
 
 
 def mc_command(
-    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help=_("Inventory YAML/JSON"))],
-    n: Annotated[int, typer.Option("-n", help=_("Number of samples"))] = 10_000,
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help=N_("Inventory YAML/JSON"))],
+    n: Annotated[int, typer.Option("-n", help=N_("Number of samples"))] = 10_000,
     seed: Annotated[
-        int | None, typer.Option("--seed", help=_("Seed: the same seed, the same figures"))
+        int | None, typer.Option("--seed", help=N_("Seed: the same seed, the same figures"))
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help=_("Write a histogram: out.svg (or out.png)"))
+        Path | None, typer.Option("--plot", help=N_("Write a histogram: out.svg (or out.png)"))
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json"))] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=N_("table or json"))] = "table",
     workers: Annotated[
-        int | None, typer.Option("--workers", help=_("Sample in N local processes"))
+        int | None, typer.Option("--workers", help=N_("Sample in N local processes"))
     ] = None,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", help=_("Sample on a Dask cluster: tcp://host:8786 or local")),
+        typer.Option("--dask", help=N_("Sample on a Dask cluster: tcp://host:8786 or local")),
     ] = None,
 ) -> None:
     """Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."""
@@ -59,7 +61,7 @@ def mc_command(
     loaded = load(pcr)
     from zuji.interfaces.progress import progress
 
-    with executor_for(workers, dask) as executor, progress(f"{n} draws"):
+    with executor_for(workers, dask) as executor, progress(_("{count} draws").format(count=n)):
         found = loaded.monte_carlo(inventory, n, seed, executor)
     if plot is not None:
         _write_plot(found, plot, f"{loaded.id} {loaded.version}")
@@ -71,13 +73,14 @@ def mc_command(
 def register(app: typer.Typer) -> None:
     app.command(
         "mc",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Monte Carlo: the footprint's distribution from its inputs' and factors' uncertainty."
         ),
     )(mc_command)
 
 
-def as_json(found: "MonteCarlo") -> dict[str, Any]:
+def as_json(found: MonteCarlo) -> dict[str, Any]:
     return {
         "unit": "kg CO2e per declared unit",
         "n": found.n,
@@ -111,13 +114,7 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
-    return text + " " * max(width - cell_len(text), 0)
-
-
-def table(found: "MonteCarlo") -> str:
+def table(found: MonteCarlo) -> str:
     mean, sd = found.mean, found.sd
     error = sd / math.sqrt(max(len(found.totals), 1))
     relative = 100 * sd / mean if mean else math.nan
@@ -134,7 +131,7 @@ def table(found: "MonteCarlo") -> str:
             n=f"{found.n:,}", seed=found.seed
         ),
         # Padded by the width a terminal gives each character: a Chinese one takes two columns.
-        *(f"  {_pad(label, 14)}  {value}   {note}".rstrip() for label, value, note in rows),
+        *(f"  {pad(label, 14)}  {value}   {note}".rstrip() for label, value, note in rows),
     ]
     if found.refused:
         out.append(
@@ -167,7 +164,7 @@ def table(found: "MonteCarlo") -> str:
     return "\n".join(out)
 
 
-def _bins(totals: "npt.NDArray[np.float64]") -> tuple[Any, Any]:
+def _bins(totals: npt.NDArray[np.float64]) -> tuple[Any, Any]:
     import numpy as np
 
     low, high = float(np.min(totals)), float(np.max(totals))
@@ -176,7 +173,7 @@ def _bins(totals: "npt.NDArray[np.float64]") -> tuple[Any, Any]:
     return np.histogram(totals, bins=BINS, range=(low, high))
 
 
-def histogram(totals: "npt.NDArray[np.float64]", width: int = 50) -> list[str]:
+def histogram(totals: npt.NDArray[np.float64], width: int = 50) -> list[str]:
     """The samples' histogram as rows of the terminal, one per bin."""
     counts, edges = _bins(totals)
     most = int(counts.max()) or 1
@@ -187,7 +184,7 @@ def histogram(totals: "npt.NDArray[np.float64]", width: int = 50) -> list[str]:
     return rows
 
 
-def _write_plot(found: "MonteCarlo", path: Path, title: str) -> None:
+def _write_plot(found: MonteCarlo, path: Path, title: str) -> None:
     if path.suffix.lower() == ".svg":
         write_atomic(path, svg(found, title))
         return
@@ -222,7 +219,7 @@ def _matplotlib(path: Path) -> Any:
     return plt
 
 
-def svg(found: "MonteCarlo", title: str) -> str:
+def svg(found: MonteCarlo, title: str) -> str:
     """A histogram of the samples as SVG, with the mean and the 95 % interval marked."""
     counts, edges = _bins(found.totals)
     w, h, left, bottom, top = 720, 400, 60, 50, 40

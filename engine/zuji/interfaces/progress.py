@@ -14,11 +14,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from zuji.core.i18n import _
+
 _AFTER_SECONDS = 1.0
 
 
 class progress:
-    """`with progress("rows", total) as advance: ... advance(n)`; total None: a spinner."""
+    """`with progress(N_("rows"), total) as advance: ... advance(n)`; total None: a spinner.
+    What is counted is named in English (marked N_) and shown in the reader's language."""
 
     def __init__(self, what: str, total: int | None = None, after: float = _AFTER_SECONDS):
         self.what, self.total, self.after = what, total, after
@@ -51,7 +54,7 @@ class progress:
             redirect_stdout=same_terminal,
             redirect_stderr=False,
         )
-        task = self.bar.add_task(self.what, total=self.total)
+        task = self.bar.add_task(_(self.what), total=self.total)
         self.timer = threading.Timer(self.after, self._start)
         self.timer.daemon = True
         self.timer.start()
@@ -79,4 +82,4 @@ def _nothing(done: int) -> None:
 def _Done() -> Any:
     from rich.progress import TextColumn
 
-    return TextColumn("{task.completed:.0f} done")
+    return TextColumn(_("{task.completed:.0f} done"))

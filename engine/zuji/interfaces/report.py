@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from io import StringIO
 from typing import TYPE_CHECKING
 
-from zuji.core.i18n import _, localise
+from zuji.core.i18n import _, localise, pgettext
 from zuji.core.text import printable
 from zuji.runtime.result import Result
 
@@ -32,7 +33,7 @@ def _per(result: Result) -> str:
     )
 
 
-def to_table(result: Result, width: int = 100) -> str:
+def to_table(result: Result, width: int = 100, stages: Mapping[str, str] | None = None) -> str:
     """A readable summary: total, by stage, by gas, fossil and biogenic apart, data quality."""
     from rich.console import Console
 
@@ -47,7 +48,7 @@ def to_table(result: Result, width: int = 100) -> str:
         highlight=False,
     )
     _table_head(result, console)
-    console.print(_stages(result))
+    console.print(_stages(result, stages or {}))
     console.print(_gases(result))
     console.print(_origins(result))
     dq = result.data_quality
@@ -72,7 +73,8 @@ def to_table(result: Result, width: int = 100) -> str:
 def _table_head(result: Result, console: Console) -> None:
     """The PCR, the inventory, the declared unit and the total."""
     pcr, inv = result.pcr, result.inventory
-    console.print(f"PCR {pcr.id} {pcr.version} ({pcr.status}): {_names(pcr.name_en, pcr.name_zh)}")
+    status = pgettext("status", pcr.status)
+    console.print(f"PCR {pcr.id} {pcr.version} ({status}): {_names(pcr.name_en, pcr.name_zh)}")
     period = (
         _("{start} to {end}").format(start=inv.period_start, end=inv.period_end)
         if inv.period_start
@@ -115,7 +117,16 @@ def _origin_names() -> dict[str, str]:
     return {"fossil": _("fossil"), "biogenic": _("biogenic"), "luc": _("land-use change")}
 
 
-def _stages(result: Result) -> Table:
+def _stage_name(stage: str, stages: Mapping[str, str]) -> str:
+    """A stage as a Chinese reader knows it: the rule's Chinese name, its identifier beside it
+    (the identifier is what results, traces and formulas say)."""
+    from zuji.core.i18n import language
+
+    zh = stages.get(stage)
+    return f"{zh}（{stage}）" if zh and language() == "zh" else stage
+
+
+def _stages(result: Result, stages: Mapping[str, str]) -> Table:
     from rich.table import Table
 
     table = Table(title=_("By life-cycle stage"), title_justify="left")
@@ -123,7 +134,7 @@ def _stages(result: Result) -> Table:
     table.add_column(result.unit, justify="right")
     table.add_column(_("share"), justify="right")
     for stage, value in result.by_stage.items():
-        table.add_row(stage, _fmt(value), _share(value, result.total))
+        table.add_row(_stage_name(stage, stages), _fmt(value), _share(value, result.total))
     table.add_row(_("total"), _fmt(result.total), "100.0 %")
     return table
 
@@ -157,9 +168,13 @@ def _pinned(result: Result) -> list[str]:
     """What a verifier checks the files against: the sha256 the result pins, and its signer."""
     rows = []
     if result.provenance is not None:
-        rows.append(f"- Inventory sha256: `{result.provenance.inventory.sha256}`")
+        digest = f"`{result.provenance.inventory.sha256}`"
+        rows.append("- " + _("Inventory sha256: {digest}").format(digest=digest))
     if result.signature is not None:
-        rows.append(f"- Signed: {result.signature.alg}, key `{result.signature.key_id}`")
+        signed = _("Signed: {alg}, key {key}")
+        rows.append(
+            "- " + signed.format(alg=result.signature.alg, key=f"`{result.signature.key_id}`")
+        )
     return rows
 
 
@@ -169,8 +184,9 @@ def _inline(text: str) -> str:
     return " ".join(text.split("\n")).replace("`", "'").replace("|", "\\|")
 
 
-def to_markdown(result: Result) -> str:
-    rows = [*_markdown_head(result), *_markdown_tables(result)]
+def to_markdown(result: Result, stages: Mapping[str, str] | None = None) -> str:
+    """The result as Markdown for a report; `stages` gives the stages' Chinese names."""
+    rows = [*_markdown_head(result), *_markdown_tables(result, stages or {})]
     if result.warnings:
         rows += ["", _("Warnings:"), ""] + [
             f"- `{w.code}` {localise(w.code, w.message)}" for w in result.warnings
@@ -195,7 +211,10 @@ def _markdown_head(result: Result) -> list[str]:
         "",
         "- "
         + _("PCR: `{id}` {version} ({status}), source hash `{hash}`").format(
-            id=pcr.id, version=pcr.version, status=pcr.status, hash=pcr.source_hash[:12]
+            id=pcr.id,
+            version=pcr.version,
+            status=pgettext("status", pcr.status),
+            hash=pcr.source_hash[:12],
         ),
         "- "
         + _("Standards: {standards}; GWP set {gwp}").format(
@@ -224,7 +243,7 @@ def _markdown_head(result: Result) -> list[str]:
     ]
 
 
-def _markdown_tables(result: Result) -> list[str]:
+def _markdown_tables(result: Result, stages: Mapping[str, str]) -> list[str]:
     dq, unit, origins = result.data_quality, result.unit, _origin_names()
     # Looked up here, not inside the f-strings, where the catalogue's extractor cannot see them.
     stage, share, gas, line_word = _("stage"), _("share"), _("gas"), _("line")
@@ -233,7 +252,10 @@ def _markdown_tables(result: Result) -> list[str]:
     return [
         f"| {stage} | {unit} | {share} |",
         "|---|---:|---:|",
-        *(f"| {s} | {_fmt(v)} | {_share(v, result.total)} |" for s, v in result.by_stage.items()),
+        *(
+            f"| {_stage_name(s, stages)} | {_fmt(v)} | {_share(v, result.total)} |"
+            for s, v in result.by_stage.items()
+        ),
         "",
         f"| {gas} | {kg_gas} | GWP | {unit} |",
         "|---|---:|---:|---:|",

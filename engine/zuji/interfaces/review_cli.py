@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _, pgettext
 from zuji.core.text import json_printable, printable
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.review.rule_review import ReviewSet
@@ -35,7 +36,7 @@ def _echo(text: str, fmt: str) -> None:
 
 _ALLOW_FAILING = typer.Option(
     "--allow-failing-cases",
-    help="Exit 0 even when worked cases of the new version fail their expected values",
+    help=N_("Exit 0 even when worked cases of the new version fail their expected values"),
 )
 
 
@@ -44,21 +45,18 @@ def _failing(names: list[str], allowed: bool) -> None:
     unless the committee says it means it: the cases are then to be recomputed."""
     if not names:
         return
-    typer.echo(
-        f"{len(names)} worked case(s) of the new version fail their expected values: "
-        + ", ".join(names)
-        + ("" if allowed else " (recompute them, or pass --allow-failing-cases)"),
-        err=True,
-    )
+    failing = _("{count} worked case(s) of the new version fail their expected values: {names}")
+    advice = "" if allowed else _(" (recompute them, or pass --allow-failing-cases)")
+    typer.echo(failing.format(count=len(names), names=", ".join(names)) + advice, err=True)
     if not allowed:
         raise typer.Exit(1)
 
 
 def diff_command(
-    old: Annotated[str, typer.Argument(help=_("Old version: a file, a PCR id, or FILE@REV"))],
-    new: Annotated[str, typer.Argument(help=_("New version: a file, a PCR id, or FILE@REV"))],
+    old: Annotated[str, typer.Argument(help=N_("Old version: a file, a PCR id, or FILE@REV"))],
+    new: Annotated[str, typer.Argument(help=N_("New version: a file, a PCR id, or FILE@REV"))],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+        str, typer.Option("--format", "-f", help=N_("table, markdown or json"))
     ] = "table",
     allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
 ) -> None:
@@ -68,30 +66,30 @@ def diff_command(
     from zuji.interfaces.review_report import render
     from zuji.review.rule_review import load_version, review_pair
 
-    with progress("reviewing"):
+    with progress(N_("reviewing")):
         review = review_pair(load_version(old), load_version(new))
     _echo(render(review, _format(fmt)), fmt)
     _failing(review.failing_cases, allow_failing)
 
 
 def review_command(
-    base: Annotated[str, typer.Option("--base", help=_("The git revision to compare against"))],
+    base: Annotated[str, typer.Option("--base", help=N_("The git revision to compare against"))],
     paths: Annotated[
-        list[Path] | None, typer.Argument(help=_("Limit to these files or folders"))
+        list[Path] | None, typer.Argument(help=N_("Limit to these files or folders"))
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+        str, typer.Option("--format", "-f", help=N_("table, markdown or json"))
     ] = "table",
     allow_failing: Annotated[bool, _ALLOW_FAILING] = False,
     decision: Annotated[
         str | None,
-        typer.Option("--decision", help="The committee's decision, written into the changelog"),
+        typer.Option("--decision", help=N_("The committee's decision, written into the changelog")),
     ] = None,
     vote: Annotated[
-        str | None, typer.Option("--vote", help="The vote, e.g. '12 yes, 0 no'")
+        str | None, typer.Option("--vote", help=N_("The vote, e.g. '12 yes, 0 no'"))
     ] = None,
     decided: Annotated[
-        str | None, typer.Option("--date", help="The date of the decision (YYYY-MM-DD; today)")
+        str | None, typer.Option("--date", help=N_("The date of the decision (YYYY-MM-DD; today)"))
     ] = None,
 ) -> None:
     """Review every PCR touched since a git revision; exit 1 on a version-discipline error or
@@ -106,14 +104,14 @@ def review_command(
     when = _decided(decided) if decision else None
     from zuji.interfaces.progress import progress
 
-    with progress("reviewing"):
+    with progress(N_("reviewing")):
         found = review_since(base, paths)
     passes = not found.errors and (allow_failing or not found.failing_cases)
     if decision and when and passes:
         found = _record(found, decision, vote or "", when)
     _echo(render(found, _format(fmt)), fmt)
     if decision and not passes:
-        typer.echo("the decision is not recorded: the review does not pass", err=True)
+        typer.echo(_("the decision is not recorded: the review does not pass"), err=True)
     if found.errors:
         raise typer.Exit(1)
     _failing(found.failing_cases, allow_failing)
@@ -156,9 +154,9 @@ def _record(found: "ReviewSet", decision: str, vote: str, when: date) -> "Review
 
 
 def history_command(
-    pcr: Annotated[str, typer.Argument(help=_("PCR id or path"))],
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=_("table, markdown or json"))
+        str, typer.Option("--format", "-f", help=N_("table, markdown or json"))
     ] = "table",
 ) -> None:
     """The versions of a PCR: changelog, committee decisions and the git commits behind them."""
@@ -171,17 +169,22 @@ def history_command(
 def register(app: typer.Typer) -> None:
     app.command(
         "diff",
-        help=_("What a rule change changes, and its impact on every worked case of both versions."),
+        cls=ZujiCommand,
+        help=N_(
+            "What a rule change changes, and its impact on every worked case of both versions."
+        ),
     )(diff_command)
     app.command(
         "review",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "Review every PCR touched since a git revision; exit 1 on a version-discipline error."
         ),
     )(review_command)
     app.command(
         "history",
-        help=_(
+        cls=ZujiCommand,
+        help=N_(
             "The versions of a PCR: changelog, committee decisions and the git commits behind them."
         ),
     )(history_command)
@@ -202,10 +205,16 @@ def coverage_text(pcr: "PCR", cases: list[Path]) -> str:
     from zuji.review.coverage import coverage
 
     found = coverage(pcr, cases)
-    parts = ", ".join(f"{kind} {done}/{total}" for kind, (done, total) in found.summary().items())
-    rows = [f"     coverage of {found.pcr} by {len(found.cases)} case(s): {parts}"]
+    parts = ", ".join(
+        f"{pgettext('coverage', kind)} {done}/{total}"
+        for kind, (done, total) in found.summary().items()
+    )
+    head = _("coverage of {pcr} by {count} case(s): {parts}")
+    rows = ["     " + head.format(pcr=found.pcr, count=len(found.cases), parts=parts)]
+    untested = _("untested {kind}: {name}")
     rows += [
-        f"     untested {i.kind}: {i.name}"
+        "     "
+        + untested.format(kind=pgettext("coverage", i.kind), name=i.name)
         + (f" [{i.owner}]" if i.owner and not i.name.startswith(i.owner) else "")
         + f" ({i.where})"
         for i in found.untested

@@ -7,7 +7,7 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
-from zuji.core.i18n import N_, _, localise
+from zuji.core.i18n import N_, _, localise, localise_text, pgettext
 from zuji.review.diff import GROUPS, Change, RuleDiff
 from zuji.review.impact import Impact
 from zuji.review.rule_review import Review, ReviewSet
@@ -40,12 +40,12 @@ def render(reviews: ReviewSet | Review, fmt: str, width: int = 110) -> str:
     items = reviews.reviews if isinstance(reviews, ReviewSet) else [reviews]
     if fmt == "markdown":
         head = (
-            [f"# Rule-change review against `{reviews.base}`", ""]
+            ["# " + _("Rule-change review against `{base}`").format(base=reviews.base), ""]
             if isinstance(reviews, ReviewSet)
             else []
         )
         if isinstance(reviews, ReviewSet) and not items:
-            head.append("No PCR is touched by the changes since this revision.")
+            head.append(_("No PCR is touched by the changes since this revision."))
         return "\n".join(head + [markdown(r) for r in items]) + "\n"
     out = StringIO()
     console = Console(  # texts from rules: brackets in them are not markup
@@ -60,6 +60,16 @@ def render(reviews: ReviewSet | Review, fmt: str, width: int = 110) -> str:
     for review in items:
         terminal(review, console)
     return out.getvalue()
+
+
+def _summary(text: str) -> str:
+    """A change's summary (made in English by the review) in the reader's language."""
+    return localise_text("review", text)
+
+
+def _word(text: str) -> str:
+    """A single word the review says of a rule (changed, added, compared)."""
+    return localise_text("review", text)
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -87,20 +97,20 @@ def _verdict(d: RuleDiff) -> str:
 
 
 def terminal(review: Review, console: Console) -> None:
-    console.rule(f"{review.id}: {review.status}")
-    console.print(_("Why reviewed: {reason}").format(reason=review.reason))
+    console.rule(f"{review.id}: {_word(review.status)}")
+    console.print(_("Why reviewed: {reason}").format(reason=_word(review.reason)))
     if review.diff is None:
         console.print(f"{review.old_label or '-'} → {review.new_label or '-'}")
         return
     d = review.diff
     console.print(
         _("Old: {label} ({version}, {status})").format(
-            label=d.old_label, version=d.old_version, status=d.old_status
+            label=d.old_label, version=d.old_version, status=pgettext("status", d.old_status)
         )
     )
     console.print(
         _("New: {label} ({version}, {status})").format(
-            label=d.new_label, version=d.new_version, status=d.new_status
+            label=d.new_label, version=d.new_version, status=pgettext("status", d.new_status)
         )
     )
     console.print(_("Verdict: {verdict}").format(verdict=_verdict(d)))
@@ -121,9 +131,9 @@ def terminal(review: Review, console: Console) -> None:
         _terminal_impact(review.impact, console)
     _terminal_coverage(review, console)
     if d.kind == "pcr":
-        console.print("\nCommittee decision: " + _decision_text(review), highlight=False)
+        console.print("\n" + _("Committee decision: ") + _decision_text(review), highlight=False)
     for note in d.notes:
-        console.print(f"note: {note}")
+        console.print(_("note: {note}").format(note=_summary(note)))
 
 
 def _terminal_group(changes: list[Change], console: Console) -> None:
@@ -131,11 +141,15 @@ def _terminal_group(changes: list[Change], console: Console) -> None:
     for change in changes:
         if change.kind == "unchanged" and not change.reads:
             continue
-        console.print(f"  {_MARK.get(change.kind, '?')} {change.summary}", highlight=False)
+        console.print(
+            f"  {_MARK.get(change.kind, '?')} {_summary(change.summary)}", highlight=False
+        )
         for text in _terminal_detail(change):
             console.print(text, highlight=False)
     if same:
-        console.print(f"  = unchanged: {', '.join(same)}", highlight=False)
+        console.print(
+            "  = " + _("unchanged: {names}").format(names=", ".join(same)), highlight=False
+        )
 
 
 def _terminal_detail(change: Change) -> list[str]:
@@ -144,25 +158,25 @@ def _terminal_detail(change: Change) -> list[str]:
     if change.group == "formulas" and change.kind != "unchanged":
         out = []
         if change.old:
-            out.append(f"      old: {change.old}")
+            out.append(f"      {_('old')}: {change.old}")
         if change.new:
-            out.append(f"      new: {change.new}")
+            out.append(f"      {_('new')}: {change.new}")
         if change.math and change.math.difference:
-            out.append(f"      new − old = {change.math.difference}")
+            out.append(f"      {_('new − old')} = {change.math.difference}")
         return out
     if change.group == "factors" and (change.old_values or change.new_values):
         return [
             f"      {label}: {p.member + ' ' if p.member else ''}"
             f"{p.value:g} {p.unit}"
-            + (f" from {p.valid_from}" if p.valid_from else "")
+            + (" " + _("from {date}").format(date=p.valid_from) if p.valid_from else "")
             + f" — {p.source}"
-            for label, points in (("old", change.old_values), ("new", change.new_values))
+            for label, points in ((_("old"), change.old_values), (_("new"), change.new_values))
             for p in points
         ]
     if change.group == "header":  # its summary already reads old → new
         return []
     if change.kind in ("changed", "wording") and change.old is not None:
-        return [f"      old: {change.old}\n      new: {change.new}"]
+        return [f"      {_('old')}: {change.old}\n      {_('new')}: {change.new}"]
     return []
 
 
@@ -178,9 +192,9 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
     for row in effect.cases:
         table.add_row(
             row.case,
-            row.versions,
-            _num(row.before) if row.error_before is None else "error",
-            _num(row.after) if row.error_after is None else "error",
+            _word(row.versions),
+            _num(row.before) if row.error_before is None else _("error"),
+            _num(row.after) if row.error_after is None else _("error"),
             _num(row.change),
             _pct(row.change_percent),
         )
@@ -188,20 +202,23 @@ def _terminal_impact(effect: Impact, console: Console) -> None:
     for text in _failing_text(effect):
         console.print(text, highlight=False)
     for row in effect.cases:
-        for side, error in (("old", row.error_before), ("new", row.error_after)):
+        for side, error in ((_("old"), row.error_before), (_("new"), row.error_after)):
             if error:
-                console.print(f"  {row.case} under the {side} rule: {error}", highlight=False)
+                under = _("{case} under the {side} rule: {error}")
+                console.print("  " + under.format(case=row.case, side=side, error=error))
         if row.lines and row.change is not None:
-            lines = Table(title=f"  lines that move {row.case}", title_justify="left")
-            for column in ("line", "stage", "before", "after", "change"):
-                lines.add_column(column, justify="left" if column in ("line", "stage") else "right")
+            title = "  " + _("lines that move {case}").format(case=row.case)
+            lines = Table(title=title, title_justify="left")
+            heads = (_("line"), _("stage"), _("before"), _("after"), _("change"))
+            for index, column in enumerate(heads):
+                lines.add_column(column, justify="left" if index < 2 else "right")
             for line in row.lines:
                 lines.add_row(
                     line.name, line.stage, _num(line.before), _num(line.after), _num(line.change)
                 )
             console.print(lines)
     for note in effect.notes:
-        console.print(f"note: {note}")
+        console.print(_("note: {note}").format(note=_summary(note)))
 
 
 def _failing_text(effect: Impact) -> list[str]:
@@ -209,10 +226,12 @@ def _failing_text(effect: Impact) -> list[str]:
     reconsider the change."""
     failing = effect.failing
     if not failing:
-        return ["All worked cases of the new version give their expected values."]
-    out = [f"Worked cases that now FAIL their expected values: {len(failing)}"]
+        return [_("All worked cases of the new version give their expected values.")]
+    out = [
+        _("Worked cases that now FAIL their expected values: {count}").format(count=len(failing))
+    ]
     for row in failing:
-        out += [f"  {row.case}: {reason}" for reason in row.fails]
+        out += [f"  {row.case}: {localise_text('case', reason)}" for reason in row.fails]
     return out
 
 
@@ -232,7 +251,9 @@ def _terminal_coverage(review: Review, console: Console) -> None:
         )
     )
     for item in untested:
-        console.print(f"  untested: {item.kind} {item.name} ({item.where})", highlight=False)
+        kind = pgettext("coverage", item.kind)
+        line = _("untested {kind}: {name}").format(kind=kind, name=item.name)
+        console.print(f"  {line} ({item.where})", highlight=False)
 
 
 # ---------------------------------------------------------------------------------- markdown
@@ -243,28 +264,31 @@ def _cell(text: str | None) -> str:
 
 
 def markdown(review: Review) -> str:
-    rows = [f"## `{review.id}`: {review.status}", "", f"Why reviewed: {review.reason}.", ""]
+    rows = [f"## `{review.id}`: {_word(review.status)}", "", _why(review), ""]
     if review.diff is None:
         rows.append(f"{review.old_label or '-'} → {review.new_label or '-'}")
         if review.status == "added":  # a new PCR is decided on too
             rows += ["", *_markdown_decision(review)]
         return "\n".join(rows) + "\n"
     d = review.diff
+    old_status, new_status = pgettext("status", d.old_status), pgettext("status", d.new_status)
     rows += [
-        "| | file | version | status |",
+        f"| | {_('file')} | {_('version')} | {_('status')} |",
         "|---|---|---|---|",
-        f"| old | `{d.old_label}` | {d.old_version} | {d.old_status} |",
-        f"| new | `{d.new_label}` | {d.new_version} | {d.new_status} |",
+        f"| {_('old')} | `{d.old_label}` | {d.old_version} | {old_status} |",
+        f"| {_('new')} | `{d.new_label}` | {d.new_version} | {new_status} |",
         "",
-        f"**Verdict:** {_verdict(d)}.",
+        _("**Verdict:** {verdict}.").format(verdict=_verdict(d)),
         "",
     ]
     if review.findings:
-        rows += ["**Version discipline:**", ""]
-        rows += [f"- `{f.code}` ({f.severity}) {f.message}" for f in review.findings]
+        rows += [_("**Version discipline:**"), ""]
+        rows += [
+            f"- `{f.code}` ({f.severity}) {localise(f.code, f.message)}" for f in review.findings
+        ]
         rows.append("")
     elif d.kind == "pcr":
-        rows += ["**Version discipline:** ok.", ""]
+        rows += [_("**Version discipline:** ok."), ""]
     for group in GROUPS:
         changes = d.group(group)
         if changes:
@@ -273,30 +297,40 @@ def markdown(review: Review) -> str:
         rows += _markdown_impact(review.impact)
     if review.coverage:
         untested = [i for i in review.coverage if not i.exercised]
+        exercised = _("{done} of {total} exercised by the {cases} case(s) of the new version.")
         rows += [
-            "### Coverage of the changed parts",
+            "### " + _("Coverage of the changed parts"),
             "",
-            (
-                f"{len(review.coverage) - len(untested)} of {len(review.coverage)} exercised by "
-                f"the {len(review.coverage_cases)} case(s) of the new version."
+            exercised.format(
+                done=len(review.coverage) - len(untested),
+                total=len(review.coverage),
+                cases=len(review.coverage_cases),
             ),
             "",
         ]
-        rows += [f"- untested: {i.kind} `{_cell(i.name)}` ({i.where})" for i in untested]
+        rows += [
+            "- "
+            + _("untested {kind}: {name}").format(
+                kind=pgettext("coverage", i.kind), name=f"`{_cell(i.name)}`"
+            )
+            + f" ({i.where})"
+            for i in untested
+        ]
         rows.append("")
-    rows += [f"> Note: {note}" for note in d.notes]
+    rows += ["> " + _("Note: {note}").format(note=_summary(note)) for note in d.notes]
     if d.kind == "pcr":
         rows += ["", *_markdown_decision(review)]
     return "\n".join(rows) + "\n"
 
 
-_BLANK = "_(to be filled by the committee)_"
+def _why(review: Review) -> str:
+    return _("Why reviewed: {reason}.").format(reason=_word(review.reason))
 
 
 def _decision_text(review: Review) -> str:
     got = review.decision
     if not got:
-        return "not recorded (zuji review --decision ... --vote ... --date ...)"
+        return _("not recorded (zuji review --decision ... --vote ... --date ...)")
     return "; ".join(f"{k} {got[k]}" for k in ("decision", "vote", "decided") if k in got)
 
 
@@ -304,14 +338,15 @@ def _markdown_decision(review: Review) -> list[str]:
     """The part of the record the committee fills: its decision, the vote and the date; filled
     already where the changelog entry of the new version records them."""
     got = review.decision
+    blank = "_" + _("(to be filled by the committee)") + "_"
     return [
-        "### Committee decision",
+        "### " + _("Committee decision"),
         "",
         "| | |",
         "|---|---|",
-        f"| Decision | {_cell(got.get('decision')) if 'decision' in got else _BLANK} |",
-        f"| Vote | {_cell(got.get('vote')) if 'vote' in got else _BLANK} |",
-        f"| Date | {_cell(got.get('decided')) if 'decided' in got else _BLANK} |",
+        f"| {_('Decision')} | {_cell(got.get('decision')) if 'decision' in got else blank} |",
+        f"| {_('Vote')} | {_cell(got.get('vote')) if 'vote' in got else blank} |",
+        f"| {_('Date')} | {_cell(got.get('decided')) if 'decided' in got else blank} |",
         "",
     ]
 
@@ -322,10 +357,11 @@ def _markdown_group(changes: list[Change]) -> list[str]:
     for c in changes:
         if c.kind == "unchanged" and not c.reads:
             continue
-        rows.append(f"- **{c.kind}** — {c.summary}" + (" *(substantive)*" if c.substantive else ""))
+        substantive = " *" + _("(substantive)") + "*" if c.substantive else ""
+        rows.append(f"- **{_word(c.kind)}** — {_summary(c.summary)}{substantive}")
         rows += _markdown_detail(c)
     if same:
-        rows.append("- unchanged: " + ", ".join(f"`{n}`" for n in same))
+        rows.append("- " + _("unchanged: {names}").format(names=", ".join(f"`{n}`" for n in same)))
     return rows
 
 
@@ -336,42 +372,47 @@ def _markdown_detail(c: Change) -> list[str]:
         rows = []
         if c.old:
             rows.append(
-                f"    - old: `{c.old}`" + (f" — $${c.math.old_latex}$$" if c.math.old_latex else "")
+                f"    - {_('old')}: `{c.old}`"
+                + (f" — $${c.math.old_latex}$$" if c.math.old_latex else "")
             )
         if c.new:
             rows.append(
-                f"    - new: `{c.new}`" + (f" — $${c.math.new_latex}$$" if c.math.new_latex else "")
+                f"    - {_('new')}: `{c.new}`"
+                + (f" — $${c.math.new_latex}$$" if c.math.new_latex else "")
             )
         if c.math.difference:
-            rows.append(f"    - new − old = `{c.math.difference}`")
+            rows.append(f"    - {_('new − old')} = `{c.math.difference}`")
         return rows
     if c.group == "factors":
         return [
             f"    - {label}: {p.member + ' ' if p.member else ''}{p.value:g} {p.unit}"
-            + (f" from {p.valid_from}" if p.valid_from else "")
+            + (" " + _("from {date}").format(date=p.valid_from) if p.valid_from else "")
             + f" — {_cell(p.source)}"
-            for label, points in (("old", c.old_values), ("new", c.new_values))
+            for label, points in ((_("old"), c.old_values), (_("new"), c.new_values))
             for p in points
         ]
     if c.group == "header":  # its summary already reads old → new
         return []
     if c.kind in ("changed", "wording") and c.old is not None:
-        return [f"    - old: {_cell(c.old)}", f"    - new: {_cell(c.new)}"]
+        return [f"    - {_('old')}: {_cell(c.old)}", f"    - {_('new')}: {_cell(c.new)}"]
     return []
 
 
 def _markdown_impact(effect: Impact) -> list[str]:
+    heads = (_("case"), _("cases of"), _("before"), _("after"), _("change"), _("change %"))
+    title = _("Impact on the worked cases ({unit} per declared unit)").format(unit=effect.unit)
     rows = [
-        f"### Impact on the worked cases ({effect.unit} per declared unit)",
+        f"### {title}",
         "",
-        "| case | cases of | before | after | change | change % |",
+        "| " + " | ".join(heads) + " |",
         "|---|---|---:|---:|---:|---:|",
     ]
+    error = _("error")
     for r in effect.cases:
         rows.append(
-            f"| {r.case} | {r.versions} | "
-            f"{_num(r.before) if r.error_before is None else 'error'} | "
-            f"{_num(r.after) if r.error_after is None else 'error'} | {_num(r.change)} | "
+            f"| {r.case} | {_word(r.versions)} | "
+            f"{_num(r.before) if r.error_before is None else error} | "
+            f"{_num(r.after) if r.error_after is None else error} | {_num(r.change)} | "
             f"{_pct(r.change_percent)} |"
         )
     rows += [
@@ -382,16 +423,18 @@ def _markdown_impact(effect: Impact) -> list[str]:
         ],
         "",
     ]
+    under = _("{case} under the {side} rule: {error}")
     for r in effect.cases:
-        for side, error in (("old", r.error_before), ("new", r.error_after)):
-            if error:
-                rows.append(f"- `{r.case}` under the {side} rule: {_cell(error)}")
+        for side, failed in ((_("old"), r.error_before), (_("new"), r.error_after)):
+            if failed:
+                rows.append("- " + under.format(case=f"`{r.case}`", side=side, error=_cell(failed)))
         if r.lines and r.change is not None:
+            line_heads = (_("line"), _("stage"), _("before"), _("after"), _("change"))
             rows += [
                 "",
-                f"Lines that move `{r.case}`:",
+                _("Lines that move {case}:").format(case=f"`{r.case}`"),
                 "",
-                "| line | stage | before | after | change |",
+                "| " + " | ".join(line_heads) + " |",
                 "|---|---|---:|---:|---:|",
             ]
             rows += [
@@ -400,5 +443,5 @@ def _markdown_impact(effect: Impact) -> list[str]:
                 for line in r.lines
             ]
             rows.append("")
-    rows += ["", *[f"> Note: {n}" for n in effect.notes], ""]
+    rows += ["", *["> " + _("Note: {note}").format(note=_summary(n)) for n in effect.notes], ""]
     return rows

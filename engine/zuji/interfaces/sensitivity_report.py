@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from zuji.core.i18n import _
+from zuji.core.text import columns, pad
 from zuji.runtime.result import Sensitivity
 
 
 def sensitivity_table(section: Sensitivity, most: int = 20) -> str:
     """The parameters ranked by elasticity (the first `most`), then each line's share."""
-    rows = [("rank", "input or factor", "value", "d total / d value", "elasticity")]
+    rows = [(_("rank"), _("input or factor"), _("value"), "d total / d value", _("elasticity"))]
     for rank, figure in enumerate(section.parameters[:most], start=1):
         unit = f" {figure.unit}" if figure.unit else ""
         elasticity = f"{figure.elasticity:+.4f}" if figure.elasticity is not None else "-"
@@ -20,18 +22,22 @@ def sensitivity_table(section: Sensitivity, most: int = 20) -> str:
                 elasticity,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(columns(row[i]) for row in rows) for i in range(5)]
     out = [
         "",
-        "Sensitivity (exact derivatives of the total, kg CO2e per declared unit; elasticity ="
-        " % change of the total per % change of the value):",
+        _(
+            "Sensitivity (exact derivatives of the total, kg CO2e per declared unit; elasticity ="
+            " % change of the total per % change of the value):"
+        ),
     ]
-    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    out += ["  " + "  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)) for row in rows]
     left = len(section.parameters) - most
     if left > 0:
-        out.append(f"  ... and {left} more (--format json lists them all)")
+        out.append(
+            "  " + _("... and {count} more (--format json lists them all)").format(count=left)
+        )
     out.append("")
-    out.append("Contribution by line:")
+    out.append(_("Contribution by line:"))
     width = max((len(c.line) for c in section.contributions), default=4)
     for c in section.contributions:
         share = f"{100 * c.share:6.2f} %" if c.share is not None else "      -"

@@ -39,7 +39,7 @@ from zuji.exchange.pact import to_pact
 from zuji.interfaces.serve_auth import require, token_route
 from zuji.interfaces.serve_bodies import json_body, media_type, rule_body
 from zuji.interfaces.serve_config import MAX_BODY_BYTES, MAX_RULE_BYTES, ServiceConfig
-from zuji.interfaces.serve_guard import Guard
+from zuji.interfaces.serve_guard import Guard, Speaking
 from zuji.interfaces.serve_models import (
     CheckReport,
     CheckRequest,
@@ -140,6 +140,11 @@ def create_app(
         redoc_url=None,
     )
     app.state.gate = Gate(config.clients_file)
+    app.state.config = config
+    if config.catalogue is not None:
+        from zuji.interfaces.serve_catalogue import install
+
+        install(app, config.catalogue)
     app.state.max_body = config.max_body
     app.state.body_timeout = config.body_timeout
     install_handlers(app)
@@ -160,6 +165,7 @@ def create_app(
     app.add_middleware(
         Guard, allowed_hosts=config.allowed_hosts, html_policies={"/docs": docs_policy}
     )
+    app.add_middleware(Speaking)  # outermost: every part of a request speaks its language
     return app
 
 
@@ -392,6 +398,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for route, path in schema.get("paths", {}).items():
         if route == "/auth/token":  # answers in RFC 6749's error shape, as OAuth2 clients expect
+            continue
+        if route.startswith("/3/"):  # the PACT host answers PACT's Error objects (serve_pact)
             continue
         for operation in path.values():
             responses = operation.setdefault("responses", {})

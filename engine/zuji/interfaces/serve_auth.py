@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core.access import KNOWN_SCOPES, Gate, Grant, issue_token
 from zuji.core.errors import AccessError, Diagnostic, UsageError
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import ProblemError, log
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
@@ -51,7 +52,7 @@ def _unreadable(exc: UsageError) -> ProblemError:
     log.error("the clients file cannot be read: %s", exc)
     return ProblemError(
         503,
-        "Authentication unavailable",
+        N_("Authentication unavailable"),
         "clients-file",
         [Diagnostic("E906", "the service cannot read its clients file; its log says why")],
     )
@@ -73,8 +74,10 @@ class OAuthError(BaseModel):
     error_description: str
 
 
-def require(scope: str) -> Callable[..., Awaitable[Grant]]:
-    """A route dependency: the caller's grant, which must include `scope`."""
+def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Grant]]:
+    """A route dependency: the caller's grant, which must include `scope` or one of the
+    `alternatives` (a route several roles may use, each seeing what its role allows)."""
+    wanted = (scope, *alternatives)
 
     async def grant(
         request: Request,
@@ -102,9 +105,10 @@ def require(scope: str) -> Callable[..., Awaitable[Grant]]:
                 ),
                 "missing",
             )
-        if not found.allows(scope):
+        if not any(found.allows(s) for s in wanted):
+            named = "/".join(wanted)
             raise AccessError(
-                Diagnostic("E908", f"client '{found.client_id}' has no '{scope}' scope"), "scope"
+                Diagnostic("E908", f"client '{found.client_id}' has no '{named}' scope"), "scope"
             )
         return found
 

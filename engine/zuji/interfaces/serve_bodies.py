@@ -13,6 +13,7 @@ from fastapi import Request
 
 from zuji.core.documents import load_text as load_document
 from zuji.core.errors import Diagnostic, DocumentError
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import ProblemError
 
 
@@ -25,7 +26,7 @@ def json_body(raw: bytes, media: str) -> Any:
     if media and media != "application/json" and not media.endswith("+json"):
         raise ProblemError(
             415,
-            "Unsupported media type",
+            N_("Unsupported media type"),
             "media-type",
             [Diagnostic("E902", f"the body is {media}; send the inventory as application/json")],
         )
@@ -34,21 +35,21 @@ def json_body(raw: bytes, media: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ProblemError(
             400,
-            "Malformed request",
+            N_("Malformed request"),
             "malformed",
             [Diagnostic("E013", f"the body is not UTF-8 text (byte {exc.start})")],
         ) from None
     if not text.strip():
         raise ProblemError(
             400,
-            "Malformed request",
+            N_("Malformed request"),
             "malformed",
             [Diagnostic("E902", "the body is empty; send the inventory as JSON")],
         )
     try:
         return load_document(text, "<request>.json")
     except DocumentError as exc:
-        raise ProblemError(400, "Malformed request", "malformed", [exc.diagnostic]) from None
+        raise ProblemError(400, N_("Malformed request"), "malformed", [exc.diagnostic]) from None
 
 
 def rule_body(raw: bytes, media: str, limit: int) -> tuple[str, str]:
@@ -56,7 +57,7 @@ def rule_body(raw: bytes, media: str, limit: int) -> tuple[str, str]:
     if media not in ("", "text/plain", "application/json"):
         raise ProblemError(
             415,
-            "Unsupported media type",
+            N_("Unsupported media type"),
             "media-type",
             [Diagnostic("E902", f"the body is {media}; send the rule text as text/plain or JSON")],
         )
@@ -68,7 +69,7 @@ def rule_body(raw: bytes, media: str, limit: int) -> tuple[str, str]:
     if size > limit:
         raise ProblemError(
             413,
-            "Rule text too large",
+            N_("Rule text too large"),
             "rule-too-large",
             [
                 Diagnostic(
@@ -91,7 +92,7 @@ def _rule_from_json(raw: bytes, media: str) -> tuple[str, str]:
     ):
         raise ProblemError(
             422,
-            "The request cannot be processed",
+            N_("The request cannot be processed"),
             "check-request",
             [
                 Diagnostic(
@@ -108,7 +109,7 @@ def _rule_from_text(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ProblemError(
             400,
-            "Malformed request",
+            N_("Malformed request"),
             "malformed",
             [Diagnostic("E003", f"the rule text is not UTF-8 (byte {exc.start})")],
         ) from None

@@ -6,7 +6,7 @@ before it exits. A pre-fork of our own would repeat that. Each worker process ha
 evaluation threads, checker processes and compiled PCRs.
 """
 
-# Annotations not postponed: typer reads them at every start (see cli.py).
+from __future__ import annotations
 
 import ipaddress
 import os
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zuji.core.errors import Diagnostic, UsageError
-from zuji.core.i18n import _
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.interfaces.serve_config import ServiceConfig
@@ -33,39 +34,122 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+Catalogue = Annotated[
+    str | None,
+    typer.Option(
+        help=N_(
+            "Serve this catalogue (a SQLite file or postgresql:// URL): its workflow and "
+            "the PACT v3 host; its clients replace the clients file"
+        )
+    ),
+]
+# The options of HTTPS (serve_tls) and of the PACT host's transport (serve_pact_transport).
+TlsCert = Annotated[
+    Path | None, typer.Option("--tls-cert", help=N_("Speak HTTPS with this PEM certificate"))
+]
+TlsKey = Annotated[
+    Path | None, typer.Option("--tls-key", help=N_("The PEM private key of --tls-cert"))
+]
+TlsSelfSigned = Annotated[
+    bool,
+    typer.Option(
+        "--tls-self-signed",
+        help=N_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
+    ),
+]
+InsecurePact = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-pact",
+        help=N_("Let the PACT actions answer plain HTTP (only behind an HTTPS proxy)"),
+    ),
+]
+
+
 def serve_command(
-    host: Annotated[str, typer.Option(help=_("Address to listen on"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help=_("Port to listen on"))] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help=_("Worker processes"))] = 1,
+    host: Annotated[str, typer.Option(help=N_("Address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=N_("Worker processes"))] = 1,
     public: Annotated[
-        bool, typer.Option("--public", help=_("Allow listening beyond this machine (loopback)"))
+        bool, typer.Option("--public", help=N_("Allow listening beyond this machine (loopback)"))
     ] = False,
     allow_host: Annotated[
         list[str] | None,
-        typer.Option("--allow-host", help=_("A Host name to answer for (repeat; * for any)")),
+        typer.Option("--allow-host", help=N_("A Host name to answer for (repeat; * for any)")),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
-        typer.Option("--cors-origin", help=_("A web origin allowed to call the API (repeat)")),
+        typer.Option("--cors-origin", help=N_("A web origin allowed to call the API (repeat)")),
     ] = None,
     budget: Annotated[
         float,
-        typer.Option(min=0.001, help=_("Seconds one evaluation or check may take (then 503)")),
+        typer.Option(min=0.001, help=N_("Seconds one evaluation or check may take (then 503)")),
     ] = 10.0,
     body_timeout: Annotated[
-        float, typer.Option(min=0.1, help=_("Seconds a request body may take to arrive (then 408)"))
+        float,
+        typer.Option(min=0.1, help=N_("Seconds a request body may take to arrive (then 408)")),
     ] = 10.0,
     checkers: Annotated[
-        int, typer.Option(min=1, max=16, help=_("Rule-checking processes per worker"))
+        int, typer.Option(min=1, max=16, help=N_("Rule-checking processes per worker"))
     ] = 1,
     clients: Annotated[
-        Path | None, typer.Option(help=_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
+        Path | None, typer.Option(help=N_("The clients file (default: $ZUJI_CLIENTS or ~/.config)"))
     ] = None,
+    catalogue: Catalogue = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    tls_self_signed: TlsSelfSigned = False,
+    insecure_pact: InsecurePact = False,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
     from zuji.interfaces.serve_config import ServiceConfig
 
+    _refuse_beyond_loopback(host, public)
+    tls = _tls(tls_cert, tls_key, tls_self_signed)
+    config = ServiceConfig(
+        budget=budget,
+        body_timeout=body_timeout,
+        allowed_hosts=_host_names(host, tuple(allow_host or ())),
+        cors_origins=tuple(cors_origin or ()),
+        clients_file=(clients or default_clients_file()).resolve(),
+        checkers=checkers,
+        catalogue=_catalogue_url(catalogue),
+        tls=tls is not None,
+        exposed=public and not is_loopback(host),
+        insecure_pact=insecure_pact,
+    )
+    _warnings(config, host, port, public)
+    _launch(config, host, port, workers, tls)
+
+
+def _tls(cert: Path | None, key: Path | None, self_signed: bool) -> tuple[Path, Path] | None:
+    """The certificate and key to speak TLS with, checked, or None for plain HTTP."""
+    from zuji.interfaces.serve_tls import checked_pair
+    from zuji.interfaces.serve_tls import self_signed as make_self_signed
+
+    if self_signed and (cert or key):
+        raise UsageError(
+            Diagnostic("E958", "--tls-self-signed makes its own certificate: drop --tls-cert/key")
+        )
+    if self_signed:
+        made_cert, made_key = make_self_signed()
+        typer.echo(
+            _(
+                "TLS: a self-signed certificate for 127.0.0.1 and localhost is at {path}; "
+                "clients trust it as their CA (curl --cacert, NODE_EXTRA_CA_CERTS)"
+            ).format(path=made_cert),
+            err=True,
+        )
+        return made_cert, made_key
+    if (cert is None) != (key is None):
+        raise UsageError(
+            Diagnostic("E958", "--tls-cert and --tls-key are given together", hint="give both")
+        )
+    return checked_pair(cert, key) if cert is not None and key is not None else None
+
+
+def _refuse_beyond_loopback(host: str, public: bool) -> None:
     if not is_loopback(host) and not public:
         raise UsageError(
             Diagnostic(
@@ -74,38 +158,46 @@ def serve_command(
                 hint="add --public to mean it (and serve it behind an HTTPS proxy)",
             )
         )
-    config = ServiceConfig(
-        budget=budget,
-        body_timeout=body_timeout,
-        allowed_hosts=_host_names(host, tuple(allow_host or ())),
-        cors_origins=tuple(cors_origin or ()),
-        clients_file=(clients or default_clients_file()).resolve(),
-        checkers=checkers,
-    )
-    _warnings(config, host, port, public)
-    _launch(config, host, port, workers)
 
 
-def _warnings(config: "ServiceConfig", host: str, port: int, public: bool) -> None:
+def _catalogue_url(given: str | None) -> str | None:
+    """The catalogue as every worker process opens it: an absolute file path or a URL. It is
+    opened here first, so a wrong one stops the command before a worker starts."""
+    if given is None:
+        return None
+    from zuji.catalogue.store import database_url, open_store
+
+    open_store(given, create=False).close()
+    return database_url(given).render_as_string(hide_password=False)
+
+
+def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
     from zuji.core.access import read_registry
 
-    if not read_registry(config.clients_file).clients:  # a damaged file stops here, exit 2
+    if (
+        config.catalogue is None and not read_registry(config.clients_file).clients
+    ):  # a damaged file stops here, exit 2
         typer.echo(
-            "warning: no clients yet: evaluating and checking will answer 401 until "
-            "`zuji clients add NAME` adds one.",
+            _(
+                "warning: no clients yet: evaluating and checking will answer 401 until "
+                "`zuji clients add NAME` adds one."
+            ),
             err=True,
         )
-    if public and not is_loopback(host):
+    if public and not is_loopback(host) and not config.tls:
         typer.echo(
-            f"warning: zuji serve listens on {host}:{port}, reachable from other machines. It "
-            "speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
-            + ", ".join(config.allowed_hosts)
-            + " (--allow-host to add).",
+            _(
+                "warning: zuji serve listens on {host}:{port}, reachable from other machines. "
+                "It speaks plain HTTP: put it behind an HTTPS proxy. Host names answered: "
+                "{hosts} (--allow-host to add)."
+            ).format(host=host, port=port, hosts=", ".join(config.allowed_hosts)),
             err=True,
         )
 
 
-def _launch(config: "ServiceConfig", host: str, port: int, workers: int) -> None:
+def _launch(
+    config: ServiceConfig, host: str, port: int, workers: int, tls: tuple[Path, Path] | None
+) -> None:
     import uvicorn
 
     from zuji.interfaces.serve_config import ENVIRONMENT
@@ -123,6 +215,8 @@ def _launch(config: "ServiceConfig", host: str, port: int, workers: int) -> None
         timeout_keep_alive=5,
         http="zuji.interfaces.serve_protocol:HeadDeadline",
         log_level="info",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
     )
 
 
@@ -139,5 +233,7 @@ def _host_names(host: str, given: tuple[str, ...]) -> tuple[str, ...]:
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "serve", help=_("The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs).")
+        "serve",
+        cls=ZujiCommand,
+        help=N_("The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."),
     )(serve_command)

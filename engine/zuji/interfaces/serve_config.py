@@ -38,6 +38,16 @@ class ServiceConfig:
     # CPU-bound and holds the interpreter lock, so more threads add no throughput to a worker
     # (more workers do) and only make the event loop wait longer for the lock.
     threads: int = 2
+    # The catalogue served (a SQLite file or a postgresql:// URL): its workflow routes and the
+    # PACT v3 host; its clients replace the clients file. None: the engine's routes only.
+    catalogue: str | None = None
+    # The service speaks TLS (zuji serve --tls-cert/--tls-key or --tls-self-signed).
+    tls: bool = False
+    # Listening beyond this machine (--public with a non-loopback --host).
+    exposed: bool = False
+    # The PACT actions answer plain HTTP too: only behind a proxy that terminates TLS, or in a
+    # test on loopback (serve_pact_transport).
+    insecure_pact: bool = False
 
     def to_environment(self) -> str:
         values = asdict(self)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zuji.core import i18n
 from zuji.core.errors import Diagnostic
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import problem
 
 # Nothing in a JSON reply may load or run anything; the interactive API page gets its own.
@@ -62,7 +64,7 @@ class Guard:
             response = problem(
                 None,
                 421,
-                "Host not served",
+                N_("Host not served"),
                 "host",
                 [
                     Diagnostic(
@@ -78,3 +80,21 @@ class Guard:
             await response(scope, receive, guarded)
             return
         await self.app(scope, receive, guarded)
+
+
+class Speaking:
+    """Each request handled in the language its Accept-Language asks for, from the first byte:
+    what the engine says while it works (an input's description in a message, taken from the
+    rule in the reader's language) is said in that language, not only the problem's words,
+    which the problem handlers put into it whatever the work did."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        asked = dict(scope.get("headers") or []).get(b"accept-language", b"")
+        with i18n.use_language(i18n.from_accept_language(asked.decode("latin-1"))):
+            await self.app(scope, receive, send)

@@ -195,7 +195,7 @@ def input_info(inp: m.Input, choices: dict[str, tuple[str, ...]]) -> InputInfo:
     return InputInfo(
         name=inp.name,
         kind=inp.kind,
-        unit=str(inp.unit) if inp.unit else None,
+        unit=inp.unit_text or None,
         description_en=inp.description.en,
         description_zh=inp.description.zh,
         required=inp.required,

@@ -26,6 +26,7 @@ from zuji.core import i18n
 from zuji.core import library as lib
 from zuji.core.errors import (
     AccessError,
+    CatalogueError,
     Diagnostic,
     EvaluationError,
     InventoryError,
@@ -34,6 +35,7 @@ from zuji.core.errors import (
     UsageError,
     ZujiError,
 )
+from zuji.core.i18n import N_
 
 PROBLEM = "application/problem+json"
 PROBLEM_BASE = "https://zuji.example/problems/"
@@ -135,30 +137,47 @@ def from_zuji(exc: ZujiError) -> ProblemError:
     """The HTTP status and problem type of a Zuji error."""
     if isinstance(exc, AccessError):
         return _refused(exc)
+    if isinstance(exc, CatalogueError):
+        return ProblemError(
+            exc.status, _CATALOGUE_TITLES.get(exc.status, _REFUSED), "catalogue", exc.diagnostics
+        )
     if isinstance(exc, UsageError):
-        return ProblemError(404, "Not found", "not-found", exc.diagnostics)
+        return ProblemError(404, N_("Not found"), "not-found", exc.diagnostics)
     if isinstance(exc, InventoryError):
-        return ProblemError(422, "The inventory does not fit the PCR", "inventory", exc.diagnostics)
+        return ProblemError(
+            422, N_("The inventory does not fit the PCR"), "inventory", exc.diagnostics
+        )
     if isinstance(exc, EvaluationError):
-        return ProblemError(422, "The inventory cannot be evaluated", "evaluation", exc.diagnostics)
+        return ProblemError(
+            422, N_("The inventory cannot be evaluated"), "evaluation", exc.diagnostics
+        )
     if isinstance(exc, PactError):
         return ProblemError(
-            422, "No PACT document can be made of this result", "pact", exc.diagnostics
+            422, N_("No PACT document can be made of this result"), "pact", exc.diagnostics
         )
     if isinstance(exc, RuleError):
-        return ProblemError(409, "The PCR does not pass its checks", "rule", exc.diagnostics)
-    return ProblemError(422, "The request cannot be processed", "zuji", exc.diagnostics)
+        return ProblemError(409, N_("The PCR does not pass its checks"), "rule", exc.diagnostics)
+    return ProblemError(422, N_("The request cannot be processed"), "zuji", exc.diagnostics)
+
+
+# A catalogue step refused, titled by the status the catalogue chose (CatalogueError.status).
+_REFUSED = N_("The catalogue cannot take this step")
+_CATALOGUE_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: N_("Not possible in the record's present state"),
+}
 
 
 def _refused(exc: AccessError) -> ProblemError:
     if exc.reason == "scope":
-        return ProblemError(403, "Not allowed", "forbidden", exc.diagnostics)
+        return ProblemError(403, N_("Not allowed"), "forbidden", exc.diagnostics)
     challenge = 'Bearer realm="zuji"'
     if exc.reason in ("invalid", "expired"):
         challenge += ', error="invalid_token"'
     return ProblemError(
         401,
-        "Authentication needed",
+        N_("Authentication needed"),
         "unauthorized",
         exc.diagnostics,
         {"WWW-Authenticate": challenge},
@@ -185,7 +204,7 @@ class BodyLimit:
             response = problem(
                 None,
                 413,
-                "Request body too large",
+                N_("Request body too large"),
                 "too-large",
                 [too_large(self.limit)],
                 path=scope.get("path", ""),
@@ -249,13 +268,14 @@ def install_handlers(app: FastAPI) -> None:
             )
             for e in exc.errors()
         ]
-        return problem(request, 422, "Invalid request parameters", "parameters", diagnostics)
+        return problem(request, 422, N_("Invalid request parameters"), "parameters", diagnostics)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "E903", 405: "E903"}.get(exc.status_code, "E902")
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, detail)
+        titles = {404: N_("Not found"), 405: N_("Method not allowed")}
+        title = titles.get(exc.status_code, detail)
         return problem(
             request,
             exc.status_code,
@@ -271,7 +291,7 @@ def install_handlers(app: FastAPI) -> None:
         return problem(
             request,
             500,
-            "Internal error",
+            N_("Internal error"),
             "internal",
             [Diagnostic("E905", "Zuji failed on this request; the log has details")],
         )
@@ -283,7 +303,7 @@ def _body_handlers(app: FastAPI) -> None:
         return problem(
             request,
             413,
-            "Request body too large",
+            N_("Request body too large"),
             "too-large",
             [too_large(request.app.state.max_body)],
         )
@@ -294,7 +314,7 @@ def _body_handlers(app: FastAPI) -> None:
         return problem(
             request,
             408,
-            "Request body too slow",
+            N_("Request body too slow"),
             "too-slow",
             [
                 Diagnostic(

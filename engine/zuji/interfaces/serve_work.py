@@ -27,6 +27,7 @@ import anyio
 import anyio.to_thread
 
 from zuji.core.errors import Diagnostic
+from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import ProblemError, log, scrub
 
 T = TypeVar("T")
@@ -36,7 +37,7 @@ _START_TIMEOUT = 120.0  # seconds for a new checker process to import the engine
 def over_budget(budget: float) -> ProblemError:
     return ProblemError(
         503,
-        "Over the time budget",
+        N_("Over the time budget"),
         "over-budget",
         [
             Diagnostic(

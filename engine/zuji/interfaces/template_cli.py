@@ -5,8 +5,9 @@ default, options and whether the PCR asks for primary data; `zuji run -i` reads 
 file back (the layout is runtime.inventory_sheets'). Registered on the main app by cli.py.
 """
 
-# Annotations not postponed: typer reads them at every start (see cli.py).
+from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,6 +17,8 @@ import typer
 from zuji.core import i18n
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import write_atomic
+from zuji.core.i18n import N_, _
+from zuji.interfaces.cli_words import ZujiCommand
 
 if TYPE_CHECKING:
     from zuji.lang import model as m
@@ -41,14 +44,14 @@ _SPARE_ITEMS = 200  # rows of a list sheet given a drop-down for its choice fiel
 
 
 def template_command(
-    pcr: Annotated[str, typer.Argument(help="PCR id or path")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or yaml")] = "xlsx",
+    pcr: Annotated[str, typer.Argument(help=N_("PCR id or path"))],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=N_("xlsx, csv or yaml"))] = "xlsx",
     lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en: sheet names and YAML keys (zh)")
+        str | None, typer.Option("--lang", help=N_("zh or en: sheet names and YAML keys (zh)"))
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File to write (csv and yaml: default stdout)"),
+        typer.Option("--output", "-o", help=N_("File to write (csv and yaml: default stdout)")),
     ] = None,
 ) -> None:
     """Write a fill-in inventory for a PCR, which `zuji run -i` reads back."""
@@ -64,7 +67,7 @@ def template_command(
     if fmt == "xlsx":
         target = output or Path(f"{loaded.id}-template.xlsx")
         write_xlsx(loaded, lang, target)
-        typer.echo(f"wrote {target}", err=True)
+        typer.echo(_("wrote {path}").format(path=target), err=True)
         return
     text = template_csv(loaded) if fmt == "csv" else template_yaml(loaded, lang)
     if output is None:
@@ -75,17 +78,39 @@ def template_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("template")(template_command)
+    app.command(
+        "template",
+        cls=ZujiCommand,
+        help=N_("Write a fill-in inventory for a PCR, which `zuji run -i` reads back."),
+    )(template_command)
 
 
 # ------------------------------------------------------------------------------- the rows
 
 
-def _options(pcr: "PCR", inp: "m.Input") -> tuple[str, ...]:
+def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
     return inp.options or pcr.choices.get(inp.choice_type or "", ())
 
 
-def _describe(pcr: "PCR", inp: "m.Input") -> dict[str, Any]:
+def _labels(pcr: PCR, inp: m.Input) -> dict[str, str]:
+    """The Chinese label of each labelled option of a choice input."""
+    return pcr.choices.chinese.get(inp.choice_type or "", {})
+
+
+def _listed(pcr: PCR, inp: m.Input) -> str:
+    """The options as the template lists them: each identifier, its Chinese label beside it."""
+    labels = _labels(pcr, inp)
+    return ", ".join(f"{o} ({labels[o]})" if o in labels else o for o in _options(pcr, inp))
+
+
+def _choosable(pcr: PCR, inp: m.Input, lang: str) -> tuple[str, ...]:
+    """What a drop-down offers: in a Chinese template each option's Chinese label where the rule
+    gives one (the reader reads a label as its option), in an English one the identifiers."""
+    labels = _labels(pcr, inp) if lang == "zh" else {}
+    return tuple(labels.get(o, o) for o in _options(pcr, inp))
+
+
+def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
     """The columns of the main sheet for one input (or one field of a list input)."""
     from zuji.runtime.inventory_sheets import COLUMNS
 
@@ -108,12 +133,18 @@ def _describe(pcr: "PCR", inp: "m.Input") -> dict[str, Any]:
         range=" ".join(f"{b.op} {b.value:g}" for b in inp.bounds),
         default=shown,
         primary="是 yes" if inp.quality == "primary" else "",
-        options=", ".join(_options(pcr, inp)),
+        options=_listed(pcr, inp),
     )
     return row
 
 
-def main_rows(pcr: "PCR", items_inline: bool) -> list[dict[str, Any]]:
+def _units_by_option(pcr: PCR, inp: m.Input, field: m.Input) -> str:
+    """For a list's field in several units, the unit of each option: '单位 units: t (coal) ...'."""
+    listed = pcr.plan.item_units.get(inp.name)
+    return f"单位 units: {listed.describe(field.name)}" if listed is not None else ""
+
+
+def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
     """The rows of the main sheet: the inventory's facts, then its inputs. With items_inline (a
     CSV), each field of a list input has a row of its own for item 1."""
     from zuji.runtime.inventory_sheets import COLUMNS, FACTS
@@ -134,13 +165,13 @@ def main_rows(pcr: "PCR", items_inline: bool) -> list[dict[str, Any]]:
             row = _describe(pcr, field)
             zh = f"{inp.description.zh} {row['zh']}".strip()
             row.update(id=f"{inp.name}[1].{field.name}", zh=zh)
+            if field.units is not None:  # the unit column is the clerk's to fill, by option
+                row.update(options=_units_by_option(pcr, inp, field))
             rows.append(row)
     return rows
 
 
-def template_csv(pcr: "PCR") -> str:
-    import csv
-
+def template_csv(pcr: PCR) -> str:
     from zuji.runtime.inventory_sheets import COLUMNS
 
     buffer = io.StringIO()
@@ -154,7 +185,7 @@ def template_csv(pcr: "PCR") -> str:
 # ------------------------------------------------------------------------------------ YAML
 
 
-def template_yaml(pcr: "PCR", lang: str) -> str:
+def template_yaml(pcr: PCR, lang: str) -> str:
     """A YAML inventory to fill in: each input keyed by its Chinese name (lang zh) or identifier,
     its unit, range, default and options in a comment."""
     lines = [f"pcr: {pcr.id}", "company: ", "product: ", "reference_period: {start: , end: }"]
@@ -171,6 +202,9 @@ def template_yaml(pcr: "PCR", lang: str) -> str:
             fields = ", ".join(f"{f.name}: " for f in inp.fields)
             lines.append(f"  {_yaml_key(key)}:")
             lines.append(f"    # - {{{fields}}}")
+            lines.extend(
+                f"    # {f.name}: {_units_by_option(pcr, inp, f)}" for f in inp.fields if f.units
+            )
         else:
             lines.append(f"  {_yaml_key(key)}: ")
     return "\n".join(lines) + "\n"
@@ -183,7 +217,7 @@ def _yaml_key(key: str) -> str:
 # ------------------------------------------------------------------------------------ xlsx
 
 
-def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
+def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
     """The workbook: the main sheet, a sheet per list input, drop-downs for every choice."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -207,7 +241,10 @@ def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
         if row["options"]:
             inp = next(i for i in pcr.rule.inputs if i.name == row["id"])
             _drop_down(
-                main, options, _options(pcr, inp), f"{main.cell(number, value_column).coordinate}"
+                main,
+                options,
+                _choosable(pcr, inp, lang),
+                f"{main.cell(number, value_column).coordinate}",
             )
     for letter, width in zip("ABCDEFGHI", (28, 30, 40, 18, 12, 16, 18, 14, 40), strict=True):
         main.column_dimensions[letter].width = width
@@ -221,36 +258,55 @@ def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
     write_atomic(target, buffer.getvalue())
 
 
-def _list_sheet(book: Any, options: Any, pcr: "PCR", inp: "m.Input", lang: str, fill: Any) -> None:
+def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill: Any) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
 
     sheet = book.create_sheet(sheet_title(inp, lang))
-    fields = inp.fields
-    sheet.append([f"{f.description.zh} {f.description.en}".strip() or f.name for f in fields])
-    sheet.append([f.name for f in fields])
-    sheet.append(
-        [str(f.unit) if f.unit is not None and f.kind == "quantity" else "" for f in fields]
-    )
+    columns = _list_columns(pcr, inp, lang)
+    for heading in range(3):  # names, identifiers, units
+        sheet.append([column[heading] for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     last = FIRST_ITEM_ROW + _SPARE_ITEMS - 1
-    for column, field in enumerate(fields, start=1):
-        letter = get_column_letter(column)
+    for number, (*_heading, choices, strict) in enumerate(columns, start=1):
+        letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = 24
         for row in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + 3):
-            sheet.cell(row, column).fill = fill
-        choices = _options(pcr, field)
+            sheet.cell(row, number).fill = fill
         if choices:
-            _drop_down(sheet, options, choices, f"{letter}{FIRST_ITEM_ROW}:{letter}{last}")
+            cells = f"{letter}{FIRST_ITEM_ROW}:{letter}{last}"
+            _drop_down(sheet, options, choices, cells, strict)
     sheet.freeze_panes = f"A{FIRST_ITEM_ROW}"
 
 
-def _drop_down(sheet: Any, options: Any, choices: tuple[str, ...], cells: str) -> None:
+def _list_columns(
+    pcr: PCR, inp: m.Input, lang: str
+) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
+    """The columns of a list's sheet: name, identifier, unit, drop-down options and whether
+    only those are allowed. A field in several units is followed by the column of each item's
+    unit, whose drop-down offers the field's units (others of their kinds are read too)."""
+    from zuji.runtime.inventory_sheets import UNIT_SUFFIX
+
+    out = []
+    for f in inp.fields:
+        name = f"{f.description.zh} {f.description.en}".strip() or f.name
+        unit = str(f.unit) if f.unit is not None and f.kind == "quantity" else ""
+        out.append((name, f.name, unit, _choosable(pcr, f, lang), True))
+        if f.units is not None:
+            heading = f"单位 Unit: {_units_by_option(pcr, inp, f).removeprefix('单位 units: ')}"
+            written = tuple(str(x) for x in f.units.units)
+            out.append((heading, f.name + UNIT_SUFFIX, "", written, False))
+    return out
+
+
+def _drop_down(
+    sheet: Any, options: Any, choices: tuple[str, ...], cells: str, strict: bool = True
+) -> None:
     """A drop-down of the options, listed in a column of the hidden options sheet (an inline
-    list is limited to 255 characters)."""
+    list is limited to 255 characters); not `strict`, it suggests and other text is kept."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -264,7 +320,7 @@ def _drop_down(sheet: Any, options: Any, choices: tuple[str, ...], cells: str) -
         type="list",
         formula1=f"{OPTIONS_SHEET}!${letter}$1:${letter}${len(choices)}",
         allow_blank=True,
-        showErrorMessage=True,
+        showErrorMessage=strict,
         errorTitle="不是可选项 Not an option",
         error="请从下拉列表中选择 Choose from the list: " + ", ".join(choices)[:200],
     )

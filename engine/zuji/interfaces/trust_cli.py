@@ -10,33 +10,43 @@ from typing import Annotated
 import typer
 
 from zuji.core.files import write_atomic
+from zuji.core.i18n import N_, _
 from zuji.core.text import json_printable, printable
+from zuji.interfaces.cli_words import ZujiCommand, ZujiGroup
 
-keys_app = typer.Typer(no_args_is_help=True, help="Signing keys for results.")
+keys_app = typer.Typer(
+    cls=ZujiGroup, no_args_is_help=True, rich_markup_mode=None, help=N_("Signing keys for results.")
+)
 
 
-@keys_app.command("new")
+@keys_app.command(
+    "new",
+    cls=ZujiCommand,
+    help=N_("Make an Ed25519 key pair: a private key (mode 0600) and its public key beside it."),
+)
 def keys_new(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the key pair in")] = Path("."),
+    out: Annotated[Path, typer.Option("--out", help=N_("Folder to write the key pair in"))] = Path(
+        "."
+    ),
 ) -> None:
     """Make an Ed25519 key pair: a private key (mode 0600) and its public key beside it."""
     from zuji.exchange.signing import new_keys
 
     pair = new_keys(out)
-    typer.echo(f"private key: {pair.private} (keep it secret; mode 0600)")
-    typer.echo(f"public key:  {pair.public} (give it to verifiers)")
-    typer.echo(f"key id:      {pair.key_id}")
+    typer.echo(_("private key: {path} (keep it secret; mode 0600)").format(path=pair.private))
+    typer.echo(_("public key:  {path} (give it to verifiers)").format(path=pair.public))
+    typer.echo(_("key id:      {id}").format(id=pair.key_id))
 
 
 def sign_command(
-    result: Annotated[Path, typer.Argument(help="A JSON result (zuji run --format json)")],
-    key: Annotated[Path, typer.Option("--key", help="The private key file (zuji keys new)")],
+    result: Annotated[Path, typer.Argument(help=N_("A JSON result (zuji run --format json)"))],
+    key: Annotated[Path, typer.Option("--key", help=N_("The private key file (zuji keys new)"))],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Where to write (default: in place)")
+        Path | None, typer.Option("--out", "-o", help=N_("Where to write (default: in place)"))
     ] = None,
     detached: Annotated[
         bool,
-        typer.Option("--detached", help="Write the signature alone (default RESULT.sig)"),
+        typer.Option("--detached", help=N_("Write the signature alone (default RESULT.sig)")),
     ] = False,
 ) -> None:
     """Sign a result: Ed25519 over its RFC 8785 canonical JSON, stored in it or detached."""
@@ -55,22 +65,30 @@ def sign_command(
         document = {k: v for k, v in file.document.items() if k != "signature"}
         document["signature"] = block
         write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-    typer.echo(printable(f"signed {file.label} with key {signature.key_id}: {target}"))
+    typer.echo(
+        printable(
+            _("signed {file} with key {key}: {target}").format(
+                file=file.label, key=signature.key_id, target=target
+            )
+        )
+    )
 
 
 def verify_command(
-    result: Annotated[Path, typer.Argument(help="A JSON result file")],
-    key: Annotated[Path | None, typer.Option("--key", help="The signer's public key file")] = None,
+    result: Annotated[Path, typer.Argument(help=N_("A JSON result file"))],
+    key: Annotated[
+        Path | None, typer.Option("--key", help=N_("The signer's public key file"))
+    ] = None,
     inventory: Annotated[
         Path | None,
-        typer.Option("--inventory", "-i", help="The inventory the result was computed from"),
+        typer.Option("--inventory", "-i", help=N_("The inventory the result was computed from")),
     ] = None,
     pcr: Annotated[
         Path | None,
-        typer.Option("--pcr", help="The rule file it was computed with, if not the library's"),
+        typer.Option("--pcr", help=N_("The rule file it was computed with, if not the library's")),
     ] = None,
     signature: Annotated[
-        Path | None, typer.Option("--signature", help="A detached signature file")
+        Path | None, typer.Option("--signature", help=N_("A detached signature file"))
     ] = None,
 ) -> None:
     """Prove a result: its signature, its inventory's hash, and every field recomputed."""
@@ -92,9 +110,9 @@ def verify_command(
 
 
 def pact_command(
-    result: Annotated[Path, typer.Argument(help="A JSON result file, signed or not")],
+    result: Annotated[Path, typer.Argument(help=N_("A JSON result file, signed or not"))],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the document to this file")
+        Path | None, typer.Option("--out", "-o", help=N_("Write the document to this file"))
     ] = None,
 ) -> None:
     """A PACT ProductFootprint from a result file; a signed result's signature goes with it."""
@@ -107,14 +125,30 @@ def pact_command(
         typer.echo(json_printable(text))
     else:
         write_atomic(out, text + "\n")
-        typer.echo(f"wrote {out}")
+        typer.echo(_("wrote {path}").format(path=out))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
-    app.command("sign")(sign_command)
-    app.command("verify")(verify_command)
-    app.command("pact")(pact_command)
+    app.command(
+        "sign",
+        cls=ZujiCommand,
+        help=N_(
+            "Sign a result: Ed25519 over its RFC 8785 canonical JSON, stored in it or detached."
+        ),
+    )(sign_command)
+    app.command(
+        "verify",
+        cls=ZujiCommand,
+        help=N_("Prove a result: its signature, its inventory's hash, and every field recomputed."),
+    )(verify_command)
+    app.command(
+        "pact",
+        cls=ZujiCommand,
+        help=N_(
+            "A PACT ProductFootprint from a result file; a signed result's signature goes with it."
+        ),
+    )(pact_command)
 
 
 __all__ = ["register"]

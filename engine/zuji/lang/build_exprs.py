@@ -145,6 +145,14 @@ class ExpressionBuilder(TreeBuilder):
         denominator = tuple(term for group in denominators for term in group)
         return m.UnitExpr(tuple(numerator), denominator, self.span(meta))
 
+    @v_args(meta=True)
+    def units_type(self, meta: Any, children: list[Any]) -> list[tuple[str, Any]]:
+        """A list's field in one of several units (`t or Nm3 or GJ as fuel_co2[fuel]`): an
+        input's type, like quantity_type, built here beside the units it is made of."""
+        *units, family, key = children
+        written = m.ItemUnits(tuple(units), family, str(key), self.span(meta))
+        return [("kind", "quantity"), ("units", written)]
+
     def unit_group(self, children: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [c for c in children if c != ("1", 1)]
 

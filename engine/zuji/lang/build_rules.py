@@ -228,7 +228,13 @@ class RuleBuilder(ExpressionBuilder):
     # ------------------------------------------------------------------ inputs
     @v_args(meta=True)
     def input_decl(self, meta: Any, children: list[Any]) -> Statement:
-        return "inputs", self.make_input(meta, children), self.span(meta)
+        inp = self.make_input(meta, children)
+        if inp.units is not None:  # the unit of each item follows its factor: lists only
+            first, where = inp.units.units[0], inp.units.span
+            message = f"input '{inp.name}' has several units ({inp.units}); only a list's field"
+            hint = f"declare one unit ({inp.name} : {first}), or make it a field of a list"
+            self.error("E116", message + " may be measured in one of several units", where, hint)
+        return "inputs", inp, self.span(meta)
 
     @v_args(meta=True)
     def field_decl(self, meta: Any, children: list[Any]) -> m.Input:

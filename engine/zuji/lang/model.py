@@ -7,14 +7,76 @@ tool compare meaning, not position. The set of node kinds is small and closed.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, TypeAlias, TypeGuard, get_args
+from typing import Literal, TypeGuard, get_args
 
 from zuji.core.errors import Span
 from zuji.core.identity import by_identity
+from zuji.lang.model_exprs import (
+    COMPARISONS as COMPARISONS,
+)
+from zuji.lang.model_exprs import (
+    ArithmeticOp as ArithmeticOp,
+)
+from zuji.lang.model_exprs import (
+    BinOp as BinOp,
+)
+from zuji.lang.model_exprs import (
+    Call as Call,
+)
+from zuji.lang.model_exprs import (
+    Compare as Compare,
+)
+from zuji.lang.model_exprs import (
+    ComparisonOp as ComparisonOp,
+)
+from zuji.lang.model_exprs import (
+    Expr as Expr,
+)
+from zuji.lang.model_exprs import (
+    FactorRef as FactorRef,
+)
+from zuji.lang.model_exprs import (
+    If as If,
+)
+from zuji.lang.model_exprs import (
+    Index as Index,
+)
+from zuji.lang.model_exprs import (
+    IsChoice as IsChoice,
+)
+from zuji.lang.model_exprs import (
+    Logical as Logical,
+)
+from zuji.lang.model_exprs import (
+    LogicalOp as LogicalOp,
+)
+from zuji.lang.model_exprs import (
+    Negate as Negate,
+)
+from zuji.lang.model_exprs import (
+    Not as Not,
+)
+from zuji.lang.model_exprs import (
+    Number as Number,
+)
+from zuji.lang.model_exprs import (
+    Ref as Ref,
+)
+from zuji.lang.model_exprs import (
+    SumOver as SumOver,
+)
+
+# The expressions, and the text and units declarations share, are defined in model_exprs and
+# are part of this model: the engine reads them all as model.<Name>.
+from zuji.lang.model_exprs import (
+    Text as Text,
+)
+from zuji.lang.model_exprs import (
+    UnitExpr as UnitExpr,
+)
 
 # ------------------------------------------------------------------------------------- closed sets
 # The words the language gives a meaning to. Where the grammar admits only these words (origins,
@@ -35,9 +97,6 @@ AllocationMethod = Literal["mass", "energy", "economic", "fixed"]
 InputKind = Literal["quantity", "choice", "list"]
 DataQuality = Literal["primary", "secondary"]
 AssertionLevel = Literal["error", "warning"]
-ArithmeticOp = Literal["+", "-", "*", "/", "^"]
-ComparisonOp = Literal[">=", "<=", "==", "!=", ">", "<"]
-LogicalOp = Literal["and", "or"]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 BOUNDARIES: tuple[BoundaryKind, ...] = get_args(BoundaryKind)
@@ -59,173 +118,6 @@ def is_gas(word: str) -> TypeGuard[Gas]:
 
 def is_allocation_method(word: str) -> TypeGuard[AllocationMethod]:
     return word in ALLOCATION_METHODS
-
-
-# ------------------------------------------------------------------------------------- text
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """Bilingual text; either language may be missing."""
-
-    en: str = ""
-    zh: str = ""
-
-    def __str__(self) -> str:
-        return self.en or self.zh
-
-
-@dataclass(frozen=True, slots=True)
-class UnitExpr:
-    """A unit as written: numerator and denominator names with powers, e.g. t CO2 / MWh."""
-
-    numerator: tuple[tuple[str, int], ...]
-    denominator: tuple[tuple[str, int], ...] = ()
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        top = " ".join(_power(n, p) for n, p in self.numerator) or "1"
-        if not self.denominator:
-            return top
-        return top + "/" + " ".join(_power(n, p) for n, p in self.denominator)
-
-
-def _power(name: str, power: int) -> str:
-    return name if power == 1 else f"{name}^{power}"
-
-
-# ------------------------------------------------------------------------------------- expressions
-
-# What each comparison written in a rule (or an input's bound) means.
-# Keyed by str, not ComparisonOp: an inventory's version ranges are compared with them too.
-COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    value: float
-    unit: UnitExpr | None = None
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A name: an input, a value (let), a factor, a list field, or module.name."""
-
-    name: str
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """min, max, given, or a formula of this file or of a used module."""
-
-    function: str
-    args: tuple[Expr, ...]
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    """A member of a factor family picked by a choice: regional_grid[region]."""
-
-    family: str
-    key: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class SumOver:
-    """The sum of an expression over the items of a list input."""
-
-    list_name: str
-    body: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class FactorRef:
-    """A factor written in place: factor dataset.entry."""
-
-    target: str
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class BinOp:
-    op: ArithmeticOp
-    left: Expr
-    right: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Negate:
-    operand: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    op: ComparisonOp
-    left: Expr
-    right: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class IsChoice:
-    """route is eaf — true when a choice input has that option."""
-
-    subject: Expr
-    option: str
-    negated: bool = False
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Logical:
-    op: LogicalOp
-    operands: tuple[Expr, ...]
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    operand: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class If:
-    condition: Expr
-    then: Expr
-    otherwise: Expr
-    span: Span | None = field(default=None, compare=False, repr=False)
-
-
-Expr: TypeAlias = (
-    Number
-    | Ref
-    | Call
-    | Index
-    | SumOver
-    | FactorRef
-    | BinOp
-    | Negate
-    | Compare
-    | IsChoice
-    | Logical
-    | Not
-    | If
-)
 
 
 # ------------------------------------------------------------------------------------- declarations
@@ -292,12 +184,29 @@ class Default:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemUnits:
+    """`t or Nm3 or GJ as fuel_co2[fuel]`: a list's field measured in one of several units.
+
+    Fuels metered by mass and by volume, and heat bought by energy, stand in one list: each item's
+    amount is in the one of these units that its member of the factor family is per (fuel_co2 of
+    coal per t, of natural gas per Nm3), the member named by the item's choice field."""
+
+    units: tuple[UnitExpr, ...]
+    family: str
+    key: str  # the list's choice field whose option picks the member
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return " or ".join(str(unit) for unit in self.units) + f" as {self.family}[{self.key}]"
+
+
+@dataclass(frozen=True, slots=True)
 class Input:
     """A value the inventory supplies: a quantity, a choice, or a list of items."""
 
     name: str
     kind: InputKind
-    unit: UnitExpr | None = None
+    unit: UnitExpr | None = None  # None for a field in one of several units (`units`)
     options: tuple[str, ...] = ()
     choice_type: str | None = None  # a choice declared elsewhere: module.choice
     fields: tuple[Input, ...] = ()
@@ -308,10 +217,18 @@ class Input:
     optional: bool = False
     required_when: Expr | None = None  # may be left out unless this holds (optional is set)
     span: Span | None = field(default=None, compare=False, repr=False)
+    units: ItemUnits | None = None  # a list's field in one of several units
 
     @property
     def required(self) -> bool:
         return self.default is None and not self.optional
+
+    @property
+    def unit_text(self) -> str:
+        """The unit as the rule writes it ("t", "t or Nm3 as fuel_co2[fuel]"); "" for none."""
+        if self.units is not None:
+            return str(self.units)
+        return str(self.unit) if self.unit is not None else ""
 
 
 @dataclass(frozen=True, slots=True)

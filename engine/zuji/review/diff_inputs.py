@@ -23,7 +23,7 @@ def input_terms(inp: m.Input) -> dict[str, str]:
     )
     terms = {
         "kind": inp.kind,
-        "unit": str(inp.unit) if inp.unit else "-",
+        "unit": inp.unit_text or "-",
         "options": ", ".join(inp.options) or (inp.choice_type or "-"),
         "range": " ".join(f"{b.op} {b.value:g}" for b in inp.bounds) or "-",
         "default": written,

@@ -33,13 +33,16 @@ from zuji.core.errors import (
     NotGiven,
     Span,
 )
+from zuji.lang import model as m
 from zuji.runtime.factors import bind_factors
 from zuji.runtime.inventory import Inventory
+from zuji.runtime.item_amounts import item_unit
 from zuji.runtime.pcr import PCR
 from zuji.runtime.result import Contribution, Result, Sensitivity, SensitivityFigure
 from zuji.runtime.run import Run, call, gwp_set
 from zuji.runtime.scope import Deferred, Scope
 from zuji.semantics.compile import Closures, Fn, Plan, compile_plan
+from zuji.semantics.compile.closures import placed
 from zuji.semantics.compile.plan import Env
 
 __all__ = ["Traced", "TracingClosures", "sensitivity", "symbolic_total", "with_sensitivity"]
@@ -115,7 +118,14 @@ class TracingClosures(Closures):
         return quotient
 
     def sum_over(self, fn: Fn, key: str) -> Fn:
-        return lambda env: sum((fn(env.item(item)) for item in env[key]), 0.0)
+        def total(env: Env) -> Any:
+            items = env[key]
+            try:
+                return sum((fn(env.item(item)) for item in items), 0.0)
+            except NotGiven as exc:
+                raise placed(exc, key, fn, env, items) from None
+
+        return total
 
     def member(
         self,
@@ -169,18 +179,26 @@ def _trace_inputs(run: Run, pcr: PCR, found: SymbolicTotal) -> None:
     for inp in pcr.rule.inputs:
         value = run.env.get(inp.name)
         if inp.kind == "list" and isinstance(value, list):
-            units = {f.name: str(f.unit or "") for f in inp.fields}
             run.env[inp.name] = [
-                {
-                    k: _symbol(f"{inp.name}[{i}].{k}", v, units.get(k, ""), "input", found)
-                    if _is_number(v)
-                    else v
-                    for k, v in item.items()
-                }
-                for i, item in enumerate(value)
+                _traced_item(pcr, inp, i, item, found) for i, item in enumerate(value)
             ]
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             run.env[inp.name] = _symbol(inp.name, value, str(inp.unit or ""), "input", found)
+
+
+def _traced_item(
+    pcr: PCR, inp: m.Input, index: int, item: dict[str, Any], found: SymbolicTotal
+) -> dict[str, Any]:
+    """A list's item, each number a symbol in its unit (for a field in several units, the one
+    of the item's option)."""
+    fields = {f.name: f for f in inp.fields}
+    units = {k: item_unit(pcr.plan.item_units, inp, item, f) for k, f in fields.items()}
+    return {
+        k: _symbol(f"{inp.name}[{index}].{k}", v, units.get(k, ""), "input", found)
+        if _is_number(v)
+        else v
+        for k, v in item.items()
+    }
 
 
 def _trace_factors(run: Run, found: SymbolicTotal) -> None:
@@ -209,7 +227,7 @@ def symbolic_total(pcr: PCR, inventory: Inventory) -> SymbolicTotal:
         try:
             value = call(step.fn, Scope(run.env, set()), step.decl.span, step.name, True)
         except NotGiven as exc:
-            value = Deferred(exc.name, exc.span, (step.name, *exc.via))
+            value = Deferred.not_given(exc, step.name)
         except EvaluationError as exc:
             value = Deferred(error=exc)
         run.env[step.name] = value

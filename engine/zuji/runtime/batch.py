@@ -313,7 +313,7 @@ def _scalar_row(
     label = f"row {batch.first_row + i + 1}"
     block[:, i] = np.nan
     try:
-        document = batch.document(i, pcr.rule)
+        document = batch.document(i, pcr.rule, pcr.plan.item_units)
         result = pcr.evaluate(pcr.inventory(document, label))
     except ZujiError as exc:
         errors[i] = "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)

@@ -93,6 +93,10 @@ def _items(name: str, value: Any, inp: m.Input, cells: dict[str, Any]) -> bool:
     for index, item in enumerate(value):
         if not isinstance(item, dict) or not set(item) <= {f.name for f in inp.fields}:
             return False
+        if not any(_written(v) for v in item.values()):
+            # A table's item of blank cells is not there; a document's is an item that leaves
+            # out every field, which the one-inventory reader refuses if one is required.
+            return False
         for fld in inp.fields:
             if fld.name in item:
                 plain &= _put(f"{name}.{index}.{fld.name}", item[fld.name], fld, cells)
@@ -106,12 +110,17 @@ def _put(header: str, value: Any, inp: m.Input, cells: dict[str, Any]) -> bool:
             return False
         unit = value.get("unit")
         value = f"{value['value']} {unit}" if unit else value["value"]
-    if isinstance(value, bool):
-        return False
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False  # a list, a mapping or null: only the one-inventory reader words it
     if inp.kind == "quantity" and isinstance(value, (int, float)):
         cells[header] = value
         # A bare number for an input with a unit is an error for one inventory (E501, "has no
         # unit"); a flat table's bare number is in the PCR's unit, but not a document's.
-        return inp.unit is None or not u.to_pint(inp.unit)._units
+        return inp.units is None and (inp.unit is None or not u.to_pint(inp.unit)._units)
     cells[header] = value if inp.kind == "quantity" else str(value)
     return inp.kind == "quantity" or isinstance(value, str)
+
+
+def _written(value: Any) -> bool:
+    """Whether a value makes a cell that is not blank (as batch_table reads cells)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())

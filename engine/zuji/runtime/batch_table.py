@@ -40,6 +40,9 @@ from zuji.core.errors import Diagnostic, UsageError
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import parse_amount
+from zuji.runtime.batch_units import accepts_unit, mixed_numbers
+from zuji.runtime.item_amounts import key_first
+from zuji.semantics.compile.plan import ListUnits
 from zuji.semantics.compile.vector import NOT_GIVEN, Array, ListColumn, VectorPlan
 
 _HEADER = re.compile(r"^\s*(?P<name>[^\[\]]+?)\s*(?:\[\s*(?P<unit>[^\]]*?)\s*\])?\s*$")
@@ -71,11 +74,13 @@ class Batch:
     def n(self) -> int:
         return len(self.frame)
 
-    def document(self, i: int, rule: m.RuleFile) -> dict[str, Any]:
+    def document(
+        self, i: int, rule: m.RuleFile, item_units: Mapping[str, ListUnits] | None = None
+    ) -> dict[str, Any]:
         """Row i as an inventory document, for the scalar path."""
         if self.documents is not None:
             return self.documents[i]
-        return row_document(self.frame.iloc[i], self.columns, rule)
+        return row_document(self.frame.iloc[i], self.columns, rule, item_units)
 
 
 def columns_of(headers: Sequence[str], rule: m.RuleFile) -> dict[str, Column]:
@@ -123,21 +128,32 @@ def _check_unit(column: Column) -> None:
         source = u.to_pint(u.unit_from_text(column.unit))
     except ValueError as exc:
         raise UsageError(
-            Diagnostic("E661", f"column '{column.header}': {exc}", hint=f"write it in {inp.unit}")
+            Diagnostic(
+                "E661", f"column '{column.header}': {exc}", hint=f"write it in {inp.unit_text}"
+            )
         ) from None
-    if inp.kind != "quantity" or not u.same_dimension(source, u.to_pint(inp.unit)):
-        wanted = u.describe_dimension(u.to_pint(inp.unit)) if inp.kind == "quantity" else "a choice"
+    if inp.units is not None and accepts_unit(inp, source):
+        return  # a field in several units: each cell is converted to its item's own
+    if inp.kind != "quantity" or inp.units or not u.same_dimension(source, u.to_pint(inp.unit)):
+        wanted = "a choice" if inp.kind != "quantity" else f"in {inp.unit_text}"
+        if inp.kind == "quantity" and inp.units is None:
+            wanted = u.describe_dimension(u.to_pint(inp.unit))
         raise UsageError(
             Diagnostic(
                 "E661",
                 f"column '{column.header}': '{column.unit}' is {u.describe_dimension(source)}, "
                 f"but '{inp.name}' is {wanted}",
-                hint=f"give it in {inp.unit} or a unit convertible to it",
+                hint=f"give it in {inp.unit_text} or a unit convertible to it",
             )
         )
 
 
-def row_document(row: pd.Series, columns: Mapping[str, Column], rule: m.RuleFile) -> dict[str, Any]:
+def row_document(
+    row: pd.Series,
+    columns: Mapping[str, Column],
+    rule: m.RuleFile,
+    item_units: Mapping[str, ListUnits] | None = None,
+) -> dict[str, Any]:
     """One table row as the inventory document the scalar reader takes."""
     inputs: dict[str, Any] = {}
     items: dict[str, dict[int, dict[str, Any]]] = {}
@@ -154,6 +170,10 @@ def row_document(row: pd.Series, columns: Mapping[str, Column], rule: m.RuleFile
             inputs[column.input.name] = value
     for name, by_index in items.items():
         inputs[name] = [by_index[i] for i in sorted(by_index)]
+        listed = (item_units or {}).get(name)
+        if listed is not None:
+            for item in inputs[name]:
+                _in_item_unit(item, listed)
     document: dict[str, Any] = {"pcr": rule.id, "inputs": inputs}
     start, end = _cell(row.get("period_start")), _cell(row.get("period_end"))
     if start is not None or end is not None:
@@ -162,6 +182,16 @@ def row_document(row: pd.Series, columns: Mapping[str, Column], rule: m.RuleFile
         if _cell(row.get(key)) is not None:
             document[key] = str(row[key])
     return document
+
+
+def _in_item_unit(item: dict[str, Any], listed: ListUnits) -> None:
+    """A table's number without a unit, of a field in several units, is in the unit of its
+    item's option (as the vectorised reading takes it)."""
+    option = item.get(listed.key)
+    for name in listed.fields:
+        unit = listed.unit(name, option) if isinstance(option, str) else None
+        if unit is not None and isinstance(item.get(name), (int, float)):
+            item[name] = {"value": item[name], "unit": str(unit)}
 
 
 def _iso(cell: Any) -> str:
@@ -282,8 +312,10 @@ def _values(
     column: Column | None,
     raw: pd.Series | None,
     suspect: Array,
+    numbers: Array | None = None,
 ) -> Array:
-    """One input's values for the rows of `raw` (None: a column the table does not have)."""
+    """One input's values for the rows of `raw` (None: a column the table does not have);
+    `numbers`, the quantities already read (a field in several units: batch_units)."""
     if raw is None:
         return _absent(inp, vplan, suspect)
     if inp.kind == "choice":
@@ -294,7 +326,7 @@ def _values(
         allowed[NOT_GIVEN + 2] = True
         suspect |= ~allowed[codes + 2]
         return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
-    values = _numbers(raw, inp, column, suspect)
+    values = _numbers(raw, inp, column, suspect) if numbers is None else numbers
     blank = np.isnan(values)
     suspect |= np.isinf(values)
     for bound in inp.bounds:
@@ -364,16 +396,21 @@ def _numbers(raw: pd.Series, inp: m.Input, column: Column | None, suspect: Array
         return np.full(len(raw), np.nan)
     numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * k
     text = np.flatnonzero(np.isnan(numbers) & raw.notna().to_numpy())
+    # The cells as plain objects (indexing a pandas Series cell by cell costs more than reading
+    # the amount), and each unit's conversion worked out once per column.
+    cells = raw.to_numpy(dtype=object)
+    factors: dict[str, float] = {}
     for i in text:
-        numbers[i] = _amount(raw.iloc[i], target, bool(column and column.unit))
+        numbers[i] = _amount(cells[i], target, bool(column and column.unit), factors)
     suspect[text[np.isnan(numbers[text])]] = True
-    blank_text = [i for i in text if isinstance(raw.iloc[i], str) and not raw.iloc[i].strip()]
+    blank_text = [i for i in text if isinstance(cells[i], str) and not cells[i].strip()]
     suspect[blank_text] = False
     return numbers
 
 
-def _amount(cell: Any, target: Any, header_unit: bool) -> float:
-    """A cell written as text ("62 000 MWh"); NaN for anything the scalar reader must judge."""
+def _amount(cell: Any, target: Any, header_unit: bool, factors: dict[str, float]) -> float:
+    """A cell written as text ("62 000 MWh"); NaN for anything the scalar reader must judge.
+    `factors` remembers each unit's conversion to the target (NaN: another dimension)."""
     if not isinstance(cell, str) or not cell.strip():
         return math.nan
     try:
@@ -382,12 +419,20 @@ def _amount(cell: Any, target: Any, header_unit: bool) -> float:
             return math.nan if header_unit else number
         if header_unit:
             return math.nan  # the unit written twice: E501 from the scalar reader
-        source = u.to_pint(u.unit_from_text(unit))
-        if not u.same_dimension(source, target):
-            return math.nan
-        return number * u.conversion(source, target)
+        if unit not in factors:
+            factors[unit] = _factor(unit, target)
+        return number * factors[unit]
     except ValueError:
         return math.nan
+
+
+def _factor(unit: str, target: Any) -> float:
+    """The conversion of a unit written in a cell to the target; NaN for another dimension.
+    Raises ValueError for a unit that cannot be read."""
+    source = u.to_pint(u.unit_from_text(unit))
+    if not u.same_dimension(source, target):
+        return math.nan
+    return float(u.conversion(source, target))
 
 
 def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
@@ -408,13 +453,22 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
         whole = whole and len(where) == n
         rows.append(where)
         item_suspect = np.zeros(len(where), dtype=bool)
-        for fld in inp.fields:
+        listed = vplan.plan.item_units.get(inp.name)
+        for fld in key_first(inp, listed):
             named = by_index[index].get(fld.name)
             raw = None
             if named is not None:
                 raw = batch.frame[named.header]
                 raw = raw if len(where) == n else raw.iloc[where]
-            fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect))
+            numbers = None
+            if fld.units is not None and listed is not None and raw is not None:
+                # each cell in the unit of its item's option; unreadable ones are NaN
+                codes, unit = fields[listed.key][-1], named.unit if named else ""
+                numbers = mixed_numbers(raw, unit, fld, listed, codes, vplan.codes)
+                item_suspect |= np.isnan(numbers) & _present(raw)
+            elif fld.units is not None and raw is not None:
+                item_suspect[:] = True  # its units undecided: a rule with errors
+            fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect, numbers))
         suspect[where[item_suspect]] = True
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
     flat = {name: _joined(parts) for name, parts in fields.items()}

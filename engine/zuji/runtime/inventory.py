@@ -13,6 +13,7 @@ supplier's PACT document as a value in runtime.supplier.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,8 +39,10 @@ from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.inventory_values import Origin, read_values
 from zuji.runtime.inventory_version import version_fits
-from zuji.runtime.inventory_zh import Reading, normalised, refuse_full_width_colons
+from zuji.runtime.inventory_zh import Choices, Reading, normalised, refuse_full_width_colons
+from zuji.runtime.item_amounts import derived
 from zuji.runtime.result import DQ_KEYS
+from zuji.semantics.compile.plan import ListUnits
 
 __all__ = [
     "DQ_KEYS",
@@ -47,7 +50,6 @@ __all__ = [
     "Inventory",
     "Origin",
     "load_inventory",
-    "parse_inventory_text",
     "read_inventory",
     "schema_for",
     "version_fits",
@@ -104,8 +106,11 @@ class _Reader:
         choices: dict[str, tuple[str, ...]],
         base: Path | None = None,
         root: Path | None = None,
+        item_units: Mapping[str, ListUnits] | None = None,
     ) -> None:
         self.pcr, self.standards, self.label, self.choices = pcr, standards, label, choices
+        # The unit of each option of a list's field in several units (the plan's, or compiled)
+        self.item_units = derived(pcr, standards) if item_units is None else item_units
         self.base = base  # the inventory file's folder: supplier documents are read from there
         self.root = root  # the folder named files must lie in; None: the inventory's own
         self.findings = DiagnosticSink()
@@ -135,12 +140,30 @@ def load_inventory(
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
     root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Read an inventory file. Files it names (supplier PACT documents) are read only from
     inside `root`, by default the inventory's own folder."""
-    label = file_label(path)
     with read_as(InventoryError):
         text = read_utf8(path)
+    label = file_label(path)
+    return inventory_from_text(text, label, pcr, standards, choices, path.parent, root, item_units)
+
+
+def inventory_from_text(
+    text: str,
+    label: str,
+    pcr: m.RuleFile,
+    standards: Standards,
+    choices: dict[str, tuple[str, ...]] | None = None,
+    base: Path | None = None,
+    root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
+) -> Inventory:
+    """An inventory from the text of a file named `label` (its suffix tells JSON from YAML),
+    as a file's would be read: diagnostics positioned in that text, the text's bytes pinned.
+    Without `base`, supplier documents must come inline; `item_units` as read_inventory's."""
+    with read_as(InventoryError):
         refuse_full_width_colons(text, label)
         document = load_text(text, label)
     prefix: list[str | int] = []
@@ -149,18 +172,18 @@ def load_inventory(
         prefix = ["inventory"]
     try:
         return read_inventory(
-            document, pcr, standards, label, choices, path.parent, root, text.encode("utf-8")
+            document,
+            pcr,
+            standards,
+            label,
+            choices,
+            base,
+            root,
+            text.encode("utf-8"),
+            item_units,
         )
     except InventoryError as exc:
         raise InventoryError([located(d, text, prefix) for d in exc.diagnostics]) from None
-
-
-def parse_inventory_text(
-    text: str, pcr: m.RuleFile, standards: Standards, label: str = "<inventory>.yaml"
-) -> Inventory:
-    with read_as(InventoryError):
-        document = load_text(text, label)
-    return read_inventory(document, pcr, standards, label, received=text.encode("utf-8"))
 
 
 def read_inventory(
@@ -172,6 +195,7 @@ def read_inventory(
     base: Path | None = None,
     root: Path | None = None,
     received: bytes | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
@@ -179,11 +203,13 @@ def read_inventory(
     is the folder file references (supplier PACT documents) are relative to: none, no files;
     `root` the folder they must lie in (None: `base`). `received` are the bytes the document was
     read from (a file, a request's body): the result pins their sha256; without them, that of
-    the document's RFC 8785 canonical JSON.
+    the document's RFC 8785 canonical JSON. `item_units` are the units of the items of lists
+    with a field in several units (the plan's; without, they are compiled here).
     """
-    reader = _Reader(pcr, standards, label, choices or {}, base, root)
+    reader = _Reader(pcr, standards, label, choices or {}, base, root, item_units)
     given, alike = _mapping(document, label)
-    document, readings = normalised(given, pcr, reader)
+    labels = choices.labels if isinstance(choices, Choices) else {}
+    document, readings = normalised(given, pcr, reader, labels)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
     if reader.errors:
         raise InventoryError(reader.errors)

@@ -14,12 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from zuji.lang import model as m
+from zuji.semantics.compile.plan import ListUnits
 
 
 def labelled(
-    inp: m.Input, schema: dict[str, Any], choices: Mapping[str, tuple[str, ...]]
+    inp: m.Input,
+    schema: dict[str, Any],
+    choices: Mapping[str, tuple[str, ...]],
+    listed: ListUnits | None = None,
 ) -> dict[str, Any]:
-    """The input's schema with its titles, unit, range, default and options."""
+    """The input's schema with its titles, unit, range, default and options; a list's field in
+    several units also with the unit of each option of the field that decides it (`listed`)."""
     out = copy.deepcopy(schema)
     zh, en = inp.description.zh, inp.description.en
     out["title"] = " · ".join(t for t in (zh, en) if t) or inp.name
@@ -27,13 +32,17 @@ def labelled(
         "zh": {"title": zh or inp.name},
         "en": {"title": en or inp.name},
     }
-    unit = str(inp.unit) if inp.unit is not None and inp.kind == "quantity" else ""
+    unit = inp.unit_text if inp.kind == "quantity" else ""
     if unit:
         out["x-unit"] = unit
+    if inp.units is not None and listed is not None:
+        # which unit each option's items are in: a clerk's tool can show it beside the amount
+        by_option = {o: str(listed.unit(inp.name, o)) for o in listed.options}
+        out["x-unit-by"] = {"field": listed.key, "units": by_option}
     if inp.bounds:
         out["x-range"] = " ".join(f"{b.op} {b.value:g}" for b in inp.bounds)
         out["x-bounds"] = [{"op": b.op, "value": b.value} for b in inp.bounds]
-    _default(inp, unit, out)
+    _default(inp, unit if inp.units is None else "", out)  # several: the item's option's
     out["x-primary"] = inp.quality == "primary"
     out["x-required"] = inp.required
     if inp.kind == "choice":
@@ -41,7 +50,7 @@ def labelled(
     if inp.kind == "list":
         item = out["items"]
         item["properties"] = {
-            f.name: labelled(f, item["properties"][f.name], choices) for f in inp.fields
+            f.name: labelled(f, item["properties"][f.name], choices, listed) for f in inp.fields
         }
     return out
 
@@ -59,19 +68,27 @@ def _default(inp: m.Input, unit: str, out: dict[str, Any]) -> None:
 
 
 def _options(inp: m.Input, out: dict[str, Any], choices: Mapping[str, tuple[str, ...]]) -> None:
-    """The options as an enum with a label for each; the Chinese label once the rule gives its
-    options one (until then the English label is the option's words)."""
+    """The options as an enum with a label for each (the English label is the option's words;
+    the Chinese one the rule's, where it gives one). An option may be written by its Chinese
+    label, as the reader reads it, so the labels stand in the enum too."""
     options = inp.options or choices.get(inp.choice_type or "", ())
     if not options:
         return
     ordered = sorted(options)
+    chinese = getattr(choices, "chinese", {}).get(inp.choice_type or "", {})
     out["description"] = out.get("description") or (
-        f"One of {inp.choice_type}: " + ", ".join(ordered)
+        (f"One of {inp.choice_type}: " if inp.choice_type else "One of: ") + ", ".join(ordered)
     )
     for branch in out["anyOf"]:
         plain = branch if branch.get("type") == "string" else branch["properties"]["value"]
-        plain["enum"] = ordered
-    out["x-enum-labels"] = {option: {"en": option.replace("_", " ")} for option in ordered}
+        plain["enum"] = ordered + [chinese[o] for o in ordered if o in chinese]
+    out["x-enum-labels"] = {
+        option: {
+            "en": option.replace("_", " "),
+            **({"zh": chinese[option]} if option in chinese else {}),
+        }
+        for option in ordered
+    }
 
 
 def by_chinese_names(inputs: dict[str, Any], declared: tuple[m.Input, ...]) -> dict[str, Any]:

@@ -10,26 +10,34 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from zuji.core import i18n
 from zuji.core.identity import by_identity
 from zuji.lang import model as m
 from zuji.runtime.inventory_labels import by_chinese_names, labelled
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import SUPPLIER_VALUE_SCHEMA, is_intensity
+from zuji.semantics.compile.plan import ListUnits
 
 # At most this many schema findings are reported: past them, the inventory is for another rule.
 _MOST_FINDINGS = 20
 
 
 def schema_for(
-    pcr: m.RuleFile, choices: Mapping[str, tuple[str, ...]] | None = None
+    pcr: m.RuleFile,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> dict[str, Any]:
     """The JSON Schema of the inventory of one PCR, generated from its inputs. With `choices`
     (the options of the choices declared by name) it is the published schema: every input
     titled in Chinese and English, with its unit, range, default and options (see
-    runtime.inventory_labels); without, the one the reader validates against."""
+    runtime.inventory_labels), and the unit of each option of a list's field in several units
+    (`item_units`); without, the one the reader validates against."""
     properties = {inp.name: _input_schema(inp) for inp in pcr.inputs}
     if choices is not None:
-        properties = {inp.name: labelled(inp, properties[inp.name], choices) for inp in pcr.inputs}
+        properties = {
+            inp.name: labelled(inp, properties[inp.name], choices, (item_units or {}).get(inp.name))
+            for inp in pcr.inputs
+        }
     required = [inp.name for inp in pcr.inputs if inp.required]
     inputs: dict[str, Any] = {
         "type": "object",
@@ -221,11 +229,11 @@ def _quantity_schema(inp: m.Input) -> dict[str, Any]:
     }
     if is_intensity(inp):
         return {
-            "description": f"{description} [{inp.unit}]; may be a supplier's PACT document",
+            "description": f"{description} [{inp.unit_text}]; may be a supplier's PACT document",
             "anyOf": [{"type": "number"}, {"type": "string"}, SUPPLIER_VALUE_SCHEMA, with_unit],
         }
     return {
-        "description": f"{description} [{inp.unit}]",
+        "description": f"{description} [{inp.unit_text}]",
         "anyOf": [{"type": "number"}, {"type": "string"}, with_unit],
     }
 
@@ -284,7 +292,9 @@ def _say(err: jsonschema.ValidationError, pcr: m.RuleFile) -> str:
         what = "required input" if _is_inputs(err) else "field"
         inp = pcr.input(missing)
         unit = f" [{inp.unit}]" if inp is not None and inp.unit else ""
-        return f"missing {what} '{missing}'{unit}" + (f": {inp.description}" if inp else "")
+        # The rule's words about the input, in the reader's language where the rule has them.
+        described = i18n.either(inp.description.en, inp.description.zh) if inp else ""
+        return f"missing {what} '{missing}'{unit}" + (f": {described}" if inp else "")
     if err.validator == "anyOf":
         return f"{err.instance!r} is not a value this input takes"
     if err.validator == "const":

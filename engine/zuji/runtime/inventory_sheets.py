@@ -4,7 +4,9 @@ Clerks work in Excel. A template has one main sheet (清单 / inventory) with a 
 the inventory's own facts (pcr, company, reference period): its identifier, Chinese and English
 name, the value to fill in, the unit, allowed range, default, whether it is primary data and its
 options. Each list input (fuels, deliveries) has a sheet of its own: its fields' names on row 1,
-their identifiers on row 2, their units on row 3, one item per row from row 4. A CSV template is
+their identifiers on row 2, their units on row 3, one item per row from row 4; a field in several
+units (coal in t, natural gas in Nm3) is followed by a column `<field>.unit` where each item's
+unit is written. A CSV template is
 the main sheet alone, each list item's field on a row of its own (`kiln_fuels[1].amount`,
 counted from 1).
 
@@ -16,19 +18,22 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from io import BytesIO
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.documents import read_utf8, within_size
+from zuji.core.documents import decode_utf8, read_utf8, within_size
 from zuji.core.errors import Diagnostic, InventoryError, Span, file_label, read_as
 from zuji.data.standards import Standards
 from zuji.lang import model as m
 from zuji.runtime.amounts import parse_amount
 from zuji.runtime.inventory import Inventory, read_inventory
+from zuji.semantics.compile.plan import ListUnits
 
 SHEET_SUFFIXES = (".xlsx", ".csv")
 # The main sheet's columns, in order: (key, header as a clerk reads it).
@@ -60,6 +65,7 @@ FACTS = tuple(
     )
 )
 FIRST_ITEM_ROW = 4  # list sheets: names, identifiers, units, then items
+UNIT_SUFFIX = ".unit"  # the identifier of the unit column of a field in several units
 _ITEM = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -87,13 +93,37 @@ def load_sheet_inventory(
     standards: Standards,
     choices: dict[str, tuple[str, ...]] | None = None,
     root: Path | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
 ) -> Inventory:
     """Read an inventory from an xlsx workbook or a CSV file laid out as `zuji template` writes
     them; its findings name the cell at fault."""
     label = file_label(path)
     document, cells = document_from_sheets(read_sheets(path), pcr)
     try:
-        return read_inventory(document, pcr, standards, label, choices, path.parent, root)
+        return read_inventory(
+            document, pcr, standards, label, choices, path.parent, root, None, item_units
+        )
+    except InventoryError as exc:
+        raise at_cells(exc, label, cells) from None
+
+
+def sheet_inventory_from_bytes(
+    raw: bytes,
+    label: str,
+    pcr: m.RuleFile,
+    standards: Standards,
+    choices: dict[str, tuple[str, ...]] | None = None,
+    item_units: Mapping[str, ListUnits] | None = None,
+) -> Inventory:
+    """An inventory from the bytes of a workbook or CSV file named `label` (its suffix tells
+    which), as received rather than read from a file: a catalogue keeps the bytes an enterprise
+    submitted, and the result pins exactly those. Supplier documents must come inline;
+    `item_units` as read_inventory's."""
+    document, cells = document_from_sheets(sheets_from_bytes(raw, label), pcr)
+    try:
+        return read_inventory(
+            document, pcr, standards, label, choices, received=raw, item_units=item_units
+        )
     except InventoryError as exc:
         raise at_cells(exc, label, cells) from None
 
@@ -103,19 +133,36 @@ def read_sheets(path: Path) -> dict[str, Rows]:
     label = file_label(path)
     with read_as(InventoryError):
         if path.suffix.lower() == ".csv":
-            text = read_utf8(path).lstrip("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
-            return {"": [list(row) for row in csv.reader(text.splitlines())]}
+            return _csv_rows(read_utf8(path))
         within_size(path.stat().st_size, label, "document_bytes")
+    return _workbook_rows(path, label)
+
+
+def sheets_from_bytes(raw: bytes, label: str) -> dict[str, Rows]:
+    """The rows of the sheets of a workbook's or CSV file's bytes (one sheet named '' for CSV)."""
+    with read_as(InventoryError):
+        within_size(len(raw), label, "document_bytes")
+        if label.lower().endswith(".csv"):
+            return _csv_rows(decode_utf8(raw, label))
+    return _workbook_rows(BytesIO(raw), label)
+
+
+def _csv_rows(text: str) -> dict[str, Rows]:
+    text = text.lstrip("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
+    return {"": [list(row) for row in csv.reader(text.splitlines())]}
+
+
+def _workbook_rows(source: Path | BytesIO, label: str) -> dict[str, Rows]:
     from openpyxl import load_workbook  # only when a workbook is read
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML or openpyxl's own errors: a file that is no workbook
         raise InventoryError(
             Diagnostic(
                 "E500",
-                f"{file_label(path)}: not an Excel workbook ({type(exc).__name__})",
-                Span(file_label(path), 1, 1),
+                f"{label}: not an Excel workbook ({type(exc).__name__})",
+                Span(label, 1, 1),
                 hint="save it as .xlsx from Excel or WPS, or write a YAML inventory",
             )
         ) from None
@@ -184,12 +231,14 @@ def _read_list(
         return
     fields = [str(f or "").strip() for f in rows[1]]
     units = rows[2]
+    # A field in several units has a column of its own for each item's unit (amount.unit).
+    unit_columns = {f.removesuffix(UNIT_SUFFIX): c for c, f in enumerate(fields) if _is_unit(f)}
     items: list[dict[str, Any]] = []
     for number, row in enumerate(rows[FIRST_ITEM_ROW - 1 :], start=FIRST_ITEM_ROW):
         item = {
-            field: _amount(row[col], _cell(units, col))
+            field: _amount(row[col], _item_unit(row, units, col, unit_columns.get(field)))
             for col, field in enumerate(fields)
-            if field and not _blank(_cell(row, col))
+            if field and not _is_unit(field) and not _blank(_cell(row, col))
         }
         if not item:
             continue  # an empty row between items, or the template's spare rows
@@ -199,6 +248,17 @@ def _read_list(
         items.append(item)
     document["inputs"][inp.name] = items
     cells.setdefault(inp.name, (sheet, FIRST_ITEM_ROW, 1))
+
+
+def _is_unit(identifier: str) -> bool:
+    return identifier.endswith(UNIT_SUFFIX)
+
+
+def _item_unit(row: list[Any], units: list[Any], column: int, unit_column: int | None) -> Any:
+    """The unit of an item's cell: from its row's unit column, if its field has one, else
+    the sheet's units row."""
+    written = _cell(row, unit_column) if unit_column is not None else None
+    return _cell(units, column) if _blank(written) else written
 
 
 def _cell(row: list[Any], column: int) -> Any:

@@ -7,6 +7,7 @@ inventory, so each input keeps those it read (runtime.inventory reads the rest o
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -18,9 +19,12 @@ from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.runtime.amounts import check_bounds, quantity, written
+from zuji.runtime.inventory_zh import Choices
+from zuji.runtime.item_amounts import key_first, measured
 from zuji.runtime.result import DQ_KEYS
 from zuji.runtime.supplier import DocumentReader, supplier_value
 from zuji.runtime.uncertain_inputs import uncertainty
+from zuji.semantics.compile.plan import ListUnits
 
 
 class ValueReader(DocumentReader, Protocol):
@@ -30,7 +34,12 @@ class ValueReader(DocumentReader, Protocol):
     standards: Standards
     choices: dict[str, tuple[str, ...]]
     findings: DiagnosticSink
+    # The unit of each option of a list's field in several units, by list (runtime.item_amounts)
+    item_units: Mapping[str, ListUnits]
     uncertain: dict[str, Distribution | None]
+
+    # A code of its own where an amount is of another kind than its option's unit (E503).
+    def error(self, where: str, message: str, hint: str = "", code: str = "E501") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,9 @@ def _read_value(
 def _items(
     inp: m.Input, raw: list[dict[str, Any]], on: date | None, reader: ValueReader, where: str
 ) -> tuple[list[dict[str, Any]], Origin]:
+    listed = reader.item_units.get(inp.name)
+    if listed is not None:
+        return _items_in_units(inp, listed, raw, on, reader, where)
     fields = _fields_read(inp)
     items = []
     for i, item in enumerate(raw):
@@ -201,6 +213,33 @@ def _items(
                 found = _value(f, value, on, reader, _Place(where, i, name), known)
             row[name] = found[0]
         items.append(row)
+    return items, _items_origin(len(items))
+
+
+def _items_in_units(
+    inp: m.Input,
+    listed: ListUnits,
+    raw: list[dict[str, Any]],
+    on: date | None,
+    reader: ValueReader,
+    where: str,
+) -> tuple[list[dict[str, Any]], Origin]:
+    """The items of a list with a field in several units: the choice field that decides each
+    item's unit is read first, then the amount in that option's unit. Read afresh each time (no
+    values kept): the field read depends on the item's option."""
+    fields = key_first(inp, listed)
+    items = []
+    for i, item in enumerate(raw):
+        read: dict[str, Any] = {}
+        for f in fields:
+            place, given = f"{where}[{i}].{f.name}", item.get(f.name)
+            if f.units is not None:  # in the unit of the item's option, read before it
+                f = measured(f, listed, read.get(listed.key), given, reader, place) or f
+                if f.units is not None:
+                    read[f.name] = None
+                    continue
+            read[f.name] = _read_value(f, given, on, reader, place)[0]
+        items.append({f.name: read[f.name] for f in inp.fields})
     return items, _items_origin(len(items))
 
 
@@ -245,9 +284,19 @@ def _choice(inp: m.Input, meta: dict[str, Any], reader: ValueReader, where: str)
         reader.error(
             where,
             f"'{meta['value']}' is not one of the options",
-            "options: " + ", ".join(options),
+            "options: " + ", ".join(_with_labels(options, inp, reader.choices)),
         )
     return str(meta["value"])
+
+
+def _with_labels(
+    options: tuple[str, ...], inp: m.Input, choices: Mapping[str, tuple[str, ...]]
+) -> list[str]:
+    """The options as a clerk may write them: each identifier, with its Chinese label beside it
+    where the choice gives one (east (华东))."""
+    chinese = choices.chinese if isinstance(choices, Choices) else {}
+    label = chinese.get(inp.choice_type or "", {})
+    return [f"{o} ({label[o]})" if o in label else o for o in options]
 
 
 def _default(inp: m.Input, on: date | None, reader: ValueReader, where: str) -> tuple[Any, Origin]:

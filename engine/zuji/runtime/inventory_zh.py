@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +33,51 @@ _GROUPED = re.compile(r"^\s*[-+]?\d{1,3}(?:，\d{3})+(?:\.\d+)?(?=\s|[^\d，.]|$
 # A YAML key written with a full-width colon (`cement：` or `- fuel：`), before any ASCII colon
 # or comment on its line, so `description: "说明：..."` is left alone.
 _KEY_COLON = re.compile(r"^(\s*(?:-\s+)?)([^\s:#'\"{}\[\]：][^:#'\"{}\[\]：]*?)\s*：")
+
+
+class Choices(dict[str, tuple[str, ...]]):
+    """The options of every named choice (`grid_region` -> national, north, ...), and, for
+    those whose options carry labels, the way a clerk may write each label, with the options
+    it names (`labels["electricity.grid_region"]["华东"] == ("east",)`)."""
+
+    def __init__(
+        self,
+        options: Mapping[str, tuple[str, ...]],
+        chinese: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        super().__init__(options)
+        # The Chinese label of each labelled option, by choice type and option.
+        self.chinese = {name: dict(found) for name, found in (chinese or {}).items()}
+        self.labels = {name: label_index(found) for name, found in self.chinese.items()}
+
+    @staticmethod
+    def of(choices: Mapping[str, m.ChoiceType]) -> Choices:
+        """The options and Chinese labels of choice types, by the names formulas use."""
+        return Choices(
+            {name: c.options for name, c in choices.items()},
+            {
+                name: {option: label.zh for option, label in c.labels if label.zh}
+                for name, c in choices.items()
+                if c.labels
+            },
+        )
+
+
+def label_key(text: str) -> str:
+    """A label as compared: NFKC (full-width brackets and digits as ASCII) without spaces, so
+    that 公路货车（30 吨） and 公路货车(30吨) are one label."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def label_index(chinese: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each option's Chinese label, as compared (label_key), with the option it names; two
+    options whose labels read the same once normalised both stand under it, an ambiguity the
+    reader reports naming both."""
+    index: dict[str, tuple[str, ...]] = {}
+    for option, label in chinese.items():
+        key = label_key(label)
+        index[key] = (*index.get(key, ()), option)
+    return index
 
 
 class Reporter(Protocol):
@@ -73,12 +119,11 @@ def normalised(
     document: dict[str, Any],
     pcr: m.RuleFile,
     reporter: Reporter,
-    labels: Mapping[str, Mapping[str, str]] | None = None,
+    labels: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> tuple[dict[str, Any], tuple[Reading, ...]]:
-    """The document with Chinese names read as identifiers and full-width figures as ASCII ones,
-    and what was read so. `labels` gives, per choice input, its options' Chinese labels (label ->
-    option): rules give options no labels yet, so the reader passes none; once choices carry
-    them (`high_calcium "高钙石灰"`), the reader passes them here."""
+    """The document with Chinese names read as identifiers, options given by their Chinese
+    labels as the options, and full-width figures as ASCII ones, and what was read so. `labels`
+    gives, per choice type (electricity.grid_region), its label index (`label_index`)."""
     inputs = document.get("inputs")
     if not isinstance(inputs, dict) or _plain(inputs):
         return document, ()
@@ -166,7 +211,7 @@ def _value(
     where: str,
     readings: list[Reading],
     reporter: Reporter,
-    labels: Mapping[str, Mapping[str, str]],
+    labels: Mapping[str, Mapping[str, tuple[str, ...]]],
 ) -> Any:
     if isinstance(value, str):
         return _text(value, inp, where, readings, reporter, labels)
@@ -189,7 +234,7 @@ def _item(
     where: str,
     readings: list[Reading],
     reporter: Reporter,
-    labels: Mapping[str, Mapping[str, str]],
+    labels: Mapping[str, Mapping[str, tuple[str, ...]]],
 ) -> Any:
     if not isinstance(item, dict):
         return item
@@ -210,12 +255,12 @@ def _text(
     where: str,
     readings: list[Reading],
     reporter: Reporter,
-    labels: Mapping[str, Mapping[str, str]],
+    labels: Mapping[str, Mapping[str, tuple[str, ...]]],
 ) -> str:
     if text.isascii():
         return text
     if inp is not None and inp.kind == "choice":
-        option = labels.get(inp.name, {}).get(text.strip())
+        option = _labelled(text, inp, where, reporter, labels)
         if option is not None:
             readings.append(Reading(where, text, option))
             return option
@@ -238,3 +283,26 @@ def _text(
         return text
     readings.append(Reading(where, text, read))
     return read
+
+
+def _labelled(
+    text: str,
+    inp: m.Input,
+    where: str,
+    reporter: Reporter,
+    labels: Mapping[str, Mapping[str, tuple[str, ...]]],
+) -> str | None:
+    """The option a Chinese label names, or None when the text is no label of the input's
+    choice (it is then judged as an option, and refused as one if it is not). A label two
+    options share once normalised is an error naming both."""
+    owners = labels.get(inp.choice_type or "", {}).get(label_key(text))
+    if not owners:
+        return None
+    if len(owners) > 1:
+        reporter.error(
+            where,
+            f"'{text}' is the label of {' and '.join(repr(o) for o in owners)}",
+            f"write the identifier of the one meant ({' or '.join(owners)})",
+        )
+        return text
+    return owners[0]

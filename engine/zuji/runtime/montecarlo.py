@@ -41,6 +41,7 @@ from zuji.lang import model as m
 from zuji.runtime import aggregate
 from zuji.runtime.factors import bind_factors
 from zuji.runtime.inventory import Inventory
+from zuji.runtime.item_amounts import unit_at
 from zuji.runtime.run import Run, reference_flow, run_line, run_step
 from zuji.runtime.vector import (
     _late_assertions,
@@ -124,7 +125,7 @@ class MonteCarlo:
 def parameters(pcr: PCR, inventory: Inventory, pedigree: bool = True) -> list[Parameter]:
     """The uncertain parameters of this inventory's footprint, by name."""
     found = [
-        Parameter(name, "input", _input_unit(pcr, name), distribution)
+        Parameter(name, "input", _input_unit(pcr, inventory, name), distribution)
         for name, distribution in inventory.uncertainty.items()
     ]
     read = _factors_read(pcr, inventory)
@@ -156,9 +157,9 @@ def _input(pcr: PCR, name: str) -> m.Input | None:
     return inp
 
 
-def _input_unit(pcr: PCR, name: str) -> str:
-    inp = _input(pcr, name)
-    return str(inp.unit) if inp is not None and inp.unit else ""
+def _input_unit(pcr: PCR, inventory: Inventory, name: str) -> str:
+    # an item's field in several units is in the unit of its item's option
+    return unit_at(pcr.rule, pcr.plan.item_units, inventory.values, name)
 
 
 def _factors_read(pcr: PCR, inventory: Inventory) -> set[str]:

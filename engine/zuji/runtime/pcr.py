@@ -24,6 +24,7 @@ from zuji.lang.build import load_text as build_text
 from zuji.runtime.generated import evaluate_fast
 from zuji.runtime.inventory import Inventory, load_inventory, read_inventory, schema_for
 from zuji.runtime.inventory_sheets import SHEET_SUFFIXES, load_sheet_inventory
+from zuji.runtime.inventory_zh import Choices
 from zuji.runtime.result import Result
 from zuji.semantics.check import check
 from zuji.semantics.compile import Plan, compile_plan
@@ -85,25 +86,29 @@ class PCR:
         the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
         from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
+        units = self.plan.item_units
         if isinstance(source, dict):
             return read_inventory(
-                source, self.rule, self.standards, label, self.choices, base, root, received
+                source, self.rule, self.standards, label, self.choices, base, root, received, units
             )
         path = Path(source)
         if not path.is_file():
             raise UsageError(Diagnostic("E002", f"inventory file {source} not found"))
         if path.suffix.lower() in SHEET_SUFFIXES:
-            return load_sheet_inventory(path, self.rule, self.standards, self.choices, root)
-        return load_inventory(path, self.rule, self.standards, self.choices, root)
+            return load_sheet_inventory(path, self.rule, self.standards, self.choices, root, units)
+        return load_inventory(path, self.rule, self.standards, self.choices, root, units)
 
     @cached_property
-    def choices(self) -> dict[str, tuple[str, ...]]:
-        """The options of every named choice (the PCR's and its modules')."""
-        return {
-            name: tuple(symbol.decl.options)
-            for name, symbol in self.resolved.symbols.items()
-            if isinstance(symbol.decl, m.ChoiceType)
-        }
+    def choices(self) -> Choices:
+        """The options of every named choice (the PCR's and its modules'), with the Chinese
+        labels an inventory may give them by."""
+        return Choices.of(
+            {
+                name: symbol.decl
+                for name, symbol in self.resolved.symbols.items()
+                if isinstance(symbol.decl, m.ChoiceType)
+            }
+        )
 
     def evaluate(
         self,
@@ -161,7 +166,7 @@ class PCR:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of this PCR's inventory."""
-        return schema_for(self.rule, self.choices)
+        return schema_for(self.rule, self.choices, self.plan.item_units)
 
     @cached_property
     def folder(self) -> Path:

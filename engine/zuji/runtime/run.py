@@ -92,11 +92,31 @@ def run_step(run: Run, step: Step) -> None:
             f"value '{step.name}'",
         )
     except NotGiven as exc:
-        run.env[step.name] = Deferred(exc.name, exc.span, (step.name, *exc.via))
+        run.env[step.name] = Deferred.not_given(exc, step.name)
     except EvaluationError as exc:
         run.env[step.name] = Deferred(error=exc)
     else:
         run.env[step.name] = value
+
+
+def _not_given(exc: NotGiven, what: str) -> Diagnostic:
+    """E620: what was being computed, the input (or an item's field) left out, and the guard."""
+    name, item = exc.name, exc.item
+    through = f" through value '{exc.via[0]}'" if exc.via else ""
+    if item:
+        return Diagnostic(
+            "E620",
+            f"{what} needs '{item}.{name}'{through}, which the inventory leaves out",
+            exc.span,
+            hint=f"give '{name}' in {item}, or guard its use inside the sum with: "
+            f"if given({name}) then ...",
+        )
+    return Diagnostic(
+        "E620",
+        f"{what} needs input '{name}'{through}, which the inventory leaves out",
+        exc.span,
+        hint=f"give '{name}', or guard its use with: if given({name}) then ...",
+    )
 
 
 def call(
@@ -108,16 +128,7 @@ def call(
     except NotGiven as exc:
         if keep_not_given:
             raise
-        via = exc.via
-        through = f" through value '{via[0]}'" if via else ""
-        raise EvaluationError(
-            Diagnostic(
-                "E620",
-                f"{what} needs input '{exc.name}'{through}, which the inventory leaves out",
-                exc.span,
-                hint=f"give '{exc.name}', or guard its use with: if given({exc.name}) then ...",
-            )
-        ) from None
+        raise EvaluationError(_not_given(exc, what)) from None
     except DivisionByZero as exc:
         raise EvaluationError(
             Diagnostic(

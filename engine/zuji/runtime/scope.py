@@ -22,7 +22,7 @@ from zuji.core.errors import EvaluationError, NotGiven, Span
 class Deferred:
     """A value that could not be computed: not given (through an input) or an evaluation error."""
 
-    __slots__ = ("error", "input", "span", "via")
+    __slots__ = ("error", "input", "item", "span", "via")
 
     def __init__(
         self,
@@ -30,13 +30,19 @@ class Deferred:
         span: Span | None = None,
         via: tuple[str, ...] = (),
         error: EvaluationError | None = None,
+        item: str = "",  # the list item whose optional field `input` is left out
     ) -> None:
-        self.input, self.span, self.via, self.error = input, span, via, error
+        self.input, self.span, self.via, self.error, self.item = input, span, via, error, item
+
+    @classmethod
+    def not_given(cls, exc: NotGiven, value: str) -> Deferred:
+        """Value `value` reads what `exc` says the inventory leaves out."""
+        return cls(exc.name, exc.span, (value, *exc.via), item=exc.item)
 
     def reraise(self) -> None:
         if self.error is not None:
             raise self.error
-        raise NotGiven(self.input, self.span, self.via)
+        raise NotGiven(self.input, self.span, self.via, self.item)
 
 
 class Scope:

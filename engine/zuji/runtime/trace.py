@@ -13,6 +13,7 @@ from zuji.core.identity import by_identity
 from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import units as u
 from zuji.lang.model import Line
+from zuji.runtime.item_amounts import list_units_text
 from zuji.runtime.result import (
     InventoryInfo,
     Trace,
@@ -78,7 +79,10 @@ def _input_unit(run: Run, name: str) -> str:
     known = texts.get(key)
     if known is None:
         inp = run.plan.pcr.input(name)
-        known = texts[key] = str(inp.unit) if inp is not None and inp.unit else ""
+        unit = inp.unit_text if inp is not None else ""
+        if inp is not None and inp.kind == "list":  # each item's field in its option's unit
+            unit = list_units_text(run.plan.item_units, inp)
+        known = texts[key] = unit
     return known
 
 

@@ -223,6 +223,7 @@ def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
             f"the default of '{inp.name}' must be a number or a factor, not '{inp.default.choice}'",
             inp.default.span,
         )
+    _factor_default_of_several_units(inp, findings)
     if inp.kind == "list":
         if inside_list:
             findings.error("E265", "a list cannot hold another list", inp.span)
@@ -237,6 +238,18 @@ def _input(inp: m.Input, findings: DiagnosticSink, inside_list: bool) -> None:
             f"input '{inp.name}' is optional and has a default; the default "
             "applies when it is left out",
             inp.span,
+        )
+
+
+def _factor_default_of_several_units(inp: m.Input, findings: DiagnosticSink) -> None:
+    """E264: a factor's value has one unit; a field in several units has one per item."""
+    if inp.units is not None and inp.default and inp.default.factor is not None:
+        findings.error(
+            "E264",
+            f"field '{inp.name}' is in one of several units, so its default cannot be a factor "
+            "(whose unit is one): each item's amount is in the unit of its option",
+            inp.default.span,
+            "leave the default out, or give a number (0), read in the unit of each item's option",
         )
 
 

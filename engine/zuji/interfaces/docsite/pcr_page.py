@@ -179,7 +179,7 @@ def _input_row(inp: m.Input, pcr: PCR, name: str, lang: Language) -> list[str]:
     elif inp.kind == "list":
         kind = "list of items"
     else:
-        kind = str(inp.unit) if inp.unit else "number"
+        kind = inp.unit_text or "number"
     default = ""
     if inp.default:
         d = inp.default
@@ -210,8 +210,12 @@ def _inputs(rule: m.RuleFile, pcr: PCR, lang: Language) -> str:
     rows = []
     for inp in rule.inputs:
         rows.append(_input_row(inp, pcr, f"`{inp.name}`", lang))
+        listed = pcr.plan.item_units.get(inp.name)
         for fld in inp.fields:
-            rows.append(_input_row(fld, pcr, f"`{inp.name}[].{fld.name}`", lang))
+            row = _input_row(fld, pcr, f"`{inp.name}[].{fld.name}`", lang)
+            if fld.units is not None and listed is not None:  # each option's unit, spelt out
+                row[1] = f"`{fld.unit_text}`: {esc(listed.describe(fld.name))}"
+            rows.append(row)
     headers = ["Input", "Unit or options", "Description", "Range", "Default", "Data quality"]
     return table(headers, rows) if rows else "This PCR asks for no inputs.\n"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from zuji.core.errors import DivisionByZero, MissingMember, NotGiven, Span
 from zuji.lang.model import COMPARISONS
@@ -100,13 +101,24 @@ class Closures:
         return lambda env: tf(env) * kt if cf(env) else of(env) * ko
 
     def sum_over(self, fn: Fn, key: str) -> Fn:
-        return lambda env: math.fsum(fn(env.item(item)) for item in env[key])
+        def total(env: Env) -> float:
+            items = env[key]
+            try:
+                return math.fsum(fn(env.item(item)) for item in items)
+            except NotGiven as exc:
+                raise placed(exc, key, fn, env, items) from None
+
+        return total
 
     def given(self, key: str, is_list: bool) -> Fn:
         if is_list:
             # A list left out reads as no items: given() means "has items".
             return lambda env: bool(env.get(key))
         return lambda env: env.get(key) is not None
+
+    def given_field(self, name: str) -> Fn:
+        """Whether the item `sum over` is at gives its optional field `name`."""
+        return self.given(name, False)
 
     def extremum(self, function: str, scaled: Sequence[tuple[Fn, float]]) -> Fn:
         pick = min if function == "min" else max
@@ -116,6 +128,17 @@ class Closures:
             return value
 
         return extreme
+
+    def optional_field(self, listed: str, key: str, span: Span | None) -> Fn:
+        """An item's optional field, read inside `sum over` (sum_over names the item)."""
+
+        def read(env: Env) -> object:
+            value = env.get(key)
+            if value is None:
+                raise NotGiven(key, span, item=listed)
+            return value
+
+        return read
 
     def optional(self, key: str, span: Span | None) -> Fn:
         def read(env: Env) -> object:
@@ -154,3 +177,18 @@ def real_power(base: float, exponent: float, written: str, span: Span | None) ->
     except ZeroDivisionError:
         raise DivisionByZero(written, span) from None
     return result if isinstance(result, (int, float)) else math.nan
+
+
+def placed(exc: NotGiven, key: str, fn: Fn, env: Env, items: Sequence[dict[str, Any]]) -> NotGiven:
+    """A field of list `key` left out, named by the place of its item (deliveries[2]) as the
+    inventory writes it. Only on this failing path are the items run again one by one, so the
+    sum itself keeps its single pass."""
+    if exc.item != key:  # an input read in the body, or already placed
+        return exc
+    for index, item in enumerate(items):
+        try:
+            fn(env.item(item))
+        except NotGiven as found:
+            if found.item == key:
+                return NotGiven(found.name, found.span, found.via, f"{key}[{index}]")
+    return exc

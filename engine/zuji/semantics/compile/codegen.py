@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
 
 from zuji.core.errors import Span
 from zuji.lang import exprs
@@ -21,8 +23,9 @@ from zuji.lang import units as u
 from zuji.semantics.compile.inline import Inliner
 from zuji.semantics.compile.names import Names
 from zuji.semantics.compile.order import ValueOrder
-from zuji.semantics.compile.plan import POISON, Typed
+from zuji.semantics.compile.plan import POISON, Env, Fn, Typed
 from zuji.semantics.compile.state import Compilation
+from zuji.semantics.compile.sums import by_option, reads
 from zuji.semantics.compile.units import UnitChecks, factor, power_of
 from zuji.semantics.compile.values import NameReader
 
@@ -44,6 +47,8 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         self.scope: Scope = {}
         self.module = ""  # alias of the module whose names the expression reads
         self.summing = False
+        # The list whose item the scope's fields are (inside `sum over`): given(field) tests it.
+        self.item: m.Input | None = None
 
     def error(self, code: str, message: str, span: Span | None, hint: str = "") -> Typed:
         return self.compilation.error(code, message, span, hint)
@@ -66,12 +71,25 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
     @contextmanager
     def frame(self, scope: Scope, module: str) -> Iterator[None]:
         """Compile within a scope (parameters, list fields) and a module's names."""
-        saved = self.scope, self.module
-        self.scope, self.module = scope, module
+        saved = self.scope, self.module, self.item
+        self.scope, self.module, self.item = scope, module, None
         try:
             yield
         finally:
-            self.scope, self.module = saved
+            self.scope, self.module, self.item = saved
+
+    @contextmanager
+    def items_of(self, listed: m.Input, fields: dict[str, Typed]) -> Iterator[None]:
+        """Compile a `sum over` body: the item's fields first, then the names around it."""
+        with self.frame(ChainMap(fields, dict(self.scope)), self.module):
+            self.item = listed
+            yield
+
+    def field_reader(self, listed: m.Input, fld: m.Input, span: Span | None) -> Fn:
+        """The closure reading an item's field; an optional one an item may leave out (E620)."""
+        if fld.optional and fld.default is None:
+            return self.closures.optional_field(listed.name, fld.name, span)
+        return self.closures.field(fld.name)
 
     # ----------------------------------------------------------------- leaves
     def visit_Number(self, node: m.Number) -> Typed:
@@ -224,13 +242,13 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             return POISON
         if subject.kind != "choice":
             return self.error("E309", f"'is' tests a choice, not a {subject.kind}", node.span)
-        if node.option not in subject.options:
+        known = subject.declared or subject.options  # narrowed or not, any declared option
+        if node.option not in known:
             return self.error(
                 "E218",
                 f"'{node.option}' is not one of the options",
                 node.span,
-                exprs.suggest(node.option, list(subject.options))
-                or "options: " + ", ".join(sorted(subject.options)),
+                exprs.suggest(node.option, list(known)) or "options: " + ", ".join(sorted(known)),
             )
         test = self.closures.is_option(subject.fn, node.option, node.negated)
         if self.probe is not None:
@@ -256,6 +274,9 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         return Typed(self.closures.negation(inner.fn), "bool", deps=inner.deps)
 
     def visit_If(self, node: m.If) -> Typed:
+        holds = self.decided(node.condition)
+        if holds is not None:
+            return self.taken(node, holds)
         cond = self.visit(node.condition)
         then_scope, other_scope = self.narrowed(node.condition)
         with self.frame(then_scope, self.module):
@@ -281,6 +302,40 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
             deps=cond.deps | then.deps | other.deps,
         )
 
+    def decided(self, condition: m.Expr) -> bool | None:
+        """Whether a choice test is settled by what is known of the choice here (the items of
+        one option, inside `sum over` a list whose items are in several units; a branch that
+        already tested it): True or False, or None when it is left to evaluation."""
+        if not (isinstance(condition, m.IsChoice) and isinstance(condition.subject, m.Ref)):
+            return None
+        subject = self.scope.get(condition.subject.name)
+        if subject is None or subject.kind != "choice" or not subject.declared:
+            return None  # a choice not narrowed: every option is possible
+        if condition.option not in subject.declared:
+            return None  # E218, reported by the test itself
+        if subject.options == {condition.option}:
+            return not condition.negated
+        if condition.option not in subject.options:
+            return condition.negated
+        return None
+
+    def taken(self, node: m.If, holds: bool) -> Typed:
+        """An `if` whose condition is settled: only the branch taken is compiled (the other
+        may index a family for an option its items cannot have), its reach still recorded
+        for coverage."""
+        typed = self.visit(node.then if holds else node.otherwise)
+        if not typed.ok or self.probe is None or not isinstance(node.condition, m.IsChoice):
+            return typed
+        test = self.probe.condition(node.condition, lambda env: holds)
+        then, other = self.probe.branches(node, typed.fn, typed.fn)
+        live = then if holds else other
+
+        def reached(env: Env) -> Any:
+            test(env)  # the test's outcome and the branch taken, as evaluation would record
+            return live(env)
+
+        return replace(typed, fn=reached)
+
     def narrowed(self, condition: m.Expr) -> tuple[Scope, Scope]:
         """Inside 'if region is national then A else B', B knows region is not national, so
         B may index a factor family that has no member for it."""
@@ -290,9 +345,15 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         subject = self.visit(condition.subject)
         if subject.kind != "choice" or condition.option not in subject.options:
             return scope, scope
-        only = frozenset([condition.option])
-        inside = Typed(subject.fn, "choice", options=only, deps=subject.deps)
-        outside = Typed(subject.fn, "choice", options=subject.options - only, deps=subject.deps)
+        only, declared = frozenset([condition.option]), subject.declared or subject.options
+        inside = Typed(subject.fn, "choice", options=only, deps=subject.deps, declared=declared)
+        outside = Typed(
+            subject.fn,
+            "choice",
+            options=subject.options - only,
+            deps=subject.deps,
+            declared=declared,
+        )
         if condition.negated:
             inside, outside = outside, inside
         name = condition.subject.name
@@ -330,17 +391,25 @@ class ExpressionCompiler(exprs.Visitor[Typed]):
         self.names.use(symbol.name)
         fields = {}
         for fld in symbol.decl.fields:
-            read = self.closures.field(fld.name)
+            read = self.field_reader(symbol.decl, fld, node.span)
             if fld.kind == "choice":
                 fields[fld.name] = self.reader.choice_value(read, fld, frozenset([symbol.name]))
-            else:
+            elif fld.units is None:
                 unit = self.units.unit_of(fld.unit, fld.span)
                 fields[fld.name] = (
                     Typed(read, "quantity", unit, deps=frozenset([symbol.name]))
                     if unit is not None
                     else POISON
                 )
-        with self.frame(ChainMap(fields, dict(self.scope)), self.module):
+        listed = self.compilation.item_units.get(symbol.name)
+        mixed = {f.name for f in symbol.decl.fields if f.units is not None}
+        if mixed and not reads(node.body, mixed):
+            fields.update(dict.fromkeys(mixed, POISON))  # not read: one body for every item
+        elif mixed and listed is None:
+            return POISON  # the units of its items are undecided: reported where declared
+        elif listed is not None:
+            return by_option(self, node, symbol.decl, listed, fields)
+        with self.items_of(symbol.decl, fields):
             body = self.visit(node.body)
         if not body.ok:
             return POISON

@@ -66,6 +66,12 @@ class Inliner:
 
     def given(self, node: m.Call) -> Typed:
         target = node.args[0] if len(node.args) == 1 else None
+        item = self.compiler.item
+        fields = {f.name for f in item.fields} if item is not None else set()
+        if item is not None and isinstance(target, m.Ref) and target.name in fields:
+            # Inside `sum over`, a field's name stands for the item's: given(field) tests it.
+            test = self.compiler.closures.given_field(target.name)
+            return Typed(test, "bool", deps=frozenset([item.name]))
         module = self.compiler.module
         symbol = self.names.lookup(target.name, module) if isinstance(target, m.Ref) else None
         if symbol is None or not isinstance(symbol.decl, m.Input):

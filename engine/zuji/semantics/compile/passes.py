@@ -16,6 +16,7 @@ from zuji.lang import model as m
 from zuji.lang import units as u
 from zuji.semantics.compile.allocation import plan_allocations, plan_declared_unit
 from zuji.semantics.compile.codegen import ExpressionCompiler
+from zuji.semantics.compile.item_units import plan_item_units
 from zuji.semantics.compile.order import order_values
 from zuji.semantics.compile.plan import (
     BUILTIN_RESULTS,
@@ -134,6 +135,7 @@ def _assertion(compiler: ExpressionCompiler, assertion: m.Assertion) -> None:
 # In this order: diagnostics come out in it (check sorts them by position, keeping this order
 # among findings at one spot), and the plan's steps, lines and allocations in the rule's order.
 PASSES: tuple[Pass, ...] = (
+    plan_item_units,  # first: a sum over reads the units of its items
     order_values,
     check_module_formulas,
     compile_lines,

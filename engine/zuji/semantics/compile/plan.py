@@ -7,9 +7,10 @@ every PCR object loaded from the same sources.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 import pint
@@ -57,6 +58,9 @@ class Typed:
     options: frozenset[str] = frozenset()
     deps: frozenset[str] = frozenset()
     bare: float | None = None  # the value of a number written without a unit
+    # Every option a choice may take as the rule declares it, where `options` is narrowed (in
+    # the branch of an `if`, or for the items of one option): `is` may still name any of them.
+    declared: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -130,6 +134,35 @@ class AssertionPlan:
 
 
 @dataclass(frozen=True)
+class ListUnits:
+    """How the items of a list are measured where a field is in one of several units
+    (`amount : t or Nm3 or GJ as fuel_co2[fuel]`): the option of each item's choice field `key`
+    picks each such field's unit, the one its member of the factor family is per."""
+
+    list_name: str
+    key: str
+    options: tuple[str, ...]  # the key's options, as the rule declares them
+    fields: Mapping[str, Mapping[str, m.UnitExpr]]  # field -> option -> unit
+    families: Mapping[str, str]  # field -> the family whose members are per those units
+    # Each field as if declared in the one unit of an option: the inventory reader reads an
+    # item's amount with it, so bounds, conversions and distributions are those of one unit.
+    measured: Mapping[tuple[str, str], m.Input]
+
+    def unit(self, field: str, option: str) -> m.UnitExpr | None:
+        return self.fields.get(field, {}).get(option)
+
+    def field_in(self, field: str, option: str) -> m.Input | None:
+        return self.measured.get((field, option))
+
+    def describe(self, field: str) -> str:
+        """Which option is in which unit: 't (coal, heavy_oil), Nm3 (natural_gas)'."""
+        grouped: dict[str, list[str]] = {}
+        for option, unit in self.fields.get(field, {}).items():
+            grouped.setdefault(str(unit), []).append(option)
+        return ", ".join(f"{unit} ({', '.join(options)})" for unit, options in grouped.items())
+
+
+@dataclass(frozen=True)
 class RequirementPlan:
     """An input required only when a condition on the inventory holds (`required when`)."""
 
@@ -151,6 +184,7 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = ()
     used: frozenset[str] = frozenset()
     requirements: tuple[RequirementPlan, ...] = ()
+    item_units: Mapping[str, ListUnits] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def pcr(self) -> m.RuleFile:

@@ -218,6 +218,18 @@ class SourceClosures(Closures):
         value = self.local(key)
         return Code(f"({value} if {value} is not None else _missing(P, {self.optional_reads}))")
 
+    def optional_field(self, listed: str, key: str, span: Span | None) -> Fn:
+        # As an optional input: a field left out stops the function, and the closures, run
+        # again, name the item (E620).
+        self.optional_reads += 1
+        field = self.constant_id(key)
+        return Code(
+            f"(it[{field}] if it.get({field}) is not None else _missing(P, {self.optional_reads}))"
+        )
+
+    def given_field(self, name: str) -> Fn:
+        return Code(f"(it.get({self.constant_id(name)}) is not None)")
+
     def member(
         self,
         name: str,

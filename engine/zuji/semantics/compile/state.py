@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 from zuji.core import limits
@@ -15,6 +16,7 @@ from zuji.semantics.compile.plan import (
     AssertionPlan,
     Fn,
     LinePlan,
+    ListUnits,
     Plan,
     RequirementPlan,
     Step,
@@ -56,6 +58,7 @@ class Compilation:
     allocations: list[AllocationPlan] = field(default_factory=list)
     assertions: list[AssertionPlan] = field(default_factory=list)
     requirements: list[RequirementPlan] = field(default_factory=list)
+    item_units: dict[str, ListUnits] = field(default_factory=dict)  # by list
     declared_unit_factor: float = 1.0
     # Formulas are inlined at every call, so formulas calling formulas twice over could expand a
     # small rule exponentially; compiling stops at a budget of expression nodes.
@@ -84,4 +87,5 @@ class Compilation:
             tuple(self.findings.items),
             frozenset(self.used),
             tuple(self.requirements),
+            MappingProxyType(dict(self.item_units)),
         )

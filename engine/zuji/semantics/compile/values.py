@@ -58,6 +58,8 @@ class NameReader:
                 f"'{inp.name}' is a list; add its items up with sum over {inp.name} (...)",
                 span,
             )
+        if inp.units is not None:
+            return POISON  # several units outside a list (E116): no one unit to read it in
         closures = self.compiler.closures
         read = closures.optional(key, span) if inp.optional else closures.read(key)
         deps = frozenset([key])

@@ -315,6 +315,9 @@ class VectorClosures(Closures):
 
         return read
 
+    def optional_field(self, listed: str, key: str, span: Span | None) -> Fn:
+        return self.optional(key, span)  # on an item's env: the items (so rows) left without it
+
     def member(
         self,
         name: str,
