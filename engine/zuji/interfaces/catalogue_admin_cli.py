@@ -1,7 +1,7 @@
 """`zuji catalogue reevaluate|grade|grades|notice`: the administrator's commands of the
 catalogue — re-evaluation when rules or datasets change, grades, and notices to enterprises."""
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from typing import TYPE_CHECKING, Annotated, Any
@@ -76,7 +76,7 @@ def reevaluate(
 
 
 def _run(
-    store: Store,
+    store: "Store",
     pcr: str | None,
     dataset: str | None,
     resume: bool,
@@ -109,7 +109,7 @@ def _run(
     _report(store, r.run(store, started.run_id, chunk=chunk), limit, as_json)
 
 
-def _report(store: Store, summary: Summary, limit: int, as_json: bool) -> None:
+def _report(store: "Store", summary: "Summary", limit: int, as_json: bool) -> None:
     from zuji.catalogue.reevaluation_publish import moved
 
     items = moved(store, summary.run_id, limit)
@@ -128,7 +128,7 @@ def _report(store: Store, summary: Summary, limit: int, as_json: bool) -> None:
         )
 
 
-def _summary_lines(summary: Summary) -> None:
+def _summary_lines(summary: "Summary") -> None:
     counts = summary.counts
     typer.echo(
         _("run {run} ({state}): {moved} moved, {same} unchanged, {failed} failed").format(
@@ -141,7 +141,7 @@ def _summary_lines(summary: Summary) -> None:
     )
 
 
-def item_lines(item: MovedItem) -> list[str]:
+def item_lines(item: "MovedItem") -> list[str]:
     """A moved footprint as lines of text: before, after, change, then the lines that moved it."""
     if item.after is None:
         return [
@@ -163,7 +163,7 @@ def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.6g}"
 
 
-def run_json(summary: Summary, items: list[MovedItem]) -> dict[str, Any]:
+def run_json(summary: "Summary", items: "list[MovedItem]") -> dict[str, Any]:
     """A run and what it moved, as the command's --json and the HTTP API give it."""
     return {
         "id": summary.run_id,
@@ -199,7 +199,7 @@ def run_json(summary: Summary, items: list[MovedItem]) -> dict[str, Any]:
     }
 
 
-def _approve(store: Store, run_id: str, by: str | None, as_json: bool) -> None:
+def _approve(store: "Store", run_id: str, by: str | None, as_json: bool) -> None:
     from zuji.catalogue.reevaluation_publish import approve
 
     done = approve(store, run_id, _staff(by))
@@ -214,20 +214,20 @@ def _approve(store: Store, run_id: str, by: str | None, as_json: bool) -> None:
     )
 
 
-def _reject(store: Store, run_id: str, by: str | None, reason: str) -> None:
+def _reject(store: "Store", run_id: str, by: str | None, reason: str) -> None:
     from zuji.catalogue.reevaluation_publish import reject
 
     reject(store, run_id, _staff(by), reason)
     typer.echo(_("run {run} rejected: nothing published").format(run=run_id))
 
 
-def _show(store: Store, run_id: str, limit: int, as_json: bool) -> None:
+def _show(store: "Store", run_id: str, limit: int, as_json: bool) -> None:
     from zuji.catalogue.reevaluate import summary
 
     _report(store, summary(store, run_id), limit, as_json)
 
 
-def _list(store: Store, as_json: bool) -> None:
+def _list(store: "Store", as_json: bool) -> None:
     from zuji.catalogue.reevaluate import runs
 
     found = runs(store)

@@ -5,7 +5,7 @@ are for the audit log (default: the login name). The commands of each part of th
 registered on `catalogue_app` by their own module.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import getpass
 from pathlib import Path

@@ -5,7 +5,7 @@ enterprises filed before their first submission (so that their clients can be ma
 A client's secret is printed once, when it is made; the catalogue keeps only its scrypt hash.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -81,7 +81,7 @@ def list_clients(as_json: JsonOut = False, db: Db = None) -> None:
     say(table(headers, [_client_row(c, enterprise) for c, enterprise in rows]))
 
 
-def _client_json(client: Client, enterprise: str | None) -> dict[str, object]:
+def _client_json(client: "Client", enterprise: str | None) -> dict[str, object]:
     return {
         "client_id": client.client_id,
         "roles": list(client.scopes),
@@ -91,7 +91,7 @@ def _client_json(client: Client, enterprise: str | None) -> dict[str, object]:
     }
 
 
-def _client_row(client: Client, enterprise: str | None) -> list[str]:
+def _client_row(client: "Client", enterprise: str | None) -> list[str]:
     created = f"{client.created_at:%Y-%m-%d %H:%M}"
     roles = " ".join(client.scopes)
     return [client.client_id, roles, enterprise or "-", client.events_url or "-", created]

@@ -1,7 +1,7 @@
 """`zuji catalogue show ID`: one submission or footprint with everything about it — its figures,
 the verifiers' decisions and comments, its grades, and its audit trail."""
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from pathlib import Path
@@ -61,7 +61,7 @@ def show(
         say(_footprint_text(found))
 
 
-def _save(source: SubmissionRecord, inventory: Path | None, result: Path | None) -> None:
+def _save(source: "SubmissionRecord", inventory: Path | None, result: Path | None) -> None:
     from zuji.core.files import write_atomic
 
     if inventory is not None:
@@ -72,7 +72,7 @@ def _save(source: SubmissionRecord, inventory: Path | None, result: Path | None)
         say(_("wrote {file}").format(file=result), err=True)
 
 
-def submission_json(found: SubmissionRecord) -> dict[str, Any]:
+def submission_json(found: "SubmissionRecord") -> dict[str, Any]:
     s = found.submission
     try:
         text: str | None = s.inventory.decode("utf-8")
@@ -103,7 +103,7 @@ def submission_json(found: SubmissionRecord) -> dict[str, Any]:
     }
 
 
-def footprint_json(found: FootprintRecord) -> dict[str, Any]:
+def footprint_json(found: "FootprintRecord") -> dict[str, Any]:
     f = found.footprint
     return {
         "kind": "footprint",
@@ -127,7 +127,7 @@ def footprint_json(found: FootprintRecord) -> dict[str, Any]:
     }
 
 
-def _submission_text(found: SubmissionRecord) -> str:
+def _submission_text(found: "SubmissionRecord") -> str:
     s = found.submission
     lines = [
         _("submission {id}: {state}").format(id=s.id, state=word(s.state)),
@@ -156,7 +156,7 @@ def _submission_text(found: SubmissionRecord) -> str:
     return "\n".join([*lines, _("Audit trail:"), trail_table(found.trail)])
 
 
-def _footprint_text(found: FootprintRecord) -> str:
+def _footprint_text(found: "FootprintRecord") -> str:
     f = found.footprint
     lines = [
         _("footprint {id}: {status}").format(id=f.id, status=word(f.status)),

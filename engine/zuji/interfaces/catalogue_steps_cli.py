@@ -4,7 +4,7 @@ Each step is one transaction (catalogue.workflow): a bad inventory, a step out o
 missing comment prints its diagnostic, exits 1 and stores nothing.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from pathlib import Path

@@ -4,7 +4,7 @@ Tables for people (rich), `--json` for programs; an export writes the published 
 PACT JSON, JSON Lines or CSV, to a file atomically (a reader never sees half an export).
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 from collections.abc import Iterable
 from io import StringIO
@@ -57,7 +57,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 
-def filters(pcr: str | None, enterprise: str | None, status: str | None) -> Filters:
+def filters(pcr: str | None, enterprise: str | None, status: str | None) -> "Filters":
     from zuji.catalogue.queries import STATUSES, Filters
 
     if status is not None and status.capitalize() not in STATUSES:
@@ -105,7 +105,7 @@ def list_records(
 
 
 def _list_submissions(
-    session: Session,
+    session: "Session",
     state: str | None,
     pcr: str | None,
     enterprise: str | None,
@@ -131,7 +131,7 @@ def _list_submissions(
     _more(len(found), limit)
 
 
-def _submission_json(row: Listed) -> dict[str, Any]:
+def _submission_json(row: "Listed") -> dict[str, Any]:
     s = row.submission
     return {
         "id": s.id,
@@ -147,7 +147,7 @@ def _submission_json(row: Listed) -> dict[str, Any]:
     }
 
 
-def _submission_row(row: Listed) -> list[str]:
+def _submission_row(row: "Listed") -> list[str]:
     s = row.submission
     return [
         s.id,
@@ -162,7 +162,7 @@ def _submission_row(row: Listed) -> list[str]:
     ]
 
 
-def _list_footprints(session: Session, chosen: Filters, limit: int, as_json: bool) -> None:
+def _list_footprints(session: "Session", chosen: "Filters", limit: int, as_json: bool) -> None:
     from zuji.catalogue.records import footprint_rows
 
     found = footprint_rows(session, chosen, limit)
@@ -228,7 +228,7 @@ def log(
     say(trail_table(entries) if entries else _("no entries"))
 
 
-def trail_table(entries: list[Entry]) -> str:
+def trail_table(entries: "list[Entry]") -> str:
     headers = ["#", _("when"), _("who"), _("action"), _("subject"), _("why")]
     return table(
         headers,

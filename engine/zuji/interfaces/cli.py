@@ -8,7 +8,7 @@ The engine is imported inside each command, not here: `zuji --help` (and a comma
 module that adds commands with `register(app)` keeps its heavy imports inside its commands too.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 import os
@@ -289,7 +289,7 @@ def test_cases(
 
 
 def _run_cases(
-    pcr: PCR, coverage: bool, advance: Callable[[int], None], passed: int, failed: int
+    pcr: "PCR", coverage: bool, advance: "Callable[[int], None]", passed: int, failed: int
 ) -> tuple[int, int]:
     """Run one PCR's worked cases, printing a line each; the counts so far, updated."""
     from zuji.interfaces.review_cli import coverage_text

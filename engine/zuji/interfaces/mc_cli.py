@@ -2,7 +2,7 @@
 histogram and, on request, an SVG (written here) or a PNG (with matplotlib, if installed).
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 import math
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
     )(mc_command)
 
 
-def as_json(found: MonteCarlo) -> dict[str, Any]:
+def as_json(found: "MonteCarlo") -> dict[str, Any]:
     return {
         "unit": "kg CO2e per declared unit",
         "n": found.n,
@@ -114,7 +114,7 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def table(found: MonteCarlo) -> str:
+def table(found: "MonteCarlo") -> str:
     mean, sd = found.mean, found.sd
     error = sd / math.sqrt(max(len(found.totals), 1))
     relative = 100 * sd / mean if mean else math.nan
@@ -164,7 +164,7 @@ def table(found: MonteCarlo) -> str:
     return "\n".join(out)
 
 
-def _bins(totals: npt.NDArray[np.float64]) -> tuple[Any, Any]:
+def _bins(totals: "npt.NDArray[np.float64]") -> tuple[Any, Any]:
     import numpy as np
 
     low, high = float(np.min(totals)), float(np.max(totals))
@@ -173,7 +173,7 @@ def _bins(totals: npt.NDArray[np.float64]) -> tuple[Any, Any]:
     return np.histogram(totals, bins=BINS, range=(low, high))
 
 
-def histogram(totals: npt.NDArray[np.float64], width: int = 50) -> list[str]:
+def histogram(totals: "npt.NDArray[np.float64]", width: int = 50) -> list[str]:
     """The samples' histogram as rows of the terminal, one per bin."""
     counts, edges = _bins(totals)
     most = int(counts.max()) or 1
@@ -184,7 +184,7 @@ def histogram(totals: npt.NDArray[np.float64], width: int = 50) -> list[str]:
     return rows
 
 
-def _write_plot(found: MonteCarlo, path: Path, title: str) -> None:
+def _write_plot(found: "MonteCarlo", path: Path, title: str) -> None:
     if path.suffix.lower() == ".svg":
         write_atomic(path, svg(found, title))
         return
@@ -219,7 +219,7 @@ def _matplotlib(path: Path) -> Any:
     return plt
 
 
-def svg(found: MonteCarlo, title: str) -> str:
+def svg(found: "MonteCarlo", title: str) -> str:
     """A histogram of the samples as SVG, with the mean and the 95 % interval marked."""
     counts, edges = _bins(found.totals)
     w, h, left, bottom, top = 720, 400, 60, 50, 40

@@ -3,7 +3,7 @@ line: the partner hosts it holds credentials for, the queue of PACT events (answ
 requests to answer), pulling a supplier's footprints, and the supplier footprints received.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import json
 from pathlib import Path

@@ -6,7 +6,7 @@ before it exits. A pre-fork of our own would repeat that. Each worker process ha
 evaluation threads, checker processes and compiled PCRs.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import ipaddress
 import os
@@ -171,7 +171,7 @@ def _catalogue_url(given: str | None) -> str | None:
     return database_url(given).render_as_string(hide_password=False)
 
 
-def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None:
+def _warnings(config: "ServiceConfig", host: str, port: int, public: bool) -> None:
     from zuji.core.access import read_registry
 
     if (
@@ -196,7 +196,7 @@ def _warnings(config: ServiceConfig, host: str, port: int, public: bool) -> None
 
 
 def _launch(
-    config: ServiceConfig, host: str, port: int, workers: int, tls: tuple[Path, Path] | None
+    config: "ServiceConfig", host: str, port: int, workers: int, tls: tuple[Path, Path] | None
 ) -> None:
     import uvicorn
 

@@ -5,7 +5,7 @@ default, options and whether the PCR asks for primary data; `zuji run -i` reads 
 file back (the layout is runtime.inventory_sheets'). Registered on the main app by cli.py.
 """
 
-from __future__ import annotations
+# Annotations not postponed: typer reads them at every start (see cli.py).
 
 import csv
 import io
@@ -88,29 +88,29 @@ def register(app: typer.Typer) -> None:
 # ------------------------------------------------------------------------------- the rows
 
 
-def _options(pcr: PCR, inp: m.Input) -> tuple[str, ...]:
+def _options(pcr: "PCR", inp: "m.Input") -> tuple[str, ...]:
     return inp.options or pcr.choices.get(inp.choice_type or "", ())
 
 
-def _labels(pcr: PCR, inp: m.Input) -> dict[str, str]:
+def _labels(pcr: "PCR", inp: "m.Input") -> dict[str, str]:
     """The Chinese label of each labelled option of a choice input."""
     return pcr.choices.chinese.get(inp.choice_type or "", {})
 
 
-def _listed(pcr: PCR, inp: m.Input) -> str:
+def _listed(pcr: "PCR", inp: "m.Input") -> str:
     """The options as the template lists them: each identifier, its Chinese label beside it."""
     labels = _labels(pcr, inp)
     return ", ".join(f"{o} ({labels[o]})" if o in labels else o for o in _options(pcr, inp))
 
 
-def _choosable(pcr: PCR, inp: m.Input, lang: str) -> tuple[str, ...]:
+def _choosable(pcr: "PCR", inp: "m.Input", lang: str) -> tuple[str, ...]:
     """What a drop-down offers: in a Chinese template each option's Chinese label where the rule
     gives one (the reader reads a label as its option), in an English one the identifiers."""
     labels = _labels(pcr, inp) if lang == "zh" else {}
     return tuple(labels.get(o, o) for o in _options(pcr, inp))
 
 
-def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
+def _describe(pcr: "PCR", inp: "m.Input") -> dict[str, Any]:
     """The columns of the main sheet for one input (or one field of a list input)."""
     from zuji.runtime.inventory_sheets import COLUMNS
 
@@ -138,13 +138,13 @@ def _describe(pcr: PCR, inp: m.Input) -> dict[str, Any]:
     return row
 
 
-def _units_by_option(pcr: PCR, inp: m.Input, field: m.Input) -> str:
+def _units_by_option(pcr: "PCR", inp: "m.Input", field: "m.Input") -> str:
     """For a list's field in several units, the unit of each option: '单位 units: t (coal) ...'."""
     listed = pcr.plan.item_units.get(inp.name)
     return f"单位 units: {listed.describe(field.name)}" if listed is not None else ""
 
 
-def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
+def main_rows(pcr: "PCR", items_inline: bool) -> list[dict[str, Any]]:
     """The rows of the main sheet: the inventory's facts, then its inputs. With items_inline (a
     CSV), each field of a list input has a row of its own for item 1."""
     from zuji.runtime.inventory_sheets import COLUMNS, FACTS
@@ -171,7 +171,7 @@ def main_rows(pcr: PCR, items_inline: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def template_csv(pcr: PCR) -> str:
+def template_csv(pcr: "PCR") -> str:
     from zuji.runtime.inventory_sheets import COLUMNS
 
     buffer = io.StringIO()
@@ -185,7 +185,7 @@ def template_csv(pcr: PCR) -> str:
 # ------------------------------------------------------------------------------------ YAML
 
 
-def template_yaml(pcr: PCR, lang: str) -> str:
+def template_yaml(pcr: "PCR", lang: str) -> str:
     """A YAML inventory to fill in: each input keyed by its Chinese name (lang zh) or identifier,
     its unit, range, default and options in a comment."""
     lines = [f"pcr: {pcr.id}", "company: ", "product: ", "reference_period: {start: , end: }"]
@@ -217,7 +217,7 @@ def _yaml_key(key: str) -> str:
 # ------------------------------------------------------------------------------------ xlsx
 
 
-def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
+def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
     """The workbook: the main sheet, a sheet per list input, drop-downs for every choice."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -258,7 +258,7 @@ def write_xlsx(pcr: PCR, lang: str, target: Path) -> None:
     write_atomic(target, buffer.getvalue())
 
 
-def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill: Any) -> None:
+def _list_sheet(book: Any, options: Any, pcr: "PCR", inp: "m.Input", lang: str, fill: Any) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -283,7 +283,7 @@ def _list_sheet(book: Any, options: Any, pcr: PCR, inp: m.Input, lang: str, fill
 
 
 def _list_columns(
-    pcr: PCR, inp: m.Input, lang: str
+    pcr: "PCR", inp: "m.Input", lang: str
 ) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
     """The columns of a list's sheet: name, identifier, unit, drop-down options and whether
     only those are allowed. A field in several units is followed by the column of each item's
