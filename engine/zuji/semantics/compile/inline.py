@@ -5,6 +5,7 @@ ends; the built-in calls (min, max, given) are compiled here too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from zuji.lang import exprs
@@ -143,7 +144,9 @@ class Inliner:
                     f"one of {', '.join(sorted(allowed))}" + (f"; not {extra}" if extra else ""),
                     node.span,
                 )
-            return arg
+            # The body may test any option of the parameter's type (`if mode is rail ...`): the
+            # argument narrows what the parameter holds here, not the options `is` may name.
+            return replace(arg, declared=allowed)
         if arg.kind != "quantity":
             return self.compiler.error(
                 "E224",
