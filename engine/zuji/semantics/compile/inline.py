@@ -57,12 +57,15 @@ class Inliner:
         option = arg.name
         options = self.names.options_of(params[index], symbol.module)
         if option not in options:
-            # Not a name of the rule and not an option: most likely a misspelt option.
+            # Not a name of the rule and not an option: most likely a misspelt option. The hint
+            # names every option of the parameter's type, the close ones first.
+            listed = "options: " + ", ".join(sorted(options))
+            close = exprs.suggest(option, list(options))
             return self.compiler.error(
                 "E218",
                 f"'{option}' is not one of the options of '{params[index].name}' of {symbol.name}",
                 arg.span,
-                exprs.suggest(option, list(options)) or "options: " + ", ".join(sorted(options)),
+                f"{close} {listed}" if close else listed,
             )
         return Typed(self.compiler.closures.option(option), "choice", options=frozenset([option]))
 
