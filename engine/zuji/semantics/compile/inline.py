@@ -5,6 +5,7 @@ ends; the built-in calls (min, max, given) are compiled here too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from zuji.lang import exprs
@@ -55,12 +56,15 @@ class Inliner:
         option = arg.name
         options = self.names.options_of(params[index], symbol.module)
         if option not in options:
-            # Not a name of the rule and not an option: most likely a misspelt option.
+            # Not a name of the rule and not an option: most likely a misspelt option. The hint
+            # names every option of the parameter's type, the close ones first.
+            listed = "options: " + ", ".join(sorted(options))
+            close = exprs.suggest(option, list(options))
             return self.compiler.error(
                 "E218",
                 f"'{option}' is not one of the options of '{params[index].name}' of {symbol.name}",
                 arg.span,
-                exprs.suggest(option, list(options)) or "options: " + ", ".join(sorted(options)),
+                f"{close} {listed}" if close else listed,
             )
         return Typed(self.compiler.closures.option(option), "choice", options=frozenset([option]))
 
@@ -142,7 +146,9 @@ class Inliner:
                     f"one of {', '.join(sorted(allowed))}" + (f"; not {extra}" if extra else ""),
                     node.span,
                 )
-            return arg
+            # The body may test any option of the parameter's type (`if mode is rail ...`): the
+            # argument narrows what the parameter holds here, not the options `is` may name.
+            return replace(arg, declared=allowed)
         if arg.kind != "quantity":
             return self.compiler.error(
                 "E224",
