@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from catalogue_kit import STAFF, publish_case
+from cli_kit import zuji
 from sqlalchemy import func, select
 
 from zuji.catalogue import grades, notices, store
@@ -139,3 +140,44 @@ def _company(case: str) -> str:
         "typical_kiln": "Shandong",
         "cement": "Northern",
     }[case]
+
+
+def test_show_gives_each_grade_with_its_basis_in_both_languages(
+    catalogue_db: str, graded: dict[str, str]
+) -> None:
+    with store.open_store(catalogue_db) as db:
+        grades.regrade(db, "staff", everything=True)
+    footprint = graded["organic_carbon"]
+    shown = {
+        lang: zuji("--lang", lang, "catalogue", "show", footprint, "--db", catalogue_db).stdout
+        for lang in ("en", "zh")
+    }
+    # organic_carbon, 867.2106 kg CO2e/t (867.211 to 6 figures): 1 of the 3 clinker footprints
+    # is lower, 100 x 1 / 3 = 33.3 %; the advanced share is the default 5 %. Against GB 16780's
+    # three levels (above them all: none) with the set's version, the dates and the source.
+    distribution = {
+        "en": "  distribution: ordinary: 33.3 % of the 3 Active footprints under clinker are "
+        "lower (advanced: under 5 %; as of ",
+        "zh": "  目录分布：一般：clinker 下 3 个有效碳足迹中有 33.3 % 低于它"
+        "（先进：低于 5 %；截至 ",
+    }
+    benchmark = {
+        "en": (
+            "  benchmark: none: 867.211 kg CO2e/t against gb16780_2021 GB 16780-2021 ",
+            "2022-11-01 to in force; levels grade_1 791.37, grade_2 804.69, grade_3 836.65 "
+            "kg CO2e/t; source: GB 16780-2021",
+            "; unconfirmed figure; set product_benchmarks ",
+        ),
+        "zh": (
+            "  对标：未达任一水平：867.211 kg CO2e/t，对标 gb16780_2021 GB 16780-2021 ",
+            "2022-11-01 至 现行有效；各级水平 grade_1 791.37, grade_2 804.69, grade_3 836.65 "
+            "kg CO2e/t；来源：GB 16780-2021",
+            "；数值尚未核实；基准集 product_benchmarks ",
+        ),
+    }
+    for lang, text in shown.items():
+        assert distribution[lang] in text
+        [line] = [ln for ln in text.splitlines() if "gb16780_2021" in ln]
+        assert line.startswith(benchmark[lang][0])
+        assert all(part in line for part in benchmark[lang][1:])
+    assert "先进" not in shown["en"] and "ordinary" not in shown["zh"]

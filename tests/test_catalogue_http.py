@@ -294,6 +294,32 @@ def test_a_workbook_is_kept_byte_for_byte(served: Served, tmp_path: Path, cement
     assert detail["result"]["provenance"]["inventory"]["sha256"] == digest
 
 
+def test_a_footprints_grades_say_their_basis_in_the_readers_language(served: Served) -> None:
+    _, footprint = accepted_and_published(served)
+    with served.as_("acme") as acme:
+        said = {
+            lang: acme.get(
+                f"/catalogue/footprints/{footprint}", headers={"Accept-Language": lang}
+            ).json()["grades"]
+            for lang in ("en", "zh-CN")
+        }
+    # The only footprint under its PCR: none is lower (0.0 %), so it is advanced (0 < 5 % of 1).
+    [en] = [g for g in said["en"] if g["basis"] == "distribution"]
+    [zh] = [g for g in said["zh-CN"] if g["basis"] == "distribution"]
+    day = en["detail"]["date"]
+    assert en["described"] == (
+        "advanced: 0.0 % of the 1 Active footprints under cement are lower "
+        f"(advanced: under 5 %; as of {day})"
+    )
+    assert (
+        zh["described"]
+        == f"先进：cement 下 1 个有效碳足迹中有 0.0 % 低于它（先进：低于 5 %；截至 {day}）"
+    )
+    assert {k: v for k, v in en.items() if k != "described"} == {
+        k: v for k, v in zh.items() if k != "described"
+    }
+
+
 # ----------------------------------------------------------------------------- immutability
 
 

@@ -32,6 +32,7 @@ from zuji.catalogue.store import Store, audit
 from zuji.catalogue.tables import Footprint, Grade, Setting, Submission, now
 from zuji.core import library
 from zuji.core.errors import CatalogueError, Diagnostic
+from zuji.core.i18n import N_, _, either
 from zuji.data.benchmarks import Benchmark, BenchmarkSet, load_benchmarks
 
 ADVANCED_SHARE = 0.05
@@ -284,20 +285,52 @@ def grade_lines(session: Session, footprint_id: str) -> list[GradeLine]:
     return [GradeLine(g.basis, g.grade, g.value, dict(g.detail)) for g in session.scalars(query)]
 
 
+# The grades' own words; a benchmark's level names (grade_1, ...) are its scheme's and kept.
+_GRADES = {"advanced": N_("advanced"), "ordinary": N_("ordinary"), "none": N_("none")}
+_BASES = {"benchmark": N_("benchmark"), "distribution": N_("distribution")}
+
+
+def basis_word(basis: str) -> str:
+    """What a grade is graded against, in the reader's language."""
+    return _(_BASES[basis]) if basis in _BASES else basis
+
+
 def describe(line: GradeLine) -> str:
-    """One grade as a line of text: the grade, then its basis."""
+    """One grade as a line of text in the reader's language: the grade, then its basis (the
+    benchmark set, its dates and source; or the percentile, the population and the share
+    counted advanced)."""
     d = line.detail
+    grade = _(_GRADES[line.grade]) if line.grade in _GRADES else line.grade
     if line.basis == "distribution":
-        return (
-            f"{line.grade}: {line.value:.1f} % of the {d['size']} Active footprints under "
-            f"{d['pcr']} are lower (advanced: under {100 * d['advanced_share']:g} %; "
-            f"as of {d['date']})"
+        return _(
+            "{grade}: {percentile} % of the {size} Active footprints under {pcr} are lower "
+            "(advanced: under {share} %; as of {date})"
+        ).format(
+            grade=grade,
+            percentile=f"{line.value:.1f}",
+            size=d["size"],
+            pcr=d["pcr"],
+            share=f"{100 * d['advanced_share']:g}",
+            date=d["date"],
         )
-    levels = ", ".join(f"{lv['level']} {lv['kg_co2e_per_t']:g}" for lv in d["levels"])
-    until = d["valid_to"] or "in force"
-    checked = "" if d["confirmed"] else "; unconfirmed figure"
-    return (
-        f"{line.grade}: {line.value:g} kg CO2e/t against {d['benchmark']} ({d['scheme']}, "
-        f"scope {d['scope']}, {d['valid_from']} to {until}; levels {levels} kg CO2e/t; "
-        f"source: {d['source']}{checked}; set {d['set']} {d['set_version']} of {d['compiled']})"
+    title = d.get("title") or {}
+    return _(
+        "{grade}: {value} kg CO2e/t against {benchmark} {title} ({scheme}, scope {scope}, "
+        "{start} to {end}; levels {levels} kg CO2e/t; source: {source}{unconfirmed}; "
+        "set {set} {version} of {compiled})"
+    ).format(
+        grade=grade,
+        value=f"{line.value:g}",
+        benchmark=d["benchmark"],
+        title=either(title.get("en", ""), title.get("zh", "")),
+        scheme=d["scheme"],
+        scope=d["scope"],
+        start=d["valid_from"],
+        end=d["valid_to"] or _("in force"),
+        levels=", ".join(f"{lv['level']} {lv['kg_co2e_per_t']:g}" for lv in d["levels"]),
+        source=d["source"],
+        unconfirmed="" if d["confirmed"] else _("; unconfirmed figure"),
+        set=d["set"],
+        version=d["set_version"],
+        compiled=d["compiled"],
     )

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from zuji.catalogue.queries import Filters, footprint_page, footprint_query, served
+from zuji.catalogue.queries import Filters, footprint_page, newest, served
 from zuji.catalogue.tables import (
     AuditEntry,
     Enterprise,
@@ -213,9 +213,11 @@ class FootprintRow:
 
 def footprint_rows(session: Session, filters: Filters, limit: int) -> list[FootprintRow]:
     """Published footprints matching `filters`, newest first, at most `limit`."""
+    chosen = newest(session, filters, limit)
+    if chosen is None:
+        return []
     query = (
-        footprint_query(filters)
-        .with_only_columns(
+        select(
             Footprint.id,
             Enterprise.name,
             Product.name,
@@ -229,8 +231,8 @@ def footprint_rows(session: Session, filters: Filters, limit: int) -> list[Footp
         )
         .join(Product, Footprint.product_id == Product.id)
         .join(Enterprise, Footprint.enterprise_id == Enterprise.id)
-        .order_by(Footprint.published_at.desc(), Footprint.id)
-        .limit(limit)
+        .where(Footprint.id.in_(chosen))
+        .order_by(Footprint.published_at.desc(), Footprint.id.desc())
     )
     return [
         FootprintRow(r[0], r[1], r[2], f"{r[3]} {r[4]}", r[5], r[6], r[7], r[8], r[9])

@@ -185,14 +185,19 @@ class Footprint(Base):
     __table_args__ = (
         Index("ix_footprints_validity", "valid_from", "valid_until"),
         Index("ix_footprints_product_status", "product_id", "status"),
+        # A filtered page walks one of these in id order (queries.py; migration 0002).
+        Index("ix_footprints_pcr_walk", "pcr_id", "id"),
+        Index("ix_footprints_enterprise_walk", "enterprise_id", "id"),
+        Index("ix_footprints_status_walk", "status", "id"),
+        Index("ix_footprints_published_walk", "published_at", "id"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    pcr_id: Mapped[str] = mapped_column(String(64), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    pcr_id: Mapped[str] = mapped_column(String(64))
     pcr_version: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), index=True)  # Active | Deprecated
+    status: Mapped[str] = mapped_column(String(16))  # Active | Deprecated
     document: Mapped[str] = mapped_column(Text)
     total: Mapped[float] = mapped_column(Float)  # kg CO2e per declared unit
     declared_unit: Mapped[str] = mapped_column(String(100))
@@ -201,15 +206,17 @@ class Footprint(Base):
     preceding: Mapped[list[Any]] = mapped_column(default=list)
     superseded_by: Mapped[str | None] = mapped_column(String(36))
     published_by: Mapped[str] = mapped_column(String(64))
-    published_at: Mapped[datetime] = mapped_column(default=now, index=True)
+    published_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class FootprintKey(Base):
     """One value a PACT filter matches on: kind is productId, companyId, geography or
-    classification; value is lower-cased (PACT's matches are case-insensitive)."""
+    classification; value is lower-cased (PACT's matches are case-insensitive). The walk index
+    holds the footprint id, so a filtered page reads one kind's value in id order from the
+    index alone (the primary key, footprint first, serves the test of one footprint)."""
 
     __tablename__ = "footprint_keys"
-    __table_args__ = (Index("ix_footprint_keys_lookup", "kind", "value"),)
+    __table_args__ = (Index("ix_footprint_keys_walk", "kind", "value", "footprint_id"),)
     footprint_id: Mapped[str] = mapped_column(
         ForeignKey("footprints.id", ondelete="CASCADE"), primary_key=True
     )

@@ -273,7 +273,7 @@ def grades(
     db: Db = None,
 ) -> None:
     """A footprint's grades, each with its basis."""
-    from zuji.catalogue.grades import describe, grade_lines
+    from zuji.catalogue.grades import basis_word, describe, grade_lines
     from zuji.catalogue.store import open_store
     from zuji.catalogue.tables import Footprint
     from zuji.core.errors import CatalogueError, Diagnostic
@@ -288,7 +288,11 @@ def grades(
     if not lines:
         typer.echo(_("not graded yet: `zuji catalogue grade` grades it"))
     for line in lines:
-        typer.echo(f"{line.basis:12} {describe(line)}")
+        typer.echo(
+            _("  {basis}: {described}")
+            .format(basis=basis_word(line.basis), described=describe(line))
+            .strip()
+        )
 
 
 # ----------------------------------------------------------------------------- notices

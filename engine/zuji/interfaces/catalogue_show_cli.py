@@ -157,6 +157,8 @@ def _submission_text(found: "SubmissionRecord") -> str:
 
 
 def _footprint_text(found: "FootprintRecord") -> str:
+    from zuji.catalogue.grades import GradeLine, basis_word, describe
+
     f = found.footprint
     lines = [
         _("footprint {id}: {status}").format(id=f.id, status=word(f.status)),
@@ -180,7 +182,10 @@ def _footprint_text(found: "FootprintRecord") -> str:
         lines.append(_("  superseded by {id}").format(id=f.superseded_by))
     lines.append(_("Grades:") if found.grades else _("Grades: none yet"))
     lines += [
-        f"  {g.basis}: {g.grade}" + (f" ({g.value:g})" if g.value is not None else "")
+        _("  {basis}: {described}").format(
+            basis=basis_word(g.basis),
+            described=describe(GradeLine(g.basis, g.grade, g.value, g.detail)),
+        )
         for g in found.grades
     ]
     return "\n".join([*lines, _("Audit trail:"), trail_table(found.trail)])

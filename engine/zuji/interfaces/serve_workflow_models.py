@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zuji.catalogue.grades import GradeLine, describe
 from zuji.catalogue.records import Entry, FootprintRecord, SubmissionRecord
 from zuji.catalogue.tables import Submission
 
@@ -116,6 +117,9 @@ class GradeOut(_Strict):
     grade: str
     value: float | None
     detail: dict[str, Any]
+    described: str = Field(
+        description="The grade and its basis in words, in the request's language"
+    )
     at: datetime
 
 
@@ -222,7 +226,14 @@ def footprint_detail(found: FootprintRecord) -> FootprintDetail:
         published_by=f.published_by,
         published_at=f.published_at,
         grades=[
-            GradeOut(basis=g.basis, grade=g.grade, value=g.value, detail=g.detail, at=g.at)
+            GradeOut(
+                basis=g.basis,
+                grade=g.grade,
+                value=g.value,
+                detail=g.detail,
+                described=describe(GradeLine(g.basis, g.grade, g.value, g.detail)),
+                at=g.at,
+            )
             for g in found.grades
         ],
         document=found.document,
