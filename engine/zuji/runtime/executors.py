@@ -126,7 +126,10 @@ class Dask(_Closing):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                # The scheduler's HTTP server runs even without a dashboard, by default on port
+                # 8787 of every interface: kept on loopback and a free port, so two clusters on
+                # one machine (two batches, two test runs) never collide.
+                dashboard_address="127.0.0.1:0",
             )
             self.client: Any = distributed.Client(self.cluster)
         else:
