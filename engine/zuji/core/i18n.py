@@ -420,6 +420,8 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     are none of these, so they stay as they are."""
     if depth > _PART_DEPTH or slot in _NAMES or not _ENGLISH.search(value):
         return value
+    if slot in _FINDINGS:
+        return _by_findings(lang, value, depth, slot)
     # A list of parts ("quantity in %, range >= 0") is split before a template can take it whole.
     found = _by_items(lang, value, depth, own) if ", " in value else None
     if found is None and own:  # the context's own texts first: a summary inside a summary
@@ -431,6 +433,30 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     if found is None:
         found = _by_items(lang, value, depth, own)
     return value if found is None else found
+
+
+# Placeholders whose values are findings made by another part of Zuji or by a library, each
+# read only by the templates of its own context, never by the catalogue's parts: templates such
+# as "{field}: required, missing" or "{value} is too long" would fit far too much of any other
+# text. A list of them is split first and each finding translated alone: a supplier's PACT
+# document's problems ("id: 'x' is not a UUID; pcf.dqi.temporalDQR: required, a decimal
+# string"), the places of its fields at fault ("id (line 1, column 2), status (line 4, column
+# 3)"), jsonschema's one finding about a document that breaks its schema. A finding no template
+# knows stays as made; the others are still translated.
+_FINDINGS: dict[str, tuple[re.Pattern[str] | None, str, str]] = {
+    "problems": (re.compile(r"; "), "；", "pact"),
+    "places": (re.compile(r", (?![^()]*\))"), "、", "place"),
+    "finding": (None, "", "jsonschema"),
+}
+
+
+def _by_findings(lang: str, value: str, depth: int, slot: str) -> str:
+    separator, joiner, context = _FINDINGS[slot]
+    said = []
+    for finding in separator.split(value) if separator else [value]:
+        found = _by_template(lang, context, finding, depth)
+        said.append(finding if found is None else found)
+    return joiner.join(said)
 
 
 def _by_words(lang: str, value: str) -> str | None:
@@ -470,5 +496,6 @@ def _by_items(lang: str, value: str, depth: int, own: str = "") -> str | None:
 # Any English word; two in a row, a phrase that only a part or a word list can translate.
 _ENGLISH = re.compile(r"[A-Za-z]{2,}")
 _SENTENCE = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
-_SEPARATORS = re.compile(r"(, | or | and )")
+# A separator inside brackets is part of an item (jsonschema's "'x' is not one of ['a', 'b']").
+_SEPARATORS = re.compile(r"(, | or | and )(?![^\[\]()]*[\])])")
 _LIST_WORDS = {", ": "、", " or ": " 或 ", " and ": " 和 "}
