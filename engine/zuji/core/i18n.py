@@ -435,28 +435,23 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     return value if found is None else found
 
 
-# Placeholders whose values are findings made by another part of Zuji or by a library, each
-# read only by the templates of its own context, never by the catalogue's parts: templates such
-# as "{field}: required, missing" or "{value} is too long" would fit far too much of any other
-# text. A list of them is split first and each finding translated alone: a supplier's PACT
-# document's problems ("id: 'x' is not a UUID; pcf.dqi.temporalDQR: required, a decimal
-# string"), the places of its fields at fault ("id (line 1, column 2), status (line 4, column
-# 3)"), jsonschema's one finding about a document that breaks its schema. A finding no template
-# knows stays as made; the others are still translated.
-_FINDINGS: dict[str, tuple[re.Pattern[str] | None, str, str]] = {
+# Placeholders whose values are findings made elsewhere, read only by the templates of their own
+# context, never by the parts: "{field}: required, missing" or "{value} is too long" would fit
+# far too much of any other text. A list is split first and each finding translated alone (one
+# no template knows stays as made): a supplier's PACT document's problems ("id: 'x' is not a
+# UUID; pcf.dqi.temporalDQR: required, a decimal string"), the places of its fields at fault
+# ("id (line 1, column 2), status (line 4, column 3)"), jsonschema's one finding.
+_FINDINGS = {
     "problems": (re.compile(r"; "), "；", "pact"),
     "places": (re.compile(r", (?![^()]*\))"), "、", "place"),
-    "finding": (None, "", "jsonschema"),
+    "finding": (re.compile(r"(?!)"), "", "jsonschema"),  # one finding: never split
 }
 
 
 def _by_findings(lang: str, value: str, depth: int, slot: str) -> str:
     separator, joiner, context = _FINDINGS[slot]
-    said = []
-    for finding in separator.split(value) if separator else [value]:
-        found = _by_template(lang, context, finding, depth)
-        said.append(finding if found is None else found)
-    return joiner.join(said)
+    found = [(f, _by_template(lang, context, f, depth)) for f in separator.split(value)]
+    return joiner.join(f if said is None else said for f, said in found)
 
 
 def _by_words(lang: str, value: str) -> str | None:
