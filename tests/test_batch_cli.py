@@ -106,3 +106,56 @@ def test_local_worker_processes_give_the_same_file(tmp_path: Path) -> None:
     )
     assert ran.returncode == 0, ran.stderr
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+
+
+def _failing_rows(tmp_path: Path) -> Path:
+    table = _table()
+    table.loc[1, "cement"] = -5.0
+    table.loc[2, "kiln_fuels.0.fuel"] = "peat"
+    return _written(table, tmp_path / "plants.csv")
+
+
+def test_the_error_column_is_in_the_readers_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--lang, else ZUJI_LANG, else the locale; the codes and names stay as they are."""
+    source = _failing_rows(tmp_path)
+    chinese = [
+        "E501: 第 2 行：cement：-5 t 超出范围：必须 > 0",
+        "E501: 第 3 行：kiln_fuels[0].fuel：'peat' 不是可选项之一",
+    ]
+    english = [
+        "E501: row 2: cement: -5 t is out of range: it must be > 0",
+        "E501: row 3: kiln_fuels[0].fuel: 'peat' is not one of the options",
+    ]
+    for name, lang, expected in [
+        ("lang.csv", ["--lang", "zh"], chinese),
+        ("en.csv", ["--lang", "en"], english),
+    ]:
+        assert zuji("batch", "cement", str(source), "-o", str(tmp_path / name), *lang).returncode
+        assert _read(tmp_path / name)["error"].tolist()[1:] == expected
+    # The tests' environment sets ZUJI_LANG=en: a reader's locale alone, then ZUJI_LANG over it.
+    for name in ("ZUJI_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    zuji("batch", "cement", str(source), "-o", str(tmp_path / "locale.jsonl"))
+    assert _read(tmp_path / "locale.jsonl")["error"].tolist()[1:] == chinese
+    monkeypatch.setenv("ZUJI_LANG", "en")
+    zuji("batch", "cement", str(source), "-o", str(tmp_path / "zuji_lang.jsonl"))
+    assert _read(tmp_path / "zuji_lang.jsonl")["error"].tolist()[1:] == english
+
+
+@pytest.mark.slow
+def test_worker_processes_write_errors_in_the_readers_language(tmp_path: Path) -> None:
+    """A worker has neither the command line's --lang nor the reader's environment: the
+    language goes with each partition."""
+    source, target = _failing_rows(tmp_path), tmp_path / "out.csv"
+    ran = zuji(
+        "batch", "cement", str(source), "-o", str(target), "--workers", "2", "--chunk-rows", "1",
+        "--lang", "zh",
+    )  # fmt: skip
+    assert ran.returncode == 1 and "3 行，2 行失败" in ran.stderr
+    assert _read(target)["error"].tolist()[1:] == [
+        "E501: 第 2 行：cement：-5 t 超出范围：必须 > 0",
+        "E501: 第 3 行：kiln_fuels[0].fuel：'peat' 不是可选项之一",
+    ]

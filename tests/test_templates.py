@@ -162,3 +162,15 @@ def test_a_chinese_template_offers_the_options_by_their_labels_and_reads_them_ba
     assert read.values["grid_region"] == "national"
     assert read.values["kiln_fuels"][0]["fuel"] == "raw_coal"
     assert pcr.evaluate(read).total == before
+
+
+def test_a_list_sheet_heads_a_choice_by_its_choice_types_words(tmp_path: Path) -> None:
+    """`fuel : one of combustion.fuel` has no words of its own: its column is headed by the
+    choice type's, in both languages, rather than by the bare identifier."""
+    book = load_workbook(_cement_xlsx(tmp_path))
+    fuels = [cell.value for cell in book["窑用化石燃料"][1]]
+    assert fuels[0] == "按质量计量的燃料 Fuels measured by mass"
+    transport = [cell.value for cell in book["原燃料进厂运输"][1]]
+    assert transport[-1] == "运输方式 Transport modes"
+    # the identifiers the reader goes by stay on the second row
+    assert [cell.value for cell in book["窑用化石燃料"][2]] == ["fuel", "amount"]

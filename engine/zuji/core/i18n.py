@@ -420,6 +420,8 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     are none of these, so they stay as they are."""
     if depth > _PART_DEPTH or slot in _NAMES or not _ENGLISH.search(value):
         return value
+    if slot in _FINDINGS:
+        return _by_findings(lang, value, depth, slot)
     # A list of parts ("quantity in %, range >= 0") is split before a template can take it whole.
     found = _by_items(lang, value, depth, own) if ", " in value else None
     if found is None and own:  # the context's own texts first: a summary inside a summary
@@ -431,6 +433,25 @@ def _part(lang: str, value: str, depth: int, slot: str = "", own: str = "") -> s
     if found is None:
         found = _by_items(lang, value, depth, own)
     return value if found is None else found
+
+
+# Placeholders whose values are findings made elsewhere, read only by the templates of their own
+# context, never by the parts: "{field}: required, missing" or "{value} is too long" would fit
+# far too much of any other text. A list is split first and each finding translated alone (one
+# no template knows stays as made): a supplier's PACT document's problems ("id: 'x' is not a
+# UUID; pcf.dqi.temporalDQR: required, a decimal string"), the places of its fields at fault
+# ("id (line 1, column 2), status (line 4, column 3)"), jsonschema's one finding.
+_FINDINGS = {
+    "problems": (re.compile(r"; "), "；", "pact"),
+    "places": (re.compile(r", (?![^()]*\))"), "、", "place"),
+    "finding": (re.compile(r"(?!)"), "", "jsonschema"),  # one finding: never split
+}
+
+
+def _by_findings(lang: str, value: str, depth: int, slot: str) -> str:
+    separator, joiner, context = _FINDINGS[slot]
+    found = [(f, _by_template(lang, context, f, depth)) for f in separator.split(value)]
+    return joiner.join(f if said is None else said for f, said in found)
 
 
 def _by_words(lang: str, value: str) -> str | None:
@@ -470,5 +491,6 @@ def _by_items(lang: str, value: str, depth: int, own: str = "") -> str | None:
 # Any English word; two in a row, a phrase that only a part or a word list can translate.
 _ENGLISH = re.compile(r"[A-Za-z]{2,}")
 _SENTENCE = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
-_SEPARATORS = re.compile(r"(, | or | and )")
+# A separator inside brackets is part of an item (jsonschema's "'x' is not one of ['a', 'b']").
+_SEPARATORS = re.compile(r"(, | or | and )(?![^\[\]()]*[\])])")
 _LIST_WORDS = {", ": "、", " or ": " 或 ", " and ": " 和 "}

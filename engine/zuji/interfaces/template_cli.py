@@ -97,6 +97,19 @@ def _labels(pcr: "PCR", inp: "m.Input") -> dict[str, str]:
     return pcr.choices.chinese.get(inp.choice_type or "", {})
 
 
+def _described(pcr: "PCR", inp: "m.Input") -> "m.Text":
+    """An input's words; a choice with none of its own is described by its choice type, which
+    has both languages (`fuel : one of combustion.fuel` reads "按质量计量的燃料 Fuels measured by
+    mass"), so that a list's sheet does not head a column with a bare identifier."""
+    from zuji.lang.model import ChoiceType
+
+    if inp.description.zh or inp.description.en or not inp.choice_type:
+        return inp.description
+    symbol = pcr.resolved.symbols.get(inp.choice_type)
+    decl = symbol.decl if symbol is not None else None
+    return decl.description if isinstance(decl, ChoiceType) else inp.description
+
+
 def _listed(pcr: "PCR", inp: "m.Input") -> str:
     """The options as the template lists them: each identifier, its Chinese label beside it."""
     labels = _labels(pcr, inp)
@@ -292,7 +305,8 @@ def _list_columns(
 
     out = []
     for f in inp.fields:
-        name = f"{f.description.zh} {f.description.en}".strip() or f.name
+        described = _described(pcr, f)
+        name = f"{described.zh} {described.en}".strip() or f.name
         unit = str(f.unit) if f.unit is not None and f.kind == "quantity" else ""
         out.append((name, f.name, unit, _choosable(pcr, f, lang), True))
         if f.units is not None:

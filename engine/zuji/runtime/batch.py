@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from zuji.core import i18n
 from zuji.core import library as lib
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
@@ -93,19 +94,24 @@ def evaluate_parts(
 
 
 class EvaluatePart:
-    """Evaluates one partition; sent to other processes by its PCR's source, loaded once there."""
+    """Evaluates one partition; sent to other processes by its PCR's source, loaded once there.
+    The reader's language goes with it: a worker process (or a Dask worker on another machine)
+    has neither the command line's --lang nor the reader's environment, and the rows' errors
+    must read in the reader's language."""
 
     def __init__(self, pcr: PCR) -> None:
         self.pcr: PCR | None = pcr
         self.source = pcr_source(pcr)
+        self.language = i18n.language()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"pcr": None, "source": self.source}
+        return {"pcr": None, "source": self.source, "language": self.language}
 
     def __call__(self, batch: Batch) -> pd.DataFrame:
         if self.pcr is None:
             self.pcr = _loaded(self.source)
-        return evaluate_batch(self.pcr, batch)
+        with i18n.use_language(self.language):
+            return evaluate_batch(self.pcr, batch)
 
 
 def pcr_source(pcr: PCR) -> tuple[str, str]:
@@ -310,13 +316,17 @@ def _scalar_row(
     pcr: PCR, batch: Batch, i: int, block: Array, where: dict[str, int], errors: dict[int, str]
 ) -> None:
     """Row i by the scalar path: its figures, or its error."""
-    label = f"row {batch.first_row + i + 1}"
+    label = i18n.gettext("row {number}").format(number=batch.first_row + i + 1)
     block[:, i] = np.nan
     try:
         document = batch.document(i, pcr.rule, pcr.plan.item_units)
         result = pcr.evaluate(pcr.inventory(document, label))
     except ZujiError as exc:
-        errors[i] = "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)
+        # In the reader's language, as the same error of one inventory file reads; the codes
+        # stay, so a program can still sort the failures by them.
+        errors[i] = "; ".join(
+            f"{d.code}: {i18n.localise(d.code, d.message)}" for d in exc.diagnostics
+        )
         return
     for key, value in result_figures(result).items():
         if key in where:

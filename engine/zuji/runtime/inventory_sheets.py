@@ -45,7 +45,7 @@ COLUMNS = (
     ("unit", "单位 unit"),
     ("range", "允许范围 range"),
     ("default", "默认值 default"),
-    ("primary", "一手数据 primary"),
+    ("primary", "初级数据 primary"),
     ("options", "选项 options"),
 )
 _COLUMN = {key: index for index, (key, _) in enumerate(COLUMNS)}
