@@ -90,13 +90,13 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _actor(session: Session, grant: Grant) -> workflow.Actor:
+def _actor(store: Store, grant: Grant) -> workflow.Actor:
     """The workflow's actor for a client: its roles, and for an enterprise's client the
-    enterprise it acts for."""
+    enterprise it acts for (read in a session of its own, before the step opens its own)."""
     roles = frozenset(grant.scopes) & frozenset(workflow.ROLES)
-    return workflow.Actor(
-        f"client:{grant.client_id}", roles, enterprise_of(session, grant.client_id)
-    )
+    with store.reading() as session:
+        enterprise = enterprise_of(session, grant.client_id)
+    return workflow.Actor(f"client:{grant.client_id}", roles, enterprise)
 
 
 def _own_only(session: Session, grant: Grant) -> int | None:
@@ -164,8 +164,7 @@ def _enterprise_routes(app: FastAPI) -> None:
 
         def work() -> Submitted:
             rule = _library_pcr(pcr)
-            with store.reading() as session:
-                actor = _actor(session, grant)
+            actor = _actor(store, grant)
             done = workflow.submit(store, rule, raw, label, actor, hs_code, region)
             return Submitted(
                 id=done.submission_id,
@@ -322,8 +321,7 @@ def _verifier_routes(app: FastAPI) -> None:
     ) -> Decided:
         """Accept a submitted inventory, or return it to its enterprise with comments."""
         store = _store(request)
-        with store.reading() as session:
-            actor = _actor(session, grant)
+        actor = _actor(store, grant)
         state = workflow.verify(store, submission_id, actor, decision.accept, decision.comments)
         return Decided(submission=submission_id, state=state)
 
@@ -348,8 +346,7 @@ def _admin_routes(app: FastAPI) -> None:
         catalogue's key when it has one; the product's footprint in force is superseded."""
         store = _store(request)
         sign = signer(store)
-        with store.reading() as session:
-            actor = _actor(session, grant)
+        actor = _actor(store, grant)
         reason = asked.reason if asked else ""
         footprint = workflow.publish(store, submission_id, actor, sign=sign, reason=reason)
         with store.reading() as session:
@@ -376,8 +373,7 @@ def _admin_routes(app: FastAPI) -> None:
     ) -> Deprecated:
         """Withdraw a published footprint: it stays readable, with status Deprecated."""
         store = _store(request)
-        with store.reading() as session:
-            actor = _actor(session, grant)
+        actor = _actor(store, grant)
         workflow.deprecate(store, footprint_id, actor, asked.reason)
         return Deprecated(footprint=footprint_id, status="Deprecated")
 
