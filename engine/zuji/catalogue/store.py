@@ -28,7 +28,7 @@ from zuji.core.errors import CatalogueError, Diagnostic, UsageError
 
 DEFAULT_FILE = "zuji-catalogue.db"
 # The newest migration; a test checks it is the head of migrations/versions.
-HEAD = "0002"
+HEAD = "0003"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()
 

@@ -238,6 +238,36 @@ class Grade(Base):
     at: Mapped[datetime] = mapped_column(default=now)
 
 
+class SearchTerm(Base):
+    """One word the public platform finds a footprint by: a word of its product's name (Chinese
+    cut by jieba), of its enterprise's names, of its PCR's names, its HS code and region, its
+    GTINs. Written when the footprint is published (search.py), lower-cased; the primary key
+    (term, footprint) is the index a search walks in id order."""
+
+    __tablename__ = "search_terms"
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    footprint_id: Mapped[str] = mapped_column(
+        ForeignKey("footprints.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Baseline(Base):
+    """The programme's baseline for a product category (a PCR): the footprint per declared unit
+    that carbon-inclusion apps measure a product's reduction against. A new row sets a new
+    baseline from `valid_from`; the rows before it stay as the record of what was in force."""
+
+    __tablename__ = "baselines"
+    __table_args__ = (Index("ix_baselines_pcr", "pcr_id", "valid_from"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pcr_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)  # kg CO2e per declared unit
+    declared_unit: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column()
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(default=now)
+
+
 class Notice(Base):
     __tablename__ = "notices"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,16 +1,18 @@
 """The catalogue in the HTTP service (`zuji serve --catalogue DB`): the store each worker
-process opens, the clients it authenticates (the catalogue's, not a clients file), and the
-routes of the workflow, the administrator and the PACT v3 host."""
+process opens, the clients it authenticates (the catalogue's, not a clients file), the
+routes of the workflow, the administrator and the PACT v3 host, and the public platform."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from zuji.catalogue.clients import registry
+from zuji.catalogue.programme import Programme, programme
 from zuji.catalogue.store import Store, open_store
 from zuji.core.access import Gate
 from zuji.interfaces import serve_admin
@@ -28,6 +30,24 @@ def install(app: FastAPI, catalogue: str) -> None:
 
     install_workflow(app)
     serve_admin.install(app)
+    app.state.programme = _programme_of(store)
+    from zuji.interfaces import web
+
+    web.install(app)
+
+
+def _programme_of(store: Store, fresh: float = 5.0) -> Callable[[], Programme]:
+    """The programme's names and address, read again at most every `fresh` seconds: every page
+    shows them, and `zuji catalogue programme` may change them while the service runs."""
+    held: list[tuple[float, Programme]] = []
+
+    def current() -> Programme:
+        if not held or time.monotonic() - held[0][0] > fresh:
+            with store.reading() as session:
+                held[:] = [(time.monotonic(), programme(session))]
+        return held[0][1]
+
+    return current
 
 
 def _closed_at_shutdown(app: FastAPI, store: Store) -> None:

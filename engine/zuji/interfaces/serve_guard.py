@@ -56,7 +56,9 @@ class Guard:
         async def guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                message = {**message, "headers": headers + extra}
+                # A page that states its own policy (the platform's, web/render.py) keeps it.
+                own = any(k.lower() == b"content-security-policy" for k, _ in headers)
+                message = {**message, "headers": headers + (extra[1:] if own else extra)}
             await send(message)
 
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
