@@ -20,7 +20,7 @@ import uvicorn
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 from serve_kit import free_port
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from web_kit import CEMENT_CO, ROOT, STEEL_CO, Platform, seed, served
 
 import zuji
@@ -263,3 +263,21 @@ def test_every_text_of_the_portals_reads_in_chinese() -> None:
                 if entry is None or not entry.string:
                     missing.append(f"{template.name}: {message}")
     assert missing == []
+
+
+def test_a_submission_whose_pcr_changed_shows_its_stored_result(platform: Platform) -> None:
+    raw = (ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml").read_bytes()
+    with store.open_store(platform.db) as opened:
+        acme = workflow.Actor("client:acme", frozenset({"enterprise"}))
+        filed = workflow.submit(opened, zuji.load("cement"), raw, "plant.yaml", acme)
+        with opened.transaction() as session:  # as if filed under another text of the rule
+            session.execute(
+                update(Submission)
+                .where(Submission.id == filed.submission_id)
+                .values(pcr_sha256="0" * 64)
+            )
+    with signed_in(platform, "v1") as http:
+        shown = http.get(f"/portal/verifier/submissions/{filed.submission_id}")
+    assert shown.status_code == 200
+    assert "E954" in shown.text and 'class="trace"' not in shown.text
+    assert f"{filed.total:.2f}" in shown.text  # the stored figures stand

@@ -127,7 +127,7 @@ def _review(
         context = {"nav": "verifier", "diagnostic": _no_such(submission_id), "status": 404}
         return page(request, "portal/refused.html", context, status=404)
     result, untraced = _result(request, found)
-    rule = library_pcr(found.submission.pcr_id)
+    rule = _rule(found.submission.pcr_id)
     context = {
         "nav": "verifier",
         "who": who,
@@ -140,6 +140,15 @@ def _review(
         "comments": comments,
     }
     return page(request, "portal/review.html", context, status=status)
+
+
+def _rule(pcr_id: str) -> PCR | None:
+    """The PCR a submission was filed under; None when the library has it no more (the page
+    then shows the stored figures without the rule's words for them)."""
+    try:
+        return library_pcr(pcr_id)
+    except ZujiError:
+        return None
 
 
 def _no_such(submission_id: str) -> Diagnostic:
@@ -180,10 +189,10 @@ def _item(item: Any) -> str:
     return json.dumps(item, ensure_ascii=False) if isinstance(item, list) else _figure(item)
 
 
-def _inputs(rule: PCR, used: list[TraceInput]) -> list[InputRow]:
+def _inputs(rule: PCR | None, used: list[TraceInput]) -> list[InputRow]:
     rows = []
     for inp in used:
-        declared = rule.rule.input(inp.name)
+        declared = rule.rule.input(inp.name) if rule is not None else None
         described = declared.description if declared is not None else None
         rows.append(
             InputRow(inp.name, described, _shown(inp.value), inp.unit, inp.origin, inp.source)
@@ -191,11 +200,12 @@ def _inputs(rule: PCR, used: list[TraceInput]) -> list[InputRow]:
     return rows
 
 
-def _stages(rule: PCR, result: Result) -> list[StageRows]:
+def _stages(rule: PCR | None, result: Result) -> list[StageRows]:
     """The result's lines under their stages, in the PCR's order, each with its trace."""
     traces = {line.name: line for line in result.trace.lines} if result.trace else {}
-    declared = {stage.name: stage for stage in rule.rule.stages}
-    lines_said = {line.name: line.description for s in rule.rule.stages for line in s.lines}
+    stages_of = rule.rule.stages if rule is not None else ()
+    declared = {stage.name: stage for stage in stages_of}
+    lines_said = {line.name: line.description for s in stages_of for line in s.lines}
     stages = []
     for name in result.pcr.stages:
         lines = [
