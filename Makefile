@@ -35,17 +35,20 @@ gates: $(STAMP)
 metrics: $(STAMP)
 	$(BIN)/python benchmarks/code_metrics.py
 
-# The documentation site is tested in headless Chromium, Debian's package (Playwright never
-# downloads a browser of its own); a CJK font lets the screenshots show the Chinese names. pip
-# installs neither: as root with apt-get this installs both, otherwise it names the command to run.
+# The documentation site and the platform are tested in headless Chromium, Debian's package
+# (Playwright never downloads a browser of its own); a CJK font lets the screenshots and the
+# PNG and PDF labels show the Chinese names; cairosvg draws those labels with the system's cairo
+# library (libcairo2). pip installs none of them: as root with apt-get this installs what is
+# missing, otherwise it names the command to run.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . \
+	    || ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then \
 	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing chromium and fonts-wqy-microhei with apt-get (the docs site is tested in it)"; \
+	    echo "Installing chromium, fonts-wqy-microhei and libcairo2 with apt-get (the docs site, the platform and its labels are tested with them)"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei libcairo2 >/dev/null; \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install chromium fonts-wqy-microhei' first" >&2; \
+	    echo "Chromium, a CJK font or cairo is missing: run 'sudo apt-get install chromium fonts-wqy-microhei libcairo2' first" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

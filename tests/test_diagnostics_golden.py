@@ -85,6 +85,11 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         [f"E{n}" for n in (960, 961, 962, 963, 965, 966, 967, 968)],
         "the catalogue's re-evaluation, grades and notices (tests/test_catalogue_*.py)",
     ),
+    **dict.fromkeys(["E969"], "the programme's names and address (tests/test_labels.py)"),
+    **dict.fromkeys(
+        ["E980", "E981", "E982", "E983"],
+        "footprint labels: their footprint, address, renderer and format (tests/test_labels.py)",
+    ),
     **dict.fromkeys(
         ["E975", "E976"],
         "the portals' uploads and forms (tests/test_platform_portals*.py)",

@@ -87,6 +87,9 @@ def register(app: typer.Typer) -> None:
     from zuji.interfaces.catalogue_clients_cli import register as _clients
 
     _clients(catalogue_app)
+    from zuji.interfaces.label_cli import register_programme
+
+    register_programme(catalogue_app)
     from zuji.interfaces.pact_cli import register as register_pact
 
     register_pact(catalogue_app)

@@ -36,6 +36,7 @@ from zuji.interfaces.cli_words import (
 )
 from zuji.interfaces.clients_cli import register as _register_clients
 from zuji.interfaces.init_cli import register as _register_init
+from zuji.interfaces.label_cli import register as _register_label
 from zuji.interfaces.mc_cli import register as _register_mc
 from zuji.interfaces.review_cli import register as _register_review
 from zuji.interfaces.serve_cli import register as _register_serve
@@ -452,6 +453,7 @@ _register_trust(app)
 _register_template(app)
 _register_init(app)
 _register_catalogue(app)
+_register_label(app)
 
 
 def main() -> None:

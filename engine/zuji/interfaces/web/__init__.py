@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from zuji.interfaces.web import portals
+from zuji.interfaces.web import labels, portals
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,3 +26,4 @@ def install(app: FastAPI) -> None:
     """The platform's routes, on the app serving a catalogue (app.state.store)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     portals.install(app)
+    labels.install(app)
