@@ -306,11 +306,11 @@ def _qr(path: str, modules: int, said: Words) -> Iterator[str]:
 def _stamp(label: Label, said: Words) -> Iterator[str]:
     """The overprint of a footprint not in force: a stamp across its figure."""
     first, other = _status_words(label, said)
-    yield '<g transform="rotate(-10 320 330)">'
+    yield '<g transform="rotate(-8 320 345)">'
     yield (
-        f'<rect x="44" y="272" width="552" height="116" rx="14" fill="#fff" '
+        f'<rect x="44" y="287" width="552" height="116" rx="14" fill="#fff" '
         f'fill-opacity="0.8" stroke="{RED}" stroke-width="8"/>'
     )
-    yield _text(320, 340, first, 56, fill=RED, font_weight="bold", text_anchor="middle")
-    yield _text(320, 374, other.upper(), 26, fill=RED, font_weight="bold", text_anchor="middle")
+    yield _text(320, 355, first, 56, fill=RED, font_weight="bold", text_anchor="middle")
+    yield _text(320, 389, other.upper(), 26, fill=RED, font_weight="bold", text_anchor="middle")
     yield "</g>"
