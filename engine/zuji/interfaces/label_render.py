@@ -10,6 +10,7 @@ package, not a traceback.
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from typing import Any
 
 from zuji.catalogue.labels import Label
@@ -25,6 +26,11 @@ PNG_DPI = 300
 
 def render(label: Label, fmt: str, lang: str = "zh") -> bytes:
     """The label as SVG, PNG or PDF bytes, its first language `lang` (zh or en)."""
+    check_format(fmt)
+    return convert(label_svg(label, lang).encode("utf-8"), fmt)
+
+
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise CatalogueError(
             Diagnostic(
@@ -34,7 +40,11 @@ def render(label: Label, fmt: str, lang: str = "zh") -> bytes:
             ),
             status=404,  # over HTTP: /labels/ID.svg, .png and .pdf exist, no other
         )
-    drawn = label_svg(label, lang).encode("utf-8")
+
+
+def convert(drawn: bytes, fmt: str) -> bytes:
+    """A label's SVG as the format asked for (svg, png or pdf). The same SVG gives the same
+    picture; a PDF's bytes differ by the time cairo writes into it."""
     if fmt == "svg":
         return drawn
     cairosvg = _cairosvg()
@@ -48,6 +58,9 @@ def label_svg(label: Label, lang: str = "zh") -> str:
     return svg(label, path, modules, "en" if lang == "en" else "zh")
 
 
+# Making a QR code takes segno tens of milliseconds (it scores all eight masks); a product's
+# address never changes, so each is made once per process. An entry is about 10 kB.
+@lru_cache(maxsize=512)
 def qr_path(url: str, quiet: int = 4) -> tuple[str, int]:
     """The QR code of `url` as SVG path data in module units (one closed rectangle per run of
     dark modules in a row), and its width in modules with its quiet zone of `quiet` modules

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 
 from zuji.catalogue.labels import label
 from zuji.catalogue.tables import now
-from zuji.interfaces.label_render import MEDIA_TYPES, render
+from zuji.interfaces.label_render import MEDIA_TYPES, check_format, convert, label_svg
 
 ACTIVE_SECONDS = 86_400
 # A label is an image: it loads nothing, runs nothing, and may be framed by any page.
@@ -32,12 +32,16 @@ LABEL_POLICY = "default-src 'none'"
 def install(app: FastAPI) -> None:
     @app.get("/labels/{footprint_id}.{fmt}", include_in_schema=False)
     def label_file(request: Request, footprint_id: str, fmt: str) -> Response:
+        check_format(fmt)
         lang = "en" if request.query_params.get("lang") == "en" else "zh"
         named = request.app.state.programme()
         with request.app.state.store.reading() as session:
             made = label(session, footprint_id, str(request.base_url), named=named)
-        body = render(made, fmt, lang)
-        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        drawn = label_svg(made, lang).encode("utf-8")
+        # The tag is the SVG's, which every format is converted from: a revalidation is
+        # answered without converting, and a PDF (whose bytes hold the time it was made) keeps
+        # its tag while what it shows is the same.
+        tag = '"' + hashlib.sha256(drawn + fmt.encode()).hexdigest()[:32] + '"'
         headers = {
             "etag": tag,
             "cache-control": _cache_control(made.in_force, made.ends),
@@ -47,7 +51,7 @@ def install(app: FastAPI) -> None:
         }
         if tag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+        return Response(convert(drawn, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 def _cache_control(in_force: bool, ends: datetime) -> str:
