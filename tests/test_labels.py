@@ -11,6 +11,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -201,6 +202,19 @@ def test_a_label_not_in_force_is_stamped_so(catalogue: tuple[str, dict[str, str]
     assert "Deprecated" not in expired
     # The QR code of a stamped label still reads: the page it leads to says why.
     assert qr_text(render(read(db, found[LOW_CARBON]), "png")).endswith(found[LOW_CARBON])
+
+
+def test_hidden_characters_in_a_name_leave_the_svg_well_formed(
+    catalogue: tuple[str, dict[str, str]],
+) -> None:
+    db, found = catalogue
+    # An enterprise files what it files: escape sequences, a bidirectional override, what XML
+    # 1.0 cannot hold, and markup.
+    hostile = '水泥\x1b]0;x\x07\u202e<b>&"\uffff'
+    made = replace(read(db, found[CEMENT]), product=hostile, company_zh=hostile)
+    shown = svg_text(render(made, "svg"))
+    assert '水泥\ufffd]0;x\ufffd\ufffd<b>&"\ufffd' in shown
+    assert qr_text(render(made, "png")) == made.url
 
 
 def test_without_cairo_a_png_label_names_the_package_to_install(

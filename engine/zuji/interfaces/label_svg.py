@@ -33,7 +33,10 @@ RED, INK, MUTED = "#a1231b", "#1b1f23", "#4a5560"
 LEFT, COLUMN = 34, 566  # the left column's start and width; the QR code is on the right
 FULL = WIDTH - 2 * LEFT
 QR_X, QR_Y, QR_SIZE = 650, 128, 220
-_SIGNS = re.compile(r"grade_(\d+)")
+_NUMBERED = re.compile(r"grade_(\d+)")
+# What XML 1.0 cannot hold (controls, lone surrogates, U+FFFE and U+FFFF): a name holding one
+# must not make the label an ill-formed document.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ def words(lang: str) -> Words:
 # ----------------------------------------------------------------------------- text sizes
 
 
+def shown(text: str) -> str:
+    """A text as a label may show it: hidden characters (core.text) and what XML cannot hold
+    replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", printable(text))
+
+
 def estimate(text: str, size: float) -> float:
     """The width a text takes at a font size: one em a wide (CJK) character, 0.53 em others."""
     wide = sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F"))
@@ -73,7 +82,7 @@ def estimate(text: str, size: float) -> float:
 def fit(text: str, size: float, width: float, smallest: float) -> tuple[str, float]:
     """The text and the font size it fits `width` at: set smaller down to `smallest`, then
     shortened with an ellipsis."""
-    text = printable(text).replace("\n", " ").replace("\t", " ")
+    text = shown(text).replace("\n", " ").replace("\t", " ")
     while size > smallest and estimate(text, size) > width:
         size = max(smallest, size - 1)
     while len(text) > 1 and estimate(text, size) > width:
@@ -119,22 +128,22 @@ def svg(label: Label, qr_path: str, qr_modules: int, lang: str = "zh") -> str:
 
 
 def _open(label: Label, said: Words) -> str:
-    key = label.footprint_id[:36]
+    key = escape(shown(label.footprint_id[:36]), {'"': "&quot;"})
     tag = "zh-CN" if said.first == "zh" else "en"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="90mm" height="60mm" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" lang="{tag}" xml:lang="{tag}" '
-        f'aria-labelledby="label-title-{escape(key)} label-desc-{escape(key)}" '
+        f'aria-labelledby="label-title-{key} label-desc-{key}" '
         f'font-family="{FONT}">\n'
-        f'<title id="label-title-{escape(key)}">{escape(title(label, said))}</title>\n'
-        f'<desc id="label-desc-{escape(key)}">{escape(description(label, said))}</desc>'
+        f'<title id="label-title-{key}">{escape(title(label, said))}</title>\n'
+        f'<desc id="label-desc-{key}">{escape(description(label, said))}</desc>'
     )
 
 
 def title(label: Label, said: Words) -> str:
     first, _ = said.text(N_("Product carbon footprint"))
-    return printable(f"{first}: {label.product} {label.footprint_text}")
+    return shown(f"{first}: {label.product} {label.footprint_text}")
 
 
 def description(label: Label, said: Words) -> str:
@@ -149,7 +158,7 @@ def description(label: Label, said: Words) -> str:
         _word(first, N_("PCR {pcr}"), {"pcr": _pcr(label, first)}),
         label.url,
     ]
-    return printable("; ".join(line for line in lines if line))
+    return shown("; ".join(line for line in lines if line))
 
 
 def _programme(label: Label, lang: str) -> str:
@@ -199,7 +208,7 @@ def _product(label: Label, said: Words, accent: str) -> Iterator[str]:
 
 def _figure(label: Label) -> Iterator[str]:
     number, size = fit(label.figure, 100, COLUMN - 230, smallest=60)
-    per = escape(printable(label.per))
+    per = escape(shown(label.per))
     # CO2 with its 2 set below the line: the label's font has no subscript two.
     yield (
         f'<text x="{LEFT}" y="352" fill="{INK}">'
@@ -259,7 +268,7 @@ def _grade_words(grade: LabelGrade, said: Words) -> tuple[str, str, str]:
         first, other = said.text(_PLACES.get(grade.grade, grade.grade))
         pcr = grade.against_zh if said.first == "zh" else grade.against_en
         return first, other, said.text(N_("among the catalogue's {pcr} products"), pcr=pcr)[0]
-    numbered = _SIGNS.fullmatch(grade.grade)
+    numbered = _NUMBERED.fullmatch(grade.grade)
     if numbered:
         first, other = said.text(N_("meets grade {n}"), n=numbered.group(1))
     elif grade.grade in _LEVELS:
