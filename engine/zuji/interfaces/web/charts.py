@@ -109,8 +109,8 @@ def distribution(
     left, right, top, floor = 60, _WIDTH - 20, 20, 230
     values = [b[0] for b in bins] + [b[1] for b in bins] + [m.value for m in marks]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    if high <= low:
-        low, high = low - 1.0, high + 1.0
+    if high - low < 1e-9 * max(abs(low), 1.0):  # one value: a range a tenth either side
+        low, high = low - max(abs(low) / 10, 1.0), high + max(abs(high) / 10, 1.0)
     most = max([1, *(b[2] for b in bins)])
 
     def x(value: float) -> float:
@@ -139,11 +139,12 @@ def distribution(
 
 def _ticks(low: float, high: float, place: Callable[[float], float], floor: int, axis: str) -> str:
     out = []
+    decimals = 0 if high - low >= 20 else 1 if high - low >= 2 else 2
     for k in range(5):
         value = low + (high - low) * k / 4
         out.append(
             f'<text x="{place(value):.1f}" y="{floor + 16}" font-size="12" text-anchor="middle" '
-            f'fill="#1b1f23">{value:,.0f}</text>'
+            f'fill="#1b1f23">{value:,.{decimals}f}</text>'
         )
     out.append(
         f'<text x="{_WIDTH - 20}" y="{floor + 46}" font-size="12" text-anchor="end" '

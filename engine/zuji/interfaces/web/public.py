@@ -34,6 +34,8 @@ MOST_TEXT = 200  # characters of a query kept (a product's name with its company
 _T = TypeVar("_T")
 # The grades a search can be narrowed to, beside the benchmark levels' own names.
 _GRADE_WORDS = {"advanced": N_("advanced"), "ordinary": N_("ordinary"), "none": N_("none")}
+# The data-quality classes of a result (runtime/quality.py's DQR_CLASSES).
+_RATINGS = {r: r for r in (N_("excellent"), N_("very good"), N_("good"), N_("fair"), N_("poor"))}
 
 
 def install(app: FastAPI) -> None:
@@ -86,6 +88,7 @@ def _common() -> dict[str, Any]:
         "figure": lambda value: f"{value:,.1f}",
         "day": lambda moment: moment.date().isoformat(),
         "grade_word": grade_word,
+        "rating_word": lambda rating: _(_RATINGS[rating]) if rating in _RATINGS else rating,
         "basis_word": basis_word,
     }
 
