@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,11 +23,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.categories import Category, category
-from zuji.catalogue.grades import GradeLine, grade_lines
+from zuji.catalogue.grades import GradeLine
 from zuji.catalogue.publishing import SIGNING_KEY
 from zuji.catalogue.tables import (
     Enterprise,
@@ -70,39 +71,54 @@ class Hit:
     expired: bool
 
 
+# Statements built once: a page pays for running them, not for building them again.
+_HITS = (
+    select(
+        Footprint.id,
+        Footprint.pcr_id,
+        Footprint.total,
+        Footprint.declared_unit,
+        Footprint.valid_until,
+        Footprint.status,
+        Product.name.label("product"),
+        Enterprise.name.label("enterprise"),
+        Enterprise.name_zh,
+    )
+    .join(Product, Product.id == Footprint.product_id)
+    .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
+    .where(Footprint.id.in_(bindparam("ids", expanding=True)))
+)
+_HIT_GRADES = (
+    select(Grade.footprint_id, Grade.basis, Grade.grade)
+    .where(Grade.footprint_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Grade.basis, Grade.id)
+)
+
+
 def hits(session: Session, ids: Sequence[str]) -> list[Hit]:
     """The rows of the footprints `ids`, in that order (two queries)."""
     if not ids:
         return []
-    query = (
-        select(Footprint, Product.name, Enterprise.name, Enterprise.name_zh)
-        .join(Product, Product.id == Footprint.product_id)
-        .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
-        .where(Footprint.id.in_(list(ids)))
-    )
-    rows = {row[0].id: row for row in session.execute(query)}
+    rows = {row.id: row for row in session.execute(_HITS, {"ids": list(ids)})}
     graded: dict[str, list[tuple[str, str]]] = {}
-    grades = select(Grade.footprint_id, Grade.basis, Grade.grade).where(
-        Grade.footprint_id.in_(list(ids))
-    )
-    for footprint_id, basis, grade in session.execute(grades.order_by(Grade.basis, Grade.id)):
+    for footprint_id, basis, grade in session.execute(_HIT_GRADES, {"ids": list(ids)}):
         graded.setdefault(footprint_id, []).append((basis, grade))
     moment = now()
     return [
         Hit(
-            footprint_id=f.id,
-            product=product,
-            enterprise=enterprise,
-            enterprise_zh=enterprise_zh or "",
-            category=category(f.pcr_id),
-            total=f.total,
-            declared_unit=f.declared_unit,
-            grades=tuple(graded.get(f.id, ())),
-            valid_until=f.valid_until,
-            status=f.status,
-            expired=f.valid_until < moment,
+            footprint_id=r.id,
+            product=r.product,
+            enterprise=r.enterprise,
+            enterprise_zh=r.name_zh or "",
+            category=category(r.pcr_id),
+            total=r.total,
+            declared_unit=r.declared_unit,
+            grades=tuple(graded.get(r.id, ())),
+            valid_until=r.valid_until,
+            status=r.status,
+            expired=r.valid_until < moment,
         )
-        for f, product, enterprise, enterprise_zh in (rows[i] for i in ids if i in rows)
+        for r in (rows[i] for i in ids if i in rows)
     ]
 
 
@@ -192,54 +208,88 @@ class ProductView:
         return any(v.decision == "accepted" for v in self.verifications)
 
 
+_VIEW = (
+    select(
+        Footprint.id,
+        Footprint.pcr_id,
+        Footprint.pcr_version,
+        Footprint.total,
+        Footprint.declared_unit,
+        Footprint.valid_from,
+        Footprint.valid_until,
+        Footprint.status,
+        Footprint.superseded_by,
+        Footprint.published_at,
+        Footprint.submission_id,
+        Product.name.label("product"),
+        Product.hs_code,
+        Product.product_ids,
+        Enterprise.id.label("enterprise_id"),
+        Enterprise.name.label("enterprise"),
+        Enterprise.name_zh,
+        Enterprise.region,
+        Submission.result,
+    )
+    .join(Product, Product.id == Footprint.product_id)
+    .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
+    .join(Submission, Submission.id == Footprint.submission_id)
+    .where(Footprint.id == bindparam("id"))
+)
+_GRADES = (
+    select(Grade.basis, Grade.grade, Grade.value, Grade.detail)
+    .where(Grade.footprint_id == bindparam("id"))
+    .order_by(Grade.basis, Grade.id)
+)
+_VERIFICATIONS = (
+    select(Verification.verifier, Verification.decision, Verification.at, Verification.comments)
+    .where(Verification.submission_id == bindparam("id"))
+    .order_by(Verification.at, Verification.id)
+)
+_KEY = select(Setting.value).where(Setting.key == SIGNING_KEY)
+
+
 def product_view(session: Session, footprint_id: str) -> ProductView | None:
     """A published footprint as its public page shows it; None when there is none."""
-    query = (
-        select(Footprint, Product, Enterprise, Submission.result)
-        .join(Product, Product.id == Footprint.product_id)
-        .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
-        .join(Submission, Submission.id == Footprint.submission_id)
-        .where(Footprint.id == footprint_id)
-    )
-    row = session.execute(query).first()
+    row = session.execute(_VIEW, {"id": footprint_id}).first()
     if row is None:
         return None
-    footprint, product, enterprise, result_text = row
-    result: dict[str, Any] = json.loads(result_text)
-    document: dict[str, Any] = json.loads(footprint.document)
-    named = category(footprint.pcr_id)
+    result: dict[str, Any] = json.loads(row.result)
+    named = category(row.pcr_id)
     quality = result.get("data_quality") or {}
+    grades = session.execute(_GRADES, {"id": row.id})
+    verified = session.execute(_VERIFICATIONS, {"id": row.submission_id})
     return ProductView(
-        footprint_id=footprint.id,
-        product=product.name,
-        gtins=gtins(product.product_ids),
-        hs_code=product.hs_code or "",
-        enterprise=enterprise.name,
-        enterprise_zh=enterprise.name_zh or "",
-        enterprise_id=enterprise.id,
-        region=enterprise.region or "",
+        footprint_id=row.id,
+        product=row.product,
+        gtins=gtins(row.product_ids or []),
+        hs_code=row.hs_code or "",
+        enterprise=row.enterprise,
+        enterprise_zh=row.name_zh or "",
+        enterprise_id=row.enterprise_id,
+        region=row.region or "",
         category=named,
-        pcr_version=footprint.pcr_version,
-        total=footprint.total,
-        declared_unit=footprint.declared_unit,
+        pcr_version=row.pcr_version,
+        total=row.total,
+        declared_unit=row.declared_unit,
         declared_description=str((result.get("declared_unit") or {}).get("description", "")),
         stages=_stages(result, named),
         gases=_gases(result),
         origins=_origins(result),
         credits=float(result.get("credits") or 0.0),
         removals=float(result.get("removals") or 0.0),
-        grades=tuple(grade_lines(session, footprint.id)),
+        grades=tuple(GradeLine(b, g, v, dict(d or {})) for b, g, v, d in grades),
         quality_rating=str(quality.get("rating", "")),
         quality_dqr=_number(quality.get("dqr")),
-        primary_share=_primary_share(document, quality),
-        verifications=_verifications(session, footprint.submission_id),
-        valid_from=footprint.valid_from,
-        valid_until=footprint.valid_until,
-        status=footprint.status,
-        expired=footprint.valid_until < now(),
-        superseded_by=footprint.superseded_by,
-        published_at=footprint.published_at,
-        signature=signature_check(session, footprint.id, result),
+        # The result's share is what PACT's primaryDataShare is written from (exchange.pact).
+        primary_share=_number(quality.get("primary_data_share")),
+        verifications=tuple(Verified(*v) for v in verified),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        status=row.status,
+        expired=row.valid_until < now(),
+        superseded_by=row.superseded_by,
+        published_at=row.published_at,
+        signature=signature_check(session, row.id, result),
     )
 
 
@@ -281,20 +331,6 @@ def _origins(result: dict[str, Any]) -> tuple[Figure, ...]:
     )
 
 
-def _primary_share(document: dict[str, Any], quality: dict[str, Any]) -> float | None:
-    """PACT's primaryDataShare (percent) when the document states it, else the result's."""
-    stated = _number((document.get("pcf") or {}).get("primaryDataShare"))
-    return stated if stated is not None else _number(quality.get("primary_data_share"))
-
-
-def _verifications(session: Session, submission_id: str) -> tuple[Verified, ...]:
-    query = select(Verification).where(Verification.submission_id == submission_id)
-    return tuple(
-        Verified(v.verifier, v.decision, v.at, v.comments)
-        for v in session.scalars(query.order_by(Verification.at, Verification.id))
-    )
-
-
 # ----------------------------------------------------------------------------- the signature
 
 _CHECKED_MOST = 20_000
@@ -310,17 +346,29 @@ def _public_key(path: str, stamp: tuple[int, int]) -> Ed25519PublicKey | None:
         return None
 
 
+# The catalogue's key, by database, and when it was read: every product page checks against it,
+# and `zuji catalogue init --signing-key` may change it while the service runs.
+_KEY_FRESH = 5.0
+_keys: dict[str, tuple[float, Ed25519PublicKey | None]] = {}
+
+
 def catalogue_key(session: Session) -> Ed25519PublicKey | None:
     """The public half of the key the catalogue signs with; None when it has none this service
-    can read (its file is re-read when it changes)."""
-    setting = session.get(Setting, SIGNING_KEY)
-    if setting is None:
-        return None
-    try:
-        stat = Path(setting.value).stat()
-    except OSError:
-        return None
-    return _public_key(setting.value, (stat.st_mtime_ns, stat.st_size))
+    can read (read again at most every _KEY_FRESH seconds; its file when it changes)."""
+    database = str(session.get_bind().url)
+    held = _keys.get(database)
+    if held is not None and time.monotonic() - held[0] < _KEY_FRESH:
+        return held[1]
+    path = session.scalar(_KEY)
+    key = None
+    if path is not None:
+        try:
+            stat = Path(path).stat()
+            key = _public_key(path, (stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            key = None
+    _keys[database] = (time.monotonic(), key)
+    return key
 
 
 def signature_check(session: Session, footprint_id: str, result: dict[str, Any]) -> SignatureCheck:

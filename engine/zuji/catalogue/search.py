@@ -39,6 +39,10 @@ STOP = frozenset(
 # A cut token keeps a letter, a digit or a Han character; the rest is punctuation and spaces.
 _WORDY = re.compile(r"[\w]", re.UNICODE)
 _WALKED = aliased(Footprint, name="walked")
+# A word's test reads search_terms under a name of its own: a search may be walking the table
+# itself. Each test is a subquery apart, so one name serves every word (made once: an alias
+# costs more to make than the test it serves).
+_TESTED = aliased(SearchTerm, name="tested")
 
 
 def words(text: str) -> list[str]:
@@ -141,8 +145,7 @@ class _Start:
 
 
 def _word_test(word: str) -> ColumnElement[bool]:
-    term = aliased(SearchTerm)
-    return exists().where(term.footprint_id == Footprint.id, term.term == word)
+    return exists().where(_TESTED.footprint_id == Footprint.id, _TESTED.term == word)
 
 
 def _tests(query: Query, chosen: Sequence[str]) -> dict[str, ColumnElement[bool]]:
