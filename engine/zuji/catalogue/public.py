@@ -355,7 +355,8 @@ _keys: dict[str, tuple[float, Ed25519PublicKey | None]] = {}
 def catalogue_key(session: Session) -> Ed25519PublicKey | None:
     """The public half of the key the catalogue signs with; None when it has none this service
     can read (read again at most every _KEY_FRESH seconds; its file when it changes)."""
-    database = str(session.get_bind().url)
+    bind = session.get_bind()
+    database = str(bind.engine.url)
     held = _keys.get(database)
     if held is not None and time.monotonic() - held[0] < _KEY_FRESH:
         return held[1]
