@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -57,7 +58,9 @@ def install(app: FastAPI) -> None:
 
 def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
     """A value the app keeps for HELD seconds (per worker process)."""
-    kept: dict[str, tuple[float, Any]] = request.app.state.__dict__.setdefault("_public_held", {})
+    kept: dict[str, tuple[float, Any]] | None = getattr(request.app.state, "public_held", None)
+    if kept is None:
+        kept = request.app.state.public_held = {}
     found = kept.get(name)
     if found is None or time.monotonic() - found[0] > HELD:
         found = (time.monotonic(), make())
@@ -165,8 +168,6 @@ def search_page(
 
 
 def _url(path: str, query: list[tuple[str, Any]]) -> str:
-    from urllib.parse import urlencode
-
     return f"{path}?{urlencode(query)}" if query else path
 
 
