@@ -45,6 +45,11 @@ _WALKED = aliased(Footprint, name="walked")
 _TESTED = aliased(SearchTerm, name="tested")
 
 
+def warm() -> None:
+    """Load jieba's dictionary now (a second or two), not on a reader's first search."""
+    words("水泥")
+
+
 def words(text: str) -> list[str]:
     """The words of `text` a search matches: jieba's cut for search (each long word and the
     shorter words inside it), lower-cased, without punctuation and stop words, each at most
@@ -159,9 +164,9 @@ def _tests(query: Query, chosen: Sequence[str]) -> dict[str, ColumnElement[bool]
         tests["status"] = Footprint.status == "Active"
         tests["valid"] = Footprint.valid_until >= (query.at or now())
     if query.hs_prefix:
-        prefix = query.hs_prefix.strip().replace("%", "").replace("_", "")
         tests["hs"] = exists().where(
-            Product.id == Footprint.product_id, Product.hs_code.startswith(prefix)
+            Product.id == Footprint.product_id,
+            Product.hs_code.startswith(query.hs_prefix.strip(), autoescape=True),
         )
     if query.region:
         tests["region"] = exists().where(

@@ -9,6 +9,7 @@ indexed queries of its own content.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ def install(app: FastAPI) -> None:
     )
     router.add_api_route("/compare", compare_page, methods=["GET"], response_class=HTMLResponse)
     app.include_router(router)
+    # Each worker process loads the word cutter's dictionary while it starts to serve.
+    threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
 
 
 def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
