@@ -98,6 +98,7 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         [f"E{n}" for n in range(955, 960)],
         "the PACT host: requests, events, partners, HTTPS, pulls (tests/test_pact_*.py)",
     ),
+    "E970": "zuji serve --docs-site without a built site (tests/test_platform_public_routes.py)",
     **dict.fromkeys(
         ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
     ),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.grades import grade_published
+from zuji.catalogue.search import index_footprint
 from zuji.catalogue.store import Store, audit
 from zuji.catalogue.tables import (
     Enterprise,
@@ -401,6 +402,7 @@ def _footprint(session: Session, submission: Submission, result: Result, actor: 
     session.add_all(
         FootprintKey(footprint_id=footprint.id, kind=k, value=v) for k, v in keys(document)
     )
+    index_footprint(session, footprint)  # the words the public platform finds it by
     for old in earlier:
         old.status = "Deprecated"
         old.superseded_by = footprint.id

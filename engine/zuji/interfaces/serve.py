@@ -139,14 +139,11 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.gate = Gate(config.clients_file)
-    app.state.config = config
+    _settings(app, config)
     if config.catalogue is not None:
         from zuji.interfaces.serve_catalogue import install
 
         install(app, config.catalogue)
-    app.state.max_body = config.max_body
-    app.state.body_timeout = config.body_timeout
     install_handlers(app)
     _library_routes(app, library)
     _evaluation_routes(app, library, workers)
@@ -167,6 +164,19 @@ def create_app(
     )
     app.add_middleware(Speaking)  # outermost: every part of a request speaks its language
     return app
+
+
+def _settings(app: FastAPI, config: ServiceConfig) -> None:
+    """The settings the routes read from the app, and the rule pages at /rules/ when given."""
+    app.state.gate = Gate(config.clients_file)
+    app.state.config = config
+    app.state.max_body = config.max_body
+    app.state.body_timeout = config.body_timeout
+    app.state.docs_site = config.docs_site
+    if config.docs_site is not None:
+        from zuji.interfaces.web.rules import mount_rules
+
+        mount_rules(app, config.docs_site)
 
 
 def app_from_environment() -> FastAPI:

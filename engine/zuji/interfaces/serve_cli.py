@@ -57,6 +57,16 @@ TlsSelfSigned = Annotated[
         help=N_("Speak HTTPS with a new self-signed certificate for this machine (testing)"),
     ),
 ]
+DocsSite = Annotated[
+    Path | None,
+    typer.Option(
+        "--docs-site",
+        help=N_(
+            "Serve this built documentation site (make docs: site/) at /rules/; product "
+            "pages link their rule pages there"
+        ),
+    ),
+]
 InsecurePact = Annotated[
     bool,
     typer.Option(
@@ -100,6 +110,7 @@ def serve_command(
     tls_key: TlsKey = None,
     tls_self_signed: TlsSelfSigned = False,
     insecure_pact: InsecurePact = False,
+    docs_site: DocsSite = None,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
@@ -118,6 +129,7 @@ def serve_command(
         tls=tls is not None,
         exposed=public and not is_loopback(host),
         insecure_pact=insecure_pact,
+        docs_site=_docs_site(docs_site),
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers, tls)
@@ -169,6 +181,21 @@ def _catalogue_url(given: str | None) -> str | None:
 
     open_store(given, create=False).close()
     return database_url(given).render_as_string(hide_password=False)
+
+
+def _docs_site(given: Path | None) -> str | None:
+    """The built documentation site's folder, absolute, checked to hold a site."""
+    if given is None:
+        return None
+    if not (given / "index.html").is_file():
+        raise UsageError(
+            Diagnostic(
+                "E970",
+                f"--docs-site {given} holds no built documentation site (no index.html)",
+                hint="build it with `make docs` and give its output folder (site/)",
+            )
+        )
+    return str(given.resolve())
 
 
 def _warnings(config: "ServiceConfig", host: str, port: int, public: bool) -> None:

@@ -48,6 +48,9 @@ class ServiceConfig:
     # The PACT actions answer plain HTTP too: only behind a proxy that terminates TLS, or in a
     # test on loopback (serve_pact_transport).
     insecure_pact: bool = False
+    # A built documentation site (mkdocs' site/) served at /rules/, where the public product
+    # pages link each PCR's rule page; None: they link the PCR's JSON (/pcrs/ID) instead.
+    docs_site: str | None = None
 
     def to_environment(self) -> str:
         values = asdict(self)

@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from zuji.interfaces.web import labels, portals
+from zuji.interfaces.web import labels, portals, public
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,5 +25,6 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """The platform's routes, on the app serving a catalogue (app.state.store)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    public.install(app)
     portals.install(app)
     labels.install(app)
