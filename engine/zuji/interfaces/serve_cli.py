@@ -100,6 +100,17 @@ def serve_command(
     tls_key: TlsKey = None,
     tls_self_signed: TlsSelfSigned = False,
     insecure_pact: InsecurePact = False,
+    inclusion_rate: Annotated[
+        int,
+        typer.Option(
+            "--inclusion-rate",
+            min=1,
+            help=N_(
+                "Requests a minute each carbon-inclusion API key may make, in each worker "
+                "process (with W workers up to W times as many)"
+            ),
+        ),
+    ] = 600,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
@@ -118,6 +129,7 @@ def serve_command(
         tls=tls is not None,
         exposed=public and not is_loopback(host),
         insecure_pact=insecure_pact,
+        inclusion_rate=inclusion_rate,
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers, tls)

@@ -48,6 +48,9 @@ class ServiceConfig:
     # The PACT actions answer plain HTTP too: only behind a proxy that terminates TLS, or in a
     # test on loopback (serve_pact_transport).
     insecure_pact: bool = False
+    # Requests a minute each carbon-inclusion API key may make, per worker process (a token
+    # bucket in each: with W workers up to W×N; web/inclusion_keys.py).
+    inclusion_rate: int = 600
 
     def to_environment(self) -> str:
         values = asdict(self)

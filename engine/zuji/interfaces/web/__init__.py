@@ -23,3 +23,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """The platform's routes, on the app serving a catalogue (app.state.store)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from zuji.interfaces.web import inclusion, opendata
+
+    inclusion.install(app)
+    opendata.install(app)
