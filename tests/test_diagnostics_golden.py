@@ -90,6 +90,10 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "the PACT host: requests, events, partners, HTTPS, pulls (tests/test_pact_*.py)",
     ),
     **dict.fromkeys(
+        [f"E{n}" for n in range(985, 990)],
+        "the category baselines and the carbon-inclusion API (tests/test_inclusion_*.py)",
+    ),
+    **dict.fromkeys(
         ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
     ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),

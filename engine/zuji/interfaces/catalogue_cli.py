@@ -87,6 +87,9 @@ def register(app: typer.Typer) -> None:
     from zuji.interfaces.catalogue_clients_cli import register as _clients
 
     _clients(catalogue_app)
+    from zuji.interfaces.catalogue_inclusion_cli import register as _inclusion
+
+    _inclusion(catalogue_app)
     from zuji.interfaces.pact_cli import register as register_pact
 
     register_pact(catalogue_app)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
@@ -95,11 +95,23 @@ def _page_url(request: Request, footprint_id: str) -> str:
 def _routes(api: FastAPI, caller: Any) -> None:
     errors = _problems(401, 403, 404, 422, 429)
 
-    @api.get("/products/{gtin}", response_model=ProductOut, responses=errors, tags=["products"])
-    def product(request: Request, gtin: str, client: Annotated[str, caller]) -> ProductOut:
-        """A product by its GTIN (8, 12, 13 or 14 digits, the check digit verified): its
-        verified, Active footprint valid today, grades, the category baseline in force and the
-        reduction per declared unit against it. 404 says why there is none."""
+    @api.get(
+        "/products/{gtin}",
+        response_model=ProductOut,
+        responses=errors,
+        tags=["products"],
+        summary=N_("A product by its barcode (GTIN)"),
+        description=N_(
+            "The product's verified, Active footprint valid today, its grades, the category "
+            "baseline in force and the reduction per declared unit against it. The GTIN has 8, "
+            "12, 13 or 14 digits and its check digit is verified. 404 says why there is none."
+        ),
+    )
+    def product(
+        request: Request,
+        gtin: Annotated[str, Path(description=N_("The product's GTIN: 8, 12, 13 or 14 digits"))],
+        client: Annotated[str, caller],
+    ) -> ProductOut:
         checked = _as_problem(checked_gtin, gtin)
         store: Store = request.app.state.store
         with store.reading() as session:
@@ -112,13 +124,24 @@ def _routes(api: FastAPI, caller: Any) -> None:
 
     basket_errors = _problems(401, 403, 422, 429)
 
-    @api.get("/products", response_model=BasketOut, responses=basket_errors, tags=["products"])
+    @api.get(
+        "/products",
+        response_model=BasketOut,
+        responses=basket_errors,
+        tags=["products"],
+        summary=N_("A basket of products by their GTINs"),
+        description=N_(
+            "Up to 100 products in one request: each GTIN answered in `products`, or said why "
+            "not in `not_answered`."
+        ),
+    )
     def basket(
         request: Request,
         client: Annotated[str, caller],
-        gtin: Annotated[list[str], Query(description=f"A GTIN; repeat, up to {MOST_IN_BASKET}")],
+        gtin: Annotated[
+            list[str], Query(description=N_("A GTIN; repeat the parameter for each product"))
+        ],
     ) -> BasketOut:
-        """A basket of products in one request: each GTIN answered, or said why not."""
         checked = _as_problem(checked_basket, gtin)
         store: Store = request.app.state.store
         with store.reading() as session:
@@ -129,9 +152,18 @@ def _routes(api: FastAPI, caller: Any) -> None:
             not_answered=[not_answered(a) for a in answers.values() if isinstance(a, Unanswered)],
         )
 
-    @api.get("/categories", response_model=list[CategoryOut], responses=errors, tags=["categories"])
+    @api.get(
+        "/categories",
+        response_model=list[CategoryOut],
+        responses=_problems(401, 403, 429),
+        tags=["categories"],
+        summary=N_("The product categories and their baselines"),
+        description=N_(
+            "The product categories (PCRs) of the library, each with its declared unit and "
+            "the baseline in force today."
+        ),
+    )
     def categories(request: Request, client: Annotated[str, caller]) -> list[CategoryOut]:
-        """The product categories (PCRs) of the library, each with its baseline in force."""
         headers = library_pcrs()
         store: Store = request.app.state.store
         with store.reading() as session:
@@ -156,11 +188,11 @@ def _as_problem(check: Callable[[Any], Any], given: Any) -> Any:
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     meanings = {
-        401: "No X-API-Key, or an unknown key",
-        403: "The key's client has no `app` role",
-        404: "No verified, Active footprint valid today for this GTIN (the detail says why)",
-        422: "Not a GTIN (length, digits or check digit), or a basket of none or over 100",
-        429: "Over the key's requests a minute: see Retry-After",
+        401: N_("No X-API-Key, or an unknown key"),
+        403: N_("The key's client has no app role"),
+        404: N_("No verified, Active footprint valid today for this GTIN (the detail says why)"),
+        422: N_("Not a GTIN (length, digits or check digit), or a basket of none or over 100"),
+        429: N_("Over the key's requests a minute: see Retry-After"),
     }
     return {status: {"description": meanings[status]} for status in statuses}
 
@@ -188,7 +220,7 @@ def _openapi(api: FastAPI) -> dict[str, Any]:
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
-            responses.setdefault("422", {"description": "Malformed parameters"})
+            responses.setdefault("422", {"description": N_("Malformed parameters")})
             for code, response in responses.items():
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = problem
