@@ -170,10 +170,15 @@ def lookup(
     session: Session, gtins: Sequence[str], on: datetime
 ) -> dict[str, ProductAnswer | Unanswered]:
     """Each (checked) GTIN's answer on the moment `on`."""
-    wanted = {value: gtin for gtin in gtins for value in key_values(gtin)}
+    # One number may be asked in two forms (GTIN-13 and its GTIN-14): each gets its answer.
+    wanted: dict[str, list[str]] = {}
+    for gtin in gtins:
+        for value in key_values(gtin):
+            wanted.setdefault(value, []).append(gtin)
     by_gtin: dict[str, list[_Found]] = {gtin: [] for gtin in gtins}
     for found in _footprints(session, list(wanted)):
-        by_gtin[wanted[found.value]].append(found)
+        for gtin in wanted[found.value]:
+            by_gtin[gtin].append(found)
     return {gtin: _answer(session, gtin, by_gtin[gtin], on) for gtin in gtins}
 
 
