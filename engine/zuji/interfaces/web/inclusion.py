@@ -78,6 +78,7 @@ def install(app: FastAPI) -> None:
     # token route that makes it is installed after the catalogue's routes.
     caller = app_client(Buckets(rate), lambda request: app.state.hashing)
     _routes(api, Depends(caller))
+    _category_route(api, Depends(caller))
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]  # FastAPI's documented way
     _docs(api)
     app.mount(PREFIX, api)
@@ -152,6 +153,8 @@ def _routes(api: FastAPI, caller: Any) -> None:
             not_answered=[not_answered(a) for a in answers.values() if isinstance(a, Unanswered)],
         )
 
+
+def _category_route(api: FastAPI, caller: Any) -> None:
     @api.get(
         "/categories",
         response_model=list[CategoryOut],
