@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from inclusion_kit import (
     last_year_end,
     publish,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from web_kit import SEEDED, STAFF, seed
 
 from zuji.catalogue import baselines, store, workflow
@@ -31,9 +32,11 @@ from zuji.catalogue.inclusion import (
     Unanswered,
     checked_basket,
     checked_gtin,
+    gtin_query,
     key_values,
     lookup,
 )
+from zuji.catalogue.opendata import stamp_query
 from zuji.catalogue.tables import AuditEntry, Baseline
 from zuji.core.errors import CatalogueError
 
@@ -181,3 +184,43 @@ def test_baselines_from_the_command_line(tmp_path: Path) -> None:
     ]
     table = zuji("--lang", "zh", "catalogue", "baseline", "list", "--db", db)
     assert "来源" in table.stdout and SOURCE in table.stdout
+
+
+def test_the_lookups_read_indexes_on_sqlite(tmp_path: Path) -> None:
+    """SQLite's plans: a GTIN is found through the index of the PACT filter keys, the baseline
+    in force through (pcr_id, valid_from), the open data's stamp from indexes (never a scan of
+    the footprints; PostgreSQL plans by its statistics)."""
+    db = str(tmp_path / "catalogue.db")
+    seed(db, tmp_path / "keys")
+    values = key_values(FRESH_GTIN) + key_values(UNKNOWN_GTIN)
+    baseline = (
+        select(Baseline)
+        .where(Baseline.pcr_id == "cement", Baseline.valid_from <= datetime.now(UTC))
+        .order_by(Baseline.valid_from.desc(), Baseline.id.desc())
+        .limit(1)
+    )
+    with store.open_store(db) as opened, opened.reading() as session:
+        plans = {
+            name: " | ".join(
+                str(row[-1])
+                for row in session.execute(
+                    text(
+                        "EXPLAIN QUERY PLAN "
+                        + str(query.compile(opened.engine, compile_kwargs={"literal_binds": True}))
+                    )
+                )
+            )
+            for name, query in (
+                ("gtin", gtin_query(values)),
+                ("baseline", baseline),
+                ("stamp", stamp_query()),
+            )
+        }
+    assert "footprint_keys USING COVERING INDEX ix_footprint_keys_walk" in plans["gtin"], plans
+    assert "ix_baselines_pcr" in plans["baseline"], plans
+    assert "ix_footprints_status_walk" in plans["stamp"], plans
+    for plan in plans.values():
+        # A count of every footprint reads a covering index; nothing reads the table's rows.
+        assert not re.search(
+            r"SCAN (footprints|footprint_keys|baselines)\b(?! USING COVERING)", plan
+        )

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.baselines import BaselineEntry, PcrHeader, baseline_on, pcr_header
@@ -182,17 +182,22 @@ def lookup(
     return {gtin: _answer(session, gtin, by_gtin[gtin], on) for gtin in gtins}
 
 
-def _footprints(session: Session, values: list[str]) -> list[_Found]:
-    query = (
+def gtin_query(values: list[str]) -> Select[str, Footprint, str, Enterprise]:
+    """The footprints filed under any of these productId values, with their product's name
+    and enterprise: a walk of the index footprint_keys (kind, value, footprint_id)."""
+    return (
         select(FootprintKey.value, Footprint, Product.name, Enterprise)
         .join(Footprint, Footprint.id == FootprintKey.footprint_id)
         .join(Product, Product.id == Footprint.product_id)
         .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
         .where(FootprintKey.kind == "productId", FootprintKey.value.in_(values))
     )
+
+
+def _footprints(session: Session, values: list[str]) -> list[_Found]:
     return [
         _Found(value, footprint, name, Company(ent.name, ent.name_zh, ent.region))
-        for value, footprint, name, ent in session.execute(query)
+        for value, footprint, name, ent in session.execute(gtin_query(values))
     ]
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.baselines import pcr_header
@@ -183,6 +183,10 @@ def dataset(session: Session) -> Dataset:
 
 
 def _rows(session: Session) -> Iterator[dict[str, Any]]:
+    """The rows in id order. Grades and verifiers are read whole first, one query each, not
+    one per footprint: a dataset of 10^5 footprints is three walks, not 2×10^5 lookups."""
+    graded = _grades(session)
+    verifiers = _verifiers(session)
     query = (
         select(Footprint, Product.name, Enterprise, Submission.result)
         .join(Product, Product.id == Footprint.product_id)
@@ -192,15 +196,17 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
         .execution_options(yield_per=1000)
     )
     for footprint, product, enterprise, result in session.execute(query):
-        yield _row(session, footprint, product, enterprise, json.loads(result))
+        row = _row(footprint, product, enterprise, json.loads(result))
+        grades = graded.get(footprint.id, {})
+        row["grade_benchmark"] = grades.get("benchmark", (None, None))[0]
+        row["grade_distribution"], row["percentile"] = grades.get("distribution", (None, None))
+        row["verifier"] = verifiers.get(footprint.submission_id)
+        yield row
 
 
-def _row(
-    session: Session, footprint: Footprint, product: str, enterprise: Enterprise, result: Any
-) -> dict[str, Any]:
+def _row(footprint: Footprint, product: str, enterprise: Enterprise, result: Any) -> dict[str, Any]:
     document = json.loads(footprint.document)
     header = pcr_header(footprint.pcr_id)
-    grades = {basis: (grade, value) for basis, grade, value in _grades(session, footprint.id)}
     quality = result.get("data_quality") or {}
     by_stage = {k: float(v) for k, v in (result.get("by_stage") or {}).items()}
     ids = document.get("productIds", [])
@@ -221,31 +227,32 @@ def _row(
         "total": footprint.total,
         "data_quality_rating": quality.get("dqr"),
         "primary_data_share": quality.get("primary_data_share"),
-        "grade_benchmark": grades.get("benchmark", (None, None))[0],
-        "grade_distribution": grades.get("distribution", (None, None))[0],
-        "percentile": grades.get("distribution", (None, None))[1],
         "valid_from": footprint.valid_from,
         "valid_until": footprint.valid_until,
         "status": footprint.status,
         "published_at": footprint.published_at,
-        "verifier": _verifier(session, footprint.submission_id),
         "_stages": tuple(by_stage),
         "_by_stage": by_stage,
     }
 
 
-def _grades(session: Session, footprint_id: str) -> list[tuple[str, str, float | None]]:
-    query = select(Grade.basis, Grade.grade, Grade.value).where(Grade.footprint_id == footprint_id)
-    return [(b, g, v) for b, g, v in session.execute(query.order_by(Grade.id))]
+def _grades(session: Session) -> dict[str, dict[str, tuple[str, float | None]]]:
+    """Each footprint's current grades by basis (a later row of a basis replaces an earlier)."""
+    found: dict[str, dict[str, tuple[str, float | None]]] = {}
+    query = select(Grade.footprint_id, Grade.basis, Grade.grade, Grade.value).order_by(Grade.id)
+    for footprint_id, basis, grade, value in session.execute(query):
+        found.setdefault(footprint_id, {})[basis] = (grade, value)
+    return found
 
 
-def _verifier(session: Session, submission_id: str) -> str | None:
-    return session.scalars(
-        select(Verification.verifier)
-        .where(Verification.submission_id == submission_id, Verification.decision == "accepted")
-        .order_by(Verification.at.desc(), Verification.id.desc())
-        .limit(1)
-    ).first()
+def _verifiers(session: Session) -> dict[str, str]:
+    """Who accepted each submission last."""
+    query = (
+        select(Verification.submission_id, Verification.verifier)
+        .where(Verification.decision == "accepted")
+        .order_by(Verification.at, Verification.id)
+    )
+    return {submission: verifier for submission, verifier in session.execute(query)}
 
 
 @dataclass(frozen=True)
@@ -267,21 +274,25 @@ class Stamp:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def stamp_query() -> Select[int, int, datetime | None, int | None]:
+    """The four figures of the stamp in one statement. The count of footprints reads their
+    smallest index (SQLite's plan: a covering index), never the rows."""
+    return select(
+        select(func.count()).select_from(Footprint).scalar_subquery(),
+        select(func.count())
+        .select_from(Footprint)
+        .where(Footprint.status == "Deprecated")
+        .scalar_subquery(),
+        select(func.max(Footprint.published_at)).scalar_subquery(),
+        select(func.max(Grade.id)).scalar_subquery(),
+    )
+
+
 def stamp(session: Session) -> Stamp:
     """The stamp, read from indexes: a count of footprints and of the Deprecated ones (the
     (status, id) index), the newest publication (the (published_at, id) index) and the
     newest grade's id (the primary key)."""
-    found = session.execute(
-        select(
-            select(func.count()).select_from(Footprint).scalar_subquery(),
-            select(func.count())
-            .select_from(Footprint)
-            .where(Footprint.status == "Deprecated")
-            .scalar_subquery(),
-            select(func.max(Footprint.published_at)).scalar_subquery(),
-            select(func.max(Grade.id)).scalar_subquery(),
-        )
-    ).one()
+    found = session.execute(stamp_query()).one()
     newest = found[2]
     if isinstance(newest, str):  # SQLite's max() gives the stored text, not the type's value
         newest = datetime.fromisoformat(newest)
