@@ -20,7 +20,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from zuji.catalogue.opendata import Column, Dataset, Stamp, dataset, stamp
 from zuji.catalogue.store import Store
-from zuji.core.files import write_atomic
+from zuji.core.files import place_folder, write_atomic
 
 FILES = ("footprints.csv", "footprints.parquet", "dictionary.json", "dictionary.csv")
 _KEEP = 3  # stamps kept in the cache
@@ -160,11 +159,7 @@ def _build(session: Session, cache: Path, folder: Path, now_stamp: Stamp) -> Non
 
         facts = {"rows": rows, "built_at": now().isoformat(), "stamp": now_stamp.key}
         write_atomic(building / "built.json", json.dumps(facts) + "\n")
-        try:
-            os.rename(building, folder)  # whole, in one step; fails if another built it first
-        except OSError:
-            if not (folder / "built.json").is_file():
-                raise
+        place_folder(building, folder)  # whole, in one step; or another process was first
     finally:
         shutil.rmtree(building, ignore_errors=True)
     _prune(cache, folder)
