@@ -62,3 +62,25 @@ def test_the_api_reference_page(platform: str) -> None:
         assert "按条码（GTIN）查询产品" in page.locator("main").inner_text()
         screenshot(page, "inclusion-docs-zh")
         assert axe_violations(page) == []
+
+
+def test_every_text_of_these_pages_has_its_chinese() -> None:
+    """Each English message id of the open-data and API reference templates (read as Babel
+    reads Jinja templates) has a Chinese msgstr in the catalogue."""
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "engine" / "zuji"
+    with (root / "locale" / "zh_CN" / "LC_MESSAGES" / "zuji.po").open("rb") as handle:
+        translated = {str(m.id): str(m.string) for m in read_po(handle) if m.id and not m.context}
+    options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
+    templates = root / "interfaces" / "web" / "templates"
+    found = [
+        message
+        for name in ("opendata/index.html", "inclusion/docs.html")
+        for _line, message, _comments, _context in extract_from_file(
+            "jinja2", templates / name, options=options
+        )
+    ]
+    assert len(found) > 30
+    assert [m for m in found if not translated.get(m)] == []
