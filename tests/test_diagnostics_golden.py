@@ -82,8 +82,8 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "(tests/test_catalogue_cli.py, tests/test_catalogue_http.py)",
     ),
     **dict.fromkeys(
-        [f"E{n}" for n in (960, 961, 962, 963, 965, 966, 967, 968)],
-        "the catalogue's re-evaluation, grades and notices (tests/test_catalogue_*.py)",
+        [f"E{n}" for n in (960, 961, 962, 963, 965, 966, 967, 968, 969)],
+        "the catalogue's re-evaluation, grades, notices and programme (tests/test_catalogue_*.py)",
     ),
     **dict.fromkeys(
         [f"E{n}" for n in range(955, 960)],
