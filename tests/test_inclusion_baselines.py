@@ -193,12 +193,11 @@ def test_the_lookups_read_indexes_on_sqlite(tmp_path: Path) -> None:
     db = str(tmp_path / "catalogue.db")
     seed(db, tmp_path / "keys")
     values = key_values(FRESH_GTIN) + key_values(UNKNOWN_GTIN)
-    baseline = (
-        select(Baseline)
-        .where(Baseline.pcr_id == "cement", Baseline.valid_from <= datetime.now(UTC))
-        .order_by(Baseline.valid_from.desc(), Baseline.id.desc())
-        .limit(1)
-    )
+    bound = {
+        "gtin": gtin_query().params(values=values),
+        "baseline": baselines.in_force_query().params(pcr="cement", on=datetime.now(UTC)),
+        "stamp": stamp_query(),
+    }
     with store.open_store(db) as opened, opened.reading() as session:
         plans = {
             name: " | ".join(
@@ -210,11 +209,7 @@ def test_the_lookups_read_indexes_on_sqlite(tmp_path: Path) -> None:
                     )
                 )
             )
-            for name, query in (
-                ("gtin", gtin_query(values)),
-                ("baseline", baseline),
-                ("stamp", stamp_query()),
-            )
+            for name, query in bound.items()
         }
     assert "footprint_keys USING COVERING INDEX ix_footprint_keys_walk" in plans["gtin"], plans
     assert "ix_baselines_pcr" in plans["baseline"], plans

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.store import Store, audit
@@ -182,15 +183,32 @@ def _spaced(unit: str) -> str:
     return " ".join(unit.split()).lower()
 
 
+# Built once: a lookup of the carbon-inclusion API reads it for every product it answers.
+_IN_FORCE: Select[*tuple[Any, ...]] = (
+    select(
+        Baseline.pcr_id,
+        Baseline.value,
+        Baseline.declared_unit,
+        Baseline.source,
+        Baseline.valid_from,
+        Baseline.set_by,
+        Baseline.set_at,
+    )
+    .where(Baseline.pcr_id == bindparam("pcr"), Baseline.valid_from <= bindparam("on"))
+    .order_by(Baseline.valid_from.desc(), Baseline.id.desc())
+    .limit(1)
+)
+
+
+def in_force_query() -> Select[*tuple[Any, ...]]:
+    """The statement of the baseline in force (bound as `pcr` and `on`)."""
+    return _IN_FORCE
+
+
 def baseline_on(session: Session, pcr_id: str, on: datetime) -> BaselineEntry | None:
     """The PCR's baseline in force on `on`, or None when none was set by then."""
-    row = session.scalars(
-        select(Baseline)
-        .where(Baseline.pcr_id == pcr_id, Baseline.valid_from <= on)
-        .order_by(Baseline.valid_from.desc(), Baseline.id.desc())
-        .limit(1)
-    ).first()
-    return BaselineEntry.of(row) if row is not None else None
+    row = session.execute(_IN_FORCE, {"pcr": pcr_id, "on": on}).first()
+    return BaselineEntry(*row) if row is not None else None
 
 
 def baselines_on(

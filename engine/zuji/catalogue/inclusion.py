@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.baselines import BaselineEntry, PcrHeader, baseline_on, pcr_header
@@ -158,18 +159,78 @@ class Unanswered:
         return Diagnostic("E988", message, hint=hint, where=g)
 
 
+# The statements of a lookup, built once: a lookup's cost is then the database's and the
+# reading of a few rows, not the building of SQL (what SQLAlchemy spends most on per query).
+# The footprints under any of some productId values, with what an answer says of them and who
+# accepted each one's submission last; only the columns an answer needs (not the document).
+_VERIFIER = (
+    select(Verification.verifier)
+    .where(
+        Verification.submission_id == Footprint.submission_id,
+        Verification.decision == "accepted",
+    )
+    .order_by(Verification.at.desc(), Verification.id.desc())
+    .limit(1)
+    .correlate(Footprint)
+    .scalar_subquery()
+)
+_FOUND: Select[*tuple[Any, ...]] = (
+    select(
+        FootprintKey.value,
+        Footprint.id,
+        Footprint.status,
+        Footprint.valid_from,
+        Footprint.valid_until,
+        Footprint.published_at,
+        Footprint.total,
+        Footprint.declared_unit,
+        Footprint.pcr_id,
+        Footprint.pcr_version,
+        Product.name,
+        Enterprise.name,
+        Enterprise.name_zh,
+        Enterprise.region,
+        _VERIFIER,
+    )
+    .join(Footprint, Footprint.id == FootprintKey.footprint_id)
+    .join(Product, Product.id == Footprint.product_id)
+    .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
+    .where(
+        FootprintKey.kind == "productId",
+        FootprintKey.value.in_(bindparam("values", expanding=True)),
+    )
+)
+_GRADES = (
+    select(Grade.footprint_id, Grade.basis, Grade.grade)
+    .where(Grade.footprint_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Grade.footprint_id, Grade.basis, Grade.id)
+)
+
+
 @dataclass(frozen=True)
 class _Found:
+    """A footprint filed under a GTIN, as the lookup reads it."""
+
     value: str
-    footprint: Footprint
+    footprint_id: str
+    status: str
+    valid_from: datetime
+    valid_until: datetime
+    published_at: datetime
+    total: float
+    declared_unit: str
+    pcr_id: str
+    pcr_version: str
     product: str
     company: Company
+    verifier: str | None
 
 
 def lookup(
     session: Session, gtins: Sequence[str], on: datetime
 ) -> dict[str, ProductAnswer | Unanswered]:
-    """Each (checked) GTIN's answer on the moment `on`."""
+    """Each (checked) GTIN's answer on the moment `on`: one statement finds every GTIN's
+    footprints, one more reads the grades of those answered, one per category their baseline."""
     # One number may be asked in two forms (GTIN-13 and its GTIN-14): each gets its answer.
     wanted: dict[str, list[str]] = {}
     for gtin in gtins:
@@ -179,87 +240,93 @@ def lookup(
     for found in _footprints(session, list(wanted)):
         for gtin in wanted[found.value]:
             by_gtin[gtin].append(found)
-    return {gtin: _answer(session, gtin, by_gtin[gtin], on) for gtin in gtins}
+    chosen = {gtin: _chosen(found, on) for gtin, found in by_gtin.items()}
+    answered = {c.footprint_id for c in chosen.values() if isinstance(c, _Found)}
+    grades = _grades(session, answered)
+    in_force: dict[str, BaselineEntry | None] = {}
+    for pcr_id in sorted({c.pcr_id for c in chosen.values() if isinstance(c, _Found)}):
+        in_force[pcr_id] = baseline_on(session, pcr_id, on)
+    return {
+        gtin: _product(gtin, c, grades.get(c.footprint_id, ()), in_force[c.pcr_id])
+        if isinstance(c, _Found)
+        else Unanswered(gtin, c)
+        for gtin, c in chosen.items()
+    }
 
 
-def gtin_query(values: list[str]) -> Select[str, Footprint, str, Enterprise]:
-    """The footprints filed under any of these productId values, with their product's name
-    and enterprise: a walk of the index footprint_keys (kind, value, footprint_id)."""
-    return (
-        select(FootprintKey.value, Footprint, Product.name, Enterprise)
-        .join(Footprint, Footprint.id == FootprintKey.footprint_id)
-        .join(Product, Product.id == Footprint.product_id)
-        .join(Enterprise, Enterprise.id == Footprint.enterprise_id)
-        .where(FootprintKey.kind == "productId", FootprintKey.value.in_(values))
-    )
+def gtin_query() -> Select[*tuple[Any, ...]]:
+    """The statement finding footprints by productId values (bound as `values`): a walk of
+    the index footprint_keys (kind, value, footprint_id)."""
+    return _FOUND
 
 
 def _footprints(session: Session, values: list[str]) -> list[_Found]:
     return [
-        _Found(value, footprint, name, Company(ent.name, ent.name_zh, ent.region))
-        for value, footprint, name, ent in session.execute(gtin_query(values))
+        _Found(
+            value=row[0],
+            footprint_id=row[1],
+            status=row[2],
+            valid_from=row[3],
+            valid_until=row[4],
+            published_at=row[5],
+            total=row[6],
+            declared_unit=row[7],
+            pcr_id=row[8],
+            pcr_version=row[9],
+            product=row[10],
+            company=Company(row[11], row[12], row[13]),
+            verifier=row[14],
+        )
+        for row in session.execute(_FOUND, {"values": values})
     ]
 
 
-def _answer(
-    session: Session, gtin: str, found: list[_Found], on: datetime
-) -> ProductAnswer | Unanswered:
-    live = [f for f in found if f.footprint.status == "Active"]
-    valid = [f for f in live if f.footprint.valid_from <= on <= f.footprint.valid_until]
-    verified = [(f, v) for f in valid if (v := _verifier(session, f.footprint)) is not None]
+def _grades(session: Session, ids: set[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    if ids:
+        for footprint_id, basis, grade in session.execute(_GRADES, {"ids": sorted(ids)}):
+            found.setdefault(footprint_id, []).append((basis, grade))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _chosen(found: list[_Found], on: datetime) -> _Found | str:
+    """The footprint to answer with, or the reason there is none."""
+    live = [f for f in found if f.status == "Active"]
+    valid = [f for f in live if f.valid_from <= on <= f.valid_until]
+    verified = [f for f in valid if f.verifier is not None]
     if verified:
         # Two enterprises filing one GTIN is the enterprises' mistake; the newest is answered.
-        chosen, verifier = max(
-            verified, key=lambda fv: (fv[0].footprint.published_at, fv[0].footprint.id)
-        )
-        return _product(session, gtin, chosen, verifier, on)
-    if any(f.footprint.valid_until < on for f in live):
-        return Unanswered(gtin, "expired")
+        return max(verified, key=lambda f: (f.published_at, f.footprint_id))
+    if any(f.valid_until < on for f in live):
+        return "expired"
     if live:
-        return Unanswered(gtin, "not-yet-valid")
-    return Unanswered(gtin, "deprecated" if found else "unknown")
-
-
-def _verifier(session: Session, footprint: Footprint) -> str | None:
-    """Who accepted the footprint's submission (the latest acceptance), or None."""
-    return session.scalars(
-        select(Verification.verifier)
-        .where(
-            Verification.submission_id == footprint.submission_id,
-            Verification.decision == "accepted",
-        )
-        .order_by(Verification.at.desc(), Verification.id.desc())
-        .limit(1)
-    ).first()
+        return "not-yet-valid"
+    return "deprecated" if found else "unknown"
 
 
 def _product(
-    session: Session, gtin: str, found: _Found, verifier: str, on: datetime
+    gtin: str,
+    found: _Found,
+    grades: tuple[tuple[str, str], ...],
+    baseline: BaselineEntry | None,
 ) -> ProductAnswer:
-    footprint = found.footprint
-    grades = session.execute(
-        select(Grade.basis, Grade.grade)
-        .where(Grade.footprint_id == footprint.id)
-        .order_by(Grade.basis, Grade.id)
-    ).all()
-    baseline = baseline_on(session, footprint.pcr_id, on)
     return ProductAnswer(
         gtin=gtin,
-        footprint_id=footprint.id,
+        footprint_id=found.footprint_id,
         product=found.product,
         company=found.company,
-        pcr_id=footprint.pcr_id,
-        pcr_version=footprint.pcr_version,
-        pcr=pcr_header(footprint.pcr_id),
-        total=footprint.total,
-        declared_unit=footprint.declared_unit,
-        grades=tuple((basis, grade) for basis, grade in grades),
-        valid_from=footprint.valid_from,
-        valid_until=footprint.valid_until,
-        published_at=footprint.published_at,
-        verifier=verifier,
+        pcr_id=found.pcr_id,
+        pcr_version=found.pcr_version,
+        pcr=pcr_header(found.pcr_id),
+        total=found.total,
+        declared_unit=found.declared_unit,
+        grades=grades,
+        valid_from=found.valid_from,
+        valid_until=found.valid_until,
+        published_at=found.published_at,
+        verifier=found.verifier or "",
         baseline=baseline,
-        reduction=reduction(footprint.total, footprint.declared_unit, baseline),
+        reduction=reduction(found.total, found.declared_unit, baseline),
     )
 
 
