@@ -60,7 +60,8 @@ def label(db: store.Store, n: int) -> None:
         when = "2024-01-01 00:00:00.000000" if sqlite else "2024-01-01 00:00:00+00"
         checks = [(sub, "benchmark", "accepted", "", when) for _, sub in rows]
         cursor.executemany(
-            f"INSERT INTO footprint_keys (footprint_id, kind, value) VALUES ({mark}, {mark}, {mark})",
+            "INSERT INTO footprint_keys (footprint_id, kind, value) "
+            f"VALUES ({mark}, {mark}, {mark})",
             keys,
         )
         cursor.executemany(
