@@ -91,6 +91,21 @@ def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> 
     assert "not one of the options" in diagnostic.message
 
 
+def test_a_required_input_left_blank_is_named_by_its_empty_cell(tmp_path: Path) -> None:
+    path = _cement_xlsx(tmp_path)
+    book = load_workbook(path)
+    sheet = book["清单"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "cement")
+    sheet.cell(row, 4).value = None
+    book.save(path)
+    with pytest.raises(InventoryError) as caught:
+        zuji.load("cement").inventory(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert "missing required input 'cement'" in diagnostic.message
+    assert f"清单!D{row}" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.column) == (row, 4)
+
+
 def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
     pcr = zuji.load("cement")
     path = tmp_path / "cement.csv"

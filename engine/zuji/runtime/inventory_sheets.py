@@ -67,6 +67,9 @@ FACTS = tuple(
 FIRST_ITEM_ROW = 4  # list sheets: names, identifiers, units, then items
 UNIT_SUFFIX = ".unit"  # the identifier of the unit column of a field in several units
 _ITEM = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
+# A required input left blank is found as missing from the document's inputs (its `where` is
+# the inputs as a whole): its name, quoted in the finding, leads to its blank cell.
+_MISSING = re.compile(r"missing required input '([A-Za-z_]\w*)'")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 Rows = list[list[Any]]
@@ -202,9 +205,12 @@ def _read_main(
     for number, row in enumerate(rows[1:], start=2):
         key, value, unit = (_cell(row, _COLUMN[k]) for k in ("id", "value", "unit"))
         name = str(key or "").strip()
-        if not name or _blank(value):
+        if not name:
             continue
+        # A blank value's cell is kept too: a required input left blank is placed on it.
         cells[name] = (sheet, number, _COLUMN["value"] + 1)
+        if _blank(value):
+            continue
         if name in FACTS:
             _set_fact(document, name, value)
             continue
@@ -312,7 +318,8 @@ def _at_cell(
     diagnostic: Diagnostic, label: str, cells: dict[str, tuple[str, int, int]]
 ) -> Diagnostic:
     where = diagnostic.where.removeprefix("inputs/").replace("/", ".")
-    found = cells.get(where)
+    missing = _MISSING.search(diagnostic.message) if where == "inputs" else None
+    found = cells.get(missing.group(1) if missing else where)
     while found is None and where:
         shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", where)
         if shorter == where:

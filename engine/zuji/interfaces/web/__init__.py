@@ -17,12 +17,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from zuji.interfaces.web import portals
+
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     """The platform's routes, on the app serving a catalogue (app.state.store)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    portals.install(app)
     from zuji.interfaces.web import inclusion, opendata
 
     inclusion.install(app)
