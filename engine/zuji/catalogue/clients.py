@@ -26,7 +26,8 @@ from zuji.core import access
 from zuji.core.access import Grant, Registry, hash_secret
 from zuji.core.errors import CatalogueError, Diagnostic
 
-ROLES = ("enterprise", "verifier", "admin", "customer")
+# An `app` is a carbon-inclusion app: it reads the inclusion API only (web/inclusion.py).
+ROLES = ("enterprise", "verifier", "admin", "customer", "app")
 _SIGNING_KEY = "token_signing_key"
 
 

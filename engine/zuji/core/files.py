@@ -126,6 +126,24 @@ def swap_folder(built: Path, target: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
+def place_folder(built: Path, target: Path) -> bool:
+    """Give the complete folder `built` (a sibling) the name `target` in one step, unless a
+    folder has that name already (another process placed the same content first): whether
+    this one was placed. A folder named by its content never changes once placed, so a reader
+    finds it whole or not at all."""
+    if built.parent != target.parent:
+        raise ValueError("a folder is placed from beside its target")
+    _sync_folder(built)
+    try:
+        os.rename(built, target)  # refuses (on POSIX) to replace a folder that is not empty
+    except OSError:
+        if not target.is_dir():
+            raise
+        return False
+    _sync_folder(target.parent)
+    return True
+
+
 def new_build_folder(target: Path) -> Path:
     """A new, empty, hidden folder beside `target` to build its next content in."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -90,6 +90,9 @@ def register(app: typer.Typer) -> None:
     from zuji.interfaces.label_cli import register_programme
 
     register_programme(catalogue_app)
+    from zuji.interfaces.catalogue_inclusion_cli import register as _inclusion
+
+    _inclusion(catalogue_app)
     from zuji.interfaces.pact_cli import register as register_pact
 
     register_pact(catalogue_app)

@@ -32,7 +32,8 @@ def add(
     role: Annotated[
         list[str],
         typer.Option(
-            "--role", help=N_("enterprise, verifier, admin or customer (repeat for more)")
+            "--role",
+            help=N_("enterprise, verifier, admin, customer or app (repeat for more)"),
         ),
     ],
     enterprise: Annotated[

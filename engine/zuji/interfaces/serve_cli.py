@@ -75,6 +75,19 @@ InsecurePact = Annotated[
     ),
 ]
 
+# The carbon-inclusion API's limit per key (web/inclusion_keys.py).
+InclusionRate = Annotated[
+    int,
+    typer.Option(
+        "--inclusion-rate",
+        min=1,
+        help=N_(
+            "Requests a minute each carbon-inclusion API key may make, in each worker "
+            "process (with W workers up to W times as many)"
+        ),
+    ),
+]
+
 
 def serve_command(
     host: Annotated[str, typer.Option(help=N_("Address to listen on"))] = "127.0.0.1",
@@ -111,6 +124,7 @@ def serve_command(
     tls_self_signed: TlsSelfSigned = False,
     insecure_pact: InsecurePact = False,
     docs_site: DocsSite = None,
+    inclusion_rate: InclusionRate = 600,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
@@ -130,6 +144,7 @@ def serve_command(
         exposed=public and not is_loopback(host),
         insecure_pact=insecure_pact,
         docs_site=_docs_site(docs_site),
+        inclusion_rate=inclusion_rate,
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers, tls)

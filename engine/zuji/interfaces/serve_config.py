@@ -51,6 +51,9 @@ class ServiceConfig:
     # A built documentation site (mkdocs' site/) served at /rules/, where the public product
     # pages link each PCR's rule page; None: they link the PCR's JSON (/pcrs/ID) instead.
     docs_site: str | None = None
+    # Requests a minute each carbon-inclusion API key may make, per worker process (a token
+    # bucket in each: with W workers up to W×N; web/inclusion_keys.py).
+    inclusion_rate: int = 600
 
     def to_environment(self) -> str:
         values = asdict(self)

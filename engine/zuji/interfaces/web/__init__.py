@@ -28,3 +28,7 @@ def install(app: FastAPI) -> None:
     public.install(app)
     portals.install(app)
     labels.install(app)
+    from zuji.interfaces.web import inclusion, opendata
+
+    inclusion.install(app)
+    opendata.install(app)
