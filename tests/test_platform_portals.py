@@ -191,6 +191,34 @@ def test_an_inventory_from_template_to_publication(
     assert (published["status"], published["submission"]) == ("Active", submission)
     assert (published["product"], published["published_by"]) == (product, "client:a1")
     assert published["total"] == pytest.approx(TYPICAL_TOTAL, rel=1e-6)
+    public_side(browser, base, product, footprint)
+
+
+def public_side(browser: Any, base: str, product: str, footprint: str) -> None:
+    """What the public sees of a footprint just published: searching its name in Chinese
+    finds it (the worked case's reference period may have run out: expired ones included),
+    its page shows it verified, and its label's QR code leads to that page."""
+    with browser_tab(browser, base) as reader:
+        reader.goto(base + "/")
+        reader.fill("#q", "门户测试")
+        reader.check("#expired")
+        reader.press("#q", "Enter")
+        reader.wait_for_load_state()
+        reader.click(f"a[href='/products/{footprint}']")
+        assert reader.locator("h1").inner_text().startswith(product)
+        assert reader.locator("#verification + p .badge").inner_text() == "验证通过"
+        assert reader.locator("#signature + p .badge").inner_text() == "有效"
+        checked(reader, "public-after-publication")
+    with httpx.Client(base_url=base, timeout=60) as client:
+        png = client.get(f"/labels/{footprint}.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)).convert("L"))
+    assert code.text == f"{base}/products/{footprint}"
 
 
 def test_returned_with_comments_reaches_the_enterprise(platform: Platform, browser: Any) -> None:
