@@ -49,12 +49,14 @@ def _ours(value: Any, alike: bool | None = None) -> bytes | None:
         return None
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_JSON)
 @example({"z": 1, "a": [0.1, 2.5e-4, 123.456, 1e15 + 0.5]})
 @example({"\ue000": 1, "\U0001f600": 2})  # sorted by code point, not by UTF-16 units
 @example([1.0, -0.0, 0.0, 1e-5, 1e16 + 2.0, 1e21, 5e-324, 2**53 - 1])
 @example([1.0])
+@example([1e-7, 1.5e-7, 1.23e22, 2.0**60, 1e21, 1e-6, 1.234e-6, -5e-324, 3e-05, 1000.0, 1e300])
+@example({"a": [2.5e-5, {"b": 7.0}], "c": "\ue000 a private-use text"})
 @example([-0.0])
 @example([1e-5])
 @example([2**53])

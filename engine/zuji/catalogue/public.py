@@ -30,6 +30,7 @@ from zuji.catalogue.categories import Category, category
 from zuji.catalogue.grades import GradeLine
 from zuji.catalogue.publishing import SIGNING_KEY
 from zuji.catalogue.tables import (
+    CheckedSignature,
     Enterprise,
     Footprint,
     Grade,
@@ -39,6 +40,7 @@ from zuji.catalogue.tables import (
     Verification,
     now,
 )
+from zuji.core.canonical import sha256_hex
 from zuji.core.errors import ZujiError
 from zuji.exchange.signing import check_signature, key_id, load_private
 from zuji.runtime.result import Signature
@@ -289,7 +291,7 @@ def product_view(session: Session, footprint_id: str) -> ProductView | None:
         expired=row.valid_until < now(),
         superseded_by=row.superseded_by,
         published_at=row.published_at,
-        signature=signature_check(session, row.id, result),
+        signature=signature_check(session, row.result, result),
     )
 
 
@@ -334,7 +336,7 @@ def _origins(result: dict[str, Any]) -> tuple[Figure, ...]:
 # ----------------------------------------------------------------------------- the signature
 
 _CHECKED_MOST = 20_000
-_checked: OrderedDict[tuple[str, str], SignatureCheck] = OrderedDict()
+_checked: OrderedDict[tuple[str, str], SignatureCheck] = OrderedDict()  # (sha256, key id)
 _checking = threading.Lock()
 
 
@@ -372,24 +374,50 @@ def catalogue_key(session: Session) -> Ed25519PublicKey | None:
     return key
 
 
-def signature_check(session: Session, footprint_id: str, result: dict[str, Any]) -> SignatureCheck:
-    """The stored result's signature against the catalogue's key, checked once per process."""
+def signature_check(session: Session, result_text: str, result: dict[str, Any]) -> SignatureCheck:
+    """The stored result's signature against the catalogue's key. The outcome is kept by the
+    sha256 of the result's text: in this process, and in the catalogue from its publication
+    (remember_signature_check), so a view reads it instead of canonicalising the result; a text
+    changed since has another sha256 and is checked anew."""
     signed = result.get("signature")
     if not signed:
         return SignatureCheck("unsigned")
     key = catalogue_key(session)
     if key is None:
         return SignatureCheck("unchecked", str(signed.get("key_id", "")))
-    held = (footprint_id, key_id(key))
+    held = (sha256_hex(result_text.encode("utf-8")), key_id(key))
     with _checking:
         found = _checked.get(held)
     if found is None:
-        found = _check(result, signed, key)
+        state = session.scalar(_REMEMBERED, {"digest": held[0], "key": held[1]})
+        if state == "valid":
+            found = SignatureCheck("valid", str(signed.get("key_id", "")))
+        else:
+            found = _check(result, signed, key)
         with _checking:
             _checked[held] = found
             while len(_checked) > _CHECKED_MOST:
                 _checked.popitem(last=False)
     return found
+
+
+_REMEMBERED = select(CheckedSignature.state).where(
+    CheckedSignature.result_sha256 == bindparam("digest"),
+    CheckedSignature.key_id == bindparam("key"),
+)
+
+
+def remember_signature_check(session: Session, result_text: str) -> None:
+    """At publication: check the signed result once and keep the outcome by its text's sha256
+    (a result signed with another key than the catalogue's, or not at all, keeps nothing)."""
+    result: dict[str, Any] = json.loads(result_text)
+    signed, key = result.get("signature"), catalogue_key(session)
+    if not signed or key is None:
+        return
+    digest, named = sha256_hex(result_text.encode("utf-8")), key_id(key)
+    if session.get(CheckedSignature, (digest, named)) is None:
+        state = _check(result, signed, key).state
+        session.add(CheckedSignature(result_sha256=digest, key_id=named, state=state))
 
 
 def _check(result: dict[str, Any], signed: dict[str, Any], key: Ed25519PublicKey) -> SignatureCheck:

@@ -251,6 +251,19 @@ class SearchTerm(Base):
     )
 
 
+class CheckedSignature(Base):
+    """A result's signature checked against the catalogue's key, remembered by the sha256 of
+    the result's stored text: the product page reads the outcome instead of canonicalising a
+    result on every view. The check is of exact bytes, so a result changed after its check has
+    another sha256, finds nothing here, and is checked anew."""
+
+    __tablename__ = "signature_checks"
+    result_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # valid | invalid
+    checked_at: Mapped[datetime] = mapped_column(default=now)
+
+
 class Baseline(Base):
     """The programme's baseline for a product category (a PCR): the footprint per declared unit
     that carbon-inclusion apps measure a product's reduction against. A new row sets a new

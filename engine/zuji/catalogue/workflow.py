@@ -409,6 +409,11 @@ def _footprint(session: Session, submission: Submission, result: Result, actor: 
         audit(session, actor.name, "deprecate", ("footprint", old.id), {"by": footprint.id})
     session.flush()
     grade_published(session, footprint)  # graded at publication, against the Active ones
+    # The signature checked once, for every view of the product's page (public imports this
+    # module's neighbours, so it is imported where it is used).
+    from zuji.catalogue.public import remember_signature_check
+
+    remember_signature_check(session, submission.result)
     return footprint
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import secrets
+from decimal import Decimal
 from typing import Any
 
 from zuji.core.documents import plain
@@ -36,14 +39,13 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
     """The RFC 8785 bytes of a value already plain JSON (dates written as strings, as plain()
     leaves them); `alike` is what plain_document() found of it, when known."""
     if alike if alike is not None else _same_in_python(value):
-        text = _JSON.encode(value)
-        # A name holding a character past U+FFFF may sort otherwise by UTF-16 units: any such
-        # character sends the document to the rfc8785 package, which knows.
-        if text.isascii() or _PAST_FFFF.search(text) is None:
-            try:
-                return text.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate: for the rfc8785 package to judge
-                pass
+        written = _written(_JSON.encode(value))
+        if written is not None:
+            return written
+    else:
+        written = _written_with_numbers(value)
+        if written is not None:
+            return written
     import rfc8785  # most documents never need it: imported when one does
 
     try:
@@ -52,6 +54,101 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
         raise NotCanonical(str(exc)) from None
     except (TypeError, ValueError) as exc:
         raise NotCanonical(f"not a JSON value: {exc}") from None
+
+
+def _written(text: str) -> bytes | None:
+    """json's text as JCS bytes, or None when only the rfc8785 package can tell: a name holding
+    a character past U+FFFF may sort otherwise by UTF-16 units, and a lone surrogate has no
+    UTF-8."""
+    if text.isascii() or _PAST_FFFF.search(text) is None:
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return None
+
+
+def _written_with_numbers(value: Any) -> bytes | None:
+    """JCS bytes of a document json writes alike but for some floats (a result file: whole
+    figures such as 1000.0, small ones such as 3e-05): json writes it with each such float held
+    by a marker string, and each marker is replaced by the number as ECMAScript prints it. None
+    when something else differs (a non-finite number, an integer beyond 2**53, a value of
+    another kind), for the rfc8785 package to write or refuse. The result of signing and
+    hashing a result file, on every product page, is then json's speed, not a Python walk's."""
+    numbers: list[str] = []
+    marker = f"\ue000{secrets.token_hex(8)}:"
+    held = _held_numbers(value, numbers, marker)
+    if held is _UNLIKE:
+        return None
+    text = _JSON.encode(held)
+    if numbers:
+        if text.count(marker) != len(numbers):  # the document's own text held the marker
+            return None
+        marked = re.compile('"' + re.escape(marker) + '(\\d+)"')
+        text = marked.sub(lambda m: numbers[int(m.group(1))], text)
+    return _written(text)
+
+
+_UNLIKE = object()
+
+
+def _held_numbers(value: Any, numbers: list[str], marker: str) -> Any:
+    kind = value.__class__
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if key.__class__ is not str:
+                return _UNLIKE
+            held = _held_numbers(item, numbers, marker)
+            if held is _UNLIKE:
+                return _UNLIKE
+            out[key] = held
+        return out
+    if kind is list:
+        items = []
+        for item in value:
+            held = _held_numbers(item, numbers, marker)
+            if held is _UNLIKE:
+                return _UNLIKE
+            items.append(held)
+        return items
+    if kind is int:
+        return value if -_MOST_INTEGER <= value <= _MOST_INTEGER else _UNLIKE
+    if kind is float:
+        if not math.isfinite(value):
+            return _UNLIKE
+        if 1e-4 <= abs(value) < 1e16 and not value.is_integer():
+            return value
+        if value.is_integer() and abs(value) <= _MOST_INTEGER:
+            return int(value)  # ECMAScript writes a whole number below 2**53 as an integer
+        numbers.append(ecmascript_number(value))
+        return f"{marker}{len(numbers) - 1}"
+    return _UNLIKE
+
+
+def ecmascript_number(value: float) -> str:
+    """A finite float as ECMAScript's Number::toString writes it (ECMA-262 §6.1.6.1.20), which
+    RFC 8785 §3.2.2.3 prescribes: the shortest digits that read back the same (Python's repr
+    finds the same ones), placed by the exponent: plain up to 10^21, 0.000… down to 10^-7,
+    otherwise d.ddde±n."""
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digits_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
+    exponent = int(exponent) + len("".join(map(str, digits_tuple))) - len(digits)
+    k = len(digits)
+    n = exponent + k  # the value is 0.digits × 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    power = f"e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + power
 
 
 _PAST_FFFF = re.compile("[\U00010000-\U0010ffff]")

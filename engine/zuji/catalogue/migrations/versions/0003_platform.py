@@ -6,8 +6,10 @@ Create Date: 2026-12-07 05:40:00.000000
 
 `search_terms` holds one row per (word, footprint), its primary key the index a search walks
 (search.py); `baselines` the programme's baseline per PCR, against which carbon-inclusion apps
-are told a product's reduction. The footprints published before are given their words here, a
-batch of footprints at a time, so a catalogue of 10^6 is never held in memory at once.
+are told a product's reduction; `signature_checks` the outcome of checking a published
+result's signature, by the result's sha256 (public.py). The footprints published before are
+given their words here, a batch of footprints at a time, so a catalogue of 10^6 is never held
+in memory at once.
 """
 
 from __future__ import annotations
@@ -72,6 +74,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_baselines_pcr", "baselines", ["pcr_id", "valid_from"], unique=False)
+    op.create_table(
+        "signature_checks",
+        sa.Column("result_sha256", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.String(length=100), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("result_sha256", "key_id"),
+    )
     _backfill(op.get_bind())
 
 
@@ -120,6 +130,7 @@ def _backfill(connection: Any) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("signature_checks")
     op.drop_index("ix_baselines_pcr", table_name="baselines")
     op.drop_table("baselines")
     op.drop_table("search_terms")
