@@ -5,22 +5,13 @@ settings a test needs (a low rate limit)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import uvicorn
-from serve_kit import free_port
 from web_kit import _named
 
 import zuji
 from zuji.catalogue import publishing, store, workflow
-from zuji.interfaces.serve import create_app
-from zuji.interfaces.serve_config import ServiceConfig
 from zuji.runtime.cases import load_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,24 +67,3 @@ def publish(db: str, raw: bytes, name: str = "filed.yaml") -> str:
         sub = workflow.submit(opened, zuji.load("cement"), raw, name, STAFF)
         workflow.verify(opened, sub.submission_id, STAFF, accept=True)
         return workflow.publish(opened, sub.submission_id, STAFF, sign=sign)
-
-
-@contextmanager
-def serving(db: str, **settings: Any) -> Iterator[str]:
-    """The service on a free port of 127.0.0.1 with the catalogue `db` and these settings."""
-    port = free_port()
-    config = ServiceConfig(catalogue=db, **settings)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config=config), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

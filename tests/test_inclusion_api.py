@@ -25,7 +25,6 @@ from inclusion_kit import (
     inventory,
     last_year_end,
     publish,
-    serving,
 )
 from schemathesis.checks import (
     content_type_conformance,
@@ -34,6 +33,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from web_kit import SEEDED, STAFF, seed
+from web_kit import served as serving
 
 from zuji.catalogue import baselines, clients, grades, store, workflow
 

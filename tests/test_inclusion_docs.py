@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from inclusion_kit import FRESH_GTIN, UNKNOWN_GTIN, inventory, last_year_end, publish, serving
+from inclusion_kit import FRESH_GTIN, UNKNOWN_GTIN, inventory, last_year_end, publish
 from web_kit import seed
+from web_kit import served as serving
 
 from zuji.catalogue import baselines, clients, store
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pandas as pd
 from cli_kit import zuji
-from inclusion_kit import FRESH_GTIN, inventory, last_year_end, publish, serving
+from inclusion_kit import FRESH_GTIN, inventory, last_year_end, publish
 from sqlalchemy import select
 from web_kit import SEEDED, STAFF, seed
+from web_kit import served as serving
 
 from zuji.catalogue import opendata, opendata_files, store, workflow
 from zuji.catalogue.tables import Footprint, Submission

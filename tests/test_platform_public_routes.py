@@ -8,25 +8,19 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from cli_kit import zuji
 from public_kit import LYE, LYE_GTIN, publish_recent_lye
-from serve_kit import free_port
 from sqlalchemy import select
-from web_kit import CEMENT_CO, STAFF, seed, served
+from web_kit import CEMENT_CO, STAFF, seed, served, serving_config
 
 from zuji.catalogue import store, workflow
 from zuji.catalogue.tables import Enterprise, Footprint, Submission
 from zuji.exchange.signing import PUBLIC_NAME, check_signature, load_public
-from zuji.interfaces.serve import create_app
 from zuji.interfaces.serve_config import ServiceConfig
 from zuji.runtime.result import Signature
 
@@ -213,25 +207,6 @@ def test_a_deprecated_footprint_says_so_and_search_hides_it(tmp_path: Path) -> N
 # ----------------------------------------------------------------------------- the rule pages
 
 
-@contextmanager
-def _serving(config: ServiceConfig) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config=config), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_the_docs_site_is_served_at_rules_and_product_pages_link_it(tmp_path: Path) -> None:
     db = str(tmp_path / "catalogue.db")
     _, footprints = seed(db, tmp_path / "keys")
@@ -240,7 +215,7 @@ def test_the_docs_site_is_served_at_rules_and_product_pages_link_it(tmp_path: Pa
         page.mkdir(parents=True)
         (page / "index.html").write_text("<h1>steel</h1>", encoding="utf-8")
     (site / "index.html").write_text("<h1>rules</h1>", encoding="utf-8")
-    with _serving(ServiceConfig(catalogue=db, docs_site=str(site))) as url:
+    with serving_config(ServiceConfig(catalogue=db, docs_site=str(site))) as url:
         product = _get(f"{url}/products/{footprints[STEEL]}").text
         english = _get(f"{url}/products/{footprints[STEEL]}", lang="en").text
         rule = _get(f"{url}/rules/pcr/steel/")

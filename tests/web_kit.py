@@ -116,10 +116,17 @@ def seed(db: str, keys: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 @contextmanager
-def served(db: str) -> Iterator[str]:
-    """The service on a free port of 127.0.0.1 with the catalogue `db`; its base URL."""
+def served(db: str, **settings: Any) -> Iterator[str]:
+    """The service on a free port of 127.0.0.1 with the catalogue `db` and these settings of
+    ServiceConfig; its base URL."""
+    with serving_config(ServiceConfig(catalogue=db, **settings)) as url:
+        yield url
+
+
+@contextmanager
+def serving_config(config: ServiceConfig) -> Iterator[str]:
+    """The service with `config`, by uvicorn in a thread on a free port of 127.0.0.1."""
     port = free_port()
-    config = ServiceConfig(catalogue=db)
     server = uvicorn.Server(
         uvicorn.Config(create_app(config=config), host="127.0.0.1", port=port, log_level="warning")
     )
