@@ -92,7 +92,7 @@ PLATFORM_TABLES = {
     "products": ("id", "enterprise_id", "pcr_id", "name", "hs_code", "product_ids"),
     "enterprises": ("id", "name", "name_zh", "company_ids", "region", "created_at"),
     "verifications": ("submission_id", "verifier", "decision", "comments", "at"),
-    "search_terms": ("term", "footprint_id"),
+    "search_terms": ("term", "footprint_id", "pcr_id"),
     "signature_checks": ("result_sha256", "key_id", "state", "checked_at"),
 }
 
@@ -192,7 +192,7 @@ def _rows(n: int, made: scale.Plants, results: list[str], when: str, until: str)
             region,
             ids,
         )
-        tables["search_terms"] = [(w, footprint_id) for w in sorted(words)]
+        tables["search_terms"] = [(w, footprint_id, pcr_id) for w in sorted(words)]
         yield footprint_id, tables
 
 

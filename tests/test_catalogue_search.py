@@ -192,7 +192,7 @@ def _many(opened: store.Store, n: int) -> dict[str, tuple[set[str], str, int, bo
             active = rng.random() >= 0.2
             _insert(session, i, row_id, name, pcr, enterprise, until, active)
             terms = search.terms(name, (f"Works {enterprise}",), pcr, None, "CN-SD", ())
-            session.add_all(SearchTerm(term=t, footprint_id=row_id) for t in terms)
+            session.add_all(SearchTerm(term=t, footprint_id=row_id, pcr_id=pcr) for t in terms)
             made[row_id] = (terms, pcr, enterprise, active and until >= IN_FORCE)
     return made
 
@@ -305,7 +305,7 @@ def test_a_catalogue_made_at_0002_gets_its_footprints_words(catalogue_db: str) -
         session.get(Product, 3).hs_code = "2523.29"  # type: ignore[union-attr]
         session.get(Product, 3).product_ids = ["urn:gtin:06901234500011"]  # type: ignore[union-attr]
     with store.open_store(catalogue_db, create=False) as db:
-        assert store.schema_revision(db.engine) == "0003"
+        assert store.schema_revision(db.engine) == store.HEAD
         with db.reading() as session:
             stored: dict[str, set[str]] = {}
             for term, footprint_id in session.execute(
@@ -328,3 +328,32 @@ def test_a_catalogue_made_at_0002_gets_its_footprints_words(catalogue_db: str) -
             assert {"2523.29", "2523", "06901234500011", "水泥"} <= stored["f002"]
             found = _all(session, search.Query("烧碱", at=START))
             assert found == [f"f{i:03}" for i in range(2, 45, 3)]
+            # 0004 gave each word row its footprint's PCR: the walk within a category finds
+            # them there, and nowhere else.
+            assert _all(session, search.Query("烧碱", pcr_id="cement", at=START)) == found
+            assert _all(session, search.Query("烧碱", pcr_id="steel", at=START)) == []
+
+
+def test_a_count_held_from_before_a_publication_never_hides_what_it_published(
+    catalogue_db: str,
+) -> None:
+    """The counts that choose where a walk starts are held for minutes: a word counted rare,
+    then published many times over, is walked from a stale count, and still found in full."""
+    with store.open_store(catalogue_db) as opened:
+        made = _many(opened, 40)
+        query = search.Query("甲醇 水泥", at=IN_FORCE, everything=True)
+        with opened.reading() as session:
+            before = _all(session, query)
+        with opened.transaction() as session:
+            for i in range(40, 100):
+                row_id = f"z{i:03}"
+                _insert(session, i, row_id, f"甲醇水泥 {i}", "cement", 1, START, True)
+                terms = search.terms(f"甲醇水泥 {i}", ("Works 1",), "cement", None, "CN-SD", ())
+                session.add_all(
+                    SearchTerm(term=t, footprint_id=row_id, pcr_id="cement") for t in terms
+                )
+        with opened.reading() as session:
+            after = _all(session, query)
+    wanted = {"甲醇", "水泥"}
+    assert before == sorted(i for i, (terms, *_) in made.items() if wanted <= terms)
+    assert after == sorted([*before, *(f"z{i:03}" for i in range(40, 100))])

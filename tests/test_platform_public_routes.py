@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jinja2
 import pytest
 from cli_kit import zuji
 from public_kit import LYE, LYE_GTIN, publish_recent_lye
@@ -20,8 +21,10 @@ from web_kit import CEMENT_CO, STAFF, seed, served, serving_config
 
 from zuji.catalogue import store, workflow
 from zuji.catalogue.tables import Enterprise, Footprint, Submission
+from zuji.core import i18n
 from zuji.exchange.signing import PUBLIC_NAME, check_signature, load_public
 from zuji.interfaces.serve_config import ServiceConfig
+from zuji.interfaces.web import render
 from zuji.runtime.result import Signature
 
 STEEL = "热轧卷板 Q235B"
@@ -229,3 +232,43 @@ def test_a_docs_site_without_a_built_site_is_refused(tmp_path: Path) -> None:
     ran = zuji("serve", "--docs-site", str(tmp_path))
     assert ran.returncode == 2
     assert "error[E970]" in ran.stderr and "make docs" in ran.stderr
+
+
+def _translated_at_each_view(lang: str) -> jinja2.Environment:
+    """The templates as they were rendered before render._Translated: every `_()` a call at
+    each view, through jinja's gettext (the environment every language shared)."""
+    made = jinja2.Environment(
+        loader=jinja2.PackageLoader("zuji.interfaces.web", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    made.filters.update(render.environment(lang).filters)
+    made.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, lambda one, many, n: i18n.gettext(one if n == 1 else many), newstyle=True
+    )
+    return made
+
+
+def test_pages_translated_when_compiled_are_the_pages_translated_at_each_view(
+    platform: tuple[str, dict[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, footprints, _ = platform
+    paths = [
+        "/?q=水泥&expired=1",
+        "/?expired=1",
+        f"/products/{footprints[STEEL]}",
+        f"/products/{footprints[OPC]}",
+        "/compare?pcr=cement",
+        "/compare",
+        "/products/no-such-footprint",
+    ]
+    pages = {(p, lang): _get(f"{url}{p}", lang).text for p in paths for lang in ("zh-CN", "en")}
+    assert "验证通过" in pages[(f"/products/{footprints[STEEL]}", "zh-CN")]
+    monkeypatch.setattr(
+        render, "_environments", {lang: _translated_at_each_view(lang) for lang in ("zh", "en")}
+    )
+    for (path, lang), compiled in pages.items():
+        assert _get(f"{url}{path}", lang).text == compiled, (path, lang)

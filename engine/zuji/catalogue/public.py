@@ -101,9 +101,10 @@ def hits(session: Session, ids: Sequence[str]) -> list[Hit]:
     """The rows of the footprints `ids`, in that order (two queries)."""
     if not ids:
         return []
-    rows = {row.id: row for row in session.execute(_HITS, {"ids": list(ids)})}
+    connection = session.connection()  # plain rows: the ORM's result machinery is not needed
+    rows = {row.id: row for row in connection.execute(_HITS, {"ids": list(ids)})}
     graded: dict[str, list[tuple[str, str]]] = {}
-    for footprint_id, basis, grade in session.execute(_HIT_GRADES, {"ids": list(ids)}):
+    for footprint_id, basis, grade in connection.execute(_HIT_GRADES, {"ids": list(ids)}):
         graded.setdefault(footprint_id, []).append((basis, grade))
     moment = now()
     return [
@@ -252,14 +253,15 @@ _KEY = select(Setting.value).where(Setting.key == SIGNING_KEY)
 
 def product_view(session: Session, footprint_id: str) -> ProductView | None:
     """A published footprint as its public page shows it; None when there is none."""
-    row = session.execute(_VIEW, {"id": footprint_id}).first()
+    connection = session.connection()  # plain rows: the ORM's result machinery is not needed
+    row = connection.execute(_VIEW, {"id": footprint_id}).first()
     if row is None:
         return None
     result: dict[str, Any] = json.loads(row.result)
     named = category(row.pcr_id)
     quality = result.get("data_quality") or {}
-    grades = session.execute(_GRADES, {"id": row.id})
-    verified = session.execute(_VERIFICATIONS, {"id": row.submission_id})
+    grades = connection.execute(_GRADES, {"id": row.id})
+    verified = connection.execute(_VERIFICATIONS, {"id": row.submission_id})
     return ProductView(
         footprint_id=row.id,
         product=row.product,
@@ -389,7 +391,7 @@ def signature_check(session: Session, result_text: str, result: dict[str, Any]) 
     with _checking:
         found = _checked.get(held)
     if found is None:
-        state = session.scalar(_REMEMBERED, {"digest": held[0], "key": held[1]})
+        state = session.connection().scalar(_REMEMBERED, {"digest": held[0], "key": held[1]})
         if state == "valid":
             found = SignatureCheck("valid", str(signed.get("key_id", "")))
         else:

@@ -2,25 +2,34 @@
 words by jieba), its company's, its category's, and its codes (HS, region, GTIN).
 
 Each footprint's words are written to `search_terms` when it is published (workflow), one row
-per (word, footprint), the primary key being the index a search walks. A query is cut the same
-way and every word must match: the rarest word's rows are walked in footprint-id order from the
-page's key, and each footprint reached is tested for the other words and the filters. The rarest
-is found by counting each word's rows up to a bound, as the PACT listing chooses its criterion
-(queries.py), so a query costs a few hundred index reads however large the catalogue.
+per (word, footprint) with the footprint's PCR beside it: the primary key is the index a search
+walks, and (pcr, word, footprint) the one a search narrowed to a category walks. A query is cut
+the same way and every word must match: the rarest word's rows are walked in footprint-id order
+from the page's key, and each footprint reached is tested for the other words and the filters.
+
+The rarest is found by counting each start's rows up to a bound (PROBE), as a query planner
+keeps statistics: the counts are held per process for a few minutes (HELD_COUNTS), since a
+count only chooses where a walk starts and never decides what is found. A bound low enough to
+be counted on every search could not tell `型号` (every product) from `5` (one in eighty) and
+walked the whole catalogue to find twenty products.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import jieba
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from zuji.catalogue.categories import category
@@ -29,8 +38,10 @@ from zuji.catalogue.tables import Enterprise, Footprint, Grade, Product, SearchT
 jieba.setLogLevel(logging.WARNING)  # its dictionary's loading is not the reader's business
 
 MOST_CHARS = 64  # search_terms.term's width
-# Rows counted per word when choosing the rarest: past this any is dense enough to walk.
-PROBE = 1000
+# Rows counted per start when choosing the rarest: past this, starting at any is as slow.
+PROBE = 20_000
+HELD_COUNTS = 300.0  # seconds a start's count is held
+MOST_COUNTS = 50_000  # counts held per process
 MOST_WORDS = 8  # a query's words beyond these narrow nothing a reader can tell apart
 # Words too common to tell products apart: the connectives of Chinese and English names.
 STOP = frozenset(
@@ -109,7 +120,8 @@ def footprint_terms(session: Session, footprint: Footprint) -> set[str]:
 def index_footprint(session: Session, footprint: Footprint) -> None:
     """Write a footprint's words, in the transaction that publishes it."""
     session.add_all(
-        SearchTerm(term=t, footprint_id=footprint.id) for t in footprint_terms(session, footprint)
+        SearchTerm(term=t, footprint_id=footprint.id, pcr_id=footprint.pcr_id)
+        for t in footprint_terms(session, footprint)
     )
 
 
@@ -143,46 +155,70 @@ class Found:
 
 @dataclass(frozen=True)
 class _Start:
-    """Where a walk starts: a word's rows, or a footprints column's (column, id) index."""
+    """Where a walk starts: a word's rows (within a category when `pcr_id` is set), or a
+    footprints column's (column, id) index."""
 
     kind: str  # word | pcr_id | enterprise_id | status | all
     value: Any = None
+    pcr_id: str | None = None
+
+    @property
+    def satisfies(self) -> tuple[str, ...]:
+        """The tests (named as _tests names them) every footprint of this walk passes."""
+        if self.kind != "word":
+            return (self.kind,)
+        return (f"word:{self.value}", "pcr_id") if self.pcr_id else (f"word:{self.value}",)
 
 
-def _word_test(word: str) -> ColumnElement[bool]:
-    return exists().where(_TESTED.footprint_id == Footprint.id, _TESTED.term == word)
+# Each condition with its values as parameters: a search's statement is built once per shape
+# (where it starts, how many words and which filters it tests) and run with the reader's
+# values, instead of being built anew for every page.
+_WORD_TESTS = tuple(
+    exists().where(_TESTED.footprint_id == Footprint.id, _TESTED.term == bindparam(f"word{i}"))
+    for i in range(MOST_WORDS)
+)
+_FILTER_TESTS: dict[str, ColumnElement[bool]] = {
+    "pcr_id": Footprint.pcr_id == bindparam("pcr_id"),
+    "enterprise_id": Footprint.enterprise_id == bindparam("enterprise_id"),
+    "status": Footprint.status == "Active",
+    "valid": Footprint.valid_until >= bindparam("at"),
+    "hs": exists().where(
+        Product.id == Footprint.product_id, Product.hs_code.like(bindparam("hs"), escape="/")
+    ),
+    "region": exists().where(
+        Enterprise.id == Footprint.enterprise_id,
+        func.lower(Enterprise.region) == bindparam("region"),
+    ),
+    "grade": exists().where(Grade.footprint_id == Footprint.id, Grade.grade == bindparam("grade")),
+}
 
 
-def _tests(query: Query, chosen: Sequence[str]) -> dict[str, ColumnElement[bool]]:
-    """Each condition as a test of one footprint, named by what a walk could start from."""
-    tests = {f"word:{w}": _word_test(w) for w in chosen}
+def _filters(query: Query) -> dict[str, dict[str, Any]]:
+    """Each filter the query sets, by name (as a walk's start names what it satisfies), with
+    the parameters of its test."""
+    found: dict[str, dict[str, Any]] = {}
     if query.pcr_id:
-        tests["pcr_id"] = Footprint.pcr_id == query.pcr_id
+        found["pcr_id"] = {"pcr_id": query.pcr_id}
     if query.enterprise_id is not None:
-        tests["enterprise_id"] = Footprint.enterprise_id == query.enterprise_id
+        found["enterprise_id"] = {"enterprise_id": query.enterprise_id}
     if not query.everything:
-        tests["status"] = Footprint.status == "Active"
-        tests["valid"] = Footprint.valid_until >= (query.at or now())
+        found["status"] = {}
+        found["valid"] = {"at": query.at or now()}
     if query.hs_prefix:
-        tests["hs"] = exists().where(
-            Product.id == Footprint.product_id,
-            Product.hs_code.startswith(query.hs_prefix.strip(), autoescape=True),
-        )
+        # A prefix matched with LIKE, its own wildcards written as themselves.
+        escaped = re.sub(r"([/%_])", r"/\1", query.hs_prefix.strip())
+        found["hs"] = {"hs": escaped + "%"}
     if query.region:
-        tests["region"] = exists().where(
-            Enterprise.id == Footprint.enterprise_id,
-            func.lower(Enterprise.region) == query.region.strip().lower(),
-        )
+        found["region"] = {"region": query.region.strip().lower()}
     if query.grade:
-        tests["grade"] = exists().where(
-            Grade.footprint_id == Footprint.id, Grade.grade == query.grade
-        )
-    return tests
+        found["grade"] = {"grade": query.grade}
+    return found
 
 
 def _starts(query: Query, chosen: Sequence[str]) -> list[_Start]:
-    found = [_Start("word", w) for w in chosen]
-    if query.pcr_id:
+    # Within a category, a word's rows in it are never more than its rows or the category's.
+    found = [_Start("word", w, query.pcr_id) for w in chosen]
+    if query.pcr_id and not chosen:
         found.append(_Start("pcr_id", query.pcr_id))
     if query.enterprise_id is not None:
         found.append(_Start("enterprise_id", query.enterprise_id))
@@ -191,15 +227,14 @@ def _starts(query: Query, chosen: Sequence[str]) -> list[_Start]:
     return found
 
 
-def _test_name(start: _Start) -> str:
-    return f"word:{start.value}" if start.kind == "word" else start.kind
-
-
 def _entries(start: _Start) -> tuple[Select[Any], Any]:
     """The rows a walk reads in footprint-id order, and the id column they are read by."""
     if start.kind == "word":
         column = SearchTerm.footprint_id
-        return select(column.label("id")).where(SearchTerm.term == start.value), column
+        entries = select(column.label("id")).where(SearchTerm.term == start.value)
+        if start.pcr_id:
+            entries = entries.where(SearchTerm.pcr_id == start.pcr_id)
+        return entries, column
     column = _WALKED.id
     entries = select(column.label("id"))
     if start.kind != "all":
@@ -207,32 +242,87 @@ def _entries(start: _Start) -> tuple[Select[Any], Any]:
     return entries, column
 
 
+_counted: OrderedDict[tuple[Any, ...], tuple[float, int]] = OrderedDict()
+_counting = threading.Lock()
+
+
 def _rarest(session: Session, starts: Sequence[_Start]) -> _Start:
-    """The start with the fewest rows, each counted up to PROBE."""
+    """The start with the fewest rows, each counted up to PROBE (held HELD_COUNTS seconds)."""
     if not starts:
         return _Start("all")
     if len(starts) == 1:
         return starts[0]
-    counts = [
-        select(func.count()).select_from(_entries(s)[0].limit(PROBE).subquery()).scalar_subquery()
-        for s in starts
-    ]
-    found = session.execute(select(*counts)).one()
-    _, index = min(zip(found, range(len(starts)), strict=True))
+    database = str(session.get_bind().engine.url)
+    keys = [(database, PROBE, s.kind, s.value, s.pcr_id) for s in starts]
+    counts = _held_counts(keys)
+    missing = [(k, s) for k, s in zip(keys, starts, strict=True) if k not in counts]
+    if missing:
+        counted = [
+            select(func.count())
+            .select_from(_entries(s)[0].limit(PROBE).subquery())
+            .scalar_subquery()
+            for _, s in missing
+        ]
+        found = session.execute(select(*counted)).one()
+        counts.update(_hold_counts([k for k, _ in missing], [int(n) for n in found]))
+    _, index = min((counts[k], i) for i, k in enumerate(keys))
     return starts[index]
+
+
+def _held_counts(keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    moment = time.monotonic()
+    with _counting:
+        held = ((k, _counted.get(k)) for k in keys)
+        return {k: h[1] for k, h in held if h is not None and moment - h[0] < HELD_COUNTS}
+
+
+def _hold_counts(keys: Sequence[tuple[Any, ...]], counts: Sequence[int]) -> dict[Any, int]:
+    moment = time.monotonic()
+    with _counting:
+        for key, n in zip(keys, counts, strict=True):
+            _counted[key] = (moment, n)
+            _counted.move_to_end(key)
+        while len(_counted) > MOST_COUNTS:
+            _counted.popitem(last=False)
+    return dict(zip(keys, counts, strict=True))
 
 
 def search(session: Session, query: Query, limit: int, after: str | None = None) -> Found:
     """One page of at most `limit` footprint ids matching `query`, after the id `after`."""
     chosen = tuple(words(query.text)[:MOST_WORDS])
-    tests = _tests(query, chosen)
     start = _rarest(session, _starts(query, chosen))
-    rest = [test for name, test in tests.items() if name != _test_name(start)]
-    walk, column = _entries(start)
-    if after is not None:
-        walk = walk.where(column > after)
-    if rest:
-        walk = walk.where(exists().where(Footprint.id == column, *rest))
-    ids = list(session.scalars(walk.order_by(column).limit(limit + 1)))
+    tested = [w for w in chosen if f"word:{w}" not in start.satisfies]
+    filters = {k: v for k, v in _filters(query).items() if k not in start.satisfies}
+    walk = _walk(
+        start.kind, bool(start.pcr_id), len(tested), tuple(filters), after is not None, limit + 1
+    )
+    values: dict[str, Any] = {"start": start.value, "start_pcr": start.pcr_id, "after": after}
+    values.update((f"word{i}", w) for i, w in enumerate(tested))
+    for given in filters.values():
+        values.update(given)
+    ids = list(session.connection().scalars(walk, values))
     more = len(ids) > limit
     return Found(tuple(ids[:limit]), ids[limit - 1] if more else None, chosen)
+
+
+@lru_cache(maxsize=512)
+def _walk(
+    kind: str, scoped: bool, words: int, filters: tuple[str, ...], after: bool, limit: int
+) -> Any:
+    """The walk of one shape of search, its values parameters (see _WORD_TESTS)."""
+    if kind == "word":
+        column: Any = SearchTerm.footprint_id
+        walk = select(column.label("id")).where(SearchTerm.term == bindparam("start"))
+        if scoped:
+            walk = walk.where(SearchTerm.pcr_id == bindparam("start_pcr"))
+    else:
+        column = _WALKED.id
+        walk = select(column.label("id"))
+        if kind != "all":
+            walk = walk.where(getattr(_WALKED, kind) == bindparam("start"))
+    if after:
+        walk = walk.where(column > bindparam("after"))
+    rest = [*_WORD_TESTS[:words], *(_FILTER_TESTS[name] for name in filters)]
+    if rest:
+        walk = walk.where(exists().where(Footprint.id == column, *rest))
+    return walk.order_by(column).limit(limit)

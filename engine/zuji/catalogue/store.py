@@ -28,7 +28,7 @@ from zuji.core.errors import CatalogueError, Diagnostic, UsageError
 
 DEFAULT_FILE = "zuji-catalogue.db"
 # The newest migration; a test checks it is the head of migrations/versions.
-HEAD = "0003"
+HEAD = "0004"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()
 
@@ -133,7 +133,12 @@ def open_store(given: str | None = None, create: bool = True) -> Store:
 def _engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    # A service's threads each hold a connection while they answer: connections beyond the pool
+    # are closed when given back, and a new one starts with an empty page cache and its pragmas
+    # to run, so the pool holds as many as a worker answers at once.
+    engine = create_engine(
+        url, connect_args={"timeout": 30}, pool_size=16, max_overflow=24, pool_use_lifo=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, record: Any) -> None:

@@ -242,13 +242,17 @@ class SearchTerm(Base):
     """One word the public platform finds a footprint by: a word of its product's name (Chinese
     cut by jieba), of its enterprise's names, of its PCR's names, its HS code and region, its
     GTINs. Written when the footprint is published (search.py), lower-cased; the primary key
-    (term, footprint) is the index a search walks in id order."""
+    (term, footprint) is the index a search walks in id order, and (pcr_id, term, footprint)
+    the one a search narrowed to a category walks (the footprint's PCR, copied here: it never
+    changes once published)."""
 
     __tablename__ = "search_terms"
+    __table_args__ = (Index("ix_search_terms_pcr_walk", "pcr_id", "term", "footprint_id"),)
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     footprint_id: Mapped[str] = mapped_column(
         ForeignKey("footprints.id", ondelete="CASCADE"), primary_key=True
     )
+    pcr_id: Mapped[str] = mapped_column(String(64))
 
 
 class CheckedSignature(Base):

@@ -47,8 +47,9 @@ def grammar_path() -> Path:
     return root() / "grammar" / "pcr.lark"
 
 
+@cache
 def bundled_pcr_root() -> Path:
-    return root() / "pcr"
+    return root() / "pcr"  # asked for by every public page's categories: made once
 
 
 def pcr_root() -> Path:

@@ -9,16 +9,23 @@ indexed queries of its own content.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from zuji.catalogue import comparison, public, search
 from zuji.catalogue.categories import categories, category
@@ -28,7 +35,7 @@ from zuji.catalogue.tables import Footprint, Submission
 from zuji.core import i18n
 from zuji.core.i18n import N_, _
 from zuji.interfaces.web import charts
-from zuji.interfaces.web.render import page, reader_language
+from zuji.interfaces.web.render import add_filters, page, reader_language
 
 PAGE = 20  # products a search page lists
 HELD = 30.0  # seconds the companies and the categories' counts are held before read again
@@ -57,6 +64,53 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     # Each worker process loads the word cutter's dictionary while it starts to serve.
     threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
+
+
+# The public pages are rendered in threads, off the event loop, but at most PAGE_THREADS at
+# once per worker process: each page is a few milliseconds of Python, and threads beyond the
+# cores contend for the interpreter lock. With FastAPI's forty threads a worker under load
+# switched between a dozen half-rendered pages: 335 product pages/s and a p99 of 388 ms on the
+# load benchmark (benchmarks/platform_load.py), against 518/s and 59 ms with two.
+PAGE_THREADS = 2
+# One limiter per event loop (a worker has one; tests run several services in one process).
+_pages: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _rendered(work: Callable[[], HTMLResponse]) -> HTMLResponse:
+    """`work` in one of this worker's page threads (PAGE_THREADS)."""
+    loop = asyncio.get_running_loop()
+    limiter = _pages.get(loop)
+    if limiter is None:
+        limiter = _pages[loop] = anyio.CapacityLimiter(PAGE_THREADS)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
+async def search_page(
+    request: Request,
+    q: str = "",
+    pcr: str = "",
+    company: str = "",
+    hs: str = "",
+    region: str = "",
+    grade: str = "",
+    expired: str = "",
+    after: str = "",
+) -> HTMLResponse:
+    """Products by words and filters, a page at a time."""
+    asked = (q, pcr, company, hs, region, grade, expired, after)
+    return await _rendered(lambda: _search_page(request, *asked))
+
+
+async def product_page(request: Request, footprint_id: str) -> HTMLResponse:
+    """A product's footprint, its grades, verification, validity and signature."""
+    return await _rendered(lambda: _product_page(request, footprint_id))
+
+
+async def compare_page(request: Request, pcr: str = "") -> HTMLResponse:
+    """A category's products side by side, against its benchmark levels and distribution."""
+    return await _rendered(lambda: _compare_page(request, pcr))
 
 
 def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
@@ -88,15 +142,29 @@ def grade_word(grade: str) -> str:
     return _(_GRADE_WORDS[grade]) if grade in _GRADE_WORDS else grade
 
 
-def _common() -> dict[str, Any]:
-    """What every page of this section hands its template."""
-    return {
-        "figure": lambda value: f"{value:,.1f}",
-        "day": lambda moment: moment.date().isoformat(),
-        "grade_word": grade_word,
-        "rating_word": lambda rating: _(_RATINGS[rating]) if rating in _RATINGS else rating,
-        "basis_word": basis_word,
+def rating_word(rating: str) -> str:
+    """A result's data-quality class in the reader's language."""
+    return _(_RATINGS[rating]) if rating in _RATINGS else rating
+
+
+@lru_cache(maxsize=256)
+def _in_language(word: Callable[[str], str], lang: str, given: str) -> str:
+    with i18n.use_language(lang):
+        return word(given)
+
+
+def _kept(word: Callable[[str], str]) -> Callable[[str], str]:
+    """`word` remembered per language: a search page writes forty grades and bases."""
+    return lambda given: _in_language(word, i18n.language(), given)
+
+
+add_filters(
+    {
+        "grade_word": _kept(grade_word),
+        "rating_word": _kept(rating_word),
+        "basis_word": _kept(basis_word),
     }
+)
 
 
 # ----------------------------------------------------------------------------- search
@@ -131,7 +199,7 @@ class SearchForm:
         return any((self.pcr, self.company, self.hs, self.region, self.grade, self.expired))
 
 
-def search_page(
+def _search_page(
     request: Request,
     q: str = "",
     pcr: str = "",
@@ -149,14 +217,14 @@ def search_page(
     with request.app.state.store.reading() as session:
         found = search.search(session, form.query(), PAGE, after[:64] or None)
         rows = public.hits(session, found.ids)
-        companies = _held(request, "companies", lambda: public.companies(session))
+        lang = reader_language(request)
+        options = _held(request, f"companies:{lang}", lambda: _company_options(session, lang))
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "lang")]
     next_url = _url("/", [*kept, ("after", found.next_after)]) if found.next_after else None
     return page(
         request,
         "public/search.html",
         {
-            **_common(),
             "nav": "search",
             "form": form,
             "rows": rows,
@@ -164,10 +232,33 @@ def search_page(
             "next_url": next_url,
             "first_url": _url("/", kept) if after else None,
             "categories": categories(),
-            "companies": companies,
+            "company_options": _selected(options, form.company),
             "grades": _grade_names(),
         },
     )
+
+
+def _company_options(session: Session, lang: str) -> Markup:
+    """The company list's <option>s in `lang` (the reader's language first, the other beside),
+    none selected. The programme's 600 enterprises made a search page's template spend most of
+    its time on this list: it is written once per language and held like the list itself."""
+    written = []
+    for c in public.companies(session):
+        first, second = (c.name_zh, c.name) if lang == "zh" else (c.name, c.name_zh)
+        name = first or second
+        if c.name_zh and c.name != c.name_zh:
+            name = f"{name} · {second or first}"
+        written.append(Markup('<option value="{}">{}</option>').format(c.id, name))
+    return Markup("\n").join(written)
+
+
+def _selected(options: Markup, company: str) -> Markup:
+    """The held options with the reader's company selected (an id is digits, so its option's
+    opening tag is found as written)."""
+    if not company.isdigit():
+        return options
+    tag = f'<option value="{int(company)}">'
+    return Markup(str(options).replace(tag, tag[:-1] + " selected>", 1))
 
 
 def _url(path: str, query: list[tuple[str, Any]]) -> str:
@@ -186,7 +277,7 @@ def _not_found(request: Request, footprint_id: str) -> HTMLResponse:
     )
 
 
-def product_page(request: Request, footprint_id: str) -> HTMLResponse:
+def _product_page(request: Request, footprint_id: str) -> HTMLResponse:
     """A product's footprint, its grades, verification, validity and signature."""
     with request.app.state.store.reading() as session:
         view = public.product_view(session, footprint_id)
@@ -199,7 +290,6 @@ def product_page(request: Request, footprint_id: str) -> HTMLResponse:
         request,
         "public/product.html",
         {
-            **_common(),
             "nav": "search",
             "view": view,
             "describe": describe,
@@ -291,7 +381,7 @@ def _counts(request: Request) -> dict[str, int]:
     return _held(request, "counts", read)
 
 
-def compare_page(request: Request, pcr: str = "") -> HTMLResponse:
+def _compare_page(request: Request, pcr: str = "") -> HTMLResponse:
     """A category's products side by side, against its benchmark levels and distribution."""
     ids = [
         i.strip()[:64]
@@ -314,7 +404,6 @@ def compare_page(request: Request, pcr: str = "") -> HTMLResponse:
         request,
         "public/compare.html",
         {
-            **_common(),
             "nav": "compare",
             "categories": picked,
             "counts": counts,
