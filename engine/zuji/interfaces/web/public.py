@@ -99,8 +99,10 @@ async def search_page(
     after: str = "",
 ) -> HTMLResponse:
     """Products by words and filters, a page at a time."""
-    asked = (q, pcr, company, hs, region, grade, expired, after)
-    return await _rendered(lambda: _search_page(request, *asked))
+    form = SearchForm(
+        q[:MOST_TEXT], pcr[:64], company[:11], hs[:16], region[:16], grade[:32], bool(expired)
+    )
+    return await _rendered(lambda: _search_page(request, form, after[:64]))
 
 
 async def product_page(request: Request, footprint_id: str) -> HTMLResponse:
@@ -199,23 +201,9 @@ class SearchForm:
         return any((self.pcr, self.company, self.hs, self.region, self.grade, self.expired))
 
 
-def _search_page(
-    request: Request,
-    q: str = "",
-    pcr: str = "",
-    company: str = "",
-    hs: str = "",
-    region: str = "",
-    grade: str = "",
-    expired: str = "",
-    after: str = "",
-) -> HTMLResponse:
-    """Products by words and filters, a page at a time."""
-    form = SearchForm(
-        q[:MOST_TEXT], pcr[:64], company[:11], hs[:16], region[:16], grade[:32], bool(expired)
-    )
+def _search_page(request: Request, form: SearchForm, after: str) -> HTMLResponse:
     with request.app.state.store.reading() as session:
-        found = search.search(session, form.query(), PAGE, after[:64] or None)
+        found = search.search(session, form.query(), PAGE, after or None)
         rows = public.hits(session, found.ids)
         lang = reader_language(request)
         options = _held(request, f"companies:{lang}", lambda: _company_options(session, lang))
@@ -278,7 +266,6 @@ def _not_found(request: Request, footprint_id: str) -> HTMLResponse:
 
 
 def _product_page(request: Request, footprint_id: str) -> HTMLResponse:
-    """A product's footprint, its grades, verification, validity and signature."""
     with request.app.state.store.reading() as session:
         view = public.product_view(session, footprint_id)
     if view is None:
@@ -382,7 +369,6 @@ def _counts(request: Request) -> dict[str, int]:
 
 
 def _compare_page(request: Request, pcr: str = "") -> HTMLResponse:
-    """A category's products side by side, against its benchmark levels and distribution."""
     ids = [
         i.strip()[:64]
         for given in request.query_params.getlist("ids")
