@@ -4,6 +4,7 @@ error names its sheet, row and column."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from zuji.core.errors import InventoryError
 from zuji.core.library import rule_files
 from zuji.interfaces.cli import app
 from zuji.interfaces.template_cli import template_csv, write_xlsx
+from zuji.lang import model as m
 from zuji.runtime.cases import case_files, load_case, run_case
-from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW
+from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
+from zuji.runtime.pcr import PCR
 
 CASES = [
     (rule, case)
@@ -189,3 +192,58 @@ def test_a_list_sheet_heads_a_choice_by_its_choice_types_words(tmp_path: Path) -
     assert transport[-1] == "运输方式 Transport modes"
     # the identifiers the reader goes by stay on the second row
     assert [cell.value for cell in book["窑用化石燃料"][2]] == ["fuel", "amount"]
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chinese_text(pcr: PCR, field: m.Input) -> str:
+    """The Chinese words a list field's column is headed by: its own; a choice with no words of
+    its own goes by its choice type's (as `fuel : one of combustion.fuel` does)."""
+    if field.description.zh or field.description.en or field.choice_type is None:
+        return field.description.zh
+    decl = pcr.resolved.symbols[field.choice_type].decl
+    assert isinstance(decl, m.ChoiceType), field.choice_type
+    return decl.description.zh
+
+
+def test_every_field_of_every_list_input_of_the_library_has_its_chinese_text() -> None:
+    """A Chinese template heads each column of a list's sheet with the field's Chinese text; a
+    field with English words only would head it in English. Walked through the loaded rules of
+    every PCR and shared module of the bundled library."""
+    walked = 0
+    lacking = []
+    for rule in rule_files():
+        pcr = zuji.load(rule)
+        for inp in pcr.rule.inputs:
+            for field in inp.fields if inp.kind == "list" else ():
+                walked += 1
+                if not _HAN.search(_chinese_text(pcr, field)):
+                    lacking.append(f"{rule.parent.name}/{rule.name}: {inp.name}.{field.name}")
+    assert walked >= 124  # the library's list fields when every one was given its Chinese text
+    assert lacking == []
+
+
+def test_a_chinese_template_heads_a_list_sheets_columns_in_chinese(tmp_path: Path) -> None:
+    target = tmp_path / "cement.xlsx"
+    outcome = CliRunner().invoke(
+        app, ["template", "cement", "-f", "xlsx", "--lang", "zh", "-o", str(target)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    book = load_workbook(target)
+    fuels = [cell.value for cell in book["窑用化石燃料"][1]]
+    assert fuels == ["按质量计量的燃料 Fuels measured by mass", "燃料消耗量 Fuel burned"]
+    transport = [cell.value for cell in book["原燃料进厂运输"][1]]
+    assert transport[:2] == ["运输货物质量 Mass carried", "单程运输距离 Distance, one way"]
+    # every column of every list sheet, in every PCR's Chinese template, starts in Chinese
+    for rule in rule_files():
+        pcr = zuji.load(rule)
+        lists = [inp for inp in pcr.rule.inputs if inp.kind == "list"]
+        if not lists:
+            continue
+        path = tmp_path / f"{pcr.id}.xlsx"
+        write_xlsx(pcr, "zh", path)
+        sheets = load_workbook(path)
+        for inp in lists:
+            headings = [str(cell.value) for cell in sheets[sheet_title(inp, "zh")][1]]
+            assert all(_HAN.match(h) for h in headings), (pcr.id, inp.name, headings)
