@@ -52,6 +52,9 @@ def labelled(
         item["properties"] = {
             f.name: labelled(f, item["properties"][f.name], choices, listed) for f in inp.fields
         }
+        # an item's fields by their Chinese names too, as the reader takes them
+        fields = f"{_INPUTS}/{inp.name}/items/properties"
+        out["items"] = by_chinese_names(item, inp.fields, fields)
     return out
 
 
@@ -91,9 +94,15 @@ def _options(inp: m.Input, out: dict[str, Any], choices: Mapping[str, tuple[str,
     }
 
 
-def by_chinese_names(inputs: dict[str, Any], declared: tuple[m.Input, ...]) -> dict[str, Any]:
-    """The inputs' schema accepting each input by its Chinese name too, as the reader does: the
-    name refers to the input's schema, and a required input may be given by either name."""
+_INPUTS = "#/properties/inputs/properties"  # where the inputs' schemas are, in the document
+
+
+def by_chinese_names(
+    inputs: dict[str, Any], declared: tuple[m.Input, ...], at: str = _INPUTS
+) -> dict[str, Any]:
+    """The inputs' schema (or a list item's, its fields' schemas `at` that place) accepting each
+    by its Chinese name too, as the reader does: the name refers to the input's schema, and a
+    required input may be given by either name."""
     out = dict(inputs)
     properties = dict(out["properties"])
     either: list[dict[str, Any]] = []
@@ -101,7 +110,7 @@ def by_chinese_names(inputs: dict[str, Any], declared: tuple[m.Input, ...]) -> d
         zh = inp.description.zh
         if not zh or zh in properties:
             continue
-        properties[zh] = {"$ref": f"#/properties/inputs/properties/{inp.name}"}
+        properties[zh] = {"$ref": f"{at}/{inp.name}"}
         if inp.required:
             either.append({"anyOf": [{"required": [inp.name]}, {"required": [zh]}]})
     out["properties"] = properties
