@@ -160,7 +160,7 @@ class _Start:
 
     kind: str  # word | pcr_id | enterprise_id | status | all
     value: Any = None
-    pcr_id: str | None = None
+    pcr_id: Any = None  # a PCR id, or a parameter standing for one (_walk)
 
     @property
     def satisfies(self) -> tuple[str, ...]:
@@ -228,11 +228,12 @@ def _starts(query: Query, chosen: Sequence[str]) -> list[_Start]:
 
 
 def _entries(start: _Start) -> tuple[Select[Any], Any]:
-    """The rows a walk reads in footprint-id order, and the id column they are read by."""
+    """The rows a walk reads in footprint-id order, and the id column they are read by (the
+    start's values may be parameters: _walk)."""
     if start.kind == "word":
         column = SearchTerm.footprint_id
         entries = select(column.label("id")).where(SearchTerm.term == start.value)
-        if start.pcr_id:
+        if start.pcr_id is not None:
             entries = entries.where(SearchTerm.pcr_id == start.pcr_id)
         return entries, column
     column = _WALKED.id
@@ -310,16 +311,8 @@ def _walk(
     kind: str, scoped: bool, words: int, filters: tuple[str, ...], after: bool, limit: int
 ) -> Any:
     """The walk of one shape of search, its values parameters (see _WORD_TESTS)."""
-    if kind == "word":
-        column: Any = SearchTerm.footprint_id
-        walk = select(column.label("id")).where(SearchTerm.term == bindparam("start"))
-        if scoped:
-            walk = walk.where(SearchTerm.pcr_id == bindparam("start_pcr"))
-    else:
-        column = _WALKED.id
-        walk = select(column.label("id"))
-        if kind != "all":
-            walk = walk.where(getattr(_WALKED, kind) == bindparam("start"))
+    shape = _Start(kind, bindparam("start"), bindparam("start_pcr") if scoped else None)
+    walk, column = _entries(shape)
     if after:
         walk = walk.where(column > bindparam("after"))
     rest = [*_WORD_TESTS[:words], *(_FILTER_TESTS[name] for name in filters)]

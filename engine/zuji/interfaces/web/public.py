@@ -35,7 +35,7 @@ from zuji.catalogue.tables import Footprint, Submission
 from zuji.core import i18n
 from zuji.core.i18n import N_, _
 from zuji.interfaces.web import charts
-from zuji.interfaces.web.render import add_filters, page, reader_language
+from zuji.interfaces.web.render import add_filters, figure, page, reader_language
 
 PAGE = 20  # products a search page lists
 HELD = 30.0  # seconds the companies and the categories' counts are held before read again
@@ -297,7 +297,7 @@ def _rule_url(request: Request, pcr_id: str, lang: str) -> str:
 
 def _stage_chart(view: public.ProductView, lang: str) -> Any:
     rows = [
-        charts.Bar(s.label_zh if lang == "zh" else s.label_en, s.co2e, f"{s.co2e:,.1f}")
+        charts.Bar(s.label_zh if lang == "zh" else s.label_en, s.co2e, figure(s.co2e))
         for s in view.stages
     ]
     return charts.bars(
@@ -311,7 +311,7 @@ def _stage_chart(view: public.ProductView, lang: str) -> Any:
 
 
 def _gas_chart(view: public.ProductView) -> Any:
-    rows = [charts.Bar(g.key, g.co2e, f"{g.co2e:,.1f}") for g in view.gases]
+    rows = [charts.Bar(g.key, g.co2e, figure(g.co2e)) for g in view.gases]
     return charts.bars(
         "gases",
         _("Footprint by greenhouse gas"),
@@ -407,7 +407,7 @@ def _distribution_chart(compared: comparison.Comparison, lang: str) -> Any:
         for lv in compared.levels
     ]
     marks += [
-        charts.Mark(f"{s.hit.product}: {s.hit.total:,.1f}", s.hit.total, "product")
+        charts.Mark(f"{s.hit.product}: {figure(s.hit.total)}", s.hit.total, "product")
         for s in compared.chosen
     ]
     return charts.distribution(
