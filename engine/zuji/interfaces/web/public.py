@@ -21,11 +21,12 @@ from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.routing import Route
 
 from zuji.catalogue import comparison, public, search
 from zuji.catalogue.categories import categories, category
@@ -48,20 +49,21 @@ _RATINGS = {r: r for r in (N_("excellent"), N_("very good"), N_("good"), N_("fai
 
 
 def install(app: FastAPI) -> None:
-    """The search, product and comparison pages on the app serving a catalogue."""
-    router = APIRouter(include_in_schema=False)
-    router.add_api_route("/", search_page, methods=["GET"], response_class=HTMLResponse)
-    router.add_api_route(
-        "/products/{footprint_id}/pact.json", pact_document, methods=["GET"], response_model=None
-    )
-    router.add_api_route(
-        "/products/{footprint_id}/result.json", signed_result, methods=["GET"], response_model=None
-    )
-    router.add_api_route(
-        "/products/{footprint_id}", product_page, methods=["GET"], response_class=HTMLResponse
-    )
-    router.add_api_route("/compare", compare_page, methods=["GET"], response_class=HTMLResponse)
-    app.include_router(router)
+    """The search, product and comparison pages on the app serving a catalogue.
+
+    They are plain Starlette routes, not FastAPI's: their few text parameters are cut to width
+    here, and FastAPI's parameter and dependency machinery cost a page more than a millisecond
+    of the event loop's time under load (benchmarks/platform_load.py), where the page itself
+    is two to four. They are placed first, so a page is matched before the API's routes.
+    """
+    pages = [
+        Route("/", search_page, methods=["GET"]),
+        Route("/products/{footprint_id}/pact.json", pact_document, methods=["GET"]),
+        Route("/products/{footprint_id}/result.json", signed_result, methods=["GET"]),
+        Route("/products/{footprint_id}", product_page, methods=["GET"]),
+        Route("/compare", compare_page, methods=["GET"]),
+    ]
+    app.router.routes[:0] = pages
     # Each worker process loads the word cutter's dictionary while it starts to serve.
     threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
 
@@ -78,7 +80,7 @@ _pages: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimit
 )
 
 
-async def _rendered(work: Callable[[], HTMLResponse]) -> HTMLResponse:
+async def _rendered(work: Callable[[], Response]) -> Response:
     """`work` in one of this worker's page threads (PAGE_THREADS)."""
     loop = asyncio.get_running_loop()
     limiter = _pages.get(loop)
@@ -87,32 +89,45 @@ async def _rendered(work: Callable[[], HTMLResponse]) -> HTMLResponse:
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
-async def search_page(
-    request: Request,
-    q: str = "",
-    pcr: str = "",
-    company: str = "",
-    hs: str = "",
-    region: str = "",
-    grade: str = "",
-    expired: str = "",
-    after: str = "",
-) -> HTMLResponse:
+async def search_page(request: Request) -> Response:
     """Products by words and filters, a page at a time."""
+    asked = request.query_params
     form = SearchForm(
-        q[:MOST_TEXT], pcr[:64], company[:11], hs[:16], region[:16], grade[:32], bool(expired)
+        asked.get("q", "")[:MOST_TEXT],
+        asked.get("pcr", "")[:64],
+        asked.get("company", "")[:11],
+        asked.get("hs", "")[:16],
+        asked.get("region", "")[:16],
+        asked.get("grade", "")[:32],
+        bool(asked.get("expired", "")),
     )
-    return await _rendered(lambda: _search_page(request, form, after[:64]))
+    after = asked.get("after", "")[:64]
+    return await _rendered(lambda: _search_page(request, form, after))
 
 
-async def product_page(request: Request, footprint_id: str) -> HTMLResponse:
+async def product_page(request: Request) -> Response:
     """A product's footprint, its grades, verification, validity and signature."""
+    footprint_id = request.path_params["footprint_id"]
     return await _rendered(lambda: _product_page(request, footprint_id))
 
 
-async def compare_page(request: Request, pcr: str = "") -> HTMLResponse:
+async def compare_page(request: Request) -> Response:
     """A category's products side by side, against its benchmark levels and distribution."""
+    pcr = request.query_params.get("pcr", "")
     return await _rendered(lambda: _compare_page(request, pcr))
+
+
+async def pact_document(request: Request) -> Response:
+    """The PACT ProductFootprint as published, with its status now."""
+    footprint_id = request.path_params["footprint_id"]
+    return await _rendered(lambda: _pact_document(request, footprint_id))
+
+
+async def signed_result(request: Request) -> Response:
+    """The result file as stored at publication, with the programme's signature
+    (`zuji verify` proves it with the catalogue's public key)."""
+    footprint_id = request.path_params["footprint_id"]
+    return await _rendered(lambda: _signed_result(request, footprint_id))
 
 
 def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
@@ -322,8 +337,7 @@ def _gas_chart(view: public.ProductView) -> Any:
     )
 
 
-def pact_document(request: Request, footprint_id: str) -> Response:
-    """The PACT ProductFootprint as published, with its status now."""
+def _pact_document(request: Request, footprint_id: str) -> Response:
     with request.app.state.store.reading() as session:
         found = session.get(Footprint, footprint_id)
     if found is None:
@@ -334,9 +348,7 @@ def pact_document(request: Request, footprint_id: str) -> Response:
     )
 
 
-def signed_result(request: Request, footprint_id: str) -> Response:
-    """The result file as stored at publication, with the programme's signature
-    (`zuji verify` proves it with the catalogue's public key)."""
+def _signed_result(request: Request, footprint_id: str) -> Response:
     with request.app.state.store.reading() as session:
         text = session.scalar(
             select(Submission.result)
