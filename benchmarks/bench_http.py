@@ -1,5 +1,7 @@
 """The HTTP service under load: evaluations per second and p99 latency with 4 worker processes
 and 32 concurrent clients on loopback, and /health latency while long /check requests run.
+The evaluations are driven by wrk (benchmarks/wrk_kit.py), the /health and /check clients by
+httpx.
 
     .venv/bin/python benchmarks/bench_http.py [--seconds 10] [--workers 4] [--clients 32]
 
@@ -15,9 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import tempfile
 import time
+from pathlib import Path
 
-from http_kit import Tally, checker, evaluators, inventory, prober, served
+import wrk_kit
+from http_kit import Tally, checker, inventory, prober, served
 from table import Row, met
 
 import zuji
@@ -35,23 +41,33 @@ def in_process_rate(seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def _measure(
-    url: str, auth: dict[str, str], seconds: float, clients: int
-) -> dict[str, float]:
+# Each of wrk's connections posts the cement case's inventory, again and again.
+_LUA = """
+local file = io.open(os.getenv("ZUJI_BODY"), "rb")
+wrk.method = "POST"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = os.getenv("ZUJI_AUTH")
+"""
+
+
+def _evaluations(url: str, auth: dict[str, str], seconds: float, clients: int) -> wrk_kit.Load:
+    """`clients` connections evaluating the cement inventory for `seconds`, driven by wrk."""
+    with tempfile.TemporaryDirectory() as folder:
+        body, script = Path(folder) / "inventory.json", Path(folder) / "evaluate.lua"
+        body.write_text(json.dumps(inventory()), encoding="utf-8")
+        script.write_text(_LUA, encoding="utf-8")
+        settings = {"ZUJI_BODY": str(body), "ZUJI_AUTH": auth["Authorization"]}
+        return wrk_kit.run(url + "/pcrs/cement/evaluate", script, clients, seconds, settings)
+
+
+async def _health(url: str, auth: dict[str, str], seconds: float) -> dict[str, float]:
     idle = Tally()
     await prober(url, 2.0, idle)
-    await evaluators(url, auth, clients, 2.0, Tally())  # every worker compiles and warms up
-    load = Tally()
-    started = time.perf_counter()
-    await evaluators(url, auth, clients, seconds, load)
-    elapsed = time.perf_counter() - started
     busy, checks = Tally(), Tally()
     await asyncio.gather(prober(url, seconds, busy), checker(url, auth, seconds, checks))
     return {
-        "evals_per_s": load.statuses.get(200, 0) / elapsed,
-        "p50": load.percentile(0.50),
-        "p99": load.percentile(0.99),
-        "errors": load.failures + sum(n for s, n in load.statuses.items() if s != 200),
         "health_idle_p99": idle.percentile(0.99),
         "health_busy_p50": busy.percentile(0.50),
         "health_busy_p99": busy.percentile(0.99),
@@ -64,7 +80,10 @@ async def _measure(
 def measure(seconds: float = 10.0, workers: int = 4, clients: int = 32) -> dict[str, float]:
     baseline = in_process_rate()
     with served("--workers", str(workers), "--budget", "60") as (service, auth):
-        figures = asyncio.run(_measure(service.url, auth, seconds, clients))
+        _evaluations(service.url, auth, 2.0, clients)  # every worker compiles and warms up
+        load = _evaluations(service.url, auth, seconds, clients)
+        figures = asyncio.run(_health(service.url, auth, seconds))
+    figures.update(evals_per_s=load.rate, p50=load.p50, p99=load.p99, errors=float(load.bad))
     figures["in_process_per_s"] = baseline
     return figures
 

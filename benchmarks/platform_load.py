@@ -34,8 +34,6 @@ import functools
 import json
 import os
 import random
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import catalogue_scale as scale
 import catalogue_synthetic as synthetic
+import wrk_kit
 from serve_kit import free_port, start
 from table import Row, met, render
 
@@ -267,22 +266,6 @@ def search_paths() -> list[str]:
     return out
 
 
-def _wrk() -> str:
-    found = shutil.which("wrk")
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            check=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        found = shutil.which("wrk")
-    if found is None:
-        raise SystemExit("wrk is missing: run 'sudo apt-get install wrk' first")
-    return found
-
-
 _LUA = """
 local paths = {}
 for line in io.lines(os.getenv("ZUJI_PATHS")) do paths[#paths + 1] = line end
@@ -299,24 +282,8 @@ def load(url: str, paths: list[str], seconds: int, folder: Path) -> tuple[float,
     listed.write_text("\n".join(encoded) + "\n", encoding="utf-8")
     script = folder / "paths.lua"
     script.write_text(_LUA, encoding="utf-8")
-    ran = subprocess.run(
-        [_wrk(), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ZUJI_PATHS": str(listed)},
-    )
-    if ran.returncode != 0:
-        raise SystemExit(f"wrk failed: {ran.stderr or ran.stdout}")
-    out = ran.stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _seconds(re.search(r"99%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rate, p99, int(bad.group(1)) if bad else 0
-
-
-def _seconds(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+    found = wrk_kit.run(url, script, CONNECTIONS, seconds, {"ZUJI_PATHS": str(listed)})
+    return found.rate, found.p99, found.bad
 
 
 @contextmanager
