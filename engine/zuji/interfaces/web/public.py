@@ -68,12 +68,14 @@ def install(app: FastAPI) -> None:
     threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
 
 
-# The public pages are rendered in threads, off the event loop, but at most PAGE_THREADS at
-# once per worker process: each page is a few milliseconds of Python, and threads beyond the
-# cores contend for the interpreter lock. With FastAPI's forty threads a worker under load
-# switched between a dozen half-rendered pages: 335 product pages/s and a p99 of 388 ms on the
-# load benchmark (benchmarks/platform_load.py), against 518/s and 59 ms with two.
-PAGE_THREADS = 2
+# The public pages are rendered in a thread, off the event loop, one page at a time per worker
+# process: each page is a few milliseconds of Python holding the interpreter lock, so a second
+# thread adds no throughput, only hand-offs of the lock between half-rendered pages. On the load
+# benchmark (benchmarks/platform_load.py, 4 workers on 2 cores) FastAPI's forty threads gave 335
+# product pages/s with a p99 of 388 ms; in runs alternated on the same noisy machine, two
+# threads gave 280-300/s with a p99 of 250-270 ms, one thread 250-380/s (mostly above 320) with
+# a p99 of 110-200 ms.
+PAGE_THREADS = 1
 # One limiter per event loop (a worker has one; tests run several services in one process).
 _pages: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
