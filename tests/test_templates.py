@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import zuji
 from zuji.core.errors import InventoryError
+from zuji.core.i18n import use_language
 from zuji.core.library import rule_files
 from zuji.interfaces.cli import app
 from zuji.interfaces.template_cli import template_csv, write_xlsx
@@ -78,6 +79,15 @@ def test_a_bad_cell_in_a_list_sheet_is_named_by_sheet_row_and_column(tmp_path: P
     (diagnostic,) = caught.value.diagnostics
     assert "窑用化石燃料!B4" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.column) == (4, 2)
+    # the place joined to the file and to the message as each language joins them
+    file = diagnostic.span.file
+    with use_language("en"):
+        said = f"{file}: 窑用化石燃料!B4: kiln_fuels[0].amount: 'MWh' is energy, but"
+        assert diagnostic.text.startswith(said)
+    with use_language("zh"):
+        said = f"{file}：窑用化石燃料!B4：kiln_fuels[0].amount：'MWh' 的量纲是能量，但"
+        assert diagnostic.text.startswith(said)
+        assert said in diagnostic.render()
 
 
 def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> None:
@@ -92,6 +102,9 @@ def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> 
     (diagnostic,) = caught.value.diagnostics
     assert f"清单!D{row}" in diagnostic.message
     assert "not one of the options" in diagnostic.message
+    with use_language("zh"):
+        said = f"{diagnostic.span.file}：清单!D{row}：grid_region：'atlantis' 不是可选项之一"
+        assert diagnostic.text == said
 
 
 def test_a_required_input_left_blank_is_named_by_its_empty_cell(tmp_path: Path) -> None:
@@ -107,6 +120,8 @@ def test_a_required_input_left_blank_is_named_by_its_empty_cell(tmp_path: Path) 
     assert "missing required input 'cement'" in diagnostic.message
     assert f"清单!D{row}" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.column) == (row, 4)
+    with use_language("zh"):
+        assert f"：清单!D{row}：inputs：缺少必填输入 'cement' [t]：" in diagnostic.text
 
 
 def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
@@ -124,6 +139,10 @@ def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
         pcr.inventory(path)
     (diagnostic,) = caught.value.diagnostics
     assert f"cement.csv: D{row}: cement: -5 t is out of range" in diagnostic.message
+    with use_language("en"):
+        assert f"cement.csv: D{row}: cement: -5 t is out of range" in diagnostic.text
+    with use_language("zh"):
+        assert f"cement.csv：D{row}：cement：-5 t 超出范围" in diagnostic.text
 
 
 def test_the_template_command_writes_each_format(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from zuji.core.i18n import localise, pgettext
+from zuji.core.i18n import localise, localise_placed, pgettext
 from zuji.core.text import printable
 
 
@@ -48,6 +48,9 @@ class Diagnostic:
     source_line: str = field(default="", compare=False)
     # The part of a document at fault (inputs/kiln_electricity), for an inventory's findings.
     where: str = field(default="", compare=False)
+    # The cell of a spreadsheet inventory at fault ('燃料!C4'), written after the file's name in
+    # the message: kept apart too, so that each language joins it to the message in its own way.
+    place: str = field(default="", compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -67,6 +70,8 @@ class Diagnostic:
     @property
     def text(self) -> str:
         """The message in the language in use (the English as made when no translation fits)."""
+        if self.place and self.span is not None:
+            return localise_placed(self.code, self.message, self.span.file, self.place)
         return localise(self.code, self.message)
 
     @property

@@ -331,4 +331,12 @@ def _at_cell(
     sheet, row, column = found
     place = cell_name(sheet, row, column)
     message = diagnostic.message.replace(f"{label}: ", f"{label}: {place}: ", 1)
-    return replace(diagnostic, message=message, span=Span(label, row, column), source_line="")
+    # The place is kept apart as well: each language joins it to the message its own way
+    # (core.i18n.localise_placed); the English message keeps it as it always has.
+    return replace(
+        diagnostic,
+        message=message,
+        span=Span(label, row, column),
+        source_line="",
+        place=place if message != diagnostic.message else "",
+    )
