@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from zuji.core.i18n import localise, localise_placed, pgettext
+from zuji.core.i18n import language, localise, pgettext
 from zuji.core.text import printable
 
 
@@ -71,7 +71,7 @@ class Diagnostic:
     def text(self) -> str:
         """The message in the language in use (the English as made when no translation fits)."""
         if self.place and self.span is not None:
-            return localise_placed(self.code, self.message, self.span.file, self.place)
+            return _placed(self.code, self.message, self.span.file, self.place)
         return localise(self.code, self.message)
 
     @property
@@ -90,6 +90,23 @@ class Diagnostic:
             "column": span.column if span else None,
             "where": self.where or None,
         }
+
+
+def _placed(code: str, message: str, file: str, place: str) -> str:
+    """A finding about a cell of a spreadsheet, made as 'file: place: message' ('cement.xlsx:
+    燃料!C4: kiln_fuels[0].amount: ...'), in the language in use: the message without the place
+    is translated by its code's templates, then the place is put back after the file's name and
+    joined to what follows as the language joins a place to its message (the Chinese templates
+    write '{file}：{where}：', so: 'cement.xlsx：燃料!C4：kiln_fuels[0].amount：...')."""
+    if language() == "en":
+        return message
+    text = localise(code, message.replace(f"{file}: {place}: ", f"{file}: ", 1))
+    for head in (f"{file}：", f"{file}: "):
+        at = text.find(head)
+        if at >= 0:
+            at += len(head)
+            return f"{text[:at]}{place}：{text[at:]}"
+    return f"{place}：{text}"
 
 
 def _caret(span: Span | None, source_line: str) -> str:

@@ -316,23 +316,6 @@ def localise(code: str, message: str, kind: str = "") -> str:
     return f"{title.rstrip('。')}：{message}" if title else message
 
 
-def localise_placed(code: str, message: str, file: str, place: str) -> str:
-    """A finding about a cell of a spreadsheet, made as 'file: place: message' ('cement.xlsx:
-    燃料!C4: kiln_fuels[0].amount: ...'), in the current language: the message without the place
-    is translated by its code's templates, then the place is put back after the file's name and
-    joined to what follows as the language joins a place to its message (the Chinese templates
-    write '{file}：{where}：', so: 'cement.xlsx：燃料!C4：kiln_fuels[0].amount：...')."""
-    if language() == "en":
-        return message
-    text = localise(code, message.replace(f"{file}: {place}: ", f"{file}: ", 1))
-    for head in (f"{file}：", f"{file}: "):
-        at = text.find(head)
-        if at >= 0:
-            at += len(head)
-            return f"{text[:at]}{place}：{text[at:]}"
-    return f"{place}：{text}"
-
-
 def localise_text(context: str, text: str) -> str:
     """A text made in English as data (a review's change summary, a click usage message) in the
     current language, by the templates of its context; the English as made when none fits."""
