@@ -4,10 +4,12 @@ case's inventory, as a clerk would fill it."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 import zuji
 from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
@@ -50,6 +52,50 @@ def fill_xlsx(path: Path, pcr: zuji.PCR, inventory: dict[str, Any], lang: str) -
                 if field in item:
                     sheet.cell(FIRST_ITEM_ROW + n, col).value = _cell_text(item[field])
     book.save(path)
+
+
+# A drop-down's list as the template writes it: a range of the options sheet, the sheet's name
+# quoted ('选项'!$B$1:$B$9).
+_RANGE = re.compile(r"^'((?:[^']|'')+)'!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
+
+
+def offered(book: Workbook, formula: str) -> list[Any]:
+    """What a drop-down offers, read from the sheet and cells its formula names."""
+    found = _RANGE.match(formula)
+    assert found is not None, formula
+    sheet = book[found.group(1).replace("''", "'")]
+    column, first, last = found.group(2), int(found.group(3)), int(found.group(5))
+    assert found.group(4) == column, formula
+    return [sheet[f"{column}{row}"].value for row in range(first, last + 1)]
+
+
+def drop_downs(book: Workbook) -> dict[tuple[int, str], list[Any]]:
+    """Every cell with a drop-down, by its sheet's place in the workbook and its coordinate, and
+    what the drop-down offers."""
+    cells = {}
+    for index, sheet in enumerate(book.worksheets):
+        for rule in sheet.data_validations.dataValidation:
+            entries = offered(book, rule.formula1)
+            for area in rule.sqref.ranges:
+                for row, column in area.cells:
+                    cells[(index, f"{get_column_letter(column)}{row}")] = entries
+    return cells
+
+
+def choose_from_drop_downs(path: Path, english: Path) -> int:
+    """Each option a filled Chinese workbook gives by its identifier chosen instead from the
+    cell's drop-down, as a clerk picks it: the entry in the place the identifier has in the same
+    cell's drop-down of the English template (`english`), which offers the identifiers in the
+    same order. How many cells were chosen so."""
+    book, identifiers = load_workbook(path), drop_downs(load_workbook(english))
+    chosen = 0
+    for (index, coordinate), entries in drop_downs(book).items():
+        cell = book.worksheets[index][coordinate]
+        if cell.value in identifiers[(index, coordinate)]:
+            cell.value = entries[identifiers[(index, coordinate)].index(cell.value)]
+            chosen += 1
+    book.save(path)
+    return chosen
 
 
 def fill_csv(path: Path, pcr: zuji.PCR, inventory: dict[str, Any]) -> None:

@@ -346,6 +346,11 @@ def test_the_cement_page_reads_in_both_languages(
     article = page.inner_text("article")
     assert "east 华东" in article
     assert "自产熟料用量不能超过熟料产量" in article
+    # the declared unit's description, the reader's language first
+    unit = cement.declared_unit
+    assert unit is not None
+    described = article.index(unit.description.zh), article.index(unit.description.en)
+    assert (described[0] < described[1]) == (site == "")
     # the boundary diagram names each stage in both languages
     labels = page.locator("svg.zuji-boundary text").evaluate_all("ts => ts.map(t => t.textContent)")
     for stage in cement.stages:

@@ -139,3 +139,42 @@ def test_an_unknown_option_lists_the_options_with_their_labels_in_both_languages
     with i18n.use_language("zh"):
         assert finding.text.endswith("'拖拉机' 不是可选项之一")
         assert finding.hint_text == "可选项：" + listed
+
+
+# ------------------------------------------------------------------- the library's own choices
+
+
+def test_every_option_of_every_choice_of_the_library_has_a_chinese_label() -> None:
+    from zuji.core import library
+    from zuji.lang.load import load_file
+
+    unlabelled = []
+    for path in library.rule_files():
+        rule, _ = load_file(path)
+        for choice in rule.choices:
+            labels = dict(choice.labels)
+            unlabelled += [
+                f"{path.stem}.{choice.name}.{option}"
+                for option in choice.options
+                if not labels.get(option, m.Text()).zh
+            ]
+            if not choice.description.zh:
+                unlabelled.append(f"{path.stem}.{choice.name} (its description)")
+    assert unlabelled == []
+
+
+def test_the_nitric_acid_plant_type_is_read_by_its_chinese_label() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    case = Path(__file__).resolve().parent.parent / "pcr/nitric_acid/cases/typical_unabated.yaml"
+    inventory = yaml.safe_load(case.read_text("utf-8"))["inventory"]
+    nitric_acid = zuji.load("nitric_acid")
+    by_name = nitric_acid.evaluate(inventory)
+    inventory["inputs"]["plant_type"] = "中压法装置"
+    by_label = nitric_acid.evaluate(inventory)
+    assert by_label.total == by_name.total
+    assert ("plant_type", "中压法装置", "medium_pressure") in {
+        (r.where, r.given, r.read_as) for r in by_label.inventory.read_as
+    }

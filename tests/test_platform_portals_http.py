@@ -281,3 +281,25 @@ def test_a_submission_whose_pcr_changed_shows_its_stored_result(platform: Platfo
     assert shown.status_code == 200
     assert "E954" in shown.text and 'class="trace"' not in shown.text
     assert f"{filed.total:.2f}" in shown.text  # the stored figures stand
+
+
+def test_the_verifier_reads_the_declared_unit_in_its_language_with_the_other_beside(
+    platform: Platform,
+) -> None:
+    raw = (ROOT / "pcr" / "cement" / "cases" / "typical_plant.yaml").read_bytes()
+    with store.open_store(platform.db) as opened:
+        acme = workflow.Actor("client:acme", frozenset({"enterprise"}))
+        filed = workflow.submit(opened, zuji.load("cement"), raw, "plant.yaml", acme)
+    english = "Cement, such as P·O 42.5, in bulk at the plant gate"
+    chinese = "散装水泥（如 P·O 42.5 普通硅酸盐水泥），出厂"
+    path = f"/portal/verifier/submissions/{filed.submission_id}"
+    with signed_in(platform, "v1") as http:
+        in_chinese, in_english = http.get(path).text, http.get(path + "?lang=en").text
+    assert (
+        f'<dt>声明单位</dt><dd>1 t {chinese} <span class="other" lang="en">{english}</span></dd>'
+        in in_chinese
+    )
+    assert (
+        f'<dt>Declared unit</dt><dd>1 t {english} <span class="other" lang="zh-CN">{chinese}'
+        "</span></dd>" in in_english
+    )

@@ -135,6 +135,11 @@ def test_a_product_page_shows_charts_grade_verification_and_a_valid_signature(
         assert f'href="{link}"' in text, link
     chinese = _get(f"{url}/products/{footprints[STEEL]}").text
     assert "按生命周期阶段的碳足迹" in chinese and "签名" in chinese
+    # what the declared unit is, in the reader's language (the steel PCR's words)
+    english_unit = "Cast crude steel (slab, bloom, billet) or hot-rolled product, at the plant gate"
+    chinese_unit = "粗钢（连铸板坯、大方坯、小方坯）或热轧钢材，出厂"
+    assert f"per declared unit: 1 t ({english_unit})" in text and chinese_unit not in text
+    assert f"每声明单位：1 t（{chinese_unit}）" in chinese and english_unit not in chinese
 
 
 def test_the_pact_document_and_the_signed_result_are_served(

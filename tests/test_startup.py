@@ -194,6 +194,15 @@ def test_a_built_model_is_kept_and_read_back_the_same(
     load._BUILT.clear()
 
 
+def test_a_kept_model_is_keyed_by_the_classes_it_holds_too() -> None:
+    from zuji.core import errors
+    from zuji.lang import load, model
+
+    made_by = load.builder_files()
+    for module in (errors, model, load):  # a Diagnostic and a Span, the model, its builder
+        assert Path(module.__file__ or "").resolve() in [p.resolve() for p in made_by]
+
+
 _ARRAYS_PROBE = """
 import sys
 from zuji.interfaces.cli import main

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sheet_kit import fill_csv, fill_xlsx
+from sheet_kit import choose_from_drop_downs, fill_csv, fill_xlsx, offered
 from typer.testing import CliRunner
 
 import zuji
 from zuji.core.errors import InventoryError
+from zuji.core.i18n import use_language
 from zuji.core.library import rule_files
 from zuji.interfaces.cli import app
 from zuji.interfaces.template_cli import template_csv, write_xlsx
 from zuji.lang import model as m
 from zuji.runtime.cases import case_files, load_case, run_case
-from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, sheet_title
+from zuji.runtime.inventory_sheets import FIRST_ITEM_ROW, MAIN_SHEET, OPTIONS_SHEET, sheet_title
 from zuji.runtime.pcr import PCR
 
 CASES = [
@@ -44,7 +45,15 @@ def test_a_template_filled_from_a_case_gives_its_result(
     if fmt == "xlsx":
         lang = "zh" if len(case.stem) % 2 else "en"  # both languages across the library
         write_xlsx(pcr, lang, sheet)
+        _assert_drop_downs_list_from_the_options_sheet(sheet, lang)
         fill_xlsx(sheet, pcr, inventory, lang)
+        if lang == "zh":  # the options picked from the drop-downs, by their Chinese labels
+            write_xlsx(pcr, "en", tmp_path / "english.xlsx")
+            chosen = choose_from_drop_downs(sheet, tmp_path / "english.xlsx")
+            given = [
+                i for i in pcr.rule.inputs if i.kind == "choice" and i.name in inventory["inputs"]
+            ]
+            assert chosen >= len(given)
     else:
         sheet.write_text(template_csv(pcr), encoding="utf-8-sig")
         fill_csv(sheet, pcr, inventory)
@@ -55,6 +64,19 @@ def test_a_template_filled_from_a_case_gives_its_result(
     assert from_sheet.by_stage == expected.result.by_stage
     case_total = float(load_case(case)["expected"]["total"])
     assert from_sheet.total == pytest.approx(case_total, rel=2e-3)
+
+
+def _assert_drop_downs_list_from_the_options_sheet(path: Path, lang: str) -> None:
+    """The hidden options sheet is named in the template's language (选项, options), and every
+    drop-down lists its entries there, the sheet's name quoted as a Chinese one must be."""
+    book = load_workbook(path)
+    options = book[OPTIONS_SHEET[lang]]
+    assert options.sheet_state == "hidden"
+    assert OPTIONS_SHEET["en" if lang == "zh" else "zh"] not in book.sheetnames
+    for sheet in book.worksheets:
+        for rule in sheet.data_validations.dataValidation:
+            assert rule.formula1.startswith(f"'{options.title}'!$"), rule.formula1
+            assert all(entry is not None for entry in offered(book, rule.formula1))
 
 
 def _cement_xlsx(tmp_path: Path) -> Path:
@@ -78,6 +100,15 @@ def test_a_bad_cell_in_a_list_sheet_is_named_by_sheet_row_and_column(tmp_path: P
     (diagnostic,) = caught.value.diagnostics
     assert "窑用化石燃料!B4" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.column) == (4, 2)
+    # the place joined to the file and to the message as each language joins them
+    file = diagnostic.span.file
+    with use_language("en"):
+        said = f"{file}: 窑用化石燃料!B4: kiln_fuels[0].amount: 'MWh' is energy, but"
+        assert diagnostic.text.startswith(said)
+    with use_language("zh"):
+        said = f"{file}：窑用化石燃料!B4：kiln_fuels[0].amount：'MWh' 的量纲是能量，但"
+        assert diagnostic.text.startswith(said)
+        assert said in diagnostic.render()
 
 
 def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> None:
@@ -92,6 +123,9 @@ def test_a_bad_option_on_the_main_sheet_is_named_by_its_cell(tmp_path: Path) -> 
     (diagnostic,) = caught.value.diagnostics
     assert f"清单!D{row}" in diagnostic.message
     assert "not one of the options" in diagnostic.message
+    with use_language("zh"):
+        said = f"{diagnostic.span.file}：清单!D{row}：grid_region：'atlantis' 不是可选项之一"
+        assert diagnostic.text == said
 
 
 def test_a_required_input_left_blank_is_named_by_its_empty_cell(tmp_path: Path) -> None:
@@ -107,6 +141,8 @@ def test_a_required_input_left_blank_is_named_by_its_empty_cell(tmp_path: Path) 
     assert "missing required input 'cement'" in diagnostic.message
     assert f"清单!D{row}" in diagnostic.message
     assert (diagnostic.span.line, diagnostic.span.column) == (row, 4)
+    with use_language("zh"):
+        assert f"：清单!D{row}：inputs：缺少必填输入 'cement' [t]：" in diagnostic.text
 
 
 def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
@@ -124,6 +160,10 @@ def test_a_bad_csv_cell_is_named_by_row_and_column(tmp_path: Path) -> None:
         pcr.inventory(path)
     (diagnostic,) = caught.value.diagnostics
     assert f"cement.csv: D{row}: cement: -5 t is out of range" in diagnostic.message
+    with use_language("en"):
+        assert f"cement.csv: D{row}: cement: -5 t is out of range" in diagnostic.text
+    with use_language("zh"):
+        assert f"cement.csv：D{row}：cement：-5 t 超出范围" in diagnostic.text
 
 
 def test_the_template_command_writes_each_format(tmp_path: Path) -> None:
@@ -134,10 +174,10 @@ def test_the_template_command_writes_each_format(tmp_path: Path) -> None:
         assert outcome.exit_code == 0, outcome.output
         assert target.stat().st_size > 0
     book = load_workbook(tmp_path / "t.xlsx")
-    assert book.sheetnames[:2] == ["清单", "options"]
+    assert book.sheetnames[:2] == ["清单", "选项"]
     assert "窑用化石燃料" in book.sheetnames and "原燃料进厂运输" in book.sheetnames
     validations = book["清单"].data_validations.dataValidation
-    assert any(v.formula1.startswith("options!") for v in validations)
+    assert any(v.formula1.startswith("'选项'!$") for v in validations)
     assert "水泥产量" in (tmp_path / "t.yaml").read_text(encoding="utf-8")
 
 
@@ -165,10 +205,8 @@ def test_a_chinese_template_offers_the_options_by_their_labels_and_reads_them_ba
     pcr = zuji.load("cement")
     before = pcr.evaluate(pcr.inventory(path)).total
     book = load_workbook(path)
-    offered = {
-        cell.value for column in book["options"].iter_cols() for cell in column if cell.value
-    }
-    assert {"全国", "华东", "原煤", "铁路", "公路货车（30 吨）"} <= offered
+    listed = {cell.value for column in book["选项"].iter_cols() for cell in column if cell.value}
+    assert {"全国", "华东", "原煤", "铁路", "公路货车（30 吨）"} <= listed
     main = book["清单"]
     rows = {main.cell(r, 1).value: r for r in range(2, main.max_row + 1)}
     listed = main.cell(rows["grid_region"], 9).value
@@ -247,3 +285,49 @@ def test_a_chinese_template_heads_a_list_sheets_columns_in_chinese(tmp_path: Pat
         for inp in lists:
             headings = [str(cell.value) for cell in sheets[sheet_title(inp, "zh")][1]]
             assert all(_HAN.match(h) for h in headings), (pcr.id, inp.name, headings)
+
+
+# A list input whose sheet would take the options sheet's name in either language: its
+# identifier (`options`, an English template) and its Chinese name (选项).
+PARTS = """pcr widget {
+  name en "Widget" zh "小部件"
+  version 1.0.0
+  status draft
+  gwp AR6
+  unit 1 t of widget
+  boundary cradle_to_gate: making
+  cutoff per_flow 1 %, total 5 %
+  input widget : t "Widgets made" zh "小部件产量" > 0
+  input options : list "Optional parts bought" zh "选项" {
+    mass : t "Mass bought" zh "采购质量" >= 0
+  }
+  stage making "Making" {
+    parts : CO2e = sum over options (mass * 2 [t CO2e/t])
+  }
+  changelog {
+    1.0.0 2026-01-01 "First edition"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_list_named_as_the_options_sheet_keeps_a_sheet_of_its_own(
+    tmp_path: Path, lang: str
+) -> None:
+    pcr = zuji.load_text(PARTS, "widget.pcr")
+    assert [d.render() for d in pcr.diagnostics if d.is_error] == []
+    parts = pcr.rule.input("options")
+    assert parts is not None
+    path = tmp_path / "widget.xlsx"
+    write_xlsx(pcr, lang, path)
+    titles = load_workbook(path).sheetnames
+    assert titles == [MAIN_SHEET[lang], OPTIONS_SHEET[lang], f"{OPTIONS_SHEET[lang]} (options)"]
+    assert sheet_title(parts, lang) == titles[2]
+    inventory = {"pcr": "widget", "inputs": {"widget": "10 t", "options": [{"mass": "1 t"}]}}
+    inventory["inputs"]["options"].append({"mass": "2 t"})
+    fill_xlsx(path, pcr, inventory, lang)
+    read = pcr.inventory(path)
+    assert [item["mass"] for item in read.values["options"]] == [1, 2]
+    # (1 t + 2 t) x 2 t CO2e/t = 6 t CO2e over 10 t of widgets: 600 kg CO2e per t
+    assert pcr.evaluate(read).total == pytest.approx(600)

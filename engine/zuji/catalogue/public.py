@@ -188,6 +188,7 @@ class ProductView:
     total: float
     declared_unit: str
     declared_description: str
+    declared_description_zh: str  # empty in results made before the rules gave it
     stages: tuple[Figure, ...]
     gases: tuple[Figure, ...]
     origins: tuple[Figure, ...]  # fossil, biogenic, land-use change
@@ -259,7 +260,7 @@ def product_view(session: Session, footprint_id: str) -> ProductView | None:
         return None
     result: dict[str, Any] = json.loads(row.result)
     named = category(row.pcr_id)
-    quality = result.get("data_quality") or {}
+    quality, declared = result.get("data_quality") or {}, result.get("declared_unit") or {}
     grades = connection.execute(_GRADES, {"id": row.id})
     verified = connection.execute(_VERIFICATIONS, {"id": row.submission_id})
     return ProductView(
@@ -275,7 +276,8 @@ def product_view(session: Session, footprint_id: str) -> ProductView | None:
         pcr_version=row.pcr_version,
         total=row.total,
         declared_unit=row.declared_unit,
-        declared_description=str((result.get("declared_unit") or {}).get("description", "")),
+        declared_description=str(declared.get("description", "")),
+        declared_description_zh=str(declared.get("description_zh", "")),
         stages=_stages(result, named),
         gases=_gases(result),
         origins=_origins(result),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from zuji.core.i18n import localise, pgettext
+from zuji.core.i18n import language, localise, pgettext
 from zuji.core.text import printable
 
 
@@ -48,6 +48,9 @@ class Diagnostic:
     source_line: str = field(default="", compare=False)
     # The part of a document at fault (inputs/kiln_electricity), for an inventory's findings.
     where: str = field(default="", compare=False)
+    # The cell of a spreadsheet inventory at fault ('燃料!C4'), written after the file's name in
+    # the message: kept apart too, so that each language joins it to the message in its own way.
+    place: str = field(default="", compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -67,6 +70,8 @@ class Diagnostic:
     @property
     def text(self) -> str:
         """The message in the language in use (the English as made when no translation fits)."""
+        if self.place and self.span is not None:
+            return _placed(self.code, self.message, self.span.file, self.place)
         return localise(self.code, self.message)
 
     @property
@@ -85,6 +90,23 @@ class Diagnostic:
             "column": span.column if span else None,
             "where": self.where or None,
         }
+
+
+def _placed(code: str, message: str, file: str, place: str) -> str:
+    """A finding about a cell of a spreadsheet, made as 'file: place: message' ('cement.xlsx:
+    燃料!C4: kiln_fuels[0].amount: ...'), in the language in use: the message without the place
+    is translated by its code's templates, then the place is put back after the file's name and
+    joined to what follows as the language joins a place to its message (the Chinese templates
+    write '{file}：{where}：', so: 'cement.xlsx：燃料!C4：kiln_fuels[0].amount：...')."""
+    if language() == "en":
+        return message
+    text = localise(code, message.replace(f"{file}: {place}: ", f"{file}: ", 1))
+    for head in (f"{file}：", f"{file}: "):
+        at = text.find(head)
+        if at >= 0:
+            at += len(head)
+            return f"{text[:at]}{place}：{text[at:]}"
+    return f"{place}：{text}"
 
 
 def _caret(span: Span | None, source_line: str) -> str:

@@ -314,10 +314,15 @@ def _classification(text: str) -> str:
 
 
 def _product_description(result: Result) -> str:
+    """In English, as PACT's partners read it, with the Chinese of the declared unit beside it
+    (the programme's own readers, and the words the rule was decided in)."""
     unit = result.declared_unit
     text = f"{result.pcr.name_en}"
-    if unit.description:
-        text += f"; declared unit {unit.amount:g} {unit.unit}: {unit.description}"
+    described = " ".join(
+        t for t in (unit.description, unit.description_zh and f"({unit.description_zh})") if t
+    )
+    if described:
+        text += f"; declared unit {unit.amount:g} {unit.unit}: {described}"
     if result.inventory.site:
         text += f"; site {result.inventory.site}"
     return text

@@ -87,6 +87,8 @@ def _table_head(result: Result, console: Console) -> None:
             file=file, company=company, period=period
         )
     )
+    from zuji.core.i18n import language
+
     unit = result.declared_unit
     console.print(
         _(
@@ -94,7 +96,7 @@ def _table_head(result: Result, console: Console) -> None:
         ).format(
             amount=f"{unit.amount:g}",
             unit=unit.unit,
-            description=unit.description,
+            description=unit.described(language()),
             flow=f"{unit.reference_flow:,.6g}",
         )
     )
@@ -222,7 +224,9 @@ def _markdown_head(result: Result) -> list[str]:
         ),
         "- "
         + _("Declared unit: {amount} {unit} {description}").format(
-            amount=f"{unit.amount:g}", unit=unit.unit, description=unit.description
+            amount=f"{unit.amount:g}",
+            unit=unit.unit,
+            description=_inline(_paired(unit.description, unit.description_zh)),
         ),
         "- "
         + _("Inventory: `{file}`, {company}, {start} to {end}").format(
@@ -297,10 +301,13 @@ def _markdown_origin(origin: str, names: dict[str, str]) -> str:
 
 
 def _paired(english: str, chinese: str) -> str:
-    """A PCR's two names, the reader's language first and the other in brackets."""
+    """A text in two languages (a PCR's names, its declared unit's description), the reader's
+    language first and the other in brackets; one given alone stands alone."""
     from zuji.core.i18n import language
 
-    if language() == "zh" and chinese:
+    if not english or not chinese:
+        return english or chinese
+    if language() == "zh":
         return f"{chinese}（{english}）"
     return f"{english} ({chinese})"
 

@@ -241,7 +241,7 @@ def write_xlsx(pcr: "PCR", lang: str, target: Path) -> None:
     main = book.active
     assert main is not None  # a new workbook has its first sheet
     main.title = MAIN_SHEET[lang]
-    options = book.create_sheet(OPTIONS_SHEET)
+    options = book.create_sheet(OPTIONS_SHEET[lang])
     options.sheet_state = "hidden"
     fill = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
     main.append([header for _, header in COLUMNS])
@@ -321,10 +321,8 @@ def _drop_down(
 ) -> None:
     """A drop-down of the options, listed in a column of the hidden options sheet (an inline
     list is limited to 255 characters); not `strict`, it suggests and other text is kept."""
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from zuji.runtime.inventory_sheets import OPTIONS_SHEET
 
     column = options.max_column + 1 if options.max_row > 1 or options["A1"].value else 1
     for row, option in enumerate(choices, start=1):
@@ -332,7 +330,8 @@ def _drop_down(
     letter = get_column_letter(column)
     rule = DataValidation(
         type="list",
-        formula1=f"{OPTIONS_SHEET}!${letter}$1:${letter}${len(choices)}",
+        # quoted, as a sheet named in Chinese ('选项') must be in a formula
+        formula1=f"{quote_sheetname(options.title)}!${letter}$1:${letter}${len(choices)}",
         allow_blank=True,
         showErrorMessage=strict,
         errorTitle="不是可选项 Not an option",

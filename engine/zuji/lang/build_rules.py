@@ -145,10 +145,10 @@ class RuleBuilder(ExpressionBuilder):
 
     @v_args(meta=True)
     def unit_decl(self, meta: Any, children: list[Any]) -> Statement:
-        amount, unit, product, description = children
-        declared = m.DeclaredUnit(
-            float(amount), unit, str(product), description or "", self.span(meta)
-        )
+        amount, unit, product, described = children
+        # [description] gives ("description", Text) when the declared unit is described
+        text = described[1] if described else m.Text()
+        declared = m.DeclaredUnit(float(amount), unit, str(product), text, self.span(meta))
         return "declared_unit", declared, self.span(meta)
 
     @v_args(meta=True)

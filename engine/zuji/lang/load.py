@@ -61,9 +61,17 @@ def load_text(text: str, file: str = "<text>", kept: bool = False) -> Built:
 
 @cache
 def builder_hash() -> str:
-    """A hash of the grammar and the modules that turn text into a model."""
+    """A hash of the files a kept model was made by (builder_files)."""
+    return cachedir.code_hash(*builder_files())
+
+
+def builder_files() -> list[Path]:
+    """The grammar, the modules that turn text into a model, and the core modules whose classes a
+    kept model holds (a Span, a Diagnostic): a finding kept by a process whose Diagnostic had
+    fewer fields would come back without the new ones."""
     here = Path(__file__).parent
-    return cachedir.code_hash(library.grammar_path(), *sorted(here.glob("*.py")))
+    core = here.parent / "core"
+    return [library.grammar_path(), *sorted(here.glob("*.py")), *sorted(core.glob("*.py"))]
 
 
 def _kept_key(key: tuple[str, str, limits.Limits]) -> str:

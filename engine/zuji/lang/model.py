@@ -130,7 +130,7 @@ class DeclaredUnit:
     amount: float
     unit: UnitExpr
     product: str
-    description: str = ""
+    description: Text = Text()  # "Cement, in bulk at the plant gate" zh "水泥，散装，出厂"
     span: Span | None = field(default=None, compare=False, repr=False)
 
 

@@ -75,7 +75,8 @@ def show(value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(map(str, value))
     if isinstance(value, m.DeclaredUnit):
+        described = show(value.description)  # both languages, as an input's description
         return f"{value.amount:g} {value.unit} of {value.product}" + (
-            f' "{value.description}"' if value.description else ""
+            f' "{described}"' if str(value.description) else ""
         )
     return str(value)

@@ -50,7 +50,10 @@ COLUMNS = (
 )
 _COLUMN = {key: index for index, (key, _) in enumerate(COLUMNS)}
 MAIN_SHEET = {"zh": "清单", "en": "inventory"}
-OPTIONS_SHEET = "options"
+# The hidden sheet the drop-downs take their options from; it holds no input, and a workbook
+# written in either language is read whichever name it has.
+OPTIONS_SHEET = {"zh": "选项", "en": "options"}
+_NOT_LISTS = frozenset((*MAIN_SHEET.values(), *OPTIONS_SHEET.values()))
 # The inventory's own facts, as rows of the main sheet before the inputs; named with a dot, which
 # no input's identifier has (a PCR may have an input called product).
 FACTS = tuple(
@@ -76,8 +79,12 @@ Rows = list[list[Any]]
 
 
 def sheet_title(inp: m.Input, lang: str) -> str:
-    """The sheet of a list input: its Chinese name (lang zh) or identifier, as Excel allows."""
+    """The sheet of a list input: its Chinese name (lang zh) or identifier, as Excel allows;
+    never the name of the main or the options sheet (a list called `options`), which is then
+    followed by the identifier."""
     name = inp.description.zh if lang == "zh" and inp.description.zh else inp.name
+    if name in _NOT_LISTS:
+        name = f"{name} ({inp.name})"
     return _SHEET_FORBIDDEN.sub("_", name)[:31]
 
 
@@ -193,7 +200,7 @@ def document_from_sheets(
     by_title = {sheet_title(i, lang): i for i in pcr.inputs for lang in ("zh", "en")}
     for title, rows in sheets.items():
         inp = by_title.get(title)
-        if inp is not None and inp.kind == "list" and title != main:
+        if inp is not None and inp.kind == "list" and title not in _NOT_LISTS:
             _read_list(title, rows, inp, document, cells)
     return document, cells
 
@@ -331,4 +338,12 @@ def _at_cell(
     sheet, row, column = found
     place = cell_name(sheet, row, column)
     message = diagnostic.message.replace(f"{label}: ", f"{label}: {place}: ", 1)
-    return replace(diagnostic, message=message, span=Span(label, row, column), source_line="")
+    # The place is kept apart as well: each language joins it to the message its own way
+    # (core.errors._placed); the English message keeps it as it always has.
+    return replace(
+        diagnostic,
+        message=message,
+        span=Span(label, row, column),
+        source_line="",
+        place=place if message != diagnostic.message else "",
+    )

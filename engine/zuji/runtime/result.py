@@ -118,7 +118,11 @@ class DatasetInfo(_Model):
 class DeclaredUnitInfo(_Model):
     amount: float
     unit: str
-    description: str
+    description: str = Field(description="What the declared unit is, in English")
+    # A default, so that results written before the rules gave it are read as they were.
+    description_zh: str = Field(
+        default="", description="What the declared unit is, in Chinese (empty when not given)"
+    )
     product: str
     reference_flow: float = Field(
         description="How many declared units the inventory's period produced"
@@ -127,6 +131,15 @@ class DeclaredUnitInfo(_Model):
         default=None,
         description="kg of product per declared unit, when the declared unit is a mass",
     )
+
+    def described(self, lang: str) -> str:
+        """The description in `lang` ('zh' or 'en'), else in the other language."""
+        first, second = (
+            (self.description_zh, self.description)
+            if lang == "zh"
+            else (self.description, self.description_zh)
+        )
+        return first or second
 
 
 class ReadingInfo(_Model):

@@ -13,6 +13,7 @@ from zuji.interfaces.docsite.bilingual import (
     option,
     option_labels,
     pair,
+    text,
 )
 from zuji.interfaces.docsite.cases_section import cases_section
 from zuji.interfaces.docsite.factors import datasets_table, factors_table
@@ -95,7 +96,7 @@ def _header(rule: m.RuleFile, pcr: PCR, lang: Language) -> str:
     declared = (
         (
             f"{number(unit.amount)} {unit.unit} of `{unit.product}`"
-            + (f" — {esc(unit.description)}" if unit.description else "")
+            + (f" — {text(unit.description, lang)}" if str(unit.description) else "")
         )
         if unit
         else ""
