@@ -343,7 +343,10 @@ def measure(db_url: str, ids: list[str], seconds: int, folder: Path) -> list[Row
                     answer = http.get(path)
                     assert answer.status_code == 200, f"{path}: {answer.status_code}"
                     pages[path] = answer.text
-        load(service.url, kinds["product page"], 3, folder)  # every worker warmed
+        # Every worker warmed on both kinds: its word cutter loaded, its search counts held
+        # (a service that has run a few seconds has both; one fetch per path reaches one worker).
+        for paths in kinds.values():
+            load(service.url, paths, 5, folder)
         zuji_figures = {k: load(service.url, p, seconds, folder) for k, p in kinds.items()}
     finally:
         service.stop()
