@@ -89,6 +89,15 @@ def test_a_message_is_rendered_from_its_template_and_a_new_code_stays_english() 
     assert known.text == "unknown name 'kiln_coal'"
 
 
+def test_a_hint_is_joined_to_its_label_as_the_language_joins_them() -> None:
+    # A hint that no template fits stays as made; only the label and its colon change.
+    found = Diagnostic("E999", "a finding", hint="a hint added later")
+    with i18n.use_language("zh"):
+        assert found.render().splitlines()[1] == "  提示：a hint added later"
+    with i18n.use_language("en"):
+        assert found.render().splitlines()[1] == "  hint: a hint added later"
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [

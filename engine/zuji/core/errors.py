@@ -63,7 +63,9 @@ class Diagnostic:
         where = f"{self.span}: " if self.span else ""
         text = f"{where}{self.severity.value}[{self.code}]: {self.text}"
         if self.hint:
-            text += f"\n  {pgettext('label', 'hint')}: {self.hint_text}"
+            # Chinese joins a label to its text with a full-width colon, as its messages do.
+            colon = "：" if language() == "zh" else ": "
+            text += f"\n  {pgettext('label', 'hint')}{colon}{self.hint_text}"
         caret = _caret(self.span, self.source_line)
         return printable(f"{text}\n{caret}" if caret else text)
 
