@@ -6,6 +6,7 @@ axe-core finds no serious or critical violation on any of them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +60,27 @@ def test_a_chinese_search_finds_the_product_and_opens_its_page(
         page.get_by_role("link", name=LYE).click()
         page.wait_for_url(f"**/products/{footprints[LYE]}")
         assert page.locator("h1").inner_text() == LYE
+
+
+def test_a_company_is_chosen_from_its_list_and_dropped_again(
+    platform: tuple[str, dict[str, str], str], browser: Any
+) -> None:
+    url, _, _ = platform
+    with tab(browser, url) as page:
+        page.goto(url + "/?expired=1")
+        page.get_by_role("link", name="选择企业").click()
+        page.wait_for_url("**/companies")
+        assert page.locator("h1").inner_text() == "企业名录"
+        _clean(page, "companies")
+        page.get_by_role("link", name=re.compile("Example Cement Co")).click()
+        page.wait_for_load_state()
+        assert "Example Cement Co" in page.locator("form.search .chosen").inner_text()
+        assert "company=" in page.url
+        page.get_by_role("link", name="不限企业").click()
+        page.wait_for_load_state()
+        assert "company=" not in page.url
+        assert page.locator("form.search .chosen").count() == 0
+        assert page.get_by_role("link", name="选择企业").is_visible()
 
 
 def test_nothing_found_is_said_plainly(

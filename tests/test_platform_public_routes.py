@@ -92,6 +92,33 @@ def test_the_filters_of_the_form_narrow_the_list(
     assert "没有找到产品" in _get(f"{url}/?hs=9999&expired=1").text
 
 
+def test_a_company_is_chosen_from_the_list_of_companies_and_named_on_the_search(
+    platform: tuple[str, dict[str, str], Path],
+) -> None:
+    url, _, _ = platform
+    listed = _get(f"{url}/companies", lang="en")
+    assert listed.status_code == 200
+    links = dict(
+        (html.unescape(name), int(i))
+        for i, name in re.findall(r'<a href="/\?company=(\d+)">([^<]*)</a>', listed.text)
+    )
+    assert CEMENT_CO in links, listed.text
+    cement_co = links[CEMENT_CO]
+    narrowed = _get(f"{url}/?company={cement_co}&expired=1&q=水泥", lang="en").text
+    # The form names the company, keeps it for the next search, and offers to drop it while
+    # keeping the rest of the search.
+    assert f'<input type="hidden" name="company" value="{cement_co}">' in narrowed
+    assert f'<span class="chosen">{html.escape(CEMENT_CO)}</span>' in narrowed
+    dropped = re.search(r'<a href="([^"]*)">any company</a>', narrowed)
+    assert dropped is not None and "company=" not in dropped.group(1)
+    assert "expired=1" in html.unescape(dropped.group(1))
+    assert OPC in narrowed and STEEL not in narrowed
+    # Not narrowed: a link to the list, and no company written into the page.
+    plain = _get(f"{url}/?q=水泥&expired=1", lang="zh-CN").text
+    assert '<a href="/companies">选择企业</a>' in plain and '<option value="1"' not in plain
+    assert "企业名录" in _get(f"{url}/companies").text
+
+
 def test_pages_of_results_follow_one_another(
     platform: tuple[str, dict[str, str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
