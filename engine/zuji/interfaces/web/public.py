@@ -229,8 +229,10 @@ def _search_page(request: Request, form: SearchForm, after: str) -> HTMLResponse
         found = search.search(session, form.query(), PAGE, after or None)
         rows = public.hits(session, found.ids)
         lang = reader_language(request)
-        named = _companies(request, session)
-    chosen = named.get(int(form.company)) if form.company.isdigit() else None
+        # Only a narrowed search needs the company list, to name its company.
+        chosen = (
+            _companies(request, session).get(int(form.company)) if form.company.isdigit() else None
+        )
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "lang")]
     next_url = _url("/", [*kept, ("after", found.next_after)]) if found.next_after else None
     return page(
