@@ -362,6 +362,40 @@ def test_unknown_route_and_method(http: httpx.Client) -> None:
     )
 
 
+def test_evaluation_parameters_are_checked_as_declared(http: httpx.Client, server: str) -> None:
+    """The evaluation routes read their own parameters: a bad PCR id or trace flag gets the
+    422 a declared parameter would, in pydantic's words, credentials are asked for first, and
+    the flag takes the spellings a declared bool takes."""
+    inventory = _case_inventory("typical_plant")
+    for route in ("evaluate", "pact"):
+        body = _is_problem(http.post(f"/pcrs/Cement-X/{route}", json=inventory), 422, "E904")
+        assert body["diagnostics"][0]["where"] == "path/pcr_id", body
+        assert "String should match pattern" in body["diagnostics"][0]["message"], body
+        long_id = "c" * 65
+        body = _is_problem(http.post(f"/pcrs/{long_id}/{route}", json=inventory), 422, "E904")
+        assert "at most 64 characters" in body["diagnostics"][0]["message"], body
+        # No credentials: 401 before anything is said about the parameters.
+        _is_problem(httpx.post(f"{server}/pcrs/Cement-X/{route}", json=inventory), 401, "E906")
+    body = _is_problem(http.post("/pcrs/cement/evaluate?trace=", json=inventory), 422, "E904")
+    assert body["diagnostics"][0]["where"] == "query/trace", body
+    assert "valid boolean" in body["diagnostics"][0]["message"], body
+    for spelling, traced in (("TRUE", True), ("on", True), ("1", True), ("no", False)):
+        result = http.post(f"/pcrs/cement/evaluate?trace={spelling}", json=inventory)
+        assert result.status_code == 200, result.text
+        assert bool(result.json()["trace"]) is traced, spelling
+
+
+def test_openapi_describes_the_evaluation_parameters(http: httpx.Client) -> None:
+    """Read by hand, the evaluation routes still say what they take and how to authenticate."""
+    paths = http.get("/openapi.json").json()["paths"]
+    for route, names in (("evaluate", ["pcr_id", "trace"]), ("pact", ["pcr_id"])):
+        operation = paths[f"/pcrs/{{pcr_id}}/{route}"]["post"]
+        assert [p["name"] for p in operation["parameters"]] == names
+        assert operation["parameters"][0]["schema"]["pattern"] == "^[a-z][a-z0-9_]{0,63}$"
+        assert operation["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+        assert "application/json" in operation["requestBody"]["content"]
+
+
 # ----------------------------------------------------------------------------- check
 
 

@@ -25,20 +25,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from zuji.core import library as lib
 from zuji.core.access import TOKEN_LIFETIME, Gate, Grant
-from zuji.core.errors import Diagnostic, InventoryError, UsageError, ZujiError
+from zuji.core.errors import Diagnostic, UsageError, ZujiError
 from zuji.core.version import __version__
-from zuji.exchange.pact import to_pact
 from zuji.interfaces.serve_auth import require, token_route
-from zuji.interfaces.serve_bodies import json_body, media_type, rule_body
+from zuji.interfaces.serve_bodies import media_type, rule_body
 from zuji.interfaces.serve_config import MAX_BODY_BYTES, MAX_RULE_BYTES, ServiceConfig
+from zuji.interfaces.serve_evaluate import PCR_ID, evaluation_routes
 from zuji.interfaces.serve_guard import Guard, Speaking
 from zuji.interfaces.serve_models import (
     CheckReport,
@@ -48,17 +48,13 @@ from zuji.interfaces.serve_models import (
     PcrDetail,
     PcrSummary,
     Problem,
-    ProductFootprint,
     detail,
     summary,
 )
-from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log, scrub, scrub_json
+from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log
 from zuji.interfaces.serve_work import Workers
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
-from zuji.runtime.result import Result
-
-_PCR_ID = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 class _Library:
@@ -146,7 +142,7 @@ def create_app(
         install(app, config.catalogue)
     install_handlers(app)
     _library_routes(app, library)
-    _evaluation_routes(app, library, workers)
+    evaluation_routes(app, library.get, workers, _errors(401, 403, 404, 409, 413, 415, 422, 503))
     _rule_routes(app, config.max_rule, workers)
     token_route(app, TOKEN_LIFETIME)
     docs_policy = _docs_route(app)
@@ -221,59 +217,6 @@ def _library_routes(app: FastAPI, library: _Library) -> None:
         return library.get(pcr_id).schema()
 
 
-def _evaluation_routes(app: FastAPI, library: _Library, workers: Workers) -> None:
-    @app.post(
-        "/pcrs/{pcr_id}/evaluate",
-        response_model=Result,
-        tags=["evaluation"],
-        responses=_errors(401, 403, 404, 409, 413, 415, 422, 503),
-        openapi_extra=_INVENTORY_BODY,
-    )
-    async def evaluate(
-        request: Request,
-        pcr_id: str = _pcr_id(),
-        trace: bool = Query(False, description="Include every line's trace"),
-        grant: Grant = Depends(require("evaluate")),  # noqa: B008
-    ) -> Response:
-        """Evaluate an inventory (JSON) under a PCR: the footprint with its data quality and,
-        on request, the trace of every line. Needs the `evaluate` scope."""
-        raw, media = await request.body(), media_type(request)
-
-        def work() -> str:
-            pcr = library.get(pcr_id)
-            # A trace names rule lines by file; labels are absolute when the service runs
-            # outside the library's folder, and a reply names no folder of the server.
-            # The result pins the request body's exact bytes, as a file's would be.
-            inventory = pcr.inventory(_inventory(raw, media), received=raw)
-            return scrub_json(pcr.evaluate(inventory, trace=trace).model_dump_json())
-
-        return Response(await workers.compute(work), media_type="application/json")
-
-    @app.post(
-        "/pcrs/{pcr_id}/pact",
-        response_model=ProductFootprint,
-        tags=["evaluation"],
-        responses=_errors(401, 403, 404, 409, 413, 415, 422, 503),
-        openapi_extra=_INVENTORY_BODY,
-    )
-    async def pact(
-        request: Request,
-        pcr_id: str = _pcr_id(),
-        grant: Grant = Depends(require("evaluate")),  # noqa: B008
-    ) -> JSONResponse:
-        """Evaluate an inventory and give the result as a PACT ProductFootprint (Tech Specs
-        3.0), with decimal strings as PACT writes them. Needs the `evaluate` scope."""
-        raw, media = await request.body(), media_type(request)
-
-        def work() -> dict[str, Any]:
-            pcr = library.get(pcr_id)
-            inventory = pcr.inventory(_inventory(raw, media), received=raw)
-            footprint: dict[str, Any] = scrub(to_pact(pcr.evaluate(inventory)))
-            return footprint
-
-        return JSONResponse(await workers.compute(work))
-
-
 def _rule_routes(app: FastAPI, max_rule: int, workers: Workers) -> None:
     @app.post(
         "/check",
@@ -336,26 +279,9 @@ service's time budget 503.
 def _pcr_id() -> Any:
     from fastapi import Path as PathParam
 
-    return PathParam(description="PCR id, e.g. cement", pattern=_PCR_ID, max_length=64)
+    return PathParam(description="PCR id, e.g. cement", pattern=PCR_ID, max_length=64)
 
 
-_INVENTORY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["inputs"],
-                    "description": (
-                        "An inventory: see GET /pcrs/{pcr_id}/schema for this PCR's inputs"
-                    ),
-                    "properties": {"pcr": {"type": "string"}, "inputs": {"type": "object"}},
-                }
-            }
-        },
-    }
-}
 _RULE_BODY = {
     "requestBody": {
         "required": True,
@@ -423,17 +349,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     response["content"] = problem
     app.openapi_schema = schema
     return schema
-
-
-def _inventory(raw: bytes, media: str) -> dict[str, Any]:
-    """The inventory of a request body. Only a mapping reaches the engine: a JSON string would
-    be taken for a file name. With no base folder, supplier documents must come inline."""
-    document = json_body(raw, media)
-    if not isinstance(document, dict):
-        raise InventoryError(
-            Diagnostic("E500", "<request>: an inventory is a mapping with 'pcr' and 'inputs'")
-        )
-    return document
 
 
 __all__ = ["MAX_BODY_BYTES", "MAX_RULE_BYTES", "app_from_environment", "create_app"]

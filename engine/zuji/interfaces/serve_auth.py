@@ -20,6 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ConfigDict, Field
 
 from zuji.core.access import KNOWN_SCOPES, Gate, Grant, issue_token
@@ -84,35 +85,50 @@ def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Grant]]:
         bearer: HTTPAuthorizationCredentials | None = Security(_bearer),  # noqa: B008
         key: str | None = Security(_api_key),
     ) -> Grant:
-        gate: Gate = request.app.state.gate
-        try:
-            if bearer is not None:
-                found = gate.token(bearer.credentials)  # an HMAC: cheap for the event loop
-            elif key is not None:
-                # scrypt is slow by design: off the event loop (remembered once it matched).
-                found = await request.app.state.hashing.run(gate.api_key, key)
-            else:
-                found = None
-        except UsageError as exc:
-            raise _unreadable(exc) from None
-        if found is None:
-            raise AccessError(
-                Diagnostic(
-                    "E906",
-                    f"{request.method} {request.url.path} needs credentials",
-                    hint="send `Authorization: Bearer TOKEN` (POST /auth/token gives one) or "
-                    "`X-API-Key: CLIENT_ID:SECRET`; `zuji clients add` makes a client",
-                ),
-                "missing",
-            )
-        if not any(found.allows(s) for s in wanted):
-            named = "/".join(wanted)
-            raise AccessError(
-                Diagnostic("E908", f"client '{found.client_id}' has no '{named}' scope"), "scope"
-            )
-        return found
+        return await _granted(request, bearer.credentials if bearer else None, key, wanted)
 
     return grant
+
+
+async def authorize(request: Request, scope: str) -> Grant:
+    """The caller's grant, which must include `scope`, read from the headers as require()'s
+    dependency reads them (HTTPBearer and APIKeyHeader), for a route that declares no
+    parameters (serve_evaluate)."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
+    bearer = credentials if credentials and scheme.lower() == "bearer" else None
+    return await _granted(request, bearer, request.headers.get("X-API-Key") or None, (scope,))
+
+
+async def _granted(
+    request: Request, bearer: str | None, key: str | None, wanted: tuple[str, ...]
+) -> Grant:
+    gate: Gate = request.app.state.gate
+    try:
+        if bearer is not None:
+            found = gate.token(bearer)  # an HMAC: cheap for the event loop
+        elif key is not None:
+            # scrypt is slow by design: off the event loop (remembered once it matched).
+            found = await request.app.state.hashing.run(gate.api_key, key)
+        else:
+            found = None
+    except UsageError as exc:
+        raise _unreadable(exc) from None
+    if found is None:
+        raise AccessError(
+            Diagnostic(
+                "E906",
+                f"{request.method} {request.url.path} needs credentials",
+                hint="send `Authorization: Bearer TOKEN` (POST /auth/token gives one) or "
+                "`X-API-Key: CLIENT_ID:SECRET`; `zuji clients add` makes a client",
+            ),
+            "missing",
+        )
+    if not any(found.allows(s) for s in wanted):
+        named = "/".join(wanted)
+        raise AccessError(
+            Diagnostic("E908", f"client '{found.client_id}' has no '{named}' scope"), "scope"
+        )
+    return found
 
 
 class OpenIdConfiguration(BaseModel):
