@@ -10,7 +10,9 @@ while a long check runs. The baselines, measured in the same run: `pcr.evaluate`
 in-process on one thread (what one worker could do with no HTTP at all), and /health on the
 idle server. The load generator runs on the same machine and takes its share of the CPU: on a
 shared 2-core machine absolute figures are far below a server's, and the ratios are what
-compare. `rows()` gives the figures to benchmarks/run.py.
+compare. The CPU the server's processes spent per evaluation, against what parsing,
+evaluating and writing the result cost in-process, moves far less with the machine's load than
+the rate does. `rows()` gives the figures to benchmarks/run.py.
 """
 
 from __future__ import annotations
@@ -23,10 +25,31 @@ import time
 from pathlib import Path
 
 import wrk_kit
-from http_kit import Tally, checker, inventory, prober, served
+from http_kit import Tally, checker, inventory, prober, served, tree_cpu
 from table import Row, met
 
 import zuji
+
+
+def in_process_cpu(calls: int = 500) -> float:
+    """CPU seconds of what the evaluate route does with a request's body, without HTTP: parse
+    the JSON, read the inventory, evaluate, write the result's JSON (best of three rounds)."""
+    pcr = zuji.load("cement")
+    body = json.dumps(inventory()).encode()
+
+    def served_once() -> str:
+        read = pcr.inventory(json.loads(body), received=body)
+        return pcr.evaluate(read).model_dump_json()
+
+    for _ in range(100):
+        served_once()
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(calls):
+            served_once()
+        best = min(best, (time.process_time() - started) / calls)
+    return best
 
 
 def in_process_rate(seconds: float = 2.0) -> float:
@@ -81,10 +104,16 @@ def measure(seconds: float = 10.0, workers: int = 4, clients: int = 32) -> dict[
     baseline = in_process_rate()
     with served("--workers", str(workers), "--budget", "60") as (service, auth):
         _evaluations(service.url, auth, 2.0, clients)  # every worker compiles and warms up
+        spent = tree_cpu(service.process.pid)
         load = _evaluations(service.url, auth, seconds, clients)
+        spent = tree_cpu(service.process.pid) - spent
         figures = asyncio.run(_health(service.url, auth, seconds))
     figures.update(evals_per_s=load.rate, p50=load.p50, p99=load.p99, errors=float(load.bad))
     figures["in_process_per_s"] = baseline
+    # CPU per request counts what the service spends whatever else shares the machine, where
+    # the rate and latencies move with the load of the box.
+    figures["server_cpu"] = spent / max(load.requests, 1)
+    figures["in_process_cpu"] = in_process_cpu()
     return figures
 
 
@@ -109,6 +138,14 @@ def rows(seconds: float = 10.0, workers: int = 4, clients: int = 32) -> list[Row
             f"{f['p99'] / f['p50']:.1f}x",
             "p99 < 100 ms",
             met(f["p99"] * 1e3 < 100),
+        ),
+        Row(
+            "  server CPU per HTTP evaluation, all workers",
+            f"{f['server_cpu'] * 1e3:.2f} ms",
+            f"{f['in_process_cpu'] * 1e3:.2f} ms in-process (parse, evaluate, write)",
+            f"{f['server_cpu'] / f['in_process_cpu']:.1f}x",
+            "-",
+            "-",
         ),
         Row(
             "/health p99 while /check runs vs idle",
@@ -137,6 +174,11 @@ def main() -> None:
     print(
         f"  latency p50 {f['p50'] * 1e3:7.1f} ms   p99 {f['p99'] * 1e3:7.1f} ms  "
         f"(target p99 < 100 ms)   non-200: {f['errors']:.0f}"
+    )
+    print(
+        f"  server CPU per request {f['server_cpu'] * 1e3:6.2f} ms, all workers  = "
+        f"{f['server_cpu'] / f['in_process_cpu']:.1f}x the {f['in_process_cpu'] * 1e3:.2f} ms "
+        "of parsing, evaluating and writing in-process (baseline)"
     )
     print(f"/health idle        p99 {f['health_idle_p99'] * 1e3:7.1f} ms  (baseline)")
     print(

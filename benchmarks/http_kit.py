@@ -170,6 +170,18 @@ def settle(pid: int, most: float = 180.0) -> None:
             return
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process and all its descendants have spent so far."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):  # a checker being replaced
+            total += sum(process.cpu_times()[:2])
+    return total
+
+
 def tree_rss(pid: int) -> int:
     """Resident memory (bytes) of a process and all its descendants (workers, checkers)."""
     import psutil

@@ -125,6 +125,7 @@ def create_app(
         warming.start()
         yield
         await workers.checkers.stop()
+        workers.stop()
 
     app = FastAPI(
         title="Zuji",

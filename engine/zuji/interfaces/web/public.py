@@ -10,18 +10,14 @@ indexed queries of its own content.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-import anyio
-import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
@@ -35,6 +31,7 @@ from zuji.catalogue.queries import served
 from zuji.catalogue.tables import Footprint, Submission
 from zuji.core import i18n
 from zuji.core.i18n import N_, _
+from zuji.interfaces.serve_work import Offload
 from zuji.interfaces.web import charts
 from zuji.interfaces.web.render import add_filters, figure, page, reader_language
 
@@ -77,19 +74,12 @@ def install(app: FastAPI) -> None:
 # threads gave 280-300/s with a p99 of 250-270 ms, one thread 250-380/s (mostly above 320) with
 # a p99 of 110-200 ms.
 PAGE_THREADS = 1
-# One limiter per event loop (a worker has one; tests run several services in one process).
-_pages: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
+_PAGES = Offload(PAGE_THREADS, "zuji-page")
 
 
 async def _rendered(work: Callable[[], Response]) -> Response:
     """`work` in one of this worker's page threads (PAGE_THREADS)."""
-    loop = asyncio.get_running_loop()
-    limiter = _pages.get(loop)
-    if limiter is None:
-        limiter = _pages[loop] = anyio.CapacityLimiter(PAGE_THREADS)
-    return await anyio.to_thread.run_sync(work, limiter=limiter)
+    return await _PAGES.run(work)
 
 
 async def search_page(request: Request) -> Response:
