@@ -36,8 +36,10 @@ class ServiceConfig:
     checkers: int = 1
     # Threads per worker that evaluate inventories (the event loop never does). Evaluation is
     # CPU-bound and holds the interpreter lock, so more threads add no throughput to a worker
-    # (more workers do) and only make the event loop wait longer for the lock.
-    threads: int = 2
+    # (more workers do) and only make the event loop wait longer for the lock. On the HTTP
+    # benchmark (4 workers, 32 clients, runs alternated on one machine) one thread gave 530-750
+    # evaluations/s at 2.6-3.6 ms of CPU each, two threads 510-580/s at 3.3-3.8 ms.
+    threads: int = 1
     # The catalogue served (a SQLite file or a postgresql:// URL): its workflow routes and the
     # PACT v3 host; its clients replace the clients file. None: the engine's routes only.
     catalogue: str | None = None
