@@ -89,7 +89,7 @@ def test_submit_return_resubmit_verify_publish_and_list(catalogue_db: str) -> No
     assert [(f["id"], f["status"]) for f in listed] == [(footprint_id, "Active")]
     assert listed[0]["total"] == pytest.approx(TYPICAL_TOTAL, rel=1e-6)
     table = ok(catalogue(db, "list")).stdout
-    assert footprint_id in table and "Active" in table and "cement 1.2.0" in table
+    assert footprint_id in table and "Active" in table and "cement 1.3.0" in table
     states = {
         s["id"]: s["state"] for s in as_json(catalogue(db, "list", "--submissions", "--json"))
     }

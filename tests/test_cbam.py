@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 import zuji
-from zuji.core import library
+from zuji.core import i18n, library
 from zuji.core.errors import ZujiError
 from zuji.exchange.cbam import cbam_report
 from zuji.exchange.cbam_cases import cbam_case_files, run_cbam_case
@@ -152,3 +152,55 @@ def test_a_precursor_made_here_is_reported_apart_and_made_of_counted_lines(tmp_p
         load_mapping(rule, path)
     assert caught.value.diagnostics[0].code == "E761"
     assert "'quarrying' is not a direct or indirect line" in caught.value.diagnostics[0].message
+
+
+def test_a_bought_precursor_at_its_footprint_is_named_with_what_to_ask_the_supplier() -> None:
+    rule = zuji.load("urea")
+    written = _case_inventory("urea", "typical_coal")
+    report = cbam_report(rule, rule.inventory(written))
+    (warning,) = report.warnings
+    assert warning.code == "W763" and "'Ammonia' (line ammonia_burden)" in warning.message
+    assert "'ammonia_cbam_direct' and 'ammonia_cbam_indirect'" in warning.message
+    with i18n.use_language("zh"):
+        chinese = i18n.localise(warning.code, warning.message)
+    assert "请向供应商索取" in chinese and "ammonia_cbam_indirect" in chinese
+    # Given the supplier's figures: no warning, the line at them, the footprint unchanged.
+    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
+    inputs["ammonia_cbam_indirect"] = "678 kg CO2e/t"
+    given = cbam_report(rule, rule.inventory({**written, "inputs": inputs}))
+    assert given.warnings == [] and given.footprint_kg == pytest.approx(report.footprint_kg)
+    line = next(line for line in given.lines if line.name == "ammonia_burden")
+    assert line.footprint_kg == pytest.approx(2862.854, rel=1e-6)
+    assert line.cbam_kg == pytest.approx(300_000 * 4.575 / 520_000 * 1000)  # 2639.423 (hand)
+    (precursor,) = given.template["precursors"]
+    assert precursor["communicated_by_the_supplier"] is True
+    assert precursor["specific_indirect_embedded_emissions_t_per_t"] == pytest.approx(0.678)
+
+
+def test_only_one_of_the_suppliers_two_figures_is_refused_by_the_rule() -> None:
+    rule = zuji.load("urea")
+    written = _case_inventory("urea", "typical_coal")
+    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
+    with pytest.raises(ZujiError) as caught:
+        rule.evaluate(rule.inventory({**written, "inputs": inputs}))
+    assert "CBAM direct and indirect" in str(caught.value)
+
+
+def test_a_bought_precursor_needs_its_supplier_figures_inputs_in_the_mapping(
+    tmp_path: Path,
+) -> None:
+    rule = zuji.load("urea")
+    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    path = tmp_path / "cbam.yaml"
+    mapping["lines"]["ammonia_burden"]["supplier_figures"]["indirect"] = "ammonia_cbam_indrect"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    assert caught.value.diagnostics[0].code == "E761"
+    assert "no input 'ammonia_cbam_indrect'" in caught.value.diagnostics[0].message
+    del mapping["lines"]["ammonia_burden"]["supplier_figures"]
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    assert caught.value.diagnostics[0].code == "E760"
+    assert "supplier_figures" in caught.value.diagnostics[0].message

@@ -104,7 +104,8 @@ NOT_RULE_FILE_CODES: dict[str, str] = {
         "the category baselines and the carbon-inclusion API (tests/test_inclusion_*.py)",
     ),
     **dict.fromkeys(
-        ["E760", "E761", "E762"], "CBAM mappings beside a PCR (tests/test_cbam.py), not rule files"
+        ["E760", "E761", "E762", "W763"],
+        "CBAM mappings beside a PCR and the CBAM report (tests/test_cbam.py), not rule files",
     ),
     **dict.fromkeys(["E680", "E681", "E682"], "options and inventories of zuji mc"),
     **dict.fromkeys(

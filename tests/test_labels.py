@@ -155,7 +155,7 @@ def test_the_svg_label_is_well_formed_and_says_it_all(
         CEMENT,
         "产品碳足迹",
         "有效期 2023-01-01 至 2098-12-31",
-        "cement 1.2.0",
+        "cement 1.3.0",
         "扫码查看并验证",
         made.url,
     ):

@@ -16,58 +16,39 @@ import dataclasses
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from zuji.core import library
 from zuji.data.benchmarks import load_benchmarks
 from zuji.data.standards import GwpSet, load_gwp
 from zuji.exchange.cbam_mapping import CbamMapping, load_mapping
+from zuji.exchange.cbam_precursors import (
+    CbamModel,
+    LineComparison,
+    PrecursorFigure,
+    bought_precursors,
+    given,
+    own_precursors,
+    trace_lines,
+)
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.pcr import PCR
-from zuji.runtime.result import Result, TraceLine
+from zuji.runtime.result import Finding, Result, TraceLine
+
+__all__ = ["CbamReport", "LineComparison", "PrecursorFigure", "cbam_report"]
 
 # Gases of Annex I of Regulation (EU) 2023/956 for these goods: CO2, N2O (nitric acid and
 # fertilisers) and PFCs (aluminium). Methane is none of them.
 COVERED_GASES = frozenset({"CO2", "CO2e", "N2O", "CF4", "C2F6"})
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LineComparison(_Model):
-    name: str
-    stage: str
-    kind: str = Field(description="emission, credit, removal or memo, as in the footprint")
-    gas: str
-    footprint_kg: float = Field(description="kg CO2e per t in the ISO 14067 footprint")
-    cbam_kg: float = Field(description="kg CO2e per t counted by CBAM (0 when left out)")
-    cbam: str = Field(description="direct, indirect, precursor or excluded")
-    why: str
-
-
-class PrecursorFigure(_Model):
-    name: str
-    cn_code: str
-    made_here: bool = Field(
-        default=False,
-        description="Made in the same installation: already in the direct and indirect figures",
-    )
-    mass_t_per_t: float = Field(description="t of precursor per t of good")
-    embedded_t_per_t_precursor: float | None
-    direct_t_per_t_precursor: float | None = None
-    indirect_t_per_t_precursor: float | None = None
-    embedded_kg_per_t_good: float
-    basis: str
-
-
-class ElectricityFigure(_Model):
+class ElectricityFigure(CbamModel):
     consumed_mwh_per_t: float
     factor_t_co2_per_mwh: float | None
     factor_sources: list[str]
 
 
-class ComparisonDefault(_Model):
+class ComparisonDefault(CbamModel):
     id: str
     scope: str
     value_t_per_t: float
@@ -77,7 +58,7 @@ class ComparisonDefault(_Model):
     confirmed: bool
 
 
-class CbamReport(_Model):
+class CbamReport(CbamModel):
     """Specific embedded emissions of one good, in kg CO2e per t, with the line-by-line
     differences from its footprint and the fields of the communication template."""
 
@@ -105,6 +86,9 @@ class CbamReport(_Model):
     comparison_defaults: list[ComparisonDefault]
     template: dict[str, Any]
     sources: list[str]
+    warnings: list[Finding] = Field(
+        default_factory=list, description="W763 for each bought precursor still at its footprint"
+    )
 
 
 def cbam_report(
@@ -119,15 +103,20 @@ def cbam_report(
         pcr.evaluate(cbam_inventory, trace=True) if cbam_inventory is not inventory else footprint
     )
     gwp = load_gwp(library.gwp_root() / f"{mapping.gwp}.yaml")
-    lines = _compare(mapping, footprint, counted, gwp)
+    lines, precursors, warnings = bought_precursors(
+        mapping, counted, _compare(mapping, footprint, counted, gwp)
+    )
     direct = math.fsum(c.cbam_kg for c in lines if c.cbam == "direct")
     indirect = math.fsum(c.cbam_kg for c in lines if c.cbam == "indirect")
-    precursors = _precursors(mapping, counted, lines)
     precursors_kg = math.fsum(p.embedded_kg_per_t_good for p in precursors)
-    precursors += _own_precursors(mapping, counted, lines)
+    definitive = (
+        direct
+        + math.fsum(p.definitive_kg_per_t_good for p in precursors)
+        + (indirect if mapping.indirect_counted else 0.0)
+    )
+    precursors += own_precursors(mapping, counted, lines)
     electricity = _electricity(mapping, counted, indirect)
     route = _route(mapping, cbam_inventory)
-    definitive = direct + precursors_kg + (indirect if mapping.indirect_counted else 0.0)
     return CbamReport(
         pcr=pcr.id,
         pcr_version=pcr.version,
@@ -153,6 +142,7 @@ def cbam_report(
             footprint, route, mapping, direct, indirect, electricity, precursors, carbon_price
         ),
         sources=list(mapping.sources),
+        warnings=warnings,
     )
 
 
@@ -163,16 +153,11 @@ def _with_cbam_methods(inventory: Inventory, mapping: CbamMapping) -> Inventory:
     return dataclasses.replace(inventory, values={**inventory.values, **changed})
 
 
-def _trace_lines(result: Result) -> dict[str, TraceLine]:
-    assert result.trace is not None  # evaluated with trace=True above
-    return {line.name: line for line in result.trace.lines}
-
-
 def _compare(
     mapping: CbamMapping, footprint: Result, counted: Result, gwp: GwpSet
 ) -> list[LineComparison]:
     gases = {f.name: (f.gas, f.origin) for f in footprint.lines}
-    before, after = _trace_lines(footprint), _trace_lines(counted)
+    before, after = trace_lines(footprint), trace_lines(counted)
     compared = []
     for name, line in before.items():
         where = mapping.lines[name]
@@ -209,79 +194,10 @@ def _default_why(cbam: str) -> str:
     }.get(cbam, "")
 
 
-def _input(result: Result, name: str) -> float:
-    """An input's value; `list.field` sums that field over the items of a list input."""
-    assert result.trace is not None
-    name, _, item_field = name.partition(".")
-    for given in result.trace.inputs:
-        if given.name != name:
-            continue
-        if item_field and isinstance(given.value, list):
-            return math.fsum(float(item.get(item_field, 0.0)) for item in given.value)
-        if isinstance(given.value, (int, float)):
-            return float(given.value)
-    return 0.0
-
-
-def _precursors(
-    mapping: CbamMapping, counted: Result, lines: list[LineComparison]
-) -> list[PrecursorFigure]:
-    flow = counted.declared_unit.reference_flow
-    traced = _trace_lines(counted)
-    found = []
-    for line in lines:
-        where = mapping.lines[line.name]
-        if where.cbam != "precursor":
-            continue
-        # The good's share of the precursor follows the line's allocation to co-products.
-        share = traced[line.name].allocation_share
-        mass = _input(counted, where.mass_input) * share / flow if flow else 0.0
-        found.append(
-            PrecursorFigure(
-                name=where.precursor,
-                cn_code=where.precursor_cn,
-                mass_t_per_t=mass,
-                embedded_t_per_t_precursor=line.cbam_kg / 1000 / mass if mass else None,
-                embedded_kg_per_t_good=line.cbam_kg,
-                basis=where.why,
-            )
-        )
-    return found
-
-
-def _own_precursors(
-    mapping: CbamMapping, counted: Result, lines: list[LineComparison]
-) -> list[PrecursorFigure]:
-    """Precursors made in the installation: their specific embedded emissions, from the lines
-    that make them, per t of precursor (their figures are already in the good's own)."""
-    flow = counted.declared_unit.reference_flow
-    by_name = {line.name: line for line in lines}
-    found = []
-    for own in mapping.own_precursors:
-        mass = _input(counted, own.mass_input) / flow if flow else 0.0
-        parts = [by_name[name] for name in own.lines]
-        direct = math.fsum(p.cbam_kg for p in parts if p.cbam == "direct")
-        indirect = math.fsum(p.cbam_kg for p in parts if p.cbam == "indirect")
-        found.append(
-            PrecursorFigure(
-                name=own.precursor,
-                cn_code=own.precursor_cn,
-                made_here=True,
-                mass_t_per_t=mass,
-                embedded_t_per_t_precursor=(direct + indirect) / 1000 / mass if mass else None,
-                direct_t_per_t_precursor=direct / 1000 / mass if mass else None,
-                indirect_t_per_t_precursor=indirect / 1000 / mass if mass else None,
-                embedded_kg_per_t_good=direct + indirect,
-                basis="Made in the same installation, from the lines " + ", ".join(own.lines),
-            )
-        )
-    return found
-
-
 def _electricity(mapping: CbamMapping, counted: Result, indirect_kg: float) -> ElectricityFigure:
     flow = counted.declared_unit.reference_flow
-    mwh = math.fsum(_input(counted, n) for n in mapping.electricity_consumed) - math.fsum(
-        _input(counted, n) for n in mapping.electricity_less
+    mwh = math.fsum(given(counted, n) or 0.0 for n in mapping.electricity_consumed) - math.fsum(
+        given(counted, n) or 0.0 for n in mapping.electricity_less
     )
     per_t = mwh / flow if flow else 0.0
     return ElectricityFigure(
@@ -374,6 +290,7 @@ def _template(
                 "specific_embedded_emissions_t_per_t": p.embedded_t_per_t_precursor,
                 "specific_direct_embedded_emissions_t_per_t": p.direct_t_per_t_precursor,
                 "specific_indirect_embedded_emissions_t_per_t": p.indirect_t_per_t_precursor,
+                "communicated_by_the_supplier": p.from_supplier,
                 "basis": p.basis,
             }
             for p in precursors

@@ -22,6 +22,10 @@ _FIGURES: dict[str, Callable[[CbamReport], float]] = {
     "direct": lambda r: r.direct_kg,
     "indirect": lambda r: r.indirect_kg,
     "precursors": lambda r: r.precursors_kg,
+    "precursors_definitive": lambda r: sum(
+        p.definitive_kg_per_t_good for p in r.precursors if not p.made_here
+    ),
+    "footprint": lambda r: r.footprint_kg,
     "embedded": lambda r: r.embedded_kg,
     "embedded_definitive": lambda r: r.embedded_definitive_kg,
     "electricity_mwh_per_t": lambda r: r.electricity.consumed_mwh_per_t,
@@ -63,13 +67,18 @@ def run_cbam_case(pcr: PCR, path: Path) -> CbamCaseOutcome:
     footprint_case = pcr.folder / "cases" / f"{case.get('case')}.yaml"
     if not footprint_case.is_file():
         raise ZujiError(f"{label}: no footprint case {file_label(footprint_case)}", "E700")
+    written = load_case(footprint_case)["inventory"]
+    # A CBAM case may add inputs the footprint does not read (a supplier's CBAM figures), so that
+    # the same inventory shows both the footprint unchanged and the CBAM figures they change.
+    added = case.get("inputs") or {}
     inventory = pcr.inventory(
-        load_case(footprint_case)["inventory"],
-        f"{file_label(footprint_case)} (inventory)",
+        {**written, "inputs": {**written.get("inputs", {}), **added}},
+        f"{file_label(footprint_case)} (inventory)" + (f" + {label} (inputs)" if added else ""),
         footprint_case.parent,
     )
     report = cbam_report(pcr, inventory)
     outcome.report = report
+    _compare_warnings(outcome, case.get("expected_warnings") or [], report)
     tolerance = _tolerance(case.get("tolerance", "0.01 %"), label)
     lines = {line.name: line.cbam_kg for line in report.lines}
     expected = dict(case["expected"])
@@ -79,6 +88,14 @@ def run_cbam_case(pcr: PCR, path: Path) -> CbamCaseOutcome:
         got = _FIGURES[name](report) if name in _FIGURES else lines.get(name)
         _compare(outcome, name, float(want), got, tolerance)
     return outcome
+
+
+def _compare_warnings(outcome: CbamCaseOutcome, expected: list[str], report: CbamReport) -> None:
+    """The report's warning codes are those the case expects, no more and no fewer."""
+    got = sorted(w.code for w in report.warnings)
+    outcome.checked += 1
+    if got != sorted(expected):
+        outcome.failures.append(f"warnings: expected {sorted(expected)}, the report gives {got}")
 
 
 def _compare(

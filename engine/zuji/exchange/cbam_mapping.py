@@ -36,6 +36,11 @@ class LineMapping:
     precursor: str = ""
     precursor_cn: str = ""
     mass_input: str = ""
+    # Inputs of the PCR giving the supplier's CBAM specific direct and indirect embedded emissions
+    # of a bought precursor (t CO2e per t of precursor), optional in the inventory: when given,
+    # CBAM counts them instead of the line's cradle-to-gate footprint.
+    supplier_direct: str = ""
+    supplier_indirect: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +144,26 @@ def _build(document: dict[str, Any], label: str) -> CbamMapping:
         },
         electricity_consumed=tuple(electricity["consumed"]),
         electricity_less=tuple(electricity.get("less", ())),
-        lines={name: LineMapping(**raw) for name, raw in document["lines"].items()},
+        lines={name: _line(raw) for name, raw in document["lines"].items()},
         own_precursors=tuple(
             OwnPrecursor(
                 raw["precursor"], raw["precursor_cn"], raw["mass_input"], tuple(raw["lines"])
             )
             for raw in document.get("own_precursors", ())
         ),
+    )
+
+
+def _line(raw: dict[str, Any]) -> LineMapping:
+    supplier = raw.get("supplier_figures", {})
+    return LineMapping(
+        cbam=raw["cbam"],
+        why=raw.get("why", ""),
+        precursor=raw.get("precursor", ""),
+        precursor_cn=raw.get("precursor_cn", ""),
+        mass_input=raw.get("mass_input", ""),
+        supplier_direct=supplier.get("direct", ""),
+        supplier_indirect=supplier.get("indirect", ""),
     )
 
 
@@ -179,6 +197,11 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
         *((("electricity", "less"), n) for n in mapping.electricity_less),
         *((("method_inputs", n), n) for n in mapping.method_inputs),
         *((("lines", k, "mass_input"), v.mass_input) for k, v in mapping.lines.items()),
+        *(
+            (("lines", k, "supplier_figures", part), name)
+            for k, v in mapping.lines.items()
+            for part, name in (("direct", v.supplier_direct), ("indirect", v.supplier_indirect))
+        ),
         *(
             (("own_precursors", i, "mass_input"), p.mass_input)
             for i, p in enumerate(mapping.own_precursors)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from zuji.core.i18n import _, localise_text, pgettext
+from zuji.core.i18n import _, localise, localise_text, pgettext
 from zuji.core.text import pad
 from zuji.exchange.cbam import CbamReport, cbam_report
 from zuji.runtime.inventory import Inventory
@@ -79,6 +79,7 @@ def cbam_table(report: CbamReport) -> str:
         )
     price = report.template.get("carbon_price_due")
     out.append(_("carbon price due: {price}").format(price=price if price else _("(not given)")))
+    out += [f"warning[{w.code}]: {localise(w.code, w.message)}" for w in report.warnings]
     return "\n".join(out)
 
 
@@ -100,6 +101,8 @@ def _embedded(report: CbamReport) -> list[str]:
 
 def _precursor(p: Any) -> str:
     here = _(" made in the installation, already counted above") if p.made_here else ""
+    if p.from_supplier:
+        here = _(" at the CBAM figures its supplier communicated")
     return _(
         "precursor {name} (CN {code}){here}: {mass} t/t, {embedded} t CO2e/t precursor, "
         "{per_good} kg per t of good"
