@@ -158,11 +158,9 @@ async def trickler(url: str, auth: dict[str, str], seconds: float, tally: Tally)
 def settle(pid: int, most: float = 180.0) -> None:
     """Wait until the server's processes have finished starting (importing the engine in every
     worker and checker, compiling the library): under a tenth of a core over a second."""
-    import psutil
-
     stop = time.monotonic() + most
     while time.monotonic() < stop:
-        tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        tree = _tree(pid)
         before = sum(sum(p.cpu_times()[:2]) for p in tree)
         time.sleep(1.0)
         after = sum(sum(p.cpu_times()[:2]) for p in tree if p.is_running())
@@ -170,13 +168,20 @@ def settle(pid: int, most: float = 180.0) -> None:
             return
 
 
+def _tree(pid: int) -> list[Any]:
+    """A process and all its descendants (workers, checkers), as psutil processes."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) a process and all its descendants have spent so far."""
     import psutil
 
-    root = psutil.Process(pid)
     total = 0.0
-    for process in [root, *root.children(recursive=True)]:
+    for process in _tree(pid):
         with suppress(psutil.NoSuchProcess):  # a checker being replaced
             total += sum(process.cpu_times()[:2])
     return total
@@ -186,9 +191,8 @@ def tree_rss(pid: int) -> int:
     """Resident memory (bytes) of a process and all its descendants (workers, checkers)."""
     import psutil
 
-    root = psutil.Process(pid)
     total = 0
-    for process in [root, *root.children(recursive=True)]:
+    for process in _tree(pid):
         with suppress(psutil.NoSuchProcess):  # a checker being replaced
             total += process.memory_info().rss
     return total

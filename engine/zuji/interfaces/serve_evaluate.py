@@ -9,6 +9,7 @@ parameter gets the same 422 problem, in pydantic's words, as a declared one woul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
@@ -95,31 +96,22 @@ def evaluation_routes(
     async def evaluate(request: Request) -> Response:
         """Evaluate an inventory (JSON) under a PCR: the footprint with its data quality and,
         on request, the trace of every line. Needs the `evaluate` scope."""
-        await authorize(request, "evaluate")  # first, as a declared dependency would be
-        pcr_id, trace = _parameters(request, with_trace=True)
-        raw, media = await request.body(), media_type(request)
+        asked = await _asked(request, with_trace=True)
 
         def work() -> str:
-            pcr: PCR = pcr_of(pcr_id)
             # A trace names rule lines by file; labels are absolute when the service runs
             # outside the library's folder, and a reply names no folder of the server.
-            # The result pins the request body's exact bytes, as a file's would be.
-            inventory = pcr.inventory(_inventory(raw, media), received=raw)
-            return scrub_json(pcr.evaluate(inventory, trace=trace).model_dump_json())
+            return scrub_json(asked.evaluated(pcr_of).model_dump_json())
 
         return Response(await workers.compute(work), media_type="application/json")
 
     async def pact(request: Request) -> JSONResponse:
         """Evaluate an inventory and give the result as a PACT ProductFootprint (Tech Specs
         3.0), with decimal strings as PACT writes them. Needs the `evaluate` scope."""
-        await authorize(request, "evaluate")
-        pcr_id, _ = _parameters(request, with_trace=False)
-        raw, media = await request.body(), media_type(request)
+        asked = await _asked(request, with_trace=False)
 
         def work() -> dict[str, Any]:
-            pcr: PCR = pcr_of(pcr_id)
-            inventory = pcr.inventory(_inventory(raw, media), received=raw)
-            footprint: dict[str, Any] = scrub(to_pact(pcr.evaluate(inventory)))
+            footprint: dict[str, Any] = scrub(to_pact(asked.evaluated(pcr_of)))
             return footprint
 
         return JSONResponse(await workers.compute(work))
@@ -142,6 +134,29 @@ def evaluation_routes(
         responses=errors,
         openapi_extra=_operation(_PCR_ID_PARAMETER),
     )
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What an evaluation request asks: the PCR, the trace flag and the body as received."""
+
+    pcr_id: str
+    trace: bool
+    raw: bytes
+    media: str
+
+    def evaluated(self, pcr_of: Any) -> Result:
+        """The result, in a worker thread. It pins the request body's exact bytes, as a
+        file's would be."""
+        pcr: PCR = pcr_of(self.pcr_id)
+        inventory = pcr.inventory(_inventory(self.raw, self.media), received=self.raw)
+        return pcr.evaluate(inventory, trace=self.trace)
+
+
+async def _asked(request: Request, with_trace: bool) -> _Asked:
+    await authorize(request, "evaluate")  # first, as a declared dependency would be
+    pcr_id, trace = _parameters(request, with_trace)
+    return _Asked(pcr_id, trace, await request.body(), media_type(request))
 
 
 def _parameters(request: Request, with_trace: bool) -> tuple[str, bool]:
