@@ -18,18 +18,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from zuji.catalogue.tables import AuditEntry
+from zuji.catalogue.tables import AuditEntry, CatalogueRevision
 from zuji.core.errors import CatalogueError, Diagnostic, UsageError
 
 DEFAULT_FILE = "zuji-catalogue.db"
 # The newest migration; a test checks it is the head of migrations/versions.
-HEAD = "0004"
+HEAD = "0005"
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = select(CatalogueRevision.number).where(CatalogueRevision.id == 1)
 _migrating = threading.Lock()
 
 
@@ -89,6 +90,12 @@ class Store:
     def reading(self) -> Iterator[Session]:
         with self._sessions() as session:
             yield session
+
+    def revision(self) -> int:
+        """The catalogue's revision: moved on by the database's triggers at every change of a
+        table the public pages read (migration 0005)."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(_REVISION).scalar_one())
 
     def close(self) -> None:
         self.engine.dispose()

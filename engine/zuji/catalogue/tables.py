@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -135,6 +137,16 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class CatalogueRevision(Base):
+    """One row: a number the database's own triggers move on at every change of a table the
+    public pages read (migration 0005), so a page kept since an older number is not served."""
+
+    __tablename__ = "catalogue_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_catalogue_revision_one_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(BigInteger)
 
 
 # ----------------------------------------------------------------------------- what

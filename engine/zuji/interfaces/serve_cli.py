@@ -87,6 +87,27 @@ InclusionRate = Annotated[
         ),
     ),
 ]
+Budget = Annotated[
+    float,
+    typer.Option(min=0.001, help=N_("Seconds one evaluation or check may take (then 503)")),
+]
+BodyTimeout = Annotated[
+    float,
+    typer.Option(min=0.1, help=N_("Seconds a request body may take to arrive (then 408)")),
+]
+# The public pages each worker keeps (web/page_cache.py).
+PageCacheSize = Annotated[
+    int,
+    typer.Option(
+        "--page-cache",
+        min=0,
+        max=65536,
+        help=N_(
+            "Megabytes of public pages each worker keeps and serves again while the "
+            "catalogue is unchanged (0: write every page afresh)"
+        ),
+    ),
+]
 
 
 def serve_command(
@@ -104,14 +125,8 @@ def serve_command(
         list[str] | None,
         typer.Option("--cors-origin", help=N_("A web origin allowed to call the API (repeat)")),
     ] = None,
-    budget: Annotated[
-        float,
-        typer.Option(min=0.001, help=N_("Seconds one evaluation or check may take (then 503)")),
-    ] = 10.0,
-    body_timeout: Annotated[
-        float,
-        typer.Option(min=0.1, help=N_("Seconds a request body may take to arrive (then 408)")),
-    ] = 10.0,
+    budget: Budget = 10.0,
+    body_timeout: BodyTimeout = 10.0,
     checkers: Annotated[
         int, typer.Option(min=1, max=16, help=N_("Rule-checking processes per worker"))
     ] = 1,
@@ -125,6 +140,7 @@ def serve_command(
     insecure_pact: InsecurePact = False,
     docs_site: DocsSite = None,
     inclusion_rate: InclusionRate = 600,
+    page_cache: PageCacheSize = 96,
 ) -> None:
     """The HTTP API (OpenAPI at /openapi.json, interactive docs at /docs)."""
     from zuji.core.access import default_clients_file
@@ -145,6 +161,7 @@ def serve_command(
         insecure_pact=insecure_pact,
         docs_site=_docs_site(docs_site),
         inclusion_rate=inclusion_rate,
+        page_cache_mb=page_cache,
     )
     _warnings(config, host, port, public)
     _launch(config, host, port, workers, tls)

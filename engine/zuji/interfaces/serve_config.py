@@ -56,6 +56,9 @@ class ServiceConfig:
     # Requests a minute each carbon-inclusion API key may make, per worker process (a token
     # bucket in each: with W workers up to W×N; web/inclusion_keys.py).
     inclusion_rate: int = 600
+    # Megabytes of public pages each worker keeps and serves again while the catalogue is
+    # unchanged (web/page_cache.py); 0 writes every page afresh.
+    page_cache_mb: int = 96
 
     def to_environment(self) -> str:
         values = asdict(self)

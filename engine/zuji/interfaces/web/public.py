@@ -28,11 +28,12 @@ from zuji.catalogue import comparison, public, search
 from zuji.catalogue.categories import categories, category
 from zuji.catalogue.grades import basis_word, benchmark_sets, describe
 from zuji.catalogue.queries import served
-from zuji.catalogue.tables import Footprint, Submission
+from zuji.catalogue.tables import Footprint, Submission, now
 from zuji.core import i18n
 from zuji.core.i18n import N_, _
 from zuji.interfaces.serve_work import Offload
 from zuji.interfaces.web import charts
+from zuji.interfaces.web.page_cache import PageCache
 from zuji.interfaces.web.render import add_filters, figure, page, reader_language
 
 PAGE = 20  # products a search page lists
@@ -62,6 +63,8 @@ def install(app: FastAPI) -> None:
         Route("/companies", companies_page, methods=["GET"]),
     ]
     app.router.routes[:0] = pages
+    # The pages this worker wrote, served again while the catalogue is unchanged.
+    app.state.kept_pages = PageCache(app.state.config.page_cache_mb * 1024 * 1024)
     # Each worker process loads the word cutter's dictionary while it starts to serve.
     threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
 
@@ -75,6 +78,11 @@ def install(app: FastAPI) -> None:
 # a p99 of 110-200 ms.
 PAGE_THREADS = 1
 _PAGES = Offload(PAGE_THREADS, "zuji-page")
+
+
+def _pages_kept(request: Request) -> PageCache:
+    kept: PageCache = request.app.state.kept_pages
+    return kept
 
 
 async def _rendered(work: Callable[[], Response]) -> Response:
@@ -95,24 +103,34 @@ async def search_page(request: Request) -> Response:
         bool(asked.get("expired", "")),
     )
     after = asked.get("after", "")[:64]
-    return await _rendered(lambda: _search_page(request, form, after))
+    return await _rendered(
+        lambda: _pages_kept(request).serve(
+            request, lambda: (_search_page(request, form, after), HELD)
+        )
+    )
 
 
 async def product_page(request: Request) -> Response:
     """A product's footprint, its grades, verification, validity and signature."""
     footprint_id = request.path_params["footprint_id"]
-    return await _rendered(lambda: _product_page(request, footprint_id))
+    return await _rendered(
+        lambda: _pages_kept(request).serve(request, lambda: _product_page(request, footprint_id))
+    )
 
 
 async def compare_page(request: Request) -> Response:
     """A category's products side by side, against its benchmark levels and distribution."""
     pcr = request.query_params.get("pcr", "")
-    return await _rendered(lambda: _compare_page(request, pcr))
+    return await _rendered(
+        lambda: _pages_kept(request).serve(request, lambda: (_compare_page(request, pcr), HELD))
+    )
 
 
 async def companies_page(request: Request) -> Response:
     """Every company of the catalogue, each leading to a search for its products."""
-    return await _rendered(lambda: _companies_page(request))
+    return await _rendered(
+        lambda: _pages_kept(request).serve(request, lambda: (_companies_page(request), HELD))
+    )
 
 
 async def pact_document(request: Request) -> Response:
@@ -288,11 +306,14 @@ def _not_found(request: Request, footprint_id: str) -> HTMLResponse:
     )
 
 
-def _product_page(request: Request, footprint_id: str) -> HTMLResponse:
+def _product_page(request: Request, footprint_id: str) -> tuple[HTMLResponse, float]:
+    """The page, and the seconds it may be served again for: no longer than its footprint has
+    left before it expires, when the page must say so."""
     with request.app.state.store.reading() as session:
         view = public.product_view(session, footprint_id)
     if view is None:
-        return _not_found(request, footprint_id)
+        return _not_found(request, footprint_id), HELD
+    left = (view.valid_until - now()).total_seconds()
     lang = reader_language(request)
     with i18n.use_language(lang):  # the charts' titles, drawn before the page is rendered
         stage_chart, gas_chart = _stage_chart(view, lang), _gas_chart(view)
@@ -308,7 +329,7 @@ def _product_page(request: Request, footprint_id: str) -> HTMLResponse:
             "gas_chart": gas_chart,
             "newer": view.superseded_by,
         },
-    )
+    ), (HELD if view.expired else min(HELD, left))
 
 
 def _rule_url(request: Request, pcr_id: str, lang: str) -> str:

@@ -1,0 +1,107 @@
+"""The public pages a worker process has written, served again while nothing they show changed.
+
+A search or a product's page costs a few milliseconds of Python (its queries, the signature's
+check, the template); sending one kept costs a tenth of that. A kept page is served only while:
+
+- the catalogue's revision is the one it was written at. The database's own triggers move the
+  revision on at every change of a table the pages read (migration 0005), so a publication, a
+  verification, a grade or a deprecation is on the next page served, by every worker, whatever
+  process or tool wrote it;
+- it is younger than the time it was given: what changes with the clock alone (a footprint's
+  validity running out) shows within that time. A product's page is given no more than the
+  time left before its footprint expires.
+
+A page is kept by its path, its query and the reader's language: the public pages show nothing
+of who asks (no login, no cookie but the language), so two readers asking the same are answered
+the same. The pages kept are bounded in bytes and the least recently served go first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from zuji.interfaces.web.render import reader_language
+
+
+@dataclass(frozen=True)
+class _Kept:
+    revision: int
+    written: float  # time.monotonic()
+    until: float
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+
+
+class _Replayed(Response):
+    """A kept page sent again: its body and headers as first sent, nothing computed anew, and
+    its Age (RFC 9111, 5.1): the seconds since it was written."""
+
+    def __init__(self, kept: _Kept, now: float) -> None:
+        self.status_code = kept.status
+        self.background = None
+        self.body = kept.body
+        self.raw_headers = [*kept.headers, (b"age", b"%d" % (now - kept.written))]
+
+
+class PageCache:
+    """Pages by (path, query, language), each with the revision it was written at."""
+
+    def __init__(self, most_bytes: int) -> None:
+        self.most_bytes = most_bytes
+        self._pages: OrderedDict[tuple[str, str, str], _Kept] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.served_again = 0  # pages answered from what was kept (a figure for the operator)
+
+    def serve(self, request: Request, make: Callable[[], tuple[Response, float]]) -> Response:
+        """The page kept for `request` if it is still what `make` would write; else what `make`
+        writes (a response and the seconds it may be served for), kept for the next reader."""
+        if not self.most_bytes:
+            return make()[0]
+        key = (request.url.path, request.url.query, reader_language(request))
+        revision = request.app.state.store.revision()
+        now = time.monotonic()
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is not None and kept.revision == revision and now < kept.until:
+                self._pages.move_to_end(key)
+                self.served_again += 1
+                return _Replayed(kept, now)
+        response, seconds = make()
+        if response.status_code < 500 and seconds > 0 and not response.background:
+            self._keep(
+                key,
+                _Kept(
+                    revision,
+                    now,
+                    now + seconds,
+                    response.status_code,
+                    bytes(response.body),
+                    tuple(response.raw_headers),
+                ),
+            )
+        return response
+
+    def _keep(self, key: tuple[str, str, str], kept: _Kept) -> None:
+        if len(kept.body) > self.most_bytes // 8:
+            return  # a page that large would push out many others
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._pages[key] = kept
+            self._bytes += len(kept.body)
+            while self._bytes > self.most_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._pages)
