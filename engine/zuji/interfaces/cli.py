@@ -186,76 +186,31 @@ def check(
         str | None,
         typer.Option("--base", help=N_("Also check version discipline against this git revision")),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help=N_("Check afresh, not from the report kept of an unchanged library")
+        ),
+    ] = False,
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
-    from zuji.runtime.pcr import check_paths
+    from zuji.interfaces import check_report
+    from zuji.interfaces.check_command import checked
 
     targets = paths or [lib.pcr_root()]
     for path in targets:
         if not path.exists():
             raise UsageError(Diagnostic("E002", f"{path}: no such file or folder"))
-    results = check_paths(targets)
-    diagnostics, case_problems = _check_findings(results, base)
-    errors = [d for d in diagnostics if d.is_error]
-    warnings = [d for d in diagnostics if not d.is_error]
-    if output == "json":
-        _say_json(
-            json.dumps(
-                {
-                    "files": len(results),
-                    "diagnostics": [d.as_dict() for d in diagnostics],
-                    "cases": case_problems,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    else:
-        _say_check_text(len(results), diagnostics, case_problems)
-    if errors or case_problems or (strict and warnings):
-        raise typer.Exit(1)
-
-
-def _check_findings(
-    results: list[tuple[Path, list[Diagnostic]]], base: str | None
-) -> tuple[list[Diagnostic], list[str]]:
-    """Every file's diagnostics (with its version discipline against `base`, when given) and
-    the problems of its cases' inventories; a file with errors is not checked further."""
-    from zuji.interfaces.review_cli import discipline_findings
-
-    diagnostics: list[Diagnostic] = []
-    case_problems: list[str] = []
-    for path, found in results:
-        if base is not None and not any(d.is_error for d in found):
-            found = found + discipline_findings(path, base)
-        diagnostics.extend(found)
-        if not any(d.is_error for d in found):
-            case_problems += _case_inventory_problems(path)
-    return diagnostics, case_problems
-
-
-def _say_check_text(files: int, diagnostics: list[Diagnostic], case_problems: list[str]) -> None:
-    errors = sum(1 for d in diagnostics if d.is_error)
-    for diag in diagnostics:
-        _say(diag.render())
-    for problem in case_problems:
-        _say(problem)
-    summary = _("checked {files} rule files: {errors} errors, {warnings} warnings")
-    misfits = _(", {count} case inventories that do not fit") if case_problems else ""
-    _say(
-        summary.format(files=files, errors=errors, warnings=len(diagnostics) - errors)
-        + misfits.format(count=len(case_problems))
-    )
-
-
-def _case_inventory_problems(path: Path) -> list[str]:
-    from zuji.runtime.cases import case_files, check_case_inventory
-    from zuji.runtime.pcr import load as load_pcr
-
-    pcr = load_pcr(path)
-    if pcr.rule.kind != "pcr":
-        return []
-    return [problem for case in case_files(pcr) for problem in check_case_inventory(pcr, case)]
+    # Against a git revision the report depends on git's history: never kept.
+    key = check_report.report_key(targets, output, strict) if base is None else None
+    report = check_report.kept(key) if key is not None and not no_cache else None
+    if report is None:
+        report = checked(targets, output, strict, base)
+        if key is not None:
+            check_report.keep(key, report)
+    typer.echo(report.text, nl=False)
+    if report.code:
+        raise typer.Exit(report.code)
 
 
 @app.command("test", cls=ZujiCommand, help=N_("Run the worked cases beside each PCR."))

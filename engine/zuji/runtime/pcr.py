@@ -250,16 +250,22 @@ def _compile_and_check(resolved: Resolved) -> tuple[Plan, tuple[Diagnostic, ...]
 
 def check_paths(paths: list[Path]) -> list[tuple[Path, list[Diagnostic]]]:
     """Check every rule file under the given paths; a syntax error is a finding, not a crash."""
+    return [(path, found) for path, found, _ in checked_rules(paths)]
+
+
+def checked_rules(paths: list[Path]) -> list[tuple[Path, list[Diagnostic], PCR | None]]:
+    """check_paths, with each rule loaded (None for one that does not build), so a caller that
+    goes on to its cases does not load it again."""
     files: list[Path] = []
     for path in paths:
         files.extend(lib.rule_files(path) if path.is_dir() else [path])
-    out = []
+    out: list[tuple[Path, list[Diagnostic], PCR | None]] = []
     for path in files:
         try:
             pcr = load(path)
-            out.append((path, pcr.diagnostics))
+            out.append((path, pcr.diagnostics, pcr))
         except RuleError as exc:
-            out.append((path, exc.diagnostics))
+            out.append((path, exc.diagnostics, None))
     return out
 
 
