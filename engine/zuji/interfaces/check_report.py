@@ -85,11 +85,12 @@ def _asked(targets: list[Path], output: str, strict: bool) -> list[str]:
 
 def _engine() -> list[str]:
     parts = [__version__, sys.version]
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            info = path.stat()
-            parts.append(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}")
+    package = str(Path(__file__).resolve().parent.parent)
+    for current, subfolders, files in os.walk(package):
+        subfolders[:] = sorted(s for s in subfolders if s != "__pycache__")
+        for name in sorted(files):
+            info = os.stat(os.path.join(current, name))
+            parts.append(f"{current[len(package) :]}/{name}:{info.st_size}:{info.st_mtime_ns}")
     for name in _ENGINE_LIBRARIES:
         spec = find_spec(name)
         origin = spec.origin if spec is not None else None

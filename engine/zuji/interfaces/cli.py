@@ -10,6 +10,7 @@ module that adds commands with `register(app)` keeps its heavy imports inside it
 
 # Annotations not postponed: typer reads them at every start (see cli.py).
 
+import copy
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.models import CommandInfo, TyperInfo
 
 from zuji.core import i18n, startup
 from zuji.core import library as lib
@@ -424,7 +426,7 @@ def main() -> None:
                 # Not standalone: click's usage mistakes come here, to be said in our words.
                 # Named `zuji` however it was started (python -m zuji, a test): the usage lines
                 # and the hints name the command a reader types.
-                code = app(args=args, prog_name="zuji", standalone_mode=False)
+                code = _only(args)(args=args, prog_name="zuji", standalone_mode=False)
         except ZujiError as exc:
             for diag in exc.diagnostics:
                 _say(diag.render(), err=True)
@@ -435,6 +437,31 @@ def main() -> None:
             _say(_("Aborted!"), err=True)
             sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _only(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` name first, when they name one: typer reads the
+    parameters of every command it builds (a tenth of a second for all of Zuji's), and a run
+    uses one. With an option first, or no command, or --help of zuji itself: the whole app."""
+    if not args or args[0].startswith("-"):
+        return app
+    wanted = args[0]
+    commands = [c for c in app.registered_commands if _command_name(c) == wanted]
+    groups = [g for g in app.registered_groups if _group_name(g) == wanted]
+    if len(commands) + len(groups) != 1:
+        return app
+    one = copy.copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return one
+
+
+def _command_name(info: CommandInfo) -> str | None:
+    named = info.name or getattr(info.callback, "__name__", None)
+    return named.lower().replace("_", "-") if named else None
+
+
+def _group_name(info: TyperInfo) -> str | None:
+    return info.name or info.typer_instance.info.name if info.typer_instance else info.name
 
 
 def _usage_mistake(exc: typer.TyperException) -> int:
