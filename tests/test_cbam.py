@@ -39,6 +39,10 @@ def _case_inventory(pcr: str, case: str) -> dict[str, object]:
     return inventory
 
 
+def _cases(pcr: str) -> Path:
+    return library.pcr_root() / pcr / "cases"
+
+
 @pytest.mark.parametrize("pcr", CBAM_GOODS)
 def test_each_cbam_good_has_a_worked_case_that_agrees_with_its_hand_arithmetic(pcr: str) -> None:
     rule = zuji.load(pcr)
@@ -204,3 +208,44 @@ def test_a_bought_precursor_needs_its_supplier_figures_inputs_in_the_mapping(
         load_mapping(rule, path)
     assert caught.value.diagnostics[0].code == "E760"
     assert "supplier_figures" in caught.value.diagnostics[0].message
+
+
+def test_the_template_gives_a_complex_goods_figures_beside_the_installations_own() -> None:
+    # Urea with the ammonia supplier's figures: 300 000 t ammonia in 520 000 t urea (hand, in
+    # pcr/urea/cbam/supplier_ammonia_figures.yaml). Annex IV point 3: own attributed + M x SEE.
+    rule = zuji.load("urea")
+    written = _case_inventory("urea", "typical_coal")
+    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
+    inputs["ammonia_cbam_indirect"] = "0.678 t CO2e/t"
+    report = cbam_report(rule, rule.inventory({**written, "inputs": inputs}))
+    template = report.template
+    assert template["attributed_direct_emissions_t_per_t"] == pytest.approx(0.297)
+    assert template["attributed_indirect_emissions_t_per_t"] == pytest.approx(0.0847)
+    mass = 300_000 / 520_000
+    direct = 0.297 + mass * 3.897  # 2.5452692
+    indirect = 0.0847 + mass * 0.678  # 0.4758538
+    assert template["specific_direct_embedded_emissions_t_per_t"] == pytest.approx(direct)
+    assert template["specific_indirect_embedded_emissions_t_per_t"] == pytest.approx(indirect)
+    (precursor,) = template["precursors"]
+    assert precursor["added_to_specific_direct_t_per_t"] == pytest.approx(mass * 3.897)
+    # One number for one thing: the embedded and definitive figures are made of the same two.
+    assert report.embedded_kg == pytest.approx((direct + indirect) * 1000)
+    assert report.embedded_definitive_kg == pytest.approx((direct + indirect) * 1000)
+
+
+def test_a_precursor_made_in_the_installation_is_not_added_a_second_time() -> None:
+    # Cement from 600 000 t own and 150 000 t bought clinker in 1 000 000 t cement (hand, in
+    # pcr/cement/cbam/purchased_clinker.yaml): only the bought clinker is added; the own clinker's
+    # 0.6 x 0.806 t/t is already the installation's attributed direct emissions.
+    rule = zuji.load("cement")
+    written = _case_inventory("cement", "purchased_clinker")
+    inputs = {**written["inputs"], "bought_clinker_cbam_direct": "0.780 t CO2e/t"}  # type: ignore[dict-item]
+    inputs["bought_clinker_cbam_indirect"] = "0.030 t CO2e/t"
+    report = cbam_report(rule, rule.inventory({**written, "inputs": inputs}, base=_cases("cement")))
+    own = next(p for p in report.precursors if p.made_here)
+    assert own.mass_t_per_t == pytest.approx(0.6) and own.embedded_kg_per_t_good > 480
+    assert own.added_direct_kg_per_t_good == 0 and own.added_indirect_kg_per_t_good == 0
+    assert report.direct_kg == pytest.approx(483.5844, rel=1e-6)
+    assert report.specific_direct_kg == pytest.approx(483.5844 + 0.15 * 780, rel=1e-6)
+    assert report.specific_indirect_kg == pytest.approx(36.4888 + 0.15 * 30, rel=1e-6)
+    assert report.precursors_kg == pytest.approx(121.5)
