@@ -6,12 +6,12 @@ A complex good's specific embedded emissions are SEE_g = (AttrEm_g + EE_InpMat) 
 EE_InpMat = sum of M_i x SEE_i over its precursors, direct and indirect apart (Regulation (EU)
 2023/956 Annex IV point 3). Each figure here says what its precursor adds, per t of good, to the
 good's direct and to its indirect figure. A bought precursor adds its mass times the specific
-embedded emissions its producer communicated. A footprint input (`ammonia_pcf`,
-`bought_clinker_footprint`) is no such figure: it holds the supplier's supply chains and
-transport and cannot be split, so it is used only when the inventory leaves the supplier's
-figures out, the report then says so (W763), and it is added whole to the direct figure. A
-precursor made in the same installation adds nothing: only precursors not covered by the good's
-own production process are added, and its lines are already in the good's attributed emissions.
+embedded emissions its producer communicated. A footprint input (`ammonia_pcf`, the steel PCR's
+pig-iron factor) is no such figure: it holds the supplier's supply chains and transport and
+cannot be split, so it is used only when the inventory leaves the supplier's figures out, the
+report then says so (W763), and it is added whole to the direct figure. A precursor made in the
+same installation adds nothing: only precursors not covered by the good's own production process
+are added, and its lines are already in the good's attributed emissions.
 """
 
 from __future__ import annotations
@@ -115,7 +115,9 @@ def trace_lines(result: Result) -> dict[str, TraceLine]:
 
 def given(result: Result, name: str) -> float | None:
     """An input's value, None when the inventory leaves it out; `list.field` sums that field
-    over the items of a list input."""
+    over the items of a list input. A name no input has is read as a derived value (`let`) of
+    the PCR, which the mapping may name for a precursor's mass (the steel PCR's bought pig iron
+    is summed from a list and shared with other products)."""
     assert result.trace is not None
     name, _, item_field = name.partition(".")
     for value in result.trace.inputs:
@@ -125,7 +127,9 @@ def given(result: Result, name: str) -> float | None:
             return math.fsum(float(item.get(item_field, 0.0)) for item in value.value)
         if isinstance(value.value, (int, float)):
             return float(value.value)
-    return None
+        return None
+    derived = next((v.value for v in result.trace.values if v.name == name), None)
+    return float(derived) if not item_field and isinstance(derived, (int, float)) else None
 
 
 def bought_precursors(
