@@ -39,6 +39,10 @@ def _case_inventory(pcr: str, case: str) -> dict[str, object]:
     return inventory
 
 
+def _cases(pcr: str) -> Path:
+    return library.pcr_root() / pcr / "cases"
+
+
 @pytest.mark.parametrize("pcr", CBAM_GOODS)
 def test_each_cbam_good_has_a_worked_case_that_agrees_with_its_hand_arithmetic(pcr: str) -> None:
     rule = zuji.load(pcr)
@@ -204,3 +208,108 @@ def test_a_bought_precursor_needs_its_supplier_figures_inputs_in_the_mapping(
         load_mapping(rule, path)
     assert caught.value.diagnostics[0].code == "E760"
     assert "supplier_figures" in caught.value.diagnostics[0].message
+
+
+def test_the_template_gives_a_complex_goods_figures_beside_the_installations_own() -> None:
+    # Urea with the ammonia supplier's figures: 300 000 t ammonia in 520 000 t urea (hand, in
+    # pcr/urea/cbam/supplier_ammonia_figures.yaml). Annex IV point 3: own attributed + M x SEE.
+    rule = zuji.load("urea")
+    written = _case_inventory("urea", "typical_coal")
+    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
+    inputs["ammonia_cbam_indirect"] = "0.678 t CO2e/t"
+    report = cbam_report(rule, rule.inventory({**written, "inputs": inputs}))
+    template = report.template
+    assert template["attributed_direct_emissions_t_per_t"] == pytest.approx(0.297)
+    assert template["attributed_indirect_emissions_t_per_t"] == pytest.approx(0.0847)
+    mass = 300_000 / 520_000
+    direct = 0.297 + mass * 3.897  # 2.5452692
+    indirect = 0.0847 + mass * 0.678  # 0.4758538
+    assert template["specific_direct_embedded_emissions_t_per_t"] == pytest.approx(direct)
+    assert template["specific_indirect_embedded_emissions_t_per_t"] == pytest.approx(indirect)
+    (precursor,) = template["precursors"]
+    assert precursor["added_to_specific_direct_t_per_t"] == pytest.approx(mass * 3.897)
+    # One number for one thing: the embedded and definitive figures are made of the same two.
+    assert report.embedded_kg == pytest.approx((direct + indirect) * 1000)
+    assert report.embedded_definitive_kg == pytest.approx((direct + indirect) * 1000)
+
+
+def test_a_precursor_made_in_the_installation_is_not_added_a_second_time() -> None:
+    # Cement from 600 000 t own and 150 000 t bought clinker in 1 000 000 t cement (hand, in
+    # pcr/cement/cbam/purchased_clinker.yaml): only the bought clinker is added; the own clinker's
+    # 0.6 x 0.806 t/t is already the installation's attributed direct emissions.
+    rule = zuji.load("cement")
+    written = _case_inventory("cement", "purchased_clinker")
+    inputs = {**written["inputs"], "bought_clinker_cbam_direct": "0.780 t CO2e/t"}  # type: ignore[dict-item]
+    inputs["bought_clinker_cbam_indirect"] = "0.030 t CO2e/t"
+    report = cbam_report(rule, rule.inventory({**written, "inputs": inputs}, base=_cases("cement")))
+    own = next(p for p in report.precursors if p.made_here)
+    assert own.mass_t_per_t == pytest.approx(0.6) and own.embedded_kg_per_t_good > 480
+    assert own.added_direct_kg_per_t_good == 0 and own.added_indirect_kg_per_t_good == 0
+    assert report.direct_kg == pytest.approx(483.5844, rel=1e-6)
+    assert report.specific_direct_kg == pytest.approx(483.5844 + 0.15 * 780, rel=1e-6)
+    assert report.specific_indirect_kg == pytest.approx(36.4888 + 0.15 * 30, rel=1e-6)
+    assert report.precursors_kg == pytest.approx(121.5)
+
+
+def _steel_eaf(inputs: dict[str, str] | None = None) -> tuple[zuji.PCR, dict[str, object]]:
+    written = _case_inventory("steel", "eaf_rebar")
+    return zuji.load("steel"), {**written, "inputs": {**written["inputs"], **(inputs or {})}}  # type: ignore[dict-item]
+
+
+def test_bought_pig_iron_is_a_steel_precursor_at_its_producers_cbam_figures() -> None:
+    # 80 000 t cold pig iron in 776 000 t rebar (hand, in
+    # pcr/steel/cbam/eaf_pig_iron_supplier_figures.yaml).
+    rule, written = _steel_eaf(
+        {"pig_iron_cbam_direct": "1.600 t CO2e/t", "pig_iron_cbam_indirect": "0.053 t CO2e/t"}
+    )
+    report = cbam_report(rule, rule.inventory(written))
+    assert report.warnings == []
+    lines = {line.name: line for line in report.lines}
+    assert lines["bought_pig_iron_supply"].cbam_kg == pytest.approx(80_000 * 1.653 / 776)
+    # Coal, coke, additives and electrodes stay out, apart from the pig iron.
+    assert lines["carbon_materials_supply"].footprint_kg == pytest.approx(7_636_800 / 776_000)
+    assert lines["carbon_materials_supply"].cbam_kg == 0
+    (pig_iron,) = report.template["precursors"]
+    assert pig_iron["cn_code"] == "7201" and pig_iron["communicated_by_the_supplier"] is True
+    assert pig_iron["mass_t_per_t"] == pytest.approx(80_000 / 776_000)
+    added_direct = 80_000 * 1.600 / 776  # 164.94845 kg/t
+    assert report.specific_direct_kg == pytest.approx(134.42013 + added_direct, rel=1e-6)
+    # Iron and steel count direct emissions only: the pig iron's indirect part stays out too.
+    assert report.embedded_definitive_kg == pytest.approx(report.specific_direct_kg)
+    assert report.footprint_kg == pytest.approx(804.3584, rel=1e-6)
+
+
+def test_bought_pig_iron_without_its_producers_figures_is_at_the_pcr_factor_with_w763() -> None:
+    rule, written = _steel_eaf()
+    report = cbam_report(rule, rule.inventory(written))
+    (warning,) = report.warnings
+    assert warning.code == "W763" and "'Pig iron' (line bought_pig_iron_supply)" in warning.message
+    assert "'pig_iron_cbam_direct' and 'pig_iron_cbam_indirect'" in warning.message
+    (pig_iron,) = report.precursors
+    footprint = 80_000 * 1700 / 776_000  # 175.2577 kg/t at steel.upstream.pig_iron
+    assert pig_iron.added_direct_kg_per_t_good == pytest.approx(footprint)
+    assert pig_iron.added_indirect_kg_per_t_good == 0
+    assert report.specific_direct_kg == pytest.approx(134.42013 + footprint, rel=1e-6)
+    assert report.specific_indirect_kg == pytest.approx(report.indirect_kg)
+
+
+def test_only_one_of_the_pig_iron_producers_two_figures_is_refused_by_the_rule() -> None:
+    rule, written = _steel_eaf({"pig_iron_cbam_direct": "1.600 t CO2e/t"})
+    with pytest.raises(ZujiError) as caught:
+        rule.evaluate(rule.inventory(written))
+    assert "pig iron producer's CBAM direct and indirect" in str(caught.value)
+
+
+def test_a_precursors_mass_may_be_a_derived_value_of_the_pcr_but_must_exist(
+    tmp_path: Path,
+) -> None:
+    rule = zuji.load("steel")
+    assert load_mapping(rule).lines["bought_pig_iron_supply"].mass_input == "bought_pig_iron"
+    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping["lines"]["bought_pig_iron_supply"]["mass_input"] = "bought_pig_irn"
+    path = tmp_path / "cbam.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    assert caught.value.diagnostics[0].code == "E761"
+    assert "no input 'bought_pig_irn'" in caught.value.diagnostics[0].message

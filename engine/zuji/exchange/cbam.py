@@ -8,6 +8,11 @@ the GWPs the EU uses; choices of method the regulation fixes (exported waste gas
 CBAM mapping (pcr/<id>/cbam.yaml) says where each line goes; this module evaluates the inventory
 (once more with the CBAM method choices, if the mapping sets any), puts every line where the
 mapping says and lists each line's footprint and CBAM figures side by side.
+
+The good's specific direct and indirect embedded emissions are those of a complex good
+(Regulation (EU) 2023/956 Annex IV point 3): its installation's attributed emissions plus what
+each bought precursor adds (cbam_precursors). Every total of the report is made from these two,
+so the template, the embedded figure and the definitive-period figure cannot disagree.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from zuji.data.standards import GwpSet, load_gwp
 from zuji.exchange.cbam_mapping import CbamMapping, load_mapping
 from zuji.exchange.cbam_precursors import (
     CbamModel,
+    ComplexGood,
     LineComparison,
     PrecursorFigure,
     bought_precursors,
@@ -71,13 +77,26 @@ class CbamReport(CbamModel):
     production_route: str
     gwp: str
     method_choices: dict[str, str]
-    direct_kg: float
-    indirect_kg: float
-    precursors_kg: float
-    embedded_kg: float = Field(description="direct + indirect + precursors")
+    direct_kg: float = Field(
+        description="Attributed direct emissions of the installation's own production process"
+    )
+    indirect_kg: float = Field(
+        description="Attributed indirect emissions (electricity) of the installation's own process"
+    )
+    precursors_kg: float = Field(description="What the bought precursors add, direct and indirect")
+    specific_direct_kg: float = Field(
+        description="Specific direct embedded emissions of the good: attributed direct emissions "
+        "plus what each bought precursor adds to them (Annex IV point 3)"
+    )
+    specific_indirect_kg: float = Field(
+        description="Specific indirect embedded emissions of the good: attributed indirect "
+        "emissions plus what each bought precursor adds to them (Annex IV point 3)"
+    )
+    embedded_kg: float = Field(description="specific direct + specific indirect")
     indirect_counted_in_definitive_period: bool
     embedded_definitive_kg: float = Field(
-        description="What the definitive period counts: indirect only for cement and fertilisers"
+        description="What the definitive period counts: specific direct, plus specific indirect "
+        "only for cement and fertilisers"
     )
     footprint_kg: float
     electricity: ElectricityFigure
@@ -106,16 +125,9 @@ def cbam_report(
     lines, precursors, warnings = bought_precursors(
         mapping, counted, _compare(mapping, footprint, counted, gwp)
     )
-    direct = math.fsum(c.cbam_kg for c in lines if c.cbam == "direct")
-    indirect = math.fsum(c.cbam_kg for c in lines if c.cbam == "indirect")
-    precursors_kg = math.fsum(p.embedded_kg_per_t_good for p in precursors)
-    definitive = (
-        direct
-        + math.fsum(p.definitive_kg_per_t_good for p in precursors)
-        + (indirect if mapping.indirect_counted else 0.0)
-    )
     precursors += own_precursors(mapping, counted, lines)
-    electricity = _electricity(mapping, counted, indirect)
+    good = ComplexGood.of(lines, precursors)
+    electricity = _electricity(mapping, counted, good.attributed_indirect)
     route = _route(mapping, cbam_inventory)
     return CbamReport(
         pcr=pcr.id,
@@ -127,20 +139,20 @@ def cbam_report(
         production_route=route,
         gwp=mapping.gwp,
         method_choices={k: v for k, (v, _) in mapping.method_inputs.items()},
-        direct_kg=direct,
-        indirect_kg=indirect,
-        precursors_kg=precursors_kg,
-        embedded_kg=direct + indirect + precursors_kg,
+        direct_kg=good.attributed_direct,
+        indirect_kg=good.attributed_indirect,
+        precursors_kg=good.added_direct + good.added_indirect,
+        specific_direct_kg=good.direct,
+        specific_indirect_kg=good.indirect,
+        embedded_kg=good.direct + good.indirect,
         indirect_counted_in_definitive_period=mapping.indirect_counted,
-        embedded_definitive_kg=definitive,
+        embedded_definitive_kg=good.definitive(mapping.indirect_counted),
         footprint_kg=footprint.total,
         electricity=electricity,
         precursors=precursors,
         lines=lines,
         comparison_defaults=_defaults(pcr.id),
-        template=_template(
-            footprint, route, mapping, direct, indirect, electricity, precursors, carbon_price
-        ),
+        template=_template(footprint, route, mapping, good, electricity, precursors, carbon_price),
         sources=list(mapping.sources),
         warnings=warnings,
     )
@@ -259,14 +271,16 @@ def _template(
     footprint: Result,
     route: str,
     mapping: CbamMapping,
-    direct: float,
-    indirect: float,
+    good: ComplexGood,
     electricity: ElectricityFigure,
     precursors: list[PrecursorFigure],
     carbon_price: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The fields of the Commission's communication template for installation operators, in
-    its units (t CO2e per t of good, MWh per t)."""
+    its units (t CO2e per t of good, MWh per t). The good's specific direct and indirect
+    embedded emissions are those of a complex good, its bought precursors added; the
+    installation's own attributed emissions are beside them, and each precursor says what it
+    added, so that specific = attributed + the sum of what the precursors added."""
     inventory = footprint.inventory
     return {
         "installation": {"operator": inventory.company, "site": inventory.site},
@@ -276,8 +290,10 @@ def _template(
         "production_route": route,
         "determination": "actual data of the installation (the inventory), by the mapping "
         + mapping.path,
-        "specific_direct_embedded_emissions_t_per_t": direct / 1000,
-        "specific_indirect_embedded_emissions_t_per_t": indirect / 1000,
+        "specific_direct_embedded_emissions_t_per_t": good.direct / 1000,
+        "specific_indirect_embedded_emissions_t_per_t": good.indirect / 1000,
+        "attributed_direct_emissions_t_per_t": good.attributed_direct / 1000,
+        "attributed_indirect_emissions_t_per_t": good.attributed_indirect / 1000,
         "electricity_consumed_mwh_per_t": electricity.consumed_mwh_per_t,
         "electricity_emission_factor_t_per_mwh": electricity.factor_t_co2_per_mwh,
         "electricity_emission_factor_source": electricity.factor_sources,
@@ -291,6 +307,8 @@ def _template(
                 "specific_direct_embedded_emissions_t_per_t": p.direct_t_per_t_precursor,
                 "specific_indirect_embedded_emissions_t_per_t": p.indirect_t_per_t_precursor,
                 "communicated_by_the_supplier": p.from_supplier,
+                "added_to_specific_direct_t_per_t": p.added_direct_kg_per_t_good / 1000,
+                "added_to_specific_indirect_t_per_t": p.added_indirect_kg_per_t_good / 1000,
                 "basis": p.basis,
             }
             for p in precursors

@@ -7,6 +7,7 @@ written once; its `expected` figures are in kg CO2e per t of good, with a relati
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,13 @@ _FIGURES: dict[str, Callable[[CbamReport], float]] = {
     "direct": lambda r: r.direct_kg,
     "indirect": lambda r: r.indirect_kg,
     "precursors": lambda r: r.precursors_kg,
-    "precursors_definitive": lambda r: sum(
-        p.definitive_kg_per_t_good for p in r.precursors if not p.made_here
+    "precursors_definitive": lambda r: math.fsum(
+        p.added_direct_kg_per_t_good
+        + (p.added_indirect_kg_per_t_good if r.indirect_counted_in_definitive_period else 0.0)
+        for p in r.precursors
     ),
+    "specific_direct": lambda r: r.specific_direct_kg,
+    "specific_indirect": lambda r: r.specific_indirect_kg,
     "footprint": lambda r: r.footprint_kg,
     "embedded": lambda r: r.embedded_kg,
     "embedded_definitive": lambda r: r.embedded_definitive_kg,

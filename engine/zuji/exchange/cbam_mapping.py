@@ -176,6 +176,9 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
         )
     lines = {line.name for stage in pcr.rule.stages for line in stage.lines}
     inputs = {i.name for i in pcr.rule.inputs}
+    # A precursor's mass may also be a derived value of the PCR (the steel PCR sums its bought
+    # pig iron from a list and shares it with other products), never a figure of the mapping's.
+    masses = inputs | {let.name for let in pcr.rule.lets}
     for name in sorted(lines - set(mapping.lines)):
         problems.append(
             _problem(
@@ -191,30 +194,43 @@ def _check_against(mapping: CbamMapping, pcr: PCR, text: str, label: str) -> Non
         problems.append(
             _problem(f"PCR {pcr.id} has no line '{name}'", text, label, ["lines", name], "E761")
         )
-    named: list[tuple[tuple[str | int, ...], str]] = [
-        (("production_route", "input"), mapping.route_input),
-        *((("electricity", "consumed"), n) for n in mapping.electricity_consumed),
-        *((("electricity", "less"), n) for n in mapping.electricity_less),
-        *((("method_inputs", n), n) for n in mapping.method_inputs),
-        *((("lines", k, "mass_input"), v.mass_input) for k, v in mapping.lines.items()),
-        *(
-            (("lines", k, "supplier_figures", part), name)
-            for k, v in mapping.lines.items()
-            for part, name in (("direct", v.supplier_direct), ("indirect", v.supplier_indirect))
-        ),
-        *(
-            (("own_precursors", i, "mass_input"), p.mass_input)
-            for i, p in enumerate(mapping.own_precursors)
-        ),
-    ]
-    for where, name in named:
-        if name and name.partition(".")[0] not in inputs:
+    for where, name, known in [
+        *((where, name, inputs) for where, name in _named_inputs(mapping)),
+        *((where, name, masses) for where, name in _named_masses(mapping)),
+    ]:
+        if name and name.partition(".")[0] not in known:
             problems.append(
                 _problem(f"PCR {pcr.id} has no input '{name}'", text, label, list(where), "E761")
             )
     problems += _own_precursor_problems(mapping, text, label)
     if problems:
         raise ZujiError(problems)
+
+
+def _named_inputs(mapping: CbamMapping) -> list[tuple[tuple[str | int, ...], str]]:
+    """The inputs the mapping names, each with where it names it."""
+    return [
+        (("production_route", "input"), mapping.route_input),
+        *((("electricity", "consumed"), n) for n in mapping.electricity_consumed),
+        *((("electricity", "less"), n) for n in mapping.electricity_less),
+        *((("method_inputs", n), n) for n in mapping.method_inputs),
+        *(
+            (("lines", k, "supplier_figures", part), name)
+            for k, v in mapping.lines.items()
+            for part, name in (("direct", v.supplier_direct), ("indirect", v.supplier_indirect))
+        ),
+    ]
+
+
+def _named_masses(mapping: CbamMapping) -> list[tuple[tuple[str | int, ...], str]]:
+    """The precursors' masses the mapping names (an input or a derived value of the PCR)."""
+    return [
+        *((("lines", k, "mass_input"), v.mass_input) for k, v in mapping.lines.items()),
+        *(
+            (("own_precursors", i, "mass_input"), p.mass_input)
+            for i, p in enumerate(mapping.own_precursors)
+        ),
+    ]
 
 
 def _own_precursor_problems(mapping: CbamMapping, text: str, label: str) -> list[Diagnostic]:

@@ -84,24 +84,29 @@ def cbam_table(report: CbamReport) -> str:
 
 
 def _embedded(report: CbamReport) -> list[str]:
+    """The installation's attributed emissions, what the bought precursors add, and the good's
+    specific direct and indirect embedded emissions made of them (a complex good's)."""
     definitive = "" if report.indirect_counted_in_definitive_period else "   " + _("(direct only)")
     rows = (
-        (_("direct"), report.direct_kg),
-        (_("indirect (electricity)"), report.indirect_kg),
-        (_("precursors"), report.precursors_kg),
-        (_("embedded, all"), report.embedded_kg),
-        (_("embedded, definitive"), report.embedded_definitive_kg),
-        (_("ISO 14067 footprint"), report.footprint_kg),
+        (_("attributed direct"), report.direct_kg, ""),
+        (_("attributed indirect"), report.indirect_kg, ""),
+        (_("precursors added"), report.precursors_kg, ""),
+        (_("specific direct"), report.specific_direct_kg, ""),
+        (_("specific indirect"), report.specific_indirect_kg, ""),
+        (_("embedded, all"), report.embedded_kg, ""),
+        (_("embedded, definitive"), report.embedded_definitive_kg, definitive),
+        (_("ISO 14067 footprint"), report.footprint_kg, ""),
     )
     out = [_("kg CO2e per t of good")]
-    out += [f"  {pad(label, 22)} {value:12.4f}" for label, value in rows]
-    out[5] += definitive
+    out += [f"  {pad(label, 22)} {value:12.4f}{note}" for label, value, note in rows]
     return out
 
 
 def _precursor(p: Any) -> str:
-    here = _(" made in the installation, already counted above") if p.made_here else ""
-    if p.from_supplier:
+    here = _(" at the footprint the PCR takes for it, added whole to the specific direct figure")
+    if p.made_here:
+        here = _(" made in the installation, already counted above")
+    elif p.from_supplier:
         here = _(" at the CBAM figures its supplier communicated")
     return _(
         "precursor {name} (CN {code}){here}: {mass} t/t, {embedded} t CO2e/t precursor, "
