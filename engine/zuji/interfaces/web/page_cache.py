@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from zuji.interfaces.serve_work import Offload
 from zuji.interfaces.web.render import reader_language
 
 
@@ -52,41 +53,60 @@ class _Replayed(Response):
 
 
 class PageCache:
-    """Pages by (path, query, language), each with the revision it was written at."""
+    """Pages by (path, query, language), each with the revision it was written at.
 
-    def __init__(self, most_bytes: int) -> None:
+    A kept page is looked up in a thread of its own (`looking`): the revision is a query, not
+    for the event loop, and a reader whose page is kept does not wait behind pages being
+    written in the page thread (`writing`), a few milliseconds each."""
+
+    def __init__(self, most_bytes: int, looking: Offload, writing: Offload) -> None:
         self.most_bytes = most_bytes
+        self._looking, self._writing = looking, writing
         self._pages: OrderedDict[tuple[str, str, str], _Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.served_again = 0  # pages answered from what was kept (a figure for the operator)
 
-    def serve(self, request: Request, make: Callable[[], tuple[Response, float]]) -> Response:
+    async def answer(
+        self, request: Request, make: Callable[[], tuple[Response, float]]
+    ) -> Response:
         """The page kept for `request` if it is still what `make` would write; else what `make`
         writes (a response and the seconds it may be served for), kept for the next reader."""
         if not self.most_bytes:
-            return make()[0]
+            return await self._writing.run(lambda: make()[0])
         key = (request.url.path, request.url.query, reader_language(request))
+        revision, now, kept = await self._looking.run(lambda: self._find(request, key))
+        if kept is not None:
+            return kept
+        return await self._writing.run(lambda: self._made(key, revision, now, make))
+
+    def _find(
+        self, request: Request, key: tuple[str, str, str]
+    ) -> tuple[int, float, Response | None]:
+        # The revision is read before the page is: a change between the two leaves the page
+        # kept under the older revision, so it is written again at the next view.
         revision = request.app.state.store.revision()
         now = time.monotonic()
         with self._lock:
             kept = self._pages.get(key)
-            if kept is not None and kept.revision == revision and now < kept.until:
-                self._pages.move_to_end(key)
-                self.served_again += 1
-                return _Replayed(kept, now)
+            if kept is None or kept.revision != revision or now >= kept.until:
+                return revision, now, None
+            self._pages.move_to_end(key)
+            self.served_again += 1
+        return revision, now, _Replayed(kept, now)
+
+    def _made(
+        self,
+        key: tuple[str, str, str],
+        revision: int,
+        now: float,
+        make: Callable[[], tuple[Response, float]],
+    ) -> Response:
         response, seconds = make()
         if response.status_code < 500 and seconds > 0 and not response.background:
+            body, headers = bytes(response.body), tuple(response.raw_headers)
             self._keep(
-                key,
-                _Kept(
-                    revision,
-                    now,
-                    now + seconds,
-                    response.status_code,
-                    bytes(response.body),
-                    tuple(response.raw_headers),
-                ),
+                key, _Kept(revision, now, now + seconds, response.status_code, body, headers)
             )
         return response
 
