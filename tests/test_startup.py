@@ -268,3 +268,17 @@ def test_reference_data_kept_is_read_back_the_same_and_a_changed_file_is_read_af
     grid.write_text(grid.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     standards.load(root)
     assert len(list((tmp_path / "cache" / "standards").iterdir())) == 2
+
+
+@pytest.mark.slow
+def test_a_kept_check_report_imports_none_of_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its own cache folder: the first check keeps the report, the second prints it.
+    monkeypatch.setenv("ZUJI_CACHE", str(tmp_path / "cache"))
+    cement = str(Path(__file__).resolve().parent.parent / "pcr" / "cement")
+    first, checked = _imported_by("check", cement)
+    assert first == 0 and "pint" in checked
+    again, modules = _imported_by("check", cement)
+    assert again == 0
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))

@@ -197,7 +197,6 @@ def check(
 ) -> None:
     """Parse and check rule files (and their cases' inventories)."""
     from zuji.interfaces import check_report
-    from zuji.interfaces.check_command import checked
 
     targets = paths or [lib.pcr_root()]
     for path in targets:
@@ -207,6 +206,9 @@ def check(
     key = check_report.report_key(targets, output, strict) if base is None else None
     report = check_report.kept(key) if key is not None and not no_cache else None
     if report is None:
+        # The engine is imported only here: a kept report needs none of it.
+        from zuji.interfaces.check_command import checked
+
         report = checked(targets, output, strict, base)
         if key is not None:
             check_report.keep(key, report)
