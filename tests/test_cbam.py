@@ -78,9 +78,9 @@ def test_the_cbam_figures_differ_from_the_footprint_where_cbam_counts_differentl
     steel = zuji.load("steel")
     report = cbam_report(steel, steel.inventory(_case_inventory("steel", "typical_bf_bof")))
     upstream = next(line for line in report.lines if line.name == "bought_materials")
-    assert upstream.footprint_kg > 100 and upstream.cbam_kg == 0 and "Upstream" in upstream.why
+    assert upstream.footprint_kg > 50 and upstream.cbam_kg == 0 and "Upstream" in upstream.why
     assert report.method_choices == {"process_gas_method": "cbam_natural_gas"}
-    assert report.embedded_definitive_kg == pytest.approx(report.direct_kg)
+    assert report.embedded_definitive_kg == pytest.approx(report.specific_direct_kg)
 
 
 def test_a_mapping_that_leaves_a_line_unmapped_or_names_a_missing_one_is_refused(
@@ -263,17 +263,24 @@ def test_bought_pig_iron_is_a_steel_precursor_at_its_producers_cbam_figures() ->
         {"pig_iron_cbam_direct": "1.600 t CO2e/t", "pig_iron_cbam_indirect": "0.053 t CO2e/t"}
     )
     report = cbam_report(rule, rule.inventory(written))
-    assert report.warnings == []
+    # Only the ferroalloys, whose producer's figures are not given, are still at the PCR's factor.
+    (warning,) = report.warnings
+    assert "(line bought_ferroalloy_supply)" in warning.message
     lines = {line.name: line for line in report.lines}
     assert lines["bought_pig_iron_supply"].cbam_kg == pytest.approx(80_000 * 1.653 / 776)
     # Coal, coke, additives and electrodes stay out, apart from the pig iron.
     assert lines["carbon_materials_supply"].footprint_kg == pytest.approx(7_636_800 / 776_000)
     assert lines["carbon_materials_supply"].cbam_kg == 0
-    (pig_iron,) = report.template["precursors"]
+    by_code = {p["cn_code"]: p for p in report.template["precursors"]}
+    pig_iron, ferroalloys = by_code["7201"], by_code["7202"]
     assert pig_iron["cn_code"] == "7201" and pig_iron["communicated_by_the_supplier"] is True
     assert pig_iron["mass_t_per_t"] == pytest.approx(80_000 / 776_000)
+    assert ferroalloys["cn_code"] == "7202" and ferroalloys["communicated_by_the_supplier"] is False
     added_direct = 80_000 * 1.600 / 776  # 164.94845 kg/t
-    assert report.specific_direct_kg == pytest.approx(134.42013 + added_direct, rel=1e-6)
+    ferroalloy_footprint = 9_600 * 9530 / 776_000  # 117.8969 kg/t at steel.upstream.ferroalloy
+    assert report.specific_direct_kg == pytest.approx(
+        134.42013 + added_direct + ferroalloy_footprint, rel=1e-6
+    )
     # Iron and steel count direct emissions only: the pig iron's indirect part stays out too.
     assert report.embedded_definitive_kg == pytest.approx(report.specific_direct_kg)
     assert report.footprint_kg == pytest.approx(804.3584, rel=1e-6)
@@ -282,14 +289,20 @@ def test_bought_pig_iron_is_a_steel_precursor_at_its_producers_cbam_figures() ->
 def test_bought_pig_iron_without_its_producers_figures_is_at_the_pcr_factor_with_w763() -> None:
     rule, written = _steel_eaf()
     report = cbam_report(rule, rule.inventory(written))
-    (warning,) = report.warnings
-    assert warning.code == "W763" and "'Pig iron' (line bought_pig_iron_supply)" in warning.message
+    assert [w.code for w in report.warnings] == ["W763", "W763"]  # pig iron and ferroalloys
+    (warning,) = [w for w in report.warnings if "'Pig iron'" in w.message]
+    assert "'Pig iron' (line bought_pig_iron_supply)" in warning.message
     assert "'pig_iron_cbam_direct' and 'pig_iron_cbam_indirect'" in warning.message
-    (pig_iron,) = report.precursors
+    by_code = {p.cn_code: p for p in report.precursors}
+    pig_iron, ferroalloys = by_code["7201"], by_code["7202"]
     footprint = 80_000 * 1700 / 776_000  # 175.2577 kg/t at steel.upstream.pig_iron
     assert pig_iron.added_direct_kg_per_t_good == pytest.approx(footprint)
     assert pig_iron.added_indirect_kg_per_t_good == 0
-    assert report.specific_direct_kg == pytest.approx(134.42013 + footprint, rel=1e-6)
+    ferroalloy_footprint = 9_600 * 9530 / 776_000  # 117.8969 kg/t
+    assert ferroalloys.added_direct_kg_per_t_good == pytest.approx(ferroalloy_footprint)
+    assert report.specific_direct_kg == pytest.approx(
+        134.42013 + footprint + ferroalloy_footprint, rel=1e-6
+    )
     assert report.specific_indirect_kg == pytest.approx(report.indirect_kg)
 
 
@@ -313,3 +326,74 @@ def test_a_precursors_mass_may_be_a_derived_value_of_the_pcr_but_must_exist(
         load_mapping(rule, path)
     assert caught.value.diagnostics[0].code == "E761"
     assert "no input 'bought_pig_irn'" in caught.value.diagnostics[0].message
+
+
+def _steel_bf_bof(inputs: dict[str, str] | None = None) -> tuple[zuji.PCR, dict[str, object]]:
+    written = _case_inventory("steel", "typical_bf_bof")
+    return zuji.load("steel"), {**written, "inputs": {**written["inputs"], **(inputs or {})}}  # type: ignore[dict-item]
+
+
+_FERROALLOY_AND_PELLET_FIGURES = {
+    "ferroalloy_cbam_direct": "1.300 t CO2e/t",
+    "ferroalloy_cbam_indirect": "1.610 t CO2e/t",
+    "pellets_cbam_direct": "0.030 t CO2e/t",
+    "pellets_cbam_indirect": "0.016 t CO2e/t",
+}
+
+
+def test_bought_ferroalloys_and_pellets_are_steel_precursors_at_their_producers_figures() -> None:
+    # 8 000 t ferroalloys and 300 000 t pellets in 970 000 t coil (hand, in
+    # pcr/steel/cbam/bf_bof_ferroalloy_pellet_supplier_figures.yaml).
+    rule, written = _steel_bf_bof(_FERROALLOY_AND_PELLET_FIGURES)
+    report = cbam_report(rule, rule.inventory(written))
+    assert report.warnings == []
+    lines = {line.name: line for line in report.lines}
+    assert lines["bought_ferroalloy_supply"].cbam_kg == pytest.approx(8_000 * 2.910 / 970)
+    assert lines["bought_pellets_supply"].cbam_kg == pytest.approx(300_000 * 0.046 / 970)
+    # Ore and lime stay out; the three lines hold what bought_materials held before (PCR 1.2.0).
+    assert lines["bought_materials"].cbam_kg == 0
+    assert lines["bought_materials"].footprint_kg == pytest.approx(56_800_000 / 970_000)
+    names = ("bought_materials", "bought_ferroalloy_supply", "bought_pellets_supply")
+    split = sum(lines[name].footprint_kg for name in names)
+    assert split == pytest.approx(148_040_000 / 970_000)  # 152.6186 kg/t
+    by_code = {p["cn_code"]: p for p in report.template["precursors"]}
+    assert by_code["7201"]["mass_t_per_t"] == 0  # no pig iron bought: nothing to ask for
+    assert by_code["7202"]["communicated_by_the_supplier"] is True
+    assert by_code["2601 12 00"]["communicated_by_the_supplier"] is True
+    assert by_code["2601 12 00"]["mass_t_per_t"] == pytest.approx(300_000 / 970_000)
+    added_direct = (8_000 * 1.300 + 300_000 * 0.030) / 970  # 20.0 kg/t
+    assert report.specific_direct_kg == pytest.approx(1723.41235 + added_direct, rel=1e-6)
+    added_indirect = (8_000 * 1.610 + 300_000 * 0.016) / 970  # 18.226804 kg/t
+    assert report.specific_indirect_kg == pytest.approx(164.2992 + added_indirect, rel=1e-6)
+    # Iron and steel count direct emissions only: the precursors' indirect parts stay out too.
+    assert report.embedded_definitive_kg == pytest.approx(report.specific_direct_kg)
+    assert report.footprint_kg == pytest.approx(2210.771, rel=1e-6)
+
+
+def test_bought_ferroalloys_and_pellets_without_figures_are_at_the_pcr_factors_with_w763() -> None:
+    rule, written = _steel_bf_bof()
+    report = cbam_report(rule, rule.inventory(written))
+    messages = sorted(w.message for w in report.warnings if w.code == "W763")
+    assert len(messages) == 2 == len(report.warnings)
+    assert "(line bought_ferroalloy_supply)" in messages[0]
+    assert "'ferroalloy_cbam_direct' and 'ferroalloy_cbam_indirect'" in messages[0]
+    assert "(line bought_pellets_supply)" in messages[1]
+    assert "'pellets_cbam_direct' and 'pellets_cbam_indirect'" in messages[1]
+    added = {p.cn_code: p.added_direct_kg_per_t_good for p in report.precursors}
+    assert added["7202"] == pytest.approx(8_000 * 9530 / 970_000)  # 78.59794 kg/t
+    assert added["2601 12 00"] == pytest.approx(300_000 * 50 / 970_000)  # 15.46392 kg/t
+    assert all(p.added_indirect_kg_per_t_good == 0 for p in report.precursors)
+    assert report.specific_direct_kg == pytest.approx(1817.47421, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("given_alone", "producer"),
+    [("ferroalloy_cbam_indirect", "ferroalloy"), ("pellets_cbam_direct", "pellet")],
+)
+def test_only_one_of_a_ferroalloy_or_pellet_producers_figures_is_refused(
+    given_alone: str, producer: str
+) -> None:
+    rule, written = _steel_bf_bof({given_alone: _FERROALLOY_AND_PELLET_FIGURES[given_alone]})
+    with pytest.raises(ZujiError) as caught:
+        rule.evaluate(rule.inventory(written))
+    assert f"{producer} producer's CBAM direct and indirect" in str(caught.value)
