@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 import zuji
 from zuji.core import i18n, library
-from zuji.core.errors import ZujiError
+from zuji.core.errors import Diagnostic, ZujiError
 from zuji.exchange.cbam import cbam_report
 from zuji.exchange.cbam_cases import cbam_case_files, run_cbam_case
 from zuji.exchange.cbam_mapping import load_mapping
@@ -37,6 +38,21 @@ def _case_inventory(pcr: str, case: str) -> dict[str, object]:
     path = library.pcr_root() / pcr / "cases" / f"{case}.yaml"
     inventory: dict[str, object] = yaml.safe_load(path.read_text(encoding="utf-8"))["inventory"]
     return inventory
+
+
+def _mapping(rule: zuji.PCR) -> dict[str, Any]:
+    """The PCR's CBAM mapping as a document to change."""
+    mapping: dict[str, Any] = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    return mapping
+
+
+def _refused(rule: zuji.PCR, mapping: dict[str, Any], folder: Path) -> list[Diagnostic]:
+    """What loading the changed `mapping` beside `rule` is refused with."""
+    path = folder / "cbam.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
+    with pytest.raises(ZujiError) as caught:
+        load_mapping(rule, path)
+    return caught.value.diagnostics
 
 
 def _cases(pcr: str) -> Path:
@@ -87,15 +103,12 @@ def test_a_mapping_that_leaves_a_line_unmapped_or_names_a_missing_one_is_refused
     tmp_path: Path,
 ) -> None:
     rule = zuji.load("cement")
-    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping = _mapping(rule)
     del mapping["lines"]["kiln_fuel_ch4"]
     mapping["lines"]["kiln_heat_loss"] = {"cbam": "direct"}
-    path = tmp_path / "cbam.yaml"
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
-    with pytest.raises(ZujiError) as caught:
-        load_mapping(rule, path)
-    messages = [d.message for d in caught.value.diagnostics]
-    assert all(d.code == "E761" for d in caught.value.diagnostics)
+    found = _refused(rule, mapping, tmp_path)
+    messages = [d.message for d in found]
+    assert all(d.code == "E761" for d in found)
     assert any("'kiln_fuel_ch4'" in m and "not mapped" in m for m in messages)
     assert any("no line 'kiln_heat_loss'" in m for m in messages)
 
@@ -148,14 +161,11 @@ def test_a_precursor_made_here_is_reported_apart_and_made_of_counted_lines(tmp_p
     assert own["mass_t_per_t"] == pytest.approx(0.75)
     assert own["specific_direct_embedded_emissions_t_per_t"] == pytest.approx(0.8059739, rel=1e-6)
     assert report.precursors_kg == 0  # already inside the direct and indirect figures
-    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping = _mapping(rule)
     mapping["own_precursors"][0]["lines"].append("quarrying")
-    path = tmp_path / "cbam.yaml"
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
-    with pytest.raises(ZujiError) as caught:
-        load_mapping(rule, path)
-    assert caught.value.diagnostics[0].code == "E761"
-    assert "'quarrying' is not a direct or indirect line" in caught.value.diagnostics[0].message
+    found = _refused(rule, mapping, tmp_path)
+    assert found[0].code == "E761"
+    assert "'quarrying' is not a direct or indirect line" in found[0].message
 
 
 def test_a_bought_precursor_at_its_footprint_is_named_with_what_to_ask_the_supplier() -> None:
@@ -194,20 +204,15 @@ def test_a_bought_precursor_needs_its_supplier_figures_inputs_in_the_mapping(
     tmp_path: Path,
 ) -> None:
     rule = zuji.load("urea")
-    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
-    path = tmp_path / "cbam.yaml"
+    mapping = _mapping(rule)
     mapping["lines"]["ammonia_burden"]["supplier_figures"]["indirect"] = "ammonia_cbam_indrect"
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
-    with pytest.raises(ZujiError) as caught:
-        load_mapping(rule, path)
-    assert caught.value.diagnostics[0].code == "E761"
-    assert "no input 'ammonia_cbam_indrect'" in caught.value.diagnostics[0].message
+    found = _refused(rule, mapping, tmp_path)
+    assert found[0].code == "E761"
+    assert "no input 'ammonia_cbam_indrect'" in found[0].message
     del mapping["lines"]["ammonia_burden"]["supplier_figures"]
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
-    with pytest.raises(ZujiError) as caught:
-        load_mapping(rule, path)
-    assert caught.value.diagnostics[0].code == "E760"
-    assert "supplier_figures" in caught.value.diagnostics[0].message
+    found = _refused(rule, mapping, tmp_path)
+    assert found[0].code == "E760"
+    assert "supplier_figures" in found[0].message
 
 
 def test_the_template_gives_a_complex_goods_figures_beside_the_installations_own() -> None:
@@ -318,14 +323,11 @@ def test_a_precursors_mass_may_be_a_derived_value_of_the_pcr_but_must_exist(
 ) -> None:
     rule = zuji.load("steel")
     assert load_mapping(rule).lines["bought_pig_iron_supply"].mass_input == "bought_pig_iron"
-    mapping = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
+    mapping = _mapping(rule)
     mapping["lines"]["bought_pig_iron_supply"]["mass_input"] = "bought_pig_irn"
-    path = tmp_path / "cbam.yaml"
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), "utf-8")
-    with pytest.raises(ZujiError) as caught:
-        load_mapping(rule, path)
-    assert caught.value.diagnostics[0].code == "E761"
-    assert "no input 'bought_pig_irn'" in caught.value.diagnostics[0].message
+    found = _refused(rule, mapping, tmp_path)
+    assert found[0].code == "E761"
+    assert "no input 'bought_pig_irn'" in found[0].message
 
 
 def _steel_bf_bof(inputs: dict[str, str] | None = None) -> tuple[zuji.PCR, dict[str, object]]:

@@ -463,7 +463,9 @@ def _command_name(info: CommandInfo) -> str | None:
 
 
 def _group_name(info: TyperInfo) -> str | None:
-    return info.name or info.typer_instance.info.name if info.typer_instance else info.name
+    if info.name or info.typer_instance is None:
+        return info.name
+    return info.typer_instance.info.name
 
 
 def _usage_mistake(exc: typer.TyperException) -> int:
