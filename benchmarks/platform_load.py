@@ -358,8 +358,8 @@ def measure(db_url: str, ids: list[str], seconds: int, folder: Path) -> list[Row
         base = {k: load(url, p, seconds, folder, pid) for k, p in kinds.items()}
     rows = []
     for kind in kinds:
-        rows += _rows(kind, kept[kind], base[kind], targets=True)
-        rows += _rows(f"{kind}, each written afresh", afresh[kind], base[kind], targets=False)
+        rows += _table_rows(kind, kept[kind], base[kind], targets=True)
+        rows += _table_rows(f"{kind}, each written afresh", afresh[kind], base[kind], targets=False)
     return rows
 
 
@@ -393,7 +393,7 @@ def _zuji_figures(
         service.stop()
 
 
-def _rows(kind: str, zuji_figures: Figures, base: Figures, targets: bool) -> list[Row]:
+def _table_rows(kind: str, zuji_figures: Figures, base: Figures, targets: bool) -> list[Row]:
     rate, p99, bad, cpu = zuji_figures
     return [
         Row(
