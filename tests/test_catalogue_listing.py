@@ -254,7 +254,7 @@ def test_a_catalogue_made_at_0001_is_upgraded_and_lists_the_same(catalogue_db: s
         with old.reading() as session:
             before = _all_pages(session, chosen, None)
     with store.open_store(catalogue_db, create=False) as db:
-        assert store.schema_revision(db.engine) == store.HEAD == "0005"
+        assert store.schema_revision(db.engine) == store.HEAD == "0006"
         assert _indexes(db, "footprint_keys") >= {"ix_footprint_keys_walk"}
         assert "ix_footprint_keys_lookup" not in _indexes(db, "footprint_keys")
         assert _indexes(db, "footprints") >= {

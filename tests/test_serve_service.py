@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -431,3 +432,32 @@ def test_sigterm_lets_a_running_request_finish(folder: Path, secrets: dict[str, 
     assert outcome["response"].json()["ok"] is True
     assert code == 0, service.output()
     assert "Traceback" not in service.output()
+
+
+_SETTLING = """
+import gc
+from fastapi.testclient import TestClient
+from zuji.interfaces.serve import app_from_environment, create_app
+for app in (create_app(), app_from_environment()):
+    before = gc.get_freeze_count()
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/health").status_code == 200
+    print(gc.get_freeze_count() - before)
+"""
+
+
+def test_a_workers_loaded_objects_are_out_of_the_collectors_sight(folder: Path) -> None:
+    # A full collection walking what a worker loaded to serve stalled every request then
+    # arriving (serve_work.settle): a worker of `zuji serve` freezes it; an app built among
+    # other work (a test, an embedding program) leaves the collector be.
+    ran = subprocess.run(
+        [sys.executable, "-c", _SETTLING],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "engine")},
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    embedded, worker = (int(n) for n in ran.stdout.split())
+    assert embedded == 0 and worker > 10_000

@@ -23,7 +23,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from zuji.catalogue.categories import Category, category
@@ -123,6 +123,18 @@ def hits(session: Session, ids: Sequence[str]) -> list[Hit]:
         )
         for r in (rows[i] for i in ids if i in rows)
     ]
+
+
+_NEXT_EXPIRY = select(func.min(Footprint.valid_until)).where(
+    Footprint.valid_until >= bindparam("at")
+)
+
+
+def next_expiry(session: Session) -> datetime | None:
+    """The next moment a footprint's validity ends: until then none leaves a search or a
+    comparison, nor is shown expired (migration 0006's index finds it without a scan)."""
+    found: datetime | None = session.connection().execute(_NEXT_EXPIRY, {"at": now()}).scalar()
+    return found
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ from zuji.core.errors import CatalogueError, Diagnostic, UsageError
 
 DEFAULT_FILE = "zuji-catalogue.db"
 # The newest migration; a test checks it is the head of migrations/versions.
-HEAD = "0005"
+HEAD = "0006"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _REVISION = select(CatalogueRevision.number).where(CatalogueRevision.id == 1)
+_INSTANCE = select(CatalogueRevision.instance).where(CatalogueRevision.id == 1)
 _migrating = threading.Lock()
 
 
@@ -96,6 +97,12 @@ class Store:
         table the public pages read (migration 0005)."""
         with self.engine.connect() as connection:
             return int(connection.execute(_REVISION).scalar_one())
+
+    def instance(self) -> str:
+        """The catalogue's random name, given once (migration 0006): which catalogue this is,
+        whatever its path or address, and apart from a catalogue made again in its place."""
+        with self.engine.connect() as connection:
+            return str(connection.execute(_INSTANCE).scalar_one())
 
     def close(self) -> None:
         self.engine.dispose()

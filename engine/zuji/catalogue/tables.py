@@ -147,6 +147,9 @@ class CatalogueRevision(Base):
     __table_args__ = (CheckConstraint("id = 1", name="ck_catalogue_revision_one_row"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     number: Mapped[int] = mapped_column(BigInteger)
+    # A random name given once (migration 0006): pages shared between workers are kept per
+    # catalogue, and a revision number alone does not say which catalogue it counts.
+    instance: Mapped[str] = mapped_column(String(32), server_default="")
 
 
 # ----------------------------------------------------------------------------- what
@@ -196,6 +199,7 @@ class Footprint(Base):
     __tablename__ = "footprints"
     __table_args__ = (
         Index("ix_footprints_validity", "valid_from", "valid_until"),
+        Index("ix_footprints_valid_until", "valid_until"),
         Index("ix_footprints_product_status", "product_id", "status"),
         # A filtered page walks one of these in id order (queries.py; migration 0002).
         Index("ix_footprints_pcr_walk", "pcr_id", "id"),

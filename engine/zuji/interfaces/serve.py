@@ -21,7 +21,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -52,7 +52,7 @@ from zuji.interfaces.serve_models import (
     summary,
 )
 from zuji.interfaces.serve_problems import BodyLimit, install_handlers, log
-from zuji.interfaces.serve_work import Workers
+from zuji.interfaces.serve_work import Workers, settle
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
 
@@ -103,12 +103,26 @@ class _Library:
                 log.warning("PCR %s does not load", pcr_id)
 
 
+def _warmed(warm: Callable[[], None], settles: bool) -> Callable[[], None]:
+    """`warm`, then what it loaded settled (serve_work.settle) in a worker of `zuji serve`."""
+
+    def warming() -> None:
+        warm()
+        if settles:
+            settle()
+
+    return warming
+
+
 def create_app(
     max_body: int = MAX_BODY_BYTES,
     max_rule: int = MAX_RULE_BYTES,
     config: ServiceConfig | None = None,
+    settles: bool = False,
 ) -> FastAPI:
-    """The FastAPI application (uvicorn, or any ASGI server, runs it)."""
+    """The FastAPI application (uvicorn, or any ASGI server, runs it). `settles`: the process
+    only serves this app, so what it loads to serve is put out of the garbage collector's
+    sight once loaded (serve_work.settle); an app among other work (a test) leaves it be."""
     config = config or ServiceConfig(max_body=max_body, max_rule=max_rule)
     library = _Library()
     workers = Workers(config.budget, config.threads, config.checkers)
@@ -121,8 +135,10 @@ def create_app(
         await workers.checkers.start()
         # Compiling the library takes seconds; the service answers meanwhile (a request for a
         # PCR not yet compiled compiles it, or waits for the warm-up's plan).
-        warming = threading.Thread(target=library.warm, name="zuji-warm", daemon=True)
-        warming.start()
+        warm = _warmed(library.warm, settles)
+        threading.Thread(target=warm, name="zuji-warm", daemon=True).start()
+        if settles:
+            settle()
         yield
         await workers.checkers.stop()
         workers.stop()
@@ -137,6 +153,7 @@ def create_app(
         redoc_url=None,
     )
     _settings(app, config)
+    app.state.settles = settles
     if config.catalogue is not None:
         from zuji.interfaces.serve_catalogue import install
 
@@ -178,7 +195,7 @@ def _settings(app: FastAPI, config: ServiceConfig) -> None:
 
 def app_from_environment() -> FastAPI:
     """The app of a worker process `zuji serve` started (uvicorn's factory)."""
-    return create_app(config=ServiceConfig.from_environment())
+    return create_app(config=ServiceConfig.from_environment(), settles=True)
 
 
 def _library_routes(app: FastAPI, library: _Library) -> None:

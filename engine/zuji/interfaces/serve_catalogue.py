@@ -4,7 +4,6 @@ routes of the workflow, the administrator and the PACT v3 host, and the public p
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,15 +35,18 @@ def install(app: FastAPI, catalogue: str) -> None:
     web.install(app)
 
 
-def _programme_of(store: Store, fresh: float = 5.0) -> Callable[[], Programme]:
-    """The programme's names and address, read again at most every `fresh` seconds: every page
-    shows them, and `zuji catalogue programme` may change them while the service runs."""
-    held: list[tuple[float, Programme]] = []
+def _programme_of(store: Store) -> Callable[[], Programme]:
+    """The programme's names and address, read again when the catalogue's revision moves (its
+    settings are among the tables that move it): every page shows them, `zuji catalogue
+    programme` may change them while the service runs, and a public page written with them is
+    kept as long as the revision it was written at (web/page_cache.py)."""
+    held: list[tuple[int, Programme]] = []
 
     def current() -> Programme:
-        if not held or time.monotonic() - held[0][0] > fresh:
+        revision = store.revision()  # read first: a change after it reads the names again
+        if not held or held[0][0] != revision:
             with store.reading() as session:
-                held[:] = [(time.monotonic(), programme(session))]
+                held[:] = [(revision, programme(session))]
         return held[0][1]
 
     return current

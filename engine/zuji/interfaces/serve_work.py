@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import multiprocessing
 import os
 import signal
@@ -33,6 +34,17 @@ from zuji.core.i18n import N_
 from zuji.interfaces.serve_problems import ProblemError, log, scrub
 
 T = TypeVar("T")
+
+
+def settle() -> None:
+    """Put what a worker has loaded to serve (the compiled PCRs, the search's dictionary, the
+    templates, the libraries) out of the garbage collector's sight: it lives as long as the
+    process. A full collection otherwise walks it all, 70 ms with the catalogue's word
+    dictionary (measured on the load benchmark's worker, benchmarks/platform_load.py), and
+    every request then arriving waits that long: it was the p99 of the public pages."""
+    gc.freeze()
+
+
 _START_TIMEOUT = 120.0  # seconds for a new checker process to import the engine on a busy box
 
 

@@ -7,13 +7,16 @@ check, the template); sending one kept costs a tenth of that. A kept page is ser
   revision on at every change of a table the pages read (migration 0005), so a publication, a
   verification, a grade or a deprecation is on the next page served, by every worker, whatever
   process or tool wrote it;
-- it is younger than the time it was given: what changes with the clock alone (a footprint's
-  validity running out) shows within that time. A product's page is given no more than the
-  time left before its footprint expires.
+- the moment it was given has not come: what changes with the clock alone is a footprint's
+  validity running out, so a product's page is given the time its footprint has left, a page
+  listing footprints in force the time until the next one expires (web/public.py).
 
 A page is kept by its path, its query and the reader's language: the public pages show nothing
 of who asks (no login, no cookie but the language), so two readers asking the same are answered
 the same. The pages kept are bounded in bytes and the least recently served go first.
+
+Behind a worker's own pages are those every worker on the machine wrote (page_files.py): a page
+not kept here is looked for there before it is written, and a page written here is left there.
 """
 
 from __future__ import annotations
@@ -22,34 +25,24 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from zuji.interfaces.serve_work import Offload
+from zuji.interfaces.web.page_files import Kept, Key, PageFiles
 from zuji.interfaces.web.render import reader_language
-
-
-@dataclass(frozen=True)
-class _Kept:
-    revision: int
-    written: float  # time.monotonic()
-    until: float
-    status: int
-    body: bytes
-    headers: tuple[tuple[bytes, bytes], ...]
 
 
 class _Replayed(Response):
     """A kept page sent again: its body and headers as first sent, nothing computed anew, and
     its Age (RFC 9111, 5.1): the seconds since it was written."""
 
-    def __init__(self, kept: _Kept, now: float) -> None:
+    def __init__(self, kept: Kept, now: float) -> None:
         self.status_code = kept.status
         self.background = None
         self.body = kept.body
-        self.raw_headers = [*kept.headers, (b"age", b"%d" % (now - kept.written))]
+        self.raw_headers = [*kept.headers, (b"age", b"%d" % max(now - kept.written, 0))]
 
 
 class PageCache:
@@ -59,13 +52,19 @@ class PageCache:
     for the event loop, and a reader whose page is kept does not wait behind pages being
     written in the page thread (`writing`), a few milliseconds each."""
 
-    def __init__(self, most_bytes: int, looking: Offload, writing: Offload) -> None:
+    def __init__(
+        self, most_bytes: int, looking: Offload, writing: Offload, shared: PageFiles | None
+    ) -> None:
         self.most_bytes = most_bytes
         self._looking, self._writing = looking, writing
-        self._pages: OrderedDict[tuple[str, str, str], _Kept] = OrderedDict()
+        self._shared = shared
+        self._pages: OrderedDict[Key, Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self.served_again = 0  # pages answered from what was kept (a figure for the operator)
+        # Pages answered from what this worker kept, and from what the others left (figures
+        # for the operator).
+        self.served_again = 0
+        self.served_shared = 0
 
     async def answer(
         self, request: Request, make: Callable[[], tuple[Response, float]]
@@ -80,24 +79,28 @@ class PageCache:
             return kept
         return await self._writing.run(lambda: self._made(key, revision, now, make))
 
-    def _find(
-        self, request: Request, key: tuple[str, str, str]
-    ) -> tuple[int, float, Response | None]:
+    def _find(self, request: Request, key: Key) -> tuple[int, float, Response | None]:
         # The revision is read before the page is: a change between the two leaves the page
         # kept under the older revision, so it is written again at the next view.
         revision = request.app.state.store.revision()
-        now = time.monotonic()
+        now = time.time()
         with self._lock:
             kept = self._pages.get(key)
-            if kept is None or kept.revision != revision or now >= kept.until:
-                return revision, now, None
-            self._pages.move_to_end(key)
-            self.served_again += 1
+            if kept is not None and kept.revision == revision and now < kept.until:
+                self._pages.move_to_end(key)
+                self.served_again += 1
+                return revision, now, _Replayed(kept, now)
+        kept = self._shared.read(revision, key, now) if self._shared else None
+        if kept is None:
+            return revision, now, None
+        self._keep(key, kept)
+        with self._lock:
+            self.served_shared += 1
         return revision, now, _Replayed(kept, now)
 
     def _made(
         self,
-        key: tuple[str, str, str],
+        key: Key,
         revision: int,
         now: float,
         make: Callable[[], tuple[Response, float]],
@@ -105,12 +108,13 @@ class PageCache:
         response, seconds = make()
         if response.status_code < 500 and seconds > 0 and not response.background:
             body, headers = bytes(response.body), tuple(response.raw_headers)
-            self._keep(
-                key, _Kept(revision, now, now + seconds, response.status_code, body, headers)
-            )
+            kept = Kept(revision, now, now + seconds, response.status_code, body, headers)
+            self._keep(key, kept)
+            if self._shared is not None:
+                self._shared.write(key, kept)
         return response
 
-    def _keep(self, key: tuple[str, str, str], kept: _Kept) -> None:
+    def _keep(self, key: Key, kept: Kept) -> None:
         if len(kept.body) > self.most_bytes // 8:
             return  # a page that large would push out many others
         with self._lock:

@@ -4,14 +4,13 @@ list of companies a search can be narrowed to (`/companies`).
 
 Every page is a GET that works with JavaScript off; a footprint that does not exist gets a page
 saying so, in the reader's language, with status 404. The lists a form offers (categories,
-companies, grades) are read once per process or held for a few seconds, so a page costs the few
-indexed queries of its own content.
+companies, grades) are read once per process or held while the catalogue's revision is unchanged,
+so a page costs the few indexed queries of its own content.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,13 +30,17 @@ from zuji.catalogue.queries import served
 from zuji.catalogue.tables import Footprint, Submission, now
 from zuji.core import i18n
 from zuji.core.i18n import N_, _
-from zuji.interfaces.serve_work import Offload
+from zuji.interfaces.serve_work import Offload, settle
 from zuji.interfaces.web import charts
 from zuji.interfaces.web.page_cache import PageCache
+from zuji.interfaces.web.page_files import PageFiles
 from zuji.interfaces.web.render import add_filters, figure, page, reader_language
 
 PAGE = 20  # products a search page lists
-HELD = 30.0  # seconds the companies and the categories' counts are held before read again
+# A page is sent again while the catalogue's revision is unchanged (page_cache.py) and no later
+# than the next moment a footprint on it, or one that would join or leave it, expires; and,
+# whatever else of the clock a page might come to show, never for longer than this.
+KEPT_LONGEST = 3600.0
 MOST_TEXT = 200  # characters of a query kept (a product's name with its company's is shorter)
 _T = TypeVar("_T")
 # The grades a search can be narrowed to, beside the benchmark levels' own names.
@@ -63,10 +66,23 @@ def install(app: FastAPI) -> None:
         Route("/companies", companies_page, methods=["GET"]),
     ]
     app.router.routes[:0] = pages
-    # The pages this worker wrote, served again while the catalogue is unchanged.
-    app.state.kept_pages = PageCache(app.state.config.page_cache_mb * 1024 * 1024, _LOOKS, _PAGES)
+    # The pages this worker wrote, and those every worker left in the machine's shared folder,
+    # served again while the catalogue is unchanged.
+    most = app.state.config.page_cache_mb * 1024 * 1024
+    store = app.state.store
+    shared = PageFiles.of(store.instance(), store.label, most) if most else None
+    if shared is not None:
+        shared.prune(store.revision())  # pages of a revision this catalogue has not reached
+    app.state.kept_pages = PageCache(most, _LOOKS, _PAGES, shared)
     # Each worker process loads the word cutter's dictionary while it starts to serve.
-    threading.Thread(target=search.warm, name="zuji-jieba", daemon=True).start()
+    settles = app.state.settles
+    threading.Thread(target=_warm_search, args=(settles,), name="zuji-jieba", daemon=True).start()
+
+
+def _warm_search(settles: bool) -> None:
+    search.warm()
+    if settles:
+        settle()  # the dictionary lives as long as the worker (serve_work.settle)
 
 
 # The public pages are rendered in a thread, off the event loop, one page at a time per worker
@@ -104,9 +120,7 @@ async def search_page(request: Request) -> Response:
         bool(asked.get("expired", "")),
     )
     after = asked.get("after", "")[:64]
-    return await _pages_kept(request).answer(
-        request, lambda: (_search_page(request, form, after), HELD)
-    )
+    return await _pages_kept(request).answer(request, lambda: _search_page(request, form, after))
 
 
 async def product_page(request: Request) -> Response:
@@ -118,12 +132,14 @@ async def product_page(request: Request) -> Response:
 async def compare_page(request: Request) -> Response:
     """A category's products side by side, against its benchmark levels and distribution."""
     pcr = request.query_params.get("pcr", "")
-    return await _pages_kept(request).answer(request, lambda: (_compare_page(request, pcr), HELD))
+    return await _pages_kept(request).answer(request, lambda: _compare_page(request, pcr))
 
 
 async def companies_page(request: Request) -> Response:
     """Every company of the catalogue, each leading to a search for its products."""
-    return await _pages_kept(request).answer(request, lambda: (_companies_page(request), HELD))
+    return await _pages_kept(request).answer(
+        request, lambda: (_companies_page(request), KEPT_LONGEST)
+    )
 
 
 async def pact_document(request: Request) -> Response:
@@ -140,13 +156,15 @@ async def signed_result(request: Request) -> Response:
 
 
 def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
-    """A value the app keeps for HELD seconds (per worker process)."""
-    kept: dict[str, tuple[float, Any]] | None = getattr(request.app.state, "public_held", None)
+    """A value this worker keeps while the catalogue's revision is unchanged: a page written
+    with it is kept as long (page_cache.py), so it must be no older than the revision."""
+    kept: dict[str, tuple[int, Any]] | None = getattr(request.app.state, "public_held", None)
     if kept is None:
         kept = request.app.state.public_held = {}
+    revision = request.app.state.store.revision()  # read first: a change after it reads again
     found = kept.get(name)
-    if found is None or time.monotonic() - found[0] > HELD:
-        found = (time.monotonic(), make())
+    if found is None or found[0] != revision:
+        found = (revision, make())
         kept[name] = found
     value: _T = found[1]
     return value
@@ -225,10 +243,19 @@ class SearchForm:
         return any((self.pcr, self.company, self.hs, self.region, self.grade, self.expired))
 
 
-def _search_page(request: Request, form: SearchForm, after: str) -> HTMLResponse:
+def _until_next_expiry(session: Session) -> float:
+    """The seconds a page listing footprints in force may be sent again for."""
+    moment = public.next_expiry(session)
+    if moment is None:
+        return KEPT_LONGEST
+    return min((moment - now()).total_seconds(), KEPT_LONGEST)
+
+
+def _search_page(request: Request, form: SearchForm, after: str) -> tuple[HTMLResponse, float]:
     with request.app.state.store.reading() as session:
         found = search.search(session, form.query(), PAGE, after or None)
         rows = public.hits(session, found.ids)
+        kept_for = _until_next_expiry(session)
         lang = reader_language(request)
         # Only a narrowed search needs the company list, to name its company.
         chosen = (
@@ -251,14 +278,14 @@ def _search_page(request: Request, form: SearchForm, after: str) -> HTMLResponse
             "any_company_url": _url("/", [(k, v) for k, v in kept if k != "company"]),
             "grades": _grade_names(),
         },
-    )
+    ), kept_for
 
 
 # The search form names the company a search is narrowed to and links to the list of companies,
 # instead of offering all of them in a drop-down: the programme's 600 enterprises made that
 # drop-down 40 kB of every search page's 60 kB, written, sent and parsed for each search.
 def _companies(request: Request, session: Session) -> dict[int, public.Company]:
-    """The catalogue's companies by id, held for HELD seconds per worker."""
+    """The catalogue's companies by id, held per worker while the catalogue is unchanged."""
     return _held(request, "companies", lambda: {c.id: c for c in public.companies(session)})
 
 
@@ -305,7 +332,7 @@ def _product_page(request: Request, footprint_id: str) -> tuple[HTMLResponse, fl
     with request.app.state.store.reading() as session:
         view = public.product_view(session, footprint_id)
     if view is None:
-        return _not_found(request, footprint_id), HELD
+        return _not_found(request, footprint_id), KEPT_LONGEST
     left = (view.valid_until - now()).total_seconds()
     lang = reader_language(request)
     with i18n.use_language(lang):  # the charts' titles, drawn before the page is rendered
@@ -322,7 +349,7 @@ def _product_page(request: Request, footprint_id: str) -> tuple[HTMLResponse, fl
             "gas_chart": gas_chart,
             "newer": view.superseded_by,
         },
-    ), (HELD if view.expired else min(HELD, left))
+    ), (KEPT_LONGEST if view.expired else min(KEPT_LONGEST, left))
 
 
 def _rule_url(request: Request, pcr_id: str, lang: str) -> str:
@@ -402,7 +429,9 @@ def _counts(request: Request) -> dict[str, int]:
     return _held(request, "counts", read)
 
 
-def _compare_page(request: Request, pcr: str = "") -> HTMLResponse:
+def _compare_page(request: Request, pcr: str = "") -> tuple[HTMLResponse, float]:
+    """The page, and the seconds it may be served again for: until a footprint in force
+    expires, and leaves the category's distribution."""
     ids = [
         i.strip()[:64]
         for given in request.query_params.getlist("ids")
@@ -412,11 +441,12 @@ def _compare_page(request: Request, pcr: str = "") -> HTMLResponse:
     counts = _counts(request)
     picked = [c for c in categories() if counts.get(c.id)]
     compared = None
-    if pcr[:64] in counts:
-        with request.app.state.store.reading() as session:
+    with request.app.state.store.reading() as session:
+        kept_for = _until_next_expiry(session)
+        if pcr[:64] in counts:
             compared = comparison.compare(session, pcr[:64], ids[: comparison.MOST_CHOSEN])
-    elif pcr:
-        return _not_found(request, pcr)
+    if compared is None and pcr:
+        return _not_found(request, pcr), KEPT_LONGEST
     lang = reader_language(request)
     with i18n.use_language(lang):
         chart = _distribution_chart(compared, lang) if compared and compared.size else None
@@ -432,7 +462,7 @@ def _compare_page(request: Request, pcr: str = "") -> HTMLResponse:
             "chart": chart,
             "category_of": category,
         },
-    )
+    ), kept_for
 
 
 def _distribution_chart(compared: comparison.Comparison, lang: str) -> Any:
