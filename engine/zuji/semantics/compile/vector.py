@@ -150,6 +150,8 @@ class VectorEnv:
 
     def flag(self, mask: Any) -> None:
         """Rows where something the scalar path must judge happened, in the code reached."""
+        if np.ndim(mask) == 0 and not mask:
+            return  # a test of one number (a line or factor no sample reaches) that passed
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         if self.reach is not None:
             mask = mask & self.reach
@@ -201,6 +203,8 @@ class ItemEnv(VectorEnv):
         return value
 
     def flag(self, mask: Any) -> None:
+        if np.ndim(mask) == 0 and not mask:
+            return
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         if self.reach is not None:
             mask = mask & self.reach
