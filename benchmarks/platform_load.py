@@ -19,9 +19,10 @@ The load: wrk (Debian's package; installed with apt-get when missing and run as 
 connections for 20 s per figure, each request a path drawn at random from
   - product pages: 3 000 footprints drawn at random from the 10^5,
   - search: 40 queries (Chinese words, a word with a filter, filters alone, a second page).
-Each kind is measured twice: as served (each worker keeps the pages it wrote and sends one again
-while the catalogue's revision is unchanged; every path is fetched once before the load, as the
-baseline needs its bytes) and with `--page-cache 0`, every page written afresh: what a page costs
+Each kind is measured twice: as served (each worker keeps the pages it wrote, and leaves them
+in a folder the machine's workers share, and sends one again while the catalogue's revision is
+unchanged; every path is fetched once before the load, as the baseline needs its bytes; each
+service starts with an empty cache folder) and with `--page-cache 0`, every page written afresh: what a page costs
 the first time it is asked for, or on a catalogue that changes between views.
 The baseline (platform_baseline.py): a bare ASGI application under uvicorn with the same 4
 workers answering each of those paths with the bytes Zuji served for it (fetched before the
@@ -375,6 +376,9 @@ def _zuji_figures(
     path fetched once first (its text put in `pages`, for the baseline to send)."""
     clients = folder / "clients.json"
     options = ("--catalogue", db_url, "--workers", str(WORKERS), "--page-cache", page_cache)
+    # A cache folder of its own for each service: the pages a run before left in the shared
+    # folder (page_files.py) would be sent from the first request, as after a restart.
+    os.environ["ZUJI_CACHE"] = tempfile.mkdtemp(prefix="cache-", dir=folder)
     service = start(clients, folder, *options)
     try:
         with httpx.Client(base_url=service.url, timeout=60) as http:
