@@ -95,7 +95,7 @@ BodyTimeout = Annotated[
     float,
     typer.Option(min=0.1, help=N_("Seconds a request body may take to arrive (then 408)")),
 ]
-# The public pages each worker keeps (web/page_cache.py).
+# The public pages each worker keeps (web/page_cache.py) and the workers share (page_files.py).
 PageCacheSize = Annotated[
     int,
     typer.Option(
@@ -103,8 +103,9 @@ PageCacheSize = Annotated[
         min=0,
         max=65536,
         help=N_(
-            "Megabytes of public pages each worker keeps and serves again while the "
-            "catalogue is unchanged (0: write every page afresh)"
+            "Megabytes of public pages each worker keeps, and the machine's workers share in "
+            "the user's cache folder, sent again while the catalogue is unchanged (0: write "
+            "every page afresh)"
         ),
     ),
 ]
