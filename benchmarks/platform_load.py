@@ -22,8 +22,9 @@ connections for 20 s per figure, each request a path drawn at random from
 Each kind is measured twice: as served (each worker keeps the pages it wrote, and leaves them
 in a folder the machine's workers share, and sends one again while the catalogue's revision is
 unchanged; every path is fetched once before the load, as the baseline needs its bytes; each
-service starts with an empty cache folder) and with `--page-cache 0`, every page written afresh: what a page costs
-the first time it is asked for, or on a catalogue that changes between views.
+service starts with an empty cache folder) and with `--page-cache 0`, every page written
+afresh: what a page costs the first time it is asked for, or on a catalogue that changes
+between views.
 The baseline (platform_baseline.py): a bare ASGI application under uvicorn with the same 4
 workers answering each of those paths with the bytes Zuji served for it (fetched before the
 load): what sending these pages costs at the least. The load generator shares the machine's

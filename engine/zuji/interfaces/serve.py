@@ -103,15 +103,18 @@ class _Library:
                 log.warning("PCR %s does not load", pcr_id)
 
 
-def _warmed(warm: Callable[[], None], settles: bool) -> Callable[[], None]:
-    """`warm`, then what it loaded settled (serve_work.settle) in a worker of `zuji serve`."""
+def _start_warming(warm: Callable[[], None], settles: bool) -> None:
+    """`warm` in a thread of its own; in a worker of `zuji serve`, what is loaded now and what
+    `warm` loads are settled (serve_work.settle)."""
 
     def warming() -> None:
         warm()
         if settles:
             settle()
 
-    return warming
+    threading.Thread(target=warming, name="zuji-warm", daemon=True).start()
+    if settles:
+        settle()
 
 
 def create_app(
@@ -121,8 +124,7 @@ def create_app(
     settles: bool = False,
 ) -> FastAPI:
     """The FastAPI application (uvicorn, or any ASGI server, runs it). `settles`: the process
-    only serves this app, so what it loads to serve is put out of the garbage collector's
-    sight once loaded (serve_work.settle); an app among other work (a test) leaves it be."""
+    serves only it (serve_work.settle); an app among other work (a test) leaves the GC be."""
     config = config or ServiceConfig(max_body=max_body, max_rule=max_rule)
     library = _Library()
     workers = Workers(config.budget, config.threads, config.checkers)
@@ -135,10 +137,7 @@ def create_app(
         await workers.checkers.start()
         # Compiling the library takes seconds; the service answers meanwhile (a request for a
         # PCR not yet compiled compiles it, or waits for the warm-up's plan).
-        warm = _warmed(library.warm, settles)
-        threading.Thread(target=warm, name="zuji-warm", daemon=True).start()
-        if settles:
-            settle()
+        _start_warming(library.warm, settles)
         yield
         await workers.checkers.stop()
         workers.stop()
