@@ -20,9 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path:
+def write_atomic(
+    path: Path, data: str | bytes, mode: int | None = None, durable: bool = True
+) -> Path:
     """Write `data` (text as UTF-8) to `path` atomically; `mode` sets the permission bits the
-    file has from its creation (0o600 for a private key), before any byte is written."""
+    file has from its creation (0o600 for a private key), before any byte is written.
+    `durable=False` for a file only kept to save work (a cache): readers still see it whole or
+    not at all, but it is not flushed to the disk, which a crash may then lose."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -32,8 +36,9 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path
             os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         if mode is None:
             # mkstemp creates 0600; an ordinary output file gets the usual umask-based mode.
             os.chmod(temporary, 0o666 & ~_UMASK)
@@ -41,7 +46,8 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> Path
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _sync_folder(folder)
+    if durable:
+        _sync_folder(folder)
     return path
 
 

@@ -24,13 +24,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from zuji.core import cachedir
+from zuji.core.files import write_atomic
 
 Key = tuple[str, str, str]  # path, query, reader's language
 PRUNED_EVERY = 200  # pages written between two looks at the folder's size
@@ -108,17 +108,9 @@ class PageFiles:
         }
         head = json.dumps(said, ensure_ascii=True).encode("ascii") + b"\n"
         try:
-            # Written beside its place and moved there whole, so a reader sees all or nothing.
-            # Not synced to the disk: a page lost to a crash is only written again.
-            handle, temporary = tempfile.mkstemp(".tmp", "page-", self.folder)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(head)
-                    stream.write(kept.body)
-                os.replace(temporary, self._file(kept.revision, key))
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            # Moved into its place whole, so a reader sees all or nothing; not flushed to the
+            # disk: a page a crash loses is only written again.
+            write_atomic(self._file(kept.revision, key), head + kept.body, durable=False)
         except OSError:
             return
         with self._lock:
