@@ -40,6 +40,12 @@ def _case_inventory(pcr: str, case: str) -> dict[str, object]:
     return inventory
 
 
+def _urea_with(**figures: str) -> dict[str, Any]:
+    """The urea case with these of the ammonia supplier's CBAM figures among its inputs."""
+    written: dict[str, Any] = _case_inventory("urea", "typical_coal")
+    return {**written, "inputs": {**written["inputs"], **figures}}
+
+
 def _mapping(rule: zuji.PCR) -> dict[str, Any]:
     """The PCR's CBAM mapping as a document to change."""
     mapping: dict[str, Any] = yaml.safe_load((rule.folder / "cbam.yaml").read_text("utf-8"))
@@ -179,9 +185,10 @@ def test_a_bought_precursor_at_its_footprint_is_named_with_what_to_ask_the_suppl
         chinese = i18n.localise(warning.code, warning.message)
     assert "请向供应商索取" in chinese and "ammonia_cbam_indirect" in chinese
     # Given the supplier's figures: no warning, the line at them, the footprint unchanged.
-    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
-    inputs["ammonia_cbam_indirect"] = "678 kg CO2e/t"
-    given = cbam_report(rule, rule.inventory({**written, "inputs": inputs}))
+    figures = _urea_with(
+        ammonia_cbam_direct="3.897 t CO2e/t", ammonia_cbam_indirect="678 kg CO2e/t"
+    )
+    given = cbam_report(rule, rule.inventory(figures))
     assert given.warnings == [] and given.footprint_kg == pytest.approx(report.footprint_kg)
     line = next(line for line in given.lines if line.name == "ammonia_burden")
     assert line.footprint_kg == pytest.approx(2862.854, rel=1e-6)
@@ -193,10 +200,9 @@ def test_a_bought_precursor_at_its_footprint_is_named_with_what_to_ask_the_suppl
 
 def test_only_one_of_the_suppliers_two_figures_is_refused_by_the_rule() -> None:
     rule = zuji.load("urea")
-    written = _case_inventory("urea", "typical_coal")
-    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
+    half = _urea_with(ammonia_cbam_direct="3.897 t CO2e/t")
     with pytest.raises(ZujiError) as caught:
-        rule.evaluate(rule.inventory({**written, "inputs": inputs}))
+        rule.evaluate(rule.inventory(half))
     assert "CBAM direct and indirect" in str(caught.value)
 
 
@@ -219,10 +225,10 @@ def test_the_template_gives_a_complex_goods_figures_beside_the_installations_own
     # Urea with the ammonia supplier's figures: 300 000 t ammonia in 520 000 t urea (hand, in
     # pcr/urea/cbam/supplier_ammonia_figures.yaml). Annex IV point 3: own attributed + M x SEE.
     rule = zuji.load("urea")
-    written = _case_inventory("urea", "typical_coal")
-    inputs = {**written["inputs"], "ammonia_cbam_direct": "3.897 t CO2e/t"}  # type: ignore[dict-item]
-    inputs["ammonia_cbam_indirect"] = "0.678 t CO2e/t"
-    report = cbam_report(rule, rule.inventory({**written, "inputs": inputs}))
+    figures = _urea_with(
+        ammonia_cbam_direct="3.897 t CO2e/t", ammonia_cbam_indirect="0.678 t CO2e/t"
+    )
+    report = cbam_report(rule, rule.inventory(figures))
     template = report.template
     assert template["attributed_direct_emissions_t_per_t"] == pytest.approx(0.297)
     assert template["attributed_indirect_emissions_t_per_t"] == pytest.approx(0.0847)

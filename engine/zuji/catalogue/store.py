@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
@@ -33,6 +33,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 _REVISION = select(CatalogueRevision.number).where(CatalogueRevision.id == 1)
 _INSTANCE = select(CatalogueRevision.instance).where(CatalogueRevision.id == 1)
 _migrating = threading.Lock()
+_T = TypeVar("_T")
 
 
 def database_url(given: str | None) -> URL:
@@ -97,6 +98,22 @@ class Store:
         table the public pages read (migration 0005)."""
         with self.engine.connect() as connection:
             return int(connection.execute(_REVISION).scalar_one())
+
+    def while_unchanged(self, make: Callable[[Session], _T]) -> Callable[[], _T]:
+        """A function giving what `make` reads, read again only when the revision has moved
+        since: what a service worker writes its public pages with (the programme's names, the
+        companies), since a page is kept as long as the revision it was written at
+        (interfaces/web/page_cache.py)."""
+        held: list[tuple[int, _T]] = []
+
+        def current() -> _T:
+            revision = self.revision()  # read first: a change after it reads the value again
+            if not held or held[0][0] != revision:
+                with self.reading() as session:
+                    held[:] = [(revision, make(session))]
+            return held[0][1]
+
+        return current
 
     def instance(self) -> str:
         """The catalogue's random name, given once (migration 0006): which catalogue this is,

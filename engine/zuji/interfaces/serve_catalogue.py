@@ -4,14 +4,14 @@ routes of the workflow, the administrator and the PACT v3 host, and the public p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from zuji.catalogue.clients import registry
-from zuji.catalogue.programme import Programme, programme
+from zuji.catalogue.programme import programme
 from zuji.catalogue.store import Store, open_store
 from zuji.core.access import Gate
 from zuji.interfaces import serve_admin
@@ -29,27 +29,12 @@ def install(app: FastAPI, catalogue: str) -> None:
 
     install_workflow(app)
     serve_admin.install(app)
-    app.state.programme = _programme_of(store)
+    # Every page shows the programme's names, which `zuji catalogue programme` may change while
+    # the service runs (its settings move the revision).
+    app.state.programme = store.while_unchanged(programme)
     from zuji.interfaces import web
 
     web.install(app)
-
-
-def _programme_of(store: Store) -> Callable[[], Programme]:
-    """The programme's names and address, read again when the catalogue's revision moves (its
-    settings are among the tables that move it): every page shows them, `zuji catalogue
-    programme` may change them while the service runs, and a public page written with them is
-    kept as long as the revision it was written at (web/page_cache.py)."""
-    held: list[tuple[int, Programme]] = []
-
-    def current() -> Programme:
-        revision = store.revision()  # read first: a change after it reads the names again
-        if not held or held[0][0] != revision:
-            with store.reading() as session:
-                held[:] = [(revision, programme(session))]
-        return held[0][1]
-
-    return current
 
 
 def _closed_at_shutdown(app: FastAPI, store: Store) -> None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -42,7 +42,6 @@ PAGE = 20  # products a search page lists
 # whatever else of the clock a page might come to show, never for longer than this.
 KEPT_LONGEST = 3600.0
 MOST_TEXT = 200  # characters of a query kept (a product's name with its company's is shorter)
-_T = TypeVar("_T")
 # The grades a search can be narrowed to, beside the benchmark levels' own names.
 _GRADE_WORDS = {"advanced": N_("advanced"), "ordinary": N_("ordinary"), "none": N_("none")}
 # The data-quality classes of a result (runtime/quality.py's DQR_CLASSES).
@@ -74,6 +73,11 @@ def install(app: FastAPI) -> None:
     if shared is not None:
         shared.prune(store.revision())  # pages of a revision this catalogue has not reached
     app.state.kept_pages = PageCache(most, _LOOKS, _PAGES, shared)
+    # What the pages are written with besides their own rows, read again when the revision moves.
+    app.state.public_companies = store.while_unchanged(
+        lambda session: {c.id: c for c in public.companies(session)}
+    )
+    app.state.category_counts = store.while_unchanged(_read_counts)
     # Each worker process loads the word cutter's dictionary while it starts to serve.
     settles = app.state.settles
     threading.Thread(target=_warm_search, args=(settles,), name="zuji-jieba", daemon=True).start()
@@ -153,21 +157,6 @@ async def signed_result(request: Request) -> Response:
     (`zuji verify` proves it with the catalogue's public key)."""
     footprint_id = request.path_params["footprint_id"]
     return await _rendered(lambda: _signed_result(request, footprint_id))
-
-
-def _held(request: Request, name: str, make: Callable[[], _T]) -> _T:
-    """A value this worker keeps while the catalogue's revision is unchanged: a page written
-    with it is kept as long (page_cache.py), so it must be no older than the revision."""
-    kept: dict[str, tuple[int, Any]] | None = getattr(request.app.state, "public_held", None)
-    if kept is None:
-        kept = request.app.state.public_held = {}
-    revision = request.app.state.store.revision()  # read first: a change after it reads again
-    found = kept.get(name)
-    if found is None or found[0] != revision:
-        found = (revision, make())
-        kept[name] = found
-    value: _T = found[1]
-    return value
 
 
 def _grade_names() -> list[str]:
@@ -258,9 +247,7 @@ def _search_page(request: Request, form: SearchForm, after: str) -> tuple[HTMLRe
         kept_for = _until_next_expiry(session)
         lang = reader_language(request)
         # Only a narrowed search needs the company list, to name its company.
-        chosen = (
-            _companies(request, session).get(int(form.company)) if form.company.isdigit() else None
-        )
+        chosen = _companies(request).get(int(form.company)) if form.company.isdigit() else None
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "lang")]
     next_url = _url("/", [*kept, ("after", found.next_after)]) if found.next_after else None
     return page(
@@ -284,9 +271,10 @@ def _search_page(request: Request, form: SearchForm, after: str) -> tuple[HTMLRe
 # The search form names the company a search is narrowed to and links to the list of companies,
 # instead of offering all of them in a drop-down: the programme's 600 enterprises made that
 # drop-down 40 kB of every search page's 60 kB, written, sent and parsed for each search.
-def _companies(request: Request, session: Session) -> dict[int, public.Company]:
+def _companies(request: Request) -> dict[int, public.Company]:
     """The catalogue's companies by id, held per worker while the catalogue is unchanged."""
-    return _held(request, "companies", lambda: {c.id: c for c in public.companies(session)})
+    companies: dict[int, public.Company] = request.app.state.public_companies()
+    return companies
 
 
 def _company_name(company: public.Company, lang: str) -> str:
@@ -301,8 +289,7 @@ def _company_name(company: public.Company, lang: str) -> str:
 
 
 def _companies_page(request: Request) -> HTMLResponse:
-    with request.app.state.store.reading() as session:
-        named = _companies(request, session)
+    named = _companies(request)
     lang = reader_language(request)
     listed = sorted(
         ((c.id, _company_name(c, lang)) for c in named.values()), key=lambda pair: pair[1]
@@ -416,17 +403,14 @@ def _signed_result(request: Request, footprint_id: str) -> Response:
 # ----------------------------------------------------------------------------- comparison
 
 
-def _counts(request: Request) -> dict[str, int]:
-    def read() -> dict[str, int]:
-        with request.app.state.store.reading() as session:
-            query = (
-                select(Footprint.pcr_id, func.count())
-                .where(Footprint.status == "Active")
-                .group_by(Footprint.pcr_id)
-            )
-            return {pcr_id: int(n) for pcr_id, n in session.execute(query)}
-
-    return _held(request, "counts", read)
+def _read_counts(session: Session) -> dict[str, int]:
+    """Each category's footprints in force, by PCR."""
+    query = (
+        select(Footprint.pcr_id, func.count())
+        .where(Footprint.status == "Active")
+        .group_by(Footprint.pcr_id)
+    )
+    return {pcr_id: int(n) for pcr_id, n in session.execute(query)}
 
 
 def _compare_page(request: Request, pcr: str = "") -> tuple[HTMLResponse, float]:
@@ -438,7 +422,7 @@ def _compare_page(request: Request, pcr: str = "") -> tuple[HTMLResponse, float]
         for i in given.split(",")
         if i.strip()
     ]
-    counts = _counts(request)
+    counts: dict[str, int] = request.app.state.category_counts()
     picked = [c for c in categories() if counts.get(c.id)]
     compared = None
     with request.app.state.store.reading() as session:
