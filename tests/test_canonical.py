@@ -13,7 +13,13 @@ import rfc8785
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from zuji.core.canonical import NotCanonical, canonical_json, canonical_plain, plain_document
+from zuji.core.canonical import (
+    NotCanonical,
+    canonical_json,
+    canonical_plain,
+    copied_document,
+    plain_document,
+)
 from zuji.core.documents import plain
 
 # Every code point, lone surrogates and characters past U+FFFF included.
@@ -114,3 +120,41 @@ def test_inputs_are_known_ascii_in_c_as_the_walk_knows_them(inputs: dict[str, An
     document = plain(inputs)
     walked = all(key.isascii() and inventory_zh._ascii(value) for key, value in document.items())
     assert inventory_zh._plain(document) == walked
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_TEXT, _JSON, max_size=4), st.dictionaries(_TEXT, _JSON, max_size=4))
+@example({"product": "P·O 42.5"}, {"coal": "12 t"})
+@example({}, {"燃料": "raw_coal"})
+@example({"company": "x\ud800"}, {"coal": "12 t"})
+@example({"d": __import__("datetime").date(2024, 1, 31)}, {"coal": ["１２ t"]})
+def test_the_copy_says_what_it_saw_of_the_texts(rest: dict[str, Any], inputs: Any) -> None:
+    """The walk that copies an inventory tells, as writing it out would: whether it can be
+    written in UTF-8 at all (no lone surrogate), and whether the inputs are ASCII throughout,
+    names and texts (so need no reading as Chinese); and it copies as plain_document() does."""
+    document = {**rest, "inputs": inputs}
+    copied = copied_document(document, "inputs")
+    walked, alike = plain_document(document)
+    assert repr(copied.value) == repr(walked) and copied.alike == alike
+    texts = _texts(copied.value)
+    assert copied.encodable == all(_utf8(text) for text in texts)
+    assert copied.part_ascii == all(text.isascii() for text in _texts(copied.value["inputs"]))
+    if copied.alike and copied.encodable:  # a pin taken later cannot fail
+        assert _ours(copied.value, True) == _package(copied.value) is not None
+
+
+def _texts(value: Any) -> list[str]:
+    """Every name and text in a plain value."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (k, *_texts(v))]
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

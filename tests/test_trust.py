@@ -16,6 +16,7 @@ from cli_kit import zuji as zuji_cli
 
 import zuji
 from zuji.core import library
+from zuji.core.errors import InventoryError
 from zuji.exchange.replay import replay, replay_file
 from zuji.runtime.result import Result
 
@@ -99,6 +100,37 @@ def test_a_mapping_inventory_is_pinned_by_its_canonical_json() -> None:
     # bytes the caller received (an HTTP body) are pinned as they are
     given = cement.inventory(document, base=CASES, received=b"body")
     assert given.sha256 == hashlib.sha256(b"body").hexdigest() and given.hashed == "bytes"
+
+
+def test_a_mapping_evaluated_at_once_is_pinned_as_given_though_changed_since() -> None:
+    """pcr.evaluate(mapping) pins the inventory when its result is first presented: the digest
+    is that of the mapping as it was given, whatever its caller has done with it since; one
+    whose canonical form fails is still refused at once, not when the result is read."""
+    import copy
+
+    import yaml
+
+    typical = CASES / "typical_plant.yaml"  # its supplier documents inline: none by file
+    document = yaml.safe_load(typical.read_text(encoding="utf-8"))["inventory"]
+    expected = hashlib.sha256(rfc8785.dumps(json.loads(json.dumps(document, default=str))))
+    cement = zuji.load("cement")
+    given = copy.deepcopy(document)
+    result = cement.evaluate(given)
+    given["company"] = "changed after the evaluation"
+    given["inputs"]["cement"] = "1 t"
+    assert result.provenance is not None
+    assert result.provenance.inventory.sha256 == expected.hexdigest()
+    assert result.provenance.inventory.of == "rfc8785"
+    unwritable = (
+        {"company": "x\ud800"},  # a lone surrogate, which neither UTF-8 nor JCS can write
+        {"inputs": {**document["inputs"], "slag": {"value": 2**60, "unit": "t"}}},
+        {"inputs": {**document["inputs"], "slag": {"value": 1, "unit": "t", "note": "\udfff"}}},
+    )
+    for changed in unwritable:
+        with pytest.raises(InventoryError) as refused:
+            cement.evaluate({**document, **changed})
+        assert [d.code for d in refused.value.diagnostics] == ["E501"]
+        assert "cannot be written as canonical JSON" in refused.value.diagnostics[0].message
 
 
 def test_the_published_result_schema_is_the_models() -> None:

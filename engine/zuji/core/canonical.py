@@ -19,7 +19,7 @@ import math
 import re
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from zuji.core.documents import plain
 
@@ -58,14 +58,14 @@ def canonical_plain(value: Any, alike: bool | None = None) -> bytes:
 
 def _written(text: str) -> bytes | None:
     """json's text as JCS bytes, or None when only the rfc8785 package can tell: a name holding
-    a character past U+FFFF may sort otherwise by UTF-16 units, and a lone surrogate has no
-    UTF-8."""
-    if text.isascii() or _PAST_FFFF.search(text) is None:
-        try:
-            return text.encode("utf-8")
-        except UnicodeEncodeError:
+    a character past U+FFFF may sort otherwise by UTF-16 units (a text of such characters takes
+    more than two bytes each in UTF-16), and a lone surrogate has no UTF-8 nor UTF-16."""
+    try:
+        if not text.isascii() and len(text.encode("utf-16-le")) != 2 * len(text):
             return None
-    return None
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def _written_with_numbers(value: Any) -> bytes | None:
@@ -151,7 +151,6 @@ def ecmascript_number(value: float) -> str:
     return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + power
 
 
-_PAST_FFFF = re.compile("[\U00010000-\U0010ffff]")
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 # Python's json module writes a value exactly as RFC 8785 does when: its strings are escaped
@@ -183,35 +182,106 @@ def _same_in_python(value: Any) -> bool:
     return False
 
 
+class Copied(NamedTuple):
+    """A document copied as plain JSON (plain()), and what the walk that copied it saw."""
+
+    value: Any
+    alike: bool  # json writes it as RFC 8785 does, as far as its numbers and kinds tell
+    encodable: bool  # no text holds a lone surrogate, which neither UTF-8 nor JCS can write
+    part_ascii: bool  # every name and text of the member set apart is ASCII
+
+
 def plain_document(value: Any) -> tuple[Any, bool]:
     """plain(value), in one walk with whether the json module writes it as RFC 8785 does (as far
     as its numbers and kinds of values tell: canonical_plain() looks at its names)."""
-    alike = [True]
-    return _walked_value(value, alike), alike[0]
+    copied = copied_document(value)
+    return copied.value, copied.alike
 
 
-def _walked(value: Any, alike: list[bool]) -> Any:
-    """A container of a document, copied; `alike[0]` is set False by a value json would not
-    write as RFC 8785 does."""
+def copied_document(value: Any, apart: str = "") -> Copied:
+    """plain_document(), telling besides whether some text could not be written at all, and
+    whether the top-level member `apart` (an inventory's inputs) is ASCII throughout: such a
+    member needs no reading as Chinese (runtime.inventory_zh)."""
+    walk = _Walk()
+    if value.__class__ is not dict or apart not in value:
+        return Copied(_walked_value(value, walk), walk.alike, walk.encodable, walk.ascii)
+    out = {}
+    part_ascii = True
+    for key, item in value.items():
+        if key.__class__ is not str:
+            key = str(key)
+        if not key.isascii():
+            walk.text(key)
+        if key == apart:  # walked on its own, for its own ASCII
+            walk.ascii, ascii_so_far = True, walk.ascii
+            out[key] = _walked_value(item, walk)
+            part_ascii, walk.ascii = walk.ascii, ascii_so_far
+        else:
+            out[key] = _walked_value(item, walk)
+    return Copied(out, walk.alike, walk.encodable, part_ascii)
+
+
+class _Walk:
+    """What a walk over a document saw so far."""
+
+    __slots__ = ("alike", "ascii", "encodable")
+
+    def __init__(self) -> None:
+        self.alike = self.ascii = self.encodable = True
+
+    def text(self, text: str) -> None:
+        """A text that is not ASCII: JSON writes it, unless it holds a lone surrogate."""
+        self.ascii = False
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            self.encodable = False
+
+
+def _walked(value: Any, walk: _Walk) -> Any:
+    """A container of a document, copied; `walk` notes a value json would not write as RFC 8785
+    does and a text that is not ASCII. (The texts are looked at here, by their class, rather than
+    in a call each: most values of an inventory are texts.)"""
     if value.__class__ is list or (value.__class__ is not dict and isinstance(value, list)):
-        return [item if item.__class__ is str else _walked_value(item, alike) for item in value]
+        items = []
+        for item in value:
+            if item.__class__ is str:
+                if not item.isascii():
+                    walk.text(item)
+                items.append(item)
+            else:
+                items.append(_walked_value(item, walk))
+        return items
     out = {}
     for key, item in value.items():
         if key.__class__ is not str:
             key = str(key)
-        out[key] = item if item.__class__ is str else _walked_value(item, alike)
+        if not key.isascii():
+            walk.text(key)
+        if item.__class__ is str:
+            if not item.isascii():
+                walk.text(item)
+            out[key] = item
+        else:
+            out[key] = _walked_value(item, walk)
     return out
 
 
-def _walked_value(value: Any, alike: list[bool]) -> Any:
+def _walked_value(value: Any, walk: _Walk) -> Any:
     kind = value.__class__
     if kind is dict or kind is list or isinstance(value, (dict, list)):
-        return _walked(value, alike)
+        return _walked(value, walk)
+    if kind is str:
+        if not value.isascii():
+            walk.text(value)
+        return value
     if _same_in_python(value):  # a number, True, False or None that json writes as JCS does
         return value
     made = plain(value)  # a date as its ISO text, anything else as it is
     if made.__class__ is not str:
-        alike[0] = False
+        walk.alike = False
+    elif not made.isascii():
+        walk.text(made)
     return made
 
 
@@ -220,4 +290,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["NotCanonical", "canonical_json", "canonical_plain", "plain_document", "sha256_hex"]
+__all__ = [
+    "NotCanonical",
+    "canonical_json",
+    "canonical_plain",
+    "copied_document",
+    "plain_document",
+    "sha256_hex",
+]

@@ -28,7 +28,7 @@ from zuji.exchange.causes import given_input_causes, input_causes, provenance_ca
 from zuji.exchange.compare import Difference, close, compare, relabel, summary
 from zuji.exchange.result_file import ResultFile, input_problems, parse_result, read_result
 from zuji.runtime.inventory import CutoffFlow, Inventory, Origin
-from zuji.runtime.inventory_hash import HASHED_CANONICAL
+from zuji.runtime.inventory_hash import HASHED_CANONICAL, Pin
 from zuji.runtime.pcr import PCR
 from zuji.runtime.pcr import load as load_pcr
 from zuji.runtime.result import Result
@@ -220,8 +220,7 @@ def _inventory(recorded: Result) -> Inventory:
         site=info.site,
         cutoff=tuple(CutoffFlow(c.flow, c.share, c.reason) for c in recorded.cutoff_flows),
         raw=raw,
-        sha256=digest,
-        hashed=hashed,
+        pin=Pin(digest, hashed),
     )
 
 

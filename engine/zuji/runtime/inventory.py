@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zuji.core import limits
-from zuji.core.canonical import plain_document
+from zuji.core.canonical import Copied, copied_document
 from zuji.core.documents import load_text, read_utf8
 from zuji.core.errors import (
     Diagnostic,
@@ -34,7 +34,7 @@ from zuji.data.standards import Standards
 from zuji.data.uncertainty import Distribution
 from zuji.lang import model as m
 from zuji.runtime.amounts import parse_amount
-from zuji.runtime.inventory_hash import HashedAs, digest_of
+from zuji.runtime.inventory_hash import HashedAs, Pin, pin_of
 from zuji.runtime.inventory_places import located
 from zuji.runtime.inventory_schema import schema_for, schema_problems
 from zuji.runtime.inventory_values import Origin, read_values
@@ -83,11 +83,18 @@ class Inventory:
     uncertainty: dict[str, Distribution] = field(default_factory=dict, compare=False)
     # What the result records to pin this inventory: the sha256 of the bytes read (a file, a
     # request's body) or, for a mapping given in Python, of its RFC 8785 canonical JSON.
-    sha256: str = field(default="", compare=False)
-    hashed: HashedAs = field(default="rfc8785", compare=False)
+    pin: Pin = field(default_factory=Pin, compare=False)
     # Where the inventory was read other than as written (a Chinese name, a full-width figure):
     # `raw` is the inventory as normalised, these readings say what was given.
     readings: tuple[Reading, ...] = field(default=(), compare=False)
+
+    @property
+    def sha256(self) -> str:
+        return self.pin.digest
+
+    @property
+    def hashed(self) -> HashedAs:
+        return self.pin.hashed
 
     @property
     def cutoff_total(self) -> float:
@@ -196,6 +203,7 @@ def read_inventory(
     root: Path | None = None,
     received: bytes | None = None,
     item_units: Mapping[str, ListUnits] | None = None,
+    pin_later: bool = False,
 ) -> Inventory:
     """Check a loaded inventory document against its PCR and convert every value.
 
@@ -204,12 +212,15 @@ def read_inventory(
     `root` the folder they must lie in (None: `base`). `received` are the bytes the document was
     read from (a file, a request's body): the result pins their sha256; without them, that of
     the document's RFC 8785 canonical JSON. `item_units` are the units of the items of lists
-    with a field in several units (the plan's; without, they are compiled here).
+    with a field in several units (the plan's; without, they are compiled here). `pin_later`:
+    the inventory is read for one evaluation and handed to no one else, so the canonical JSON
+    hashed (the largest part of reading a mapping) waits for the result's first read.
     """
     reader = _Reader(pcr, standards, label, choices or {}, base, root, item_units)
-    given, alike = _mapping(document, label)
+    copied = _mapping(document, label)
+    given = copied.value
     labels = choices.labels if isinstance(choices, Choices) else {}
-    document, readings = normalised(given, pcr, reader, labels)
+    document, readings = normalised(given, pcr, reader, labels, copied.part_ascii)
     reader.written_as = {r.read_as: r.given for r in readings if r.where == r.given}
     if reader.errors:
         raise InventoryError(reader.errors)
@@ -222,7 +233,7 @@ def read_inventory(
     if reader.errors:
         raise InventoryError(reader.errors)
     # Pinned as given, not as normalised: what a verifier holds is what the clerk wrote.
-    digest, hashed = digest_of(given, received, label, alike)
+    pin = pin_of(copied, received, label, pin_later)
     return Inventory(
         pcr.id,
         label,
@@ -236,15 +247,14 @@ def read_inventory(
         cutoff,
         document,
         {k: d for k, d in reader.uncertain.items() if d is not None},
-        digest,
-        hashed,
+        pin,
         readings,
     )
 
 
-def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool]:
-    """The document as plain JSON, and whether the json module writes it as RFC 8785 does
-    (core.canonical.plain_document)."""
+def _mapping(document: Any, label: str) -> Copied:
+    """The document copied as plain JSON, with what the copy saw of it (whether the json module
+    writes it as RFC 8785 does, whether its inputs are ASCII: core.canonical.copied_document)."""
     if not isinstance(document, dict):
         raise InventoryError(
             Diagnostic(
@@ -253,8 +263,7 @@ def _mapping(document: Any, label: str) -> tuple[dict[str, Any], bool]:
                 Span(label, 1, 1),
             )
         )
-    given, alike = plain_document(document)
-    return given, alike
+    return copied_document(document, "inputs")
 
 
 def _validate(document: dict[str, Any], pcr: m.RuleFile, reader: _Reader) -> None:

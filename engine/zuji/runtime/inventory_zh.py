@@ -120,12 +120,14 @@ def normalised(
     pcr: m.RuleFile,
     reporter: Reporter,
     labels: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+    ascii_inputs: bool = False,
 ) -> tuple[dict[str, Any], tuple[Reading, ...]]:
     """The document with Chinese names read as identifiers, options given by their Chinese
     labels as the options, and full-width figures as ASCII ones, and what was read so. `labels`
-    gives, per choice type (electricity.grid_region), its label index (`label_index`)."""
+    gives, per choice type (electricity.grid_region), its label index (`label_index`);
+    `ascii_inputs` says the caller found the inputs' text ASCII already."""
     inputs = document.get("inputs")
-    if not isinstance(inputs, dict) or _plain(inputs):
+    if not isinstance(inputs, dict) or ascii_inputs or _plain(inputs):
         return document, ()
     readings: list[Reading] = []
     names = _names(pcr.inputs)

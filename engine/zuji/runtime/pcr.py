@@ -122,7 +122,19 @@ class PCR:
         inventory file's own folder)."""
         if self.errors:
             raise RuleError(self.errors)
-        if not isinstance(inventory, Inventory):
+        if isinstance(inventory, dict):  # read for this evaluation alone: pinned at first read
+            inventory = read_inventory(
+                inventory,
+                self.rule,
+                self.standards,
+                "<inventory>",
+                self.choices,
+                None,
+                documents_root,
+                item_units=self.plan.item_units,
+                pin_later=True,
+            )
+        elif not isinstance(inventory, Inventory):
             inventory = self.inventory(inventory, root=documents_root)
         return evaluate_fast(self.plan, inventory, trace=trace)
 
