@@ -100,8 +100,20 @@ def _outcome(fn: Any) -> Any:
         {"kiln_electricity": "0 MWh", "whr_electricity": "100 MWh"},  # a value held at zero
         {"grid_region": "north"},  # another member of a factor family
         {"kiln_fuels": []},  # a list without items
+        # Warning assertions reading no result, which the function runs after the lines: the
+        # constituents fall short of the cement (W650), then the clinker ratio too.
+        {"cement": "1300000 t"},
+        {"clinker_used": "300000 t"},
     ],
-    ids=["early-assertion", "assertion", "max-clamp", "family-member", "no-items"],
+    ids=[
+        "early-assertion",
+        "assertion",
+        "max-clamp",
+        "family-member",
+        "no-items",
+        "warning",
+        "two-warnings",
+    ],
 )
 def test_an_inventory_is_refused_or_evaluated_alike_on_both_paths(change: dict[str, Any]) -> None:
     pcr, document = _cement()
@@ -120,6 +132,8 @@ def test_an_inventory_is_refused_or_evaluated_alike_on_both_paths(change: dict[s
             got = by_generated(splan, inventory)
             assert got is not None, "the generated function left the inventory to the closures"
             _same(got, expected)
+            warned = [w.message for w in got.warnings if w.code == "W650"]
+            assert warned == [w.message for w in expected.warnings if w.code == "W650"]
         else:  # refused by the function or by the code around it: in the closures' words
             assert _outcome(lambda: evaluate_fast(pcr.plan, inventory)) == expected
 

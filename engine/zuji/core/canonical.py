@@ -18,6 +18,7 @@ import json
 import math
 import re
 import secrets
+from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -189,6 +190,7 @@ class Copied(NamedTuple):
     alike: bool  # json writes it as RFC 8785 does, as far as its numbers and kinds tell
     encodable: bool  # no text holds a lone surrogate, which neither UTF-8 nor JCS can write
     part_ascii: bool  # every name and text of the member set apart is ASCII
+    longest: int  # the most items of any of its lists
 
 
 def plain_document(value: Any) -> tuple[Any, bool]:
@@ -204,7 +206,8 @@ def copied_document(value: Any, apart: str = "") -> Copied:
     member needs no reading as Chinese (runtime.inventory_zh)."""
     walk = _Walk()
     if value.__class__ is not dict or apart not in value:
-        return Copied(_walked_value(value, walk), walk.alike, walk.encodable, walk.ascii)
+        copy = _walked_value(value, walk)
+        return Copied(copy, walk.alike, walk.encodable, walk.ascii, walk.longest)
     out = {}
     part_ascii = True
     for key, item in value.items():
@@ -218,16 +221,17 @@ def copied_document(value: Any, apart: str = "") -> Copied:
             part_ascii, walk.ascii = walk.ascii, ascii_so_far
         else:
             out[key] = _walked_value(item, walk)
-    return Copied(out, walk.alike, walk.encodable, part_ascii)
+    return Copied(out, walk.alike, walk.encodable, part_ascii, walk.longest)
 
 
 class _Walk:
     """What a walk over a document saw so far."""
 
-    __slots__ = ("alike", "ascii", "encodable")
+    __slots__ = ("alike", "ascii", "encodable", "longest")
 
     def __init__(self) -> None:
         self.alike = self.ascii = self.encodable = True
+        self.longest = 0
 
     def text(self, text: str) -> None:
         """A text that is not ASCII: JSON writes it, unless it holds a lone surrogate."""
@@ -243,6 +247,8 @@ def _walked(value: Any, walk: _Walk) -> Any:
     does and a text that is not ASCII. (The texts are looked at here, by their class, rather than
     in a call each: most values of an inventory are texts.)"""
     if value.__class__ is list or (value.__class__ is not dict and isinstance(value, list)):
+        if len(value) > walk.longest:
+            walk.longest = len(value)
         items = []
         for item in value:
             if item.__class__ is str:
@@ -277,6 +283,8 @@ def _walked_value(value: Any, walk: _Walk) -> Any:
         return value
     if _same_in_python(value):  # a number, True, False or None that json writes as JCS does
         return value
+    if kind is date:  # as YAML reads a reference period's: plain() would write it so
+        return value.isoformat()
     made = plain(value)  # a date as its ISO text, anything else as it is
     if made.__class__ is not str:
         walk.alike = False

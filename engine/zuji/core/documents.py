@@ -6,6 +6,7 @@ overwrite, and aliases may not expand a small file into a huge one.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import sys
@@ -438,8 +439,6 @@ def plain(value: Any) -> Any:
         }
     if kind is list or isinstance(value, list):
         return [v if v.__class__ is str else plain(v) for v in value]
-    import datetime  # only documents holding dates come this far
-
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value

@@ -98,7 +98,11 @@ def _assertion(run: Run, ap: AssertionPlan, env: dict[str, Any]) -> bool:
     return passed
 
 
-@by_identity(most=4096)  # an assertion's two outcomes read the same in every result: made once
+@by_identity()  # an assertion's two outcomes read the same in every result: made once a rule
+def _outcomes(assertions: tuple[AssertionPlan, ...]) -> tuple[dict[bool, Finding], ...]:
+    return tuple(_outcome(ap.assertion) for ap in assertions)
+
+
 def _outcome(a: m.Assertion) -> dict[bool, Finding]:
     return {
         passed: Finding(
@@ -135,10 +139,11 @@ def assertions(
         }
     )
     findings = []
-    for index, ap in enumerate(run.plan.assertions):
+    planned = run.plan.assertions
+    for index, (ap, outcome) in enumerate(zip(planned, _outcomes(planned), strict=True)):
         a = ap.assertion
         passed = run.early[index] if index in run.early else _assertion(run, ap, env)
-        findings.append(_outcome(a)[passed])
+        findings.append(outcome[passed])
         if not passed:
             run.warnings.warn("W650", f"assertion: {a.message}", a.span)
     return findings

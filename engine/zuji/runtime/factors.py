@@ -206,10 +206,12 @@ def factor_warnings(run: Run) -> None:
 def defaults_used(run: Run) -> None:
     """W603 for each input the inventory leaves to its default; an input the PCR wants as primary
     data may not be left out, nor given as secondary data."""
+    # Most inputs are given as primary data, which neither warrants a word nor can be refused.
+    unusual = [item for item in run.inventory.origins.items() if not item[1].routine]
+    if not unusual:
+        return
     inputs = run.plan.pcr.inputs_by_name()
-    for name, origin in run.inventory.origins.items():
-        if origin.routine:
-            continue  # the common case, which neither warrants a word nor can be refused
+    for name, origin in unusual:
         inp = inputs.get(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":
             run.warnings.warn(

@@ -89,7 +89,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
     period = _period(splan, run)
     path: list[object] = []
     try:
-        steps, lines = period.evaluate(splan.pick_inputs(inventory.values), path.append)
+        steps, lines, passed = period.evaluate(splan.pick_inputs(inventory.values), path.append)
     except Exception:  # whatever stopped it, the closures say why in their words
         return None
     if not _finite(steps):
@@ -108,6 +108,7 @@ def by_generated(splan: ScalarPlan, inventory: Inventory, trace: bool = False) -
         run.env.update(reads.deferred)
     run.step_reads = dict(reads.steps)
     run.early = dict.fromkeys(splan.early, True)  # the function checked them: each passed
+    run.early.update(zip(splan.warned, passed, strict=True))  # and ran these
     done = _finished(run, lines, reads)
     if done is None:
         return None
@@ -158,7 +159,7 @@ def _learnt(run: Run, splan: ScalarPlan, values: tuple[Any, ...]) -> _Reads | No
     lines: list[frozenset[str]] = []
     early: set[str] = set()
     try:
-        for index in splan.early:
+        for index in (*splan.early, *splan.warned):
             ap = plan.assertions[index]
             call(ap.fn, Scope(env, early), ap.assertion.span, "assertion")
         for lp in plan.lines:

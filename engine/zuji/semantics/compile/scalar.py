@@ -13,13 +13,14 @@ order, so the same floats come out). Compiled once per plan and cached with it:
     splan = scalar_plan(pcr.plan)               # None: a construct it does not write
     evaluate = splan.bind(factors, tables)      # once per reference period (values in force)
     path: list[object] = []
-    steps, lines = evaluate(splan.pick_inputs(inventory_values), path.append)
+    steps, lines, passed = evaluate(splan.pick_inputs(inventory_values), path.append)
 
 `factors` are the values in force of `splan.factors`, in order; `tables` the members of each
 factor family `splan.tables` names, converted to the family's unit (`member_table`). The function
 returns each value (let) as a float, or DEFERRED where an optional input it reads is not given (as
-the closures defer it), and each line's figure in its formula's unit, in the plan's order; it
-checks the error assertions that read no result (`splan.early`) between the two. It passes to
+the closures defer it), each line's figure in its formula's unit, in the plan's order, and whether
+each warning assertion reading no result passed (`splan.warned`); it checks the error assertions
+that read no result (`splan.early`) between the values and the lines. It passes to
 `path` what the evaluation decided (each condition of an `if`, each operand of `and`/`or` but the
 last, whether a list has items, each member of a family picked, each value deferred and where):
 the names an evaluation reads follow from that path alone, so the caller works them out once per
@@ -69,7 +70,8 @@ _OPERATORS: dict[Callable[[Any, Any], bool], str] = {
 _LOCAL = re.compile(r"\bn(\d+)\b")
 
 Evaluate = Callable[
-    [tuple[Any, ...], Callable[[object], None]], tuple[tuple[Any, ...], tuple[Any, ...]]
+    [tuple[Any, ...], Callable[[object], None]],
+    tuple[tuple[Any, ...], tuple[Any, ...], tuple[bool, ...]],
 ]
 Bind = Callable[[tuple[Any, ...], tuple[Mapping[str, float], ...]], Evaluate]
 
@@ -316,9 +318,6 @@ def _decided(condition: str) -> str:
     return f"(P(_c := {condition}) or _c)"
 
 
-# ---------------------------------------------------------------- the generated plan
-
-
 @dataclass(frozen=True, eq=False)
 class ScalarPlan:
     """A plan's generated function, and what it is bound to and reads (module docstring)."""
@@ -334,6 +333,7 @@ class ScalarPlan:
     # The error assertions it checks (those reading no result), by their index in the plan:
     # where one fails, the function stops and the closures refuse the inventory in its words.
     early: tuple[int, ...] = ()
+    warned: tuple[int, ...] = ()  # the warning ones reading no result: whether each passed
 
     def bind(self, factors: tuple[Any, ...], tables: tuple[Mapping[str, float], ...]) -> Evaluate:
         """The function evaluating inventories of one reference period."""
@@ -385,14 +385,18 @@ def generate(plan: Plan) -> ScalarPlan:
     ):
         raise NotGenerated("the plan compiled differently")
     steps = [x for i, s in enumerate(written.steps) for x in _step(closures, i, s.name, s.fn)]
-    early = _early(plan, written)
+    early, warned = _assertions(plan, written)
     checks = [f"if not {_src(written.assertions[i].fn)}: _refused()" for i in early]
     outputs = ", ".join(closures.local(s.name) for s in written.steps)
     lines = ", ".join(_src(lp.fn) for lp in written.lines)
+    # Whether each passed, as bool() of the closures' value says (no built-in is at hand).
+    passed = ", ".join(f"(True if {_src(written.assertions[i].fn)} else False)" for i in warned)
     body = [
         *steps,
         *checks,
-        f"return ({outputs}{',' if outputs else ''}), ({lines}{',' if lines else ''})",
+        # The lines are worked out before the warnings, as the closures work them out.
+        f"return ({outputs}{',' if outputs else ''}), ({lines}{',' if lines else ''}), "
+        f"({passed}{',' if passed else ''})",
     ]
     inputs, factors = _loaded(plan, closures, set(plan.steps_by_name), body)
     source = _source(closures, inputs, factors, body)
@@ -406,19 +410,19 @@ def generate(plan: Plan) -> ScalarPlan:
         tuple(closures.tables),
         tuple(s.name for s in written.steps),
         early,
+        warned,
     )
 
 
-def _early(plan: Plan, written: Plan) -> tuple[int, ...]:
-    """The error assertions that read no result, which evaluation checks after the values and
-    before the lines (runtime.assertions.early_assertions), by their index."""
+def _assertions(plan: Plan, written: Plan) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The assertions that read no result, by their index: the error ones, which evaluation
+    checks after the values and before the lines (runtime.assertions.early_assertions), and the
+    warning ones, which it runs after the lines (runtime.assertions.assertions)."""
     if [a.assertion for a in written.assertions] != [a.assertion for a in plan.assertions]:
         raise NotGenerated("the assertions compiled differently")
-    return tuple(
-        i
-        for i, ap in enumerate(plan.assertions)
-        if ap.assertion.level == "error" and not ap.uses_results
-    )
+    read = [(i, a.assertion.level == "error") for i, a in enumerate(plan.assertions)]
+    plain = [(i, error) for i, error in read if not plan.assertions[i].uses_results]
+    return tuple(i for i, error in plain if error), tuple(i for i, error in plain if not error)
 
 
 def _step(closures: SourceClosures, index: int, name: str, fn: Fn) -> list[str]:
