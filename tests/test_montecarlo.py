@@ -293,3 +293,87 @@ def test_samples_outside_an_inputs_range_are_left_out() -> None:
     found = pcr.monte_carlo(replace(sampled, uncertainty={"power": wider}), N, seed=6)
     assert abs(found.refused - N / 4) < 4 * math.sqrt(N * 0.25 * 0.75)
     assert float(found.totals.max()) <= (100 * 2000 + 45 * 500) / 10
+
+
+def _every_row(pcr: engine.PCR, read: Any, chosen: list[Any], samples: Any) -> Any:
+    """The footprints of the samples with every input and list item in every row: the frame
+    batches evaluate, against which Monte Carlo's single-row lists are compared."""
+    from zuji.runtime.montecarlo import sample_totals
+    from zuji.runtime.vector import factors_in_force, one_inventory
+    from zuji.semantics.compile.vector import vector_plan
+
+    frame = one_inventory(vector_plan(pcr.plan), read, samples.shape[1])
+    return sample_totals(
+        pcr, read, chosen, samples, (frame, factors_in_force(pcr.plan, read.period_start))
+    )
+
+
+def _drawn(chosen: list[Any], n: int) -> Any:
+    rng = np.random.Generator(np.random.PCG64(7))
+    return np.vstack([p.distribution.sample(rng, n) for p in chosen])
+
+
+@pytest.mark.parametrize("sampled", ["factors", "a list field", "a factor read in a list sum"])
+def test_a_list_kept_once_gives_each_samples_footprint_to_the_bit(sampled: str) -> None:
+    """Monte Carlo keeps a list no sample reaches as one inventory's items. A list whose field is
+    sampled, or whose sum reads a sampled factor, takes its items in every row (ItemsPerRow):
+    each way, every sample's footprint is the one the list in every row gives, bit for bit."""
+    from zuji.data.uncertainty import Distribution
+    from zuji.runtime.montecarlo import Parameter, parameters, sample_totals
+
+    pcr = engine.load("cement")
+    document = yaml.safe_load((pcr.folder / "cases" / "typical_plant.yaml").read_text("utf-8"))
+    coal = document["inventory"]["inputs"]["kiln_fuels"][0]
+    if sampled == "a list field":
+        coal["amount"] = {
+            "value": coal["amount"],
+            "uncertainty": {"distribution": "normal", "sd": 2000},
+        }
+    read = pcr.inventory(document["inventory"])
+    chosen = parameters(pcr, read)
+    if sampled == "a factor read in a list sum":  # rail's factor, 0.01 kg CO2e/t km, ±10 %
+        spread = Distribution("uniform", 0.01, low=0.009, high=0.011)
+        chosen.append(Parameter("transport.train", "factor", "kg CO2e/(t km)", spread))
+    samples = _drawn(chosen, 2_000)
+    totals, refused = sample_totals(pcr, read, chosen, samples)
+    expected, expected_refused = _every_row(pcr, read, chosen, samples)
+    assert np.array_equal(refused, expected_refused) and not refused.all()
+    assert np.array_equal(totals, expected)
+    assert float(np.std(totals)) > 0
+
+
+def test_a_list_summed_where_only_some_samples_reach_takes_its_items_in_every_row() -> None:
+    # The widget's parts are summed only where the power sampled is above 45 MWh, and a part of
+    # no mass divides by zero there (to a comparison, so only the refusal marks it, no figure):
+    # the list, kept as one inventory's items, is reached in some rows only, takes its items in
+    # every row, and only the rows reaching it are refused.
+    text = (
+        LINEAR.replace("ASSERTION", "")
+        .replace(
+            "  stage making",
+            '  input parts : list "Parts" {\n    mass : t "Mass" >= 0\n  }\n  stage making',
+        )
+        .replace(
+            "burning : CO2 = coal * 2 [t CO2/t]",
+            "burning : CO2 = coal * 2 [t CO2/t] + (if power > 45 [MWh] then "
+            "sum over parts (if 3 [t] / mass > 1 then mass else 0 [t]) * 3 [t CO2/t] "
+            "else 0 [t CO2])",
+        )
+    )
+    pcr = engine.load_text(text, "widget.pcr")
+    given = inventory("100 t", normal(40, 10, "MWh"))
+    given["inputs"]["parts"] = [{"mass": "2 t"}, {"mass": "0 t"}, {"mass": "5 t"}]
+    read = pcr.inventory(given)
+    from zuji.runtime.montecarlo import parameters, sample_totals
+
+    chosen = parameters(pcr, read)
+    samples = _drawn(chosen, 2_000)
+    totals, refused = sample_totals(pcr, read, chosen, samples)
+    expected, expected_refused = _every_row(pcr, read, chosen, samples)
+    assert np.array_equal(totals[~refused], expected[~expected_refused])
+    assert np.array_equal(refused, expected_refused)
+    power = samples[0]
+    assert np.array_equal(refused, (power > 45) | (power < 0)) and 0 < refused.sum() < 2_000
+    # Where the parts are not reached, the footprint is coal and power alone: by hand.
+    by_hand = (100 * 2000 + power[~refused] * 500) / 10
+    assert np.allclose(totals[~refused], by_hand, rtol=1e-12)

@@ -133,6 +133,24 @@ def test_a_mapping_evaluated_at_once_is_pinned_as_given_though_changed_since() -
         assert "cannot be written as canonical JSON" in refused.value.diagnostics[0].message
 
 
+def test_an_inventory_pinned_later_is_sent_elsewhere_pinned() -> None:
+    """An inventory whose pin waits for its first read (pin_later) is pickled (to a worker
+    process) with its digest worked out, the digest an inventory pinned at once has."""
+    import pickle
+
+    import yaml
+
+    from zuji.runtime.inventory import read_inventory
+
+    document = yaml.safe_load((CASES / "typical_plant.yaml").read_text("utf-8"))["inventory"]
+    cement = zuji.load("cement")
+    rule, standards, choices = cement.rule, cement.standards, cement.choices
+    later = read_inventory(document, rule, standards, "<inventory>", choices, pin_later=True)
+    sent = pickle.loads(pickle.dumps(later))
+    assert sent.sha256 == cement.inventory(document).sha256 == later.sha256
+    assert sent.hashed == "rfc8785"
+
+
 def test_the_published_result_schema_is_the_models() -> None:
     published = json.loads((library.schemas_root() / "result.schema.json").read_text("utf-8"))
     generated = Result.model_json_schema()

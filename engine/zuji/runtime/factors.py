@@ -206,7 +206,8 @@ def factor_warnings(run: Run) -> None:
 def defaults_used(run: Run) -> None:
     """W603 for each input the inventory leaves to its default; an input the PCR wants as primary
     data may not be left out, nor given as secondary data."""
-    # Most inputs are given as primary data, which neither warrants a word nor can be refused.
+    # Most inputs are given as primary data or left out as optional: neither warrants a word
+    # nor can be refused.
     unusual = [item for item in run.inventory.origins.items() if not item[1].routine]
     if not unusual:
         return

@@ -98,7 +98,7 @@ class Inventory:
 
     @property
     def cutoff_total(self) -> float:
-        return math.fsum(c.share for c in self.cutoff)
+        return math.fsum(c.share for c in self.cutoff) if self.cutoff else 0.0
 
 
 class _Reader:

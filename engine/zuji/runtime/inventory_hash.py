@@ -47,6 +47,9 @@ class Pin:
     def __repr__(self) -> str:
         return f"Pin({self.digest!r}, {self._hashed!r})"
 
+    def __reduce__(self) -> tuple[type[Pin], tuple[str, HashedAs]]:
+        return Pin, (self.digest, self._hashed)  # sent elsewhere worked out, not as a closure
+
 
 def pin_of(copied: Copied, received: bytes | None, label: str, later: bool = False) -> Pin:
     """The pin of a document copied as plain JSON (core.canonical.copied_document), or of the

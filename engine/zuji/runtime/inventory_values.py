@@ -61,8 +61,8 @@ class Origin:
     # branches with origins of equal keys have the same data quality line by line
     # (runtime.generated), and numbers are the quickest to compare.
     quality_key: int = field(init=False, compare=False, repr=False)
-    # Given in the inventory and not marked secondary: nothing about it warrants a word from
-    # the evaluation (factors.defaults_used looks at the others only).
+    # Given in the inventory and not marked secondary, or an optional input not given: nothing
+    # about it warrants a word from the evaluation (factors.defaults_used looks at the others).
     routine: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,7 +75,10 @@ class Origin:
         except TypeError:  # a score that is no number (not from a checked document): its own
             number = next(_OWN_KEYS)
         object.__setattr__(self, "quality_key", number)
-        object.__setattr__(self, "routine", self.kind == "inventory" and self.source != "secondary")
+        routine = (self.kind == "inventory" and self.source != "secondary") or (
+            self.kind == "not-given"
+        )
+        object.__setattr__(self, "routine", routine)
 
 
 # Each kind of origin the data quality tells apart, by number. Scores are 1 to 5 on four

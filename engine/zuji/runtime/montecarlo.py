@@ -193,10 +193,10 @@ class SamplePart:
         self.source = pcr_source(pcr)
         self.inventory = inventory
         self.chosen = chosen
-        self.prepared: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.prepared: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "pcr": None, "prepared": {}}
+        return {**self.__dict__, "pcr": None, "prepared": None}
 
     def __call__(self, part: _Part) -> tuple[Array, Array, int]:
         """The totals kept, the moments of parameters and totals for the regression (see
@@ -209,9 +209,9 @@ class SamplePart:
         samples = np.empty((len(self.chosen) + 1, part.size))
         for row, parameter in enumerate(self.chosen):
             samples[row] = parameter.distribution.sample(rng, part.size)
-        if part.size not in self.prepared:  # the same for every partition of this size
-            self.prepared = {part.size: _prepared(self.pcr, self.inventory, part.size)}
-        base = self.prepared[part.size]
+        if self.prepared is None:  # the same for every partition
+            self.prepared = _prepared(self.pcr, self.inventory)
+        base = self.prepared
         totals, refused = sample_totals(self.pcr, self.inventory, self.chosen, samples[:-1], base)
         samples[-1] = totals
         kept = samples[:, np.logical_not(refused)] if refused.any() else samples
@@ -243,7 +243,7 @@ def sample_totals(
     """The footprint of each column of samples (one row per parameter), and the rows the
     vectorised path does not vouch for."""
     n = samples.shape[1]
-    base_inputs, base_factors = prepared or _prepared(pcr, inventory, n)
+    base_inputs, base_factors = prepared or _prepared(pcr, inventory)
     inputs, factors = dict(base_inputs), dict(base_factors)
     outside = np.zeros(n, dtype=bool)
     for row, parameter in enumerate(chosen):
@@ -263,16 +263,15 @@ def _out_of_range(pcr: PCR, parameter: Parameter, column: Array) -> Array:
     return outside
 
 
-def _prepared(pcr: PCR, inventory: Inventory, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The inventory's inputs for n rows and the factor values in force, before any sample.
+def _prepared(pcr: PCR, inventory: Inventory) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The inventory's inputs and the factor values in force, before any sample, for any number
+    of rows.
 
     A value the samples do not change stays one element, which numpy broadcasts, so only what
-    an uncertain parameter reaches is computed n times; a list is n rows of items (whole
-    blocks, one per item), since its sums are sums by row."""
-    inputs = {
-        name: value if isinstance(value, ListColumn) else value[:1]
-        for name, value in one_inventory(vector_plan(pcr.plan), inventory, n).items()
-    }
+    an uncertain parameter reaches is computed n times. A list stays one row's items too: a sum
+    over it that reads a value differing by row (a sampled factor), and a list whose field is
+    sampled, get n rows of items (vector.ItemsPerRow, ListColumn.repeated)."""
+    inputs = one_inventory(vector_plan(pcr.plan), inventory, 1)
     return inputs, factors_in_force(pcr.plan, inventory.period_start)
 
 
@@ -326,6 +325,8 @@ def _place(
         return
     index, _, field_name = rest.partition("].")
     listed: ListColumn = inputs[list_name]
+    if listed.n != len(column):  # one row's items so far: each row has its own from now on
+        listed = listed.repeated(len(column))
     values = np.array(listed.fields[field_name], dtype=float)
     n, item = listed.n, int(index)
     values[item * n : (item + 1) * n] = column  # item i of every row is block i

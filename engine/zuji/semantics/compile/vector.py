@@ -92,6 +92,13 @@ class ListColumn:
         total: Array = np.bincount(self.rows, weights=body, minlength=self.n)
         return total
 
+    def repeated(self, n: int) -> ListColumn:
+        """This column of one row (one inventory's items, as Monte Carlo keeps a list its
+        samples do not reach) for n rows alike, in whole blocks."""
+        blocks = len(self.rows)
+        fields = {name: np.repeat(values, n) for name, values in self.fields.items()}
+        return ListColumn(np.tile(np.arange(n, dtype=np.intp), blocks), fields, n, blocks)
+
     def any_of(self, mask: Array) -> Array:
         """Rows where `mask` holds for any of their items."""
         if self.blocks:
@@ -175,7 +182,13 @@ class ItemEnv(VectorEnv):
     def __init__(self, parent: VectorEnv, column: ListColumn) -> None:
         super().__init__({}, len(column.rows))
         self.parent, self.column = parent, column
-        self.reach = None if parent.reach is None else column.spread(parent.reach)
+        reach = parent.reach
+        if reach is not None and column.n != parent.n:  # one row's items, standing for every row
+            if not reach.any() or reach.all():
+                reach = reach[:1]
+            else:  # reached in some rows only
+                raise ItemsPerRow(column)
+        self.reach = None if reach is None else column.spread(reach)
         self.spread: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
@@ -196,8 +209,10 @@ class ItemEnv(VectorEnv):
         yield
 
     def _spread(self, value: Any) -> Any:
-        if isinstance(value, np.ndarray) and value.shape == (self.parent.n,):
+        if isinstance(value, np.ndarray) and value.shape == (self.column.n,):
             return self.column.spread(value)
+        if isinstance(value, np.ndarray) and value.shape == (self.parent.n,):
+            raise ItemsPerRow(self.column)  # a value by row read by one row's items
         if isinstance(value, Mapping):
             return {k: self._spread(v) for k, v in value.items()}
         return value
@@ -210,6 +225,18 @@ class ItemEnv(VectorEnv):
             mask = mask & self.reach
         if mask.any():
             self.parent.suspect |= self.column.any_of(mask)
+
+
+def _summed(fn: Fn, env: Any, column: ListColumn) -> Any:
+    items = env.items(column)
+    body = np.broadcast_to(np.asarray(fn(items), dtype=float), (items.n,))
+    return column.add_up(body)
+
+
+class ItemsPerRow(Exception):
+    """A list kept as one row's items, the same in every row (Monte Carlo keeps a list so while
+    no sample reaches it), read with a value that differs by row: it needs its items in every
+    row (ListColumn.repeated), and the sum over it is worked out again so."""
 
 
 def given(value: Any) -> Any:
@@ -292,9 +319,11 @@ class VectorClosures(Closures):
     def sum_over(self, fn: Fn, key: str) -> Fn:
         def total(env: Any) -> Any:
             column: ListColumn = env[key]
-            items = env.items(column)
-            body = np.broadcast_to(np.asarray(fn(items), dtype=float), (items.n,))
-            return column.add_up(body)
+            try:
+                return _summed(fn, env, column)
+            except ItemsPerRow:  # what it flagged so far, every row's items flag again
+                column = env.values[key] = column.repeated(env.n)
+                return _summed(fn, env, column)
 
         return total
 
