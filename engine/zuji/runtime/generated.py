@@ -19,13 +19,11 @@ it.
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from zuji.core.errors import ZujiError
 from zuji.core.identity import by_identity
@@ -177,90 +175,71 @@ def _learnt(run: Run, splan: ScalarPlan, values: tuple[Any, ...]) -> _Reads | No
 def _finished(run: Run, values: tuple[Any, ...], reads: _Reads) -> Evaluated | None:
     """The rest of the evaluation as the closures run it (the early assertions were checked by
     the function): the reference flow, allocation, then each line's figures; None for a line the
-    closures would refuse (not a finite number, a negative emission).
-
-    Each figure is worked out for all lines at once, by the same operations in the same order
-    as the closures' run_line (mass = value x conversion, CO2e = mass x GWP, per declared unit
-    = CO2e x share / flow), each in one pass over the lines."""
+    closures would refuse (not a finite number, a negative emission)."""
     flow = reference_flow(run)
     shares, allocation = aggregate.allocate(run)
-    lines = _lines(run.plan)
-    value = list(map(float, values))
-    if min(value, default=0.0) < 0 and any(value[i] < 0 for i in lines.not_credits):
-        return None
-    share = [shares.get(stage, 1.0) for stage in lines.stages] if shares else lines.whole
-    mass = list(map(operator.mul, value, lines.to_kg))
-    co2e = list(map(operator.mul, mass, lines.gwp))
-    per_du = [c * s / flow for c, s in zip(co2e, share, strict=True)]
+    figures: list[LineResult] = []
+    # Each line's kg CO2e per declared unit, by kind (emission, removal, credit, other), and the
+    # emission lines, for the totals (aggregate.totals, worked out on the way).
+    kinds: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
+    emissions: list[LineResult] = []
+    per_du_all = 0.0
+    for (lp, stage, kind, to_kg, factor), raw, line_reads in zip(
+        _lines(run.plan), values, reads.lines, strict=True
+    ):
+        value = float(raw)
+        if value < 0 and kind != _CREDIT:
+            return None
+        share = shares.get(stage, 1.0) if shares else 1.0
+        mass = value * to_kg
+        co2e = mass * factor
+        per_du = co2e * share / flow
+        per_du_all += per_du
+        figure = _LINE(
+            LineResult,
+            (lp, value, mass, factor, co2e, share, per_du, mass * share / flow, line_reads),
+        )
+        figures.append(figure)
+        kinds[kind].append(per_du)
+        if kind == _EMISSION:
+            emissions.append(figure)
     # A value, mass or CO2e that is not a finite number leaves its per_du none either (they
     # are multiplied by finite numbers and divided by a positive one), and so their sum: one
     # test for them all; a sum that overflows only sends the inventory to the closures too.
-    if not math.isfinite(sum(per_du)):
+    if not math.isfinite(per_du_all):
         return None
-    mass_per_du = [m * s / flow for m, s in zip(mass, share, strict=True)]
-    figures: list[LineResult] = list(
-        map(
-            _LINE,
-            zip(
-                lines.plans,
-                value,
-                mass,
-                lines.gwp,
-                co2e,
-                share,
-                per_du,
-                mass_per_du,
-                reads.lines,
-                strict=True,
-            ),
-        )
-    )
     run.reads |= reads.every_line
-    emissions, removals, credits = lines.by_kind
     totals = aggregate.Totals(
-        [figures[i] for i in emissions],
-        total_of([per_du[i] for i in emissions], "the total"),
-        total_of([per_du[i] for i in removals], "the removals"),
-        total_of([per_du[i] for i in credits], "the credits"),
+        emissions,
+        total_of(kinds[_EMISSION], "the total"),
+        total_of(kinds[_REMOVAL], "the removals"),
+        total_of(kinds[_CREDIT], "the credits"),
     )
     return Evaluated(run, figures, allocation, flow, totals)
 
 
-# A LineResult made from its fields at once, as its _make() makes it, with no Python call.
-_LINE = functools.partial(tuple.__new__, LineResult)
+_LINE = tuple.__new__  # a LineResult made from its fields at once, as its _make() makes it
 
 
-class _Lines(NamedTuple):
-    """What every evaluation of a plan takes of its lines, in the plan's order."""
-
-    plans: tuple[LinePlan, ...]
-    stages: tuple[str, ...]
-    to_kg: tuple[float, ...]  # the conversion of each line's value to kg
-    gwp: tuple[float, ...]
-    whole: list[float]  # each line's share where nothing is allocated: 1
-    by_kind: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # emission, removal, credit
-    not_credits: tuple[int, ...]  # the lines that may not be negative
+_EMISSION, _REMOVAL, _CREDIT, _OTHER = range(4)
+_KINDS = {"emission": _EMISSION, "removal": _REMOVAL, "credit": _CREDIT}
 
 
 @by_identity()
-def _lines(plan: Plan) -> _Lines:
-    """Each line's plan, stage, conversion to kg and GWP, and the lines of each kind: the same
-    for every evaluation of the plan."""
+def _lines(plan: Plan) -> tuple[tuple[LinePlan, str, int, float, float], ...]:
+    """Each line's plan, stage, kind (_EMISSION ...), conversion to kg and GWP: the same for
+    every evaluation of the plan."""
     gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
-    kinds = [lp.line.kind for lp in plan.lines]
-    return _Lines(
-        tuple(plan.lines),
-        tuple(lp.line.stage for lp in plan.lines),
-        tuple(lp.to_kg for lp in plan.lines),
-        tuple(gwp.factor(lp.line.gas, lp.line.origin) for lp in plan.lines),
-        [1.0] * len(plan.lines),
-        (_of_kind(kinds, "emission"), _of_kind(kinds, "removal"), _of_kind(kinds, "credit")),
-        tuple(i for i, k in enumerate(kinds) if k != "credit"),
+    return tuple(
+        (
+            lp,
+            lp.line.stage,
+            _KINDS.get(lp.line.kind, _OTHER),
+            lp.to_kg,
+            gwp.factor(lp.line.gas, lp.line.origin),
+        )
+        for lp in plan.lines
     )
-
-
-def _of_kind(kinds: Sequence[str], kind: str) -> tuple[int, ...]:
-    return tuple(i for i, k in enumerate(kinds) if k == kind)
 
 
 def _quality(run: Run, done: Evaluated, reads: _Reads) -> list[LineQuality]:
