@@ -143,7 +143,7 @@ def _checked(
     quality = quality_figures(run, totals.emissions, lines_quality, indicators=False)
     stages = None
     read = None
-    if any(ap.reads_figures for ap in plan.assertions):
+    if _reads_figures(plan):
         stages = aggregate.by_stage(totals.emissions, plan.pcr)
         read = _read_figures(run, done.figures, stages)
     findings = assertions(
@@ -154,6 +154,12 @@ def _checked(
         read,
     )
     return _Checked(stages, findings)
+
+
+@by_identity()
+def _reads_figures(plan: Plan) -> bool:
+    """Whether an assertion of the plan reads a line's or a stage's figure."""
+    return any(ap.reads_figures for ap in plan.assertions)
 
 
 def _presented(

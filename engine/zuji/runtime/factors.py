@@ -11,7 +11,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from zuji.core.errors import Diagnostic, EvaluationError, attach_source
+from zuji.core.errors import Diagnostic, EvaluationError, Severity, attach_source
 from zuji.core.identity import by_identity
 from zuji.data.standards import FactorEntry, FactorValue
 from zuji.lang import model as m
@@ -215,9 +215,7 @@ def defaults_used(run: Run) -> None:
     for name, origin in unusual:
         inp = inputs.get(name)
         if origin.kind in ("default", "factor-default") and inp is not None and inp.kind != "list":
-            run.warnings.warn(
-                "W603", f"input '{name}' not given: default {origin.written} used", inp.span
-            )
+            run.warnings.add(_default_used(inp, origin.written))
             if origin.kind == "factor-default":
                 _default_factor_confirmed(run, name, inp)
             if inp.quality == "primary":
@@ -245,6 +243,26 @@ def defaults_used(run: Run) -> None:
                     hint="this PCR requires site-specific data for it",
                 )
             )
+
+
+def _default_used(inp: m.Input, written: str) -> Diagnostic:
+    """W603 for an input left to its default: the same finding for every inventory that leaves
+    it out (a diagnostic is immutable), made once per input and default."""
+    said = _defaults_said(inp)
+    found = said.get(written)
+    if found is None:
+        found = said[written] = Diagnostic(
+            "W603",
+            f"input '{inp.name}' not given: default {written} used",
+            inp.span,
+            Severity.WARNING,
+        )
+    return found
+
+
+@by_identity(most=4096)
+def _defaults_said(inp: m.Input) -> dict[str, Diagnostic]:
+    return {}
 
 
 def _default_factor_confirmed(run: Run, name: str, inp: m.Input) -> None:
