@@ -29,7 +29,8 @@ from zuji.runtime.assertions import (
 from zuji.runtime.factors import bind_factors, defaults_used, factor_warnings
 from zuji.runtime.inventory import Inventory
 from zuji.runtime.provenance import provenance
-from zuji.runtime.quality import LineQuality, quality_figures, quality_model
+from zuji.runtime.quality import LineQuality, quality_figures, quality_model, rating_and_share
+from zuji.runtime.quality import lines_quality as quality_of_lines
 from zuji.runtime.result import (
     AllocationFigure,
     CutoffFigure,
@@ -140,7 +141,9 @@ def _checked(
     plan = run.plan
     if len(run.early) == len(plan.assertions):  # none left, or none at all
         return _Checked(None, assertions(run, totals.total, (None, 0.0), 0.0))
-    quality = quality_figures(run, totals.emissions, lines_quality, indicators=False)
+    emissions = totals.emissions
+    lines = lines_quality if lines_quality is not None else quality_of_lines(run, emissions)
+    quality = rating_and_share([abs(f.per_du) for f in emissions], lines)
     stages = None
     read = None
     if _reads_figures(plan):
@@ -149,7 +152,7 @@ def _checked(
     findings = assertions(
         run,
         totals.total,
-        (quality.dqr, quality.primary_data_share),
+        quality,
         run.inventory.cutoff_total,
         read,
     )

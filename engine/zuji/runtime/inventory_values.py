@@ -93,9 +93,9 @@ def read_values(
     values, origins = {}, {}
     for name, inp, known in _readers(pcr):
         raw = supplied.get(name)
-        kind = raw.__class__
         # The look-up _value() starts with, written out: most values were read before.
-        found = known.get((kind, raw if raw is not None else start)) if kind in _CACHED else None
+        read = known.get(raw.__class__)
+        found = None if read is None else read.get(raw if raw is not None else start)
         if found is None:
             found = _value(inp, raw, start, reader, name, known)
         values[name], origins[name] = found
@@ -105,18 +105,18 @@ def read_values(
 # A value written as a plain number or text ("41 250 MWh", "rail"), or left out, reads the same
 # for every inventory of a period: each input keeps the values and origins it read without a
 # finding, for the next. Bounded so that a service sent hostile documents keeps a few megabytes
-# at most: a thousand values per input, each written in at most 64 characters (a longer one is
-# read every time).
-_CACHED = frozenset({str, int, float, type(None)})
+# at most: a thousand values of each kind per input, each written in at most 64 characters (a
+# longer one is read every time). Kept apart by their class, as True, 1 and 1.0 are equal keys.
+_CACHED = (str, int, float, type(None))
 _VALUES_MOST = 1_000
 _WRITTEN_MOST = 64
 
-Known = dict[tuple[type, Any], tuple[Any, "Origin"]]
+Known = dict[type, dict[Any, tuple[Any, "Origin"]]]
 
 
 @by_identity(most=4096)
 def _values_read(inp: m.Input) -> Known:
-    return {}
+    return {kind: {} for kind in _CACHED}
 
 
 @by_identity(most=256)  # each input of a rule with the values it read: looked up once per read
@@ -154,18 +154,16 @@ def _value(
         or (raw is None and inp.kind == "list")  # its value is a list of its own
     ):
         return _read_value(inp, raw, on, reader, str(where))
-    if known is None:
-        known = _values_read(inp)
-    # The class too: True, 1 and 1.0 are equal keys. A default may be a factor's value in force.
-    key = (kind, raw if raw is not None else on)
-    found = known.get(key)
+    read = (known if known is not None else _values_read(inp))[kind]
+    key = raw if raw is not None else on  # a default may be a factor's value in force on a day
+    found = read.get(key)
     if found is None:
         findings = len(reader.findings.items)
         found = _read_value(inp, raw, on, reader, str(where))
         if len(reader.findings.items) == findings:
-            if len(known) >= _VALUES_MOST:
-                known.clear()
-            known[key] = found
+            if len(read) >= _VALUES_MOST:
+                read.clear()
+            read[key] = found
     return found
 
 
@@ -208,10 +206,9 @@ def _items(
         row = {}
         for name, f, known in fields:
             value = item.get(name)
-            kind = value.__class__
-            # As in _values: the look-up _value() starts with, written out.
-            key = (kind, value if value is not None else on)
-            found = known.get(key) if kind in _CACHED else None
+            # As in read_values: the look-up _value() starts with, written out.
+            read = known.get(value.__class__)
+            found = None if read is None else read.get(value if value is not None else on)
             if found is None:
                 found = _value(f, value, on, reader, _Place(where, i, name), known)
             row[name] = found[0]

@@ -72,44 +72,52 @@ def quality_figures(
     run: Run,
     emissions: list[LineResult],
     lines: Sequence[LineQuality] | None = None,
-    indicators: bool = True,
 ) -> QualityFigures:
-    """The data-quality rating, its class, the primary-data share and (unless `indicators` is
-    False, for the assertions, which read none) the indicators: each scored line's rating and
-    indicators weighted by its magnitude per declared unit, and the magnitudes of the lines
-    resting on primary data alone."""
+    """The data-quality rating, its class, the primary-data share and the indicators: each
+    scored line's rating and indicators weighted by its magnitude per declared unit, and the
+    magnitudes of the lines resting on primary data alone."""
     if lines is None:
         lines = lines_quality(run, emissions)
+    magnitudes = [abs(f.per_du) for f in emissions]
+    dqr, share = rating_and_share(magnitudes, lines)
+    rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
+    return QualityFigures(dqr, rating, share, _indicators(magnitudes, lines))
+
+
+def rating_and_share(
+    magnitudes: Sequence[float], lines: Sequence[LineQuality]
+) -> tuple[float | None, float]:
+    """The data-quality rating and the primary-data share of emission lines of these
+    magnitudes per declared unit: what assertions read (quality_figures has the rest)."""
     weighted: list[float] = []
     weights: list[float] = []
     primary: list[float] = []
-    magnitudes: list[float] = []
-    by_indicator: tuple[list[float], ...] = tuple([] for _ in DQ_KEYS)
-    for f, line in zip(emissions, lines, strict=True):
-        magnitude = abs(f.per_du)
-        magnitudes.append(magnitude)
+    for magnitude, line in zip(magnitudes, lines, strict=True):
         scored = line.scored
         if scored:
             weighted.append(magnitude * line.rating_sum / scored)
             weights.append(magnitude)
-            if indicators:
-                for values, total in zip(by_indicator, line.indicator_sums, strict=True):
-                    values.append(magnitude * total / scored)
         if line.primary:
             primary.append(magnitude)
     total_weight = math.fsum(weights)
     dqr = math.fsum(weighted) / total_weight if weights and total_weight else None
-    rating = next((name for limit, name in DQR_CLASSES if dqr is not None and dqr <= limit), None)
     magnitude = math.fsum(magnitudes)
-    share = 100 * math.fsum(primary) / magnitude if magnitude else 0.0
-    return QualityFigures(
-        dqr,
-        rating,
-        share,
-        {k: math.fsum(v) / total_weight for k, v in zip(DQ_KEYS, by_indicator, strict=True)}
-        if indicators and weights and total_weight
-        else {},
-    )
+    return dqr, (100 * math.fsum(primary) / magnitude if magnitude else 0.0)
+
+
+def _indicators(magnitudes: Sequence[float], lines: Sequence[LineQuality]) -> dict[str, float]:
+    weights: list[float] = []
+    by_indicator: tuple[list[float], ...] = tuple([] for _ in DQ_KEYS)
+    for magnitude, line in zip(magnitudes, lines, strict=True):
+        scored = line.scored
+        if scored:
+            weights.append(magnitude)
+            for values, total in zip(by_indicator, line.indicator_sums, strict=True):
+                values.append(magnitude * total / scored)
+    total_weight = math.fsum(weights)
+    if not (weights and total_weight):
+        return {}
+    return {k: math.fsum(v) / total_weight for k, v in zip(DQ_KEYS, by_indicator, strict=True)}
 
 
 def lines_quality(run: Run, emissions: list[LineResult]) -> list[LineQuality]:
