@@ -128,7 +128,9 @@ def assertions(
     name, STAGE_FIGURE + name). A warning assertion that cannot be evaluated (it reads an
     optional input left out, it divides by zero) stops the evaluation, as an error one does."""
     dqr, primary_share = quality
-    env = dict(run.env)
+    # Written among the evaluation's names, which nothing else reads by these keys (a figure's
+    # key cannot be a name of the rule): no copy of them all per evaluation.
+    env = run.env
     env.update(figures or {})
     env.update(
         {
