@@ -88,22 +88,42 @@ def _input_unit(run: Run, name: str) -> str:
 
 def _trace_inputs(run: Run) -> list[TraceInput]:
     out = []
+    kept = _input_traces(run.plan)
+    values = run.inventory.values
     for name, origin in run.inventory.origins.items():
-        out.append(
-            made(
-                TraceInput,
-                name=name,
-                value=run.inventory.values.get(name),
-                unit=_input_unit(run, name),
-                origin=origin.kind,
-                source=origin.source,
-                written=origin.written,
-                dq={k: int(v) for k, v in origin.dq.items()},
-                note=origin.note,
-                supplier=dict(origin.supplier),
-            )
+        value = values.get(name)
+        # An input's value and origin read before are the same objects again (the reader keeps
+        # them, runtime.inventory_values): so is their trace, an immutable model.
+        known = kept.get((name, id(origin)))
+        if known is not None and known[0] is origin and known[1] is value:
+            out.append(known[2])
+            continue
+        trace = made(
+            TraceInput,
+            name=name,
+            value=value,
+            unit=_input_unit(run, name),
+            origin=origin.kind,
+            source=origin.source,
+            written=origin.written,
+            dq={k: int(v) for k, v in origin.dq.items()},
+            note=origin.note,
+            supplier=dict(origin.supplier),
         )
+        if value.__class__ in (float, str):  # a list's items differ from one inventory to another
+            if len(kept) >= _INPUT_TRACES_MOST:
+                kept.clear()
+            kept[(name, id(origin))] = (origin, value, trace)
+        out.append(trace)
     return out
+
+
+_INPUT_TRACES_MOST = 10_000  # values traced per plan: the reader keeps at most as many
+
+
+@by_identity()
+def _input_traces(plan: Plan) -> dict[tuple[str, int], tuple[Any, Any, TraceInput]]:
+    return {}
 
 
 def _trace_factors(run: Run) -> list[TraceFactor]:
@@ -167,12 +187,17 @@ def _formula_text(run: Run, span: Span) -> str:
 
 def _trace_values(run: Run, deps: frozenset[str], seen: dict[str, TraceValue]) -> list[TraceValue]:
     out = []
-    for name in sorted(deps):
+    for name in _in_order(deps):
         found = seen.get(name)
         if found is None:
             found = seen[name] = _trace_value(run, name)
         out.append(found)
     return out
+
+
+@by_identity(most=4096)  # a value's or line's names read, the plan's own: sorted once
+def _in_order(deps: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(deps))
 
 
 def _trace_value(run: Run, name: str) -> TraceValue:
@@ -210,7 +235,7 @@ def _trace_computed(run: Run, step: Step) -> TraceValue:
         value=value,
         unit=_unit(run, step.unit),
         origin="value",
-        source=str(step.decl.span),
+        source=_where(run, step.decl.span),
     )
 
 
