@@ -99,6 +99,31 @@ def test_trace_lets_the_numbers_be_recomputed(cement: zuji.PCR, inventory: dict[
     assert electricity.origin == "inventory" and electricity.value == 40
 
 
+def test_a_trace_gives_each_inventorys_own_inputs(
+    cement: zuji.PCR, inventory: dict[str, Any]
+) -> None:
+    """An input's trace read before is reused as it is (runtime.trace): an inventory giving
+    another value, or the same value in other words, or as secondary data, traces its own."""
+    import copy
+
+    secondary = {"value": 0.051, "unit": "kt", "source": "secondary"}
+    traced = {}
+    for gypsum in ("50 t", "51 t", "0.051 kt", secondary):
+        given = copy.deepcopy(inventory)
+        given["inputs"]["gypsum"] = gypsum
+        for _ in range(2):  # the second reads what the first kept
+            result = cement.evaluate(given, trace=True)
+            assert result.trace is not None
+            found = next(i for i in result.trace.inputs if i.name == "gypsum")
+            traced[str(gypsum)] = (found.value, found.written, found.source)
+    assert traced == {
+        "50 t": (50, "50 t", "primary"),
+        "51 t": (51, "51 t", "primary"),
+        "0.051 kt": (pytest.approx(51, rel=1e-12), "0.051 kt", "primary"),
+        str(secondary): (pytest.approx(51, rel=1e-12), "0.051 kt", "secondary"),
+    }
+
+
 @pytest.mark.parametrize(
     ("start", "expected"),
     [
