@@ -173,7 +173,8 @@ class DiagnosticSink:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.is_error]
+        items = self.items
+        return [d for d in items if d.is_error] if items else []  # most passes find nothing
 
 
 class ZujiError(Exception):
