@@ -116,6 +116,8 @@ def test_a_trace_gives_each_inventorys_own_inputs(
             assert result.trace is not None
             found = next(i for i in result.trace.inputs if i.name == "gypsum")
             traced[str(gypsum)] = (found.value, found.written, found.source)
+            read = [v for line in result.trace.lines for v in line.values if v.name == "gypsum"]
+            assert read and all(v.value == found.value for v in read)
     assert traced == {
         "50 t": (50, "50 t", "primary"),
         "51 t": (51, "51 t", "primary"),

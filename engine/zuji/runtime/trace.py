@@ -5,8 +5,8 @@ from the result file alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from zuji.core.errors import Span
 from zuji.core.identity import by_identity
@@ -87,42 +87,62 @@ def _input_unit(run: Run, name: str) -> str:
 
 
 def _trace_inputs(run: Run) -> list[TraceInput]:
-    out = []
-    kept = _input_traces(run.plan)
     values = run.inventory.values
-    for name, origin in run.inventory.origins.items():
-        value = values.get(name)
-        # An input's value and origin read before are the same objects again (the reader keeps
-        # them, runtime.inventory_values): so is their trace, an immutable model.
-        known = kept.get((name, id(origin)))
-        if known is not None and known[0] is origin and known[1] is value:
-            out.append(known[2])
-            continue
-        trace = made(
-            TraceInput,
-            name=name,
-            value=value,
-            unit=_input_unit(run, name),
-            origin=origin.kind,
-            source=origin.source,
-            written=origin.written,
-            dq={k: int(v) for k, v in origin.dq.items()},
-            note=origin.note,
-            supplier=dict(origin.supplier),
-        )
-        if value.__class__ in (float, str):  # a list's items differ from one inventory to another
-            if len(kept) >= _INPUT_TRACES_MOST:
-                kept.clear()
-            kept[(name, id(origin))] = (origin, value, trace)
-        out.append(trace)
-    return out
+    return [
+        _as_before(run, TraceInput, name, origin, values.get(name), _input_model)
+        for name, origin in run.inventory.origins.items()
+    ]
 
 
-_INPUT_TRACES_MOST = 10_000  # values traced per plan: the reader keeps at most as many
+def _input_model(run: Run, name: str, origin: Any, value: Any) -> TraceInput:
+    return made(
+        TraceInput,
+        name=name,
+        value=value,
+        unit=_input_unit(run, name),
+        origin=origin.kind,
+        source=origin.source,
+        written=origin.written,
+        dq={k: int(v) for k, v in origin.dq.items()},
+        note=origin.note,
+        supplier=dict(origin.supplier),
+    )
+
+
+_Traced = TypeVar("_Traced", TraceInput, TraceValue)
+
+
+def _as_before(
+    run: Run,
+    model: type[_Traced],
+    name: str,
+    origin: Any,
+    value: Any,
+    make: Callable[[Run, str, Any, Any], _Traced],
+) -> _Traced:
+    """The trace of an input as read: an input's value and origin read before are the same
+    objects again (the reader keeps them, runtime.inventory_values), and so is their trace, an
+    immutable model, kept per plan and inventory label. A list's items differ from one
+    inventory to another: its trace is made each time."""
+    kept = _input_traces(run.plan)
+    key = (model, name, id(origin), run.inventory.file)
+    known = kept.get(key)
+    if known is not None and known[0] is origin and known[1] is value:
+        found: _Traced = known[2]
+        return found
+    trace = make(run, name, origin, value)
+    if value.__class__ in (float, str):
+        if len(kept) >= _INPUT_TRACES_MOST:
+            kept.clear()
+        kept[key] = (origin, value, trace)
+    return trace
+
+
+_INPUT_TRACES_MOST = 10_000  # inputs traced per plan: the reader keeps as many values
 
 
 @by_identity()
-def _input_traces(plan: Plan) -> dict[tuple[str, int], tuple[Any, Any, TraceInput]]:
+def _input_traces(plan: Plan) -> dict[tuple[Any, ...], tuple[Any, Any, Any]]:
     return {}
 
 
@@ -241,6 +261,10 @@ def _trace_computed(run: Run, step: Step) -> TraceValue:
 
 def _trace_input(run: Run, name: str) -> TraceValue:
     origin = run.inventory.origins.get(name)
+    return _as_before(run, TraceValue, name, origin, run.env.get(name), _input_value)
+
+
+def _input_value(run: Run, name: str, origin: Any, value: Any) -> TraceValue:
     unit = _input_unit(run, name)
     if origin and origin.kind == "inventory":
         source = f"{run.inventory.file}: inputs.{name}"
@@ -259,7 +283,7 @@ def _trace_input(run: Run, name: str) -> TraceValue:
     return made(
         TraceValue,
         name=name,
-        value=run.env.get(name),
+        value=value,
         unit=unit,
         origin=origin.kind if origin else "inventory",
         source=source,
