@@ -208,19 +208,10 @@ def copied_document(value: Any, apart: str = "") -> Copied:
     if value.__class__ is not dict or apart not in value:
         copy = _walked_value(value, walk)
         return Copied(copy, walk.alike, walk.encodable, walk.ascii, walk.longest)
-    out = {}
-    part_ascii = True
-    for key, item in value.items():
-        if key.__class__ is not str:
-            key = str(key)
-        if not key.isascii():
-            walk.text(key)
-        if key == apart:  # walked on its own, for its own ASCII
-            walk.ascii, ascii_so_far = True, walk.ascii
-            out[key] = _walked_value(item, walk)
-            part_ascii, walk.ascii = walk.ascii, ascii_so_far
-        else:
-            out[key] = _walked_value(item, walk)
+    part = _walked_value(value[apart], walk)  # first, for its own ASCII
+    part_ascii, walk.ascii = walk.ascii, True
+    out = _walked({**value, apart: None}, walk)  # the others, in their places
+    out[apart] = part
     return Copied(out, walk.alike, walk.encodable, part_ascii, walk.longest)
 
 

@@ -86,10 +86,24 @@ class PCR:
         the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
         from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
         """
+        return self._read(source, label, base, root, received)
+
+    def _read(
+        self,
+        source: str | Path | dict[str, Any],
+        label: str = "<inventory>",
+        base: Path | None = None,
+        root: Path | None = None,
+        received: bytes | None = None,
+        pin_later: bool = False,
+    ) -> Inventory:
+        """inventory(); `pin_later` for a mapping read for one evaluation, whose copy no one
+        else holds (runtime.inventory.read_inventory)."""
         units = self.plan.item_units
         if isinstance(source, dict):
+            rule, standards, choices = self.rule, self.standards, self.choices
             return read_inventory(
-                source, self.rule, self.standards, label, self.choices, base, root, received, units
+                source, rule, standards, label, choices, base, root, received, units, pin_later
             )
         path = Path(source)
         if not path.is_file():
@@ -122,20 +136,8 @@ class PCR:
         inventory file's own folder)."""
         if self.errors:
             raise RuleError(self.errors)
-        if isinstance(inventory, dict):  # read for this evaluation alone: pinned at first read
-            inventory = read_inventory(
-                inventory,
-                self.rule,
-                self.standards,
-                "<inventory>",
-                self.choices,
-                None,
-                documents_root,
-                item_units=self.plan.item_units,
-                pin_later=True,
-            )
-        elif not isinstance(inventory, Inventory):
-            inventory = self.inventory(inventory, root=documents_root)
+        if not isinstance(inventory, Inventory):  # read for this evaluation alone
+            inventory = self._read(inventory, root=documents_root, pin_later=True)
         return evaluate_fast(self.plan, inventory, trace=trace)
 
     def evaluate_many(
