@@ -20,6 +20,7 @@ it.
 from __future__ import annotations
 
 import math
+import operator
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -244,7 +245,7 @@ def _lines(plan: Plan) -> tuple[tuple[LinePlan, str, int, float, float], ...]:
 
 def _quality(run: Run, done: Evaluated, reads: _Reads) -> list[LineQuality]:
     """What each emission line's data quality rests on, kept per kind of origins."""
-    key = tuple([origin.quality_key for origin in run.inventory.origins.values()])
+    key = tuple(map(_QUALITY_KEY, run.inventory.origins.values()))
     known = reads.quality.get(key)
     if known is None:
         emissions = [f for f in done.figures if f.plan.line.kind == "emission"]
@@ -254,5 +255,7 @@ def _quality(run: Run, done: Evaluated, reads: _Reads) -> list[LineQuality]:
         reads.quality[key] = known
     return known
 
+
+_QUALITY_KEY = operator.attrgetter("quality_key")
 
 __all__ = ["by_generated", "evaluate_fast"]

@@ -440,19 +440,20 @@ def made_lazily(eager: dict[str, Any], rest: Callable[[], dict[str, Any]]) -> Re
         fields = _FIELDS[Result] = _Fields(Result)
     state = {**eager, **_UNSET_VALUES}
     given = tuple(eager)
-    later = _LATER.get(given)
-    if later is None:
-        later = _LATER[given] = frozenset(fields.names) - set(eager) - _UNSET
+    named = _NAMED.get(given)
+    if named is None:  # those made now and those made later: every field but the defaults
+        later = frozenset(fields.names) - set(eager) - _UNSET
+        named = _NAMED[given] = later | set(given)
     built = _NEW(Result)
     _SET_DICT(built, "__dict__", state)
-    _SET_FIELDS_SET(built, {*later, *given})
+    _SET_FIELDS_SET(built, set(named))
     _SET_EXTRA(built, None)
     _SET_PRIVATE(built, {"_pending": rest})
     return built
 
 
-# The fields an evaluation leaves to their defaults; and, per set of fields made at once, those
-# made later.
+# The fields an evaluation leaves to their defaults; and, per set of fields made at once, every
+# field the result is made with (those made now and those made later).
 _UNSET = frozenset({"unit", "sensitivity", "signature"})
 _UNSET_VALUES = {"unit": "kg CO2e", "sensitivity": None, "signature": None}  # their defaults
-_LATER: dict[tuple[str, ...], frozenset[str]] = {}
+_NAMED: dict[tuple[str, ...], frozenset[str]] = {}
