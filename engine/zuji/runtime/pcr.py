@@ -77,6 +77,8 @@ class PCR:
         base: Path | None = None,
         root: Path | None = None,
         received: bytes | None = None,
+        *,
+        pin_later: bool = False,
     ) -> Inventory:
         """Read and check an inventory (a path, or an already loaded mapping).
 
@@ -85,20 +87,9 @@ class PCR:
         inside `root` (by default that same folder), symbolic links resolved. The result pins
         the sha256 of the file's bytes; for a mapping, of `received` (the bytes it was parsed
         from, when the caller has them) or else of the mapping's RFC 8785 canonical JSON.
+        `pin_later` takes that last sha256 at its first read instead (as `evaluate` does with
+        a mapping): from the inventory's own copy, so change nothing in its `raw` before.
         """
-        return self._read(source, label, base, root, received)
-
-    def _read(
-        self,
-        source: str | Path | dict[str, Any],
-        label: str = "<inventory>",
-        base: Path | None = None,
-        root: Path | None = None,
-        received: bytes | None = None,
-        pin_later: bool = False,
-    ) -> Inventory:
-        """inventory(); `pin_later` for a mapping read for one evaluation, whose copy no one
-        else holds (runtime.inventory.read_inventory)."""
         units = self.plan.item_units
         if isinstance(source, dict):
             rule, standards, choices = self.rule, self.standards, self.choices
@@ -137,7 +128,7 @@ class PCR:
         if self.errors:
             raise RuleError(self.errors)
         if not isinstance(inventory, Inventory):  # read for this evaluation alone
-            inventory = self._read(inventory, root=documents_root, pin_later=True)
+            inventory = self.inventory(inventory, root=documents_root, pin_later=True)
         return evaluate_fast(self.plan, inventory, trace=trace)
 
     def evaluate_many(
