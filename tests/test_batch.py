@@ -12,10 +12,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zuji
-from zuji.core.errors import UsageError
-from zuji.runtime.executors import Dask, Processes
+from zuji.core.errors import UsageError, ZujiError
+from zuji.runtime.batch import partitions
+from zuji.runtime.executors import Dask, InProcess, Processes
 
 PERIOD = {"period_start": "2022-01-01", "period_end": "2022-12-31"}
 
@@ -211,3 +214,50 @@ def test_a_dask_local_cluster_of_two_processes_gives_the_in_process_output(
         assert executor.client.scheduler.address.startswith("tcp://127.0.0.1:")
         out = cement.evaluate_many(table, executor=executor, chunk_rows=3)
     pd.testing.assert_frame_equal(out, cement.evaluate_many(table))
+
+
+def test_threads_give_the_output_of_one_thread(cement: zuji.PCR) -> None:
+    """Partitions evaluated on several threads write the same block, in any order they end."""
+    table = pd.concat([_table()] * 7, ignore_index=True)
+    table.loc[[4, 17], "cement"] = -1.0
+    one = cement.evaluate_many(table, executor=InProcess(1), chunk_rows=2)
+    assert one["status"].tolist().count("failed") == 2
+    for threads in (2, 5):
+        many = cement.evaluate_many(table, executor=InProcess(threads), chunk_rows=2)
+        pd.testing.assert_frame_equal(many, one)
+
+
+# Cells a table may hold: numbers out of bounds, not finite or blank, options padded, unknown or
+# blank; the batch path must give each row the scalar path's verdict and figures.
+_NUMBERS = st.sampled_from([0.0, 1.0, 55.5, 1e6, -1.0, -1e-9, np.nan, np.inf, -np.inf, 1e308])
+_OPTIONS = st.sampled_from(["rail", " rail ", "sea", "east", "coke", "", None, "peat", "Rail"])
+_NUMERIC = ["cement", "clinker_used", "cao [%]", "mgo [%]", "kiln_fuels.0.amount [t]"]
+_NUMERIC += ["grinding_electricity", "limestone", "deliveries.0.distance"]
+_CHOICE = ["kiln_fuels.0.fuel", "grid_region", "deliveries.0.mode", "kiln_fuels.1.fuel"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), categories=st.booleans())
+def test_any_cell_gets_the_scalar_verdict_and_figures(
+    data: st.DataObject, categories: bool
+) -> None:
+    cement = zuji.load("cement")
+    table = _table().astype({c: object for c in _CHOICE})
+    for _ in range(data.draw(st.integers(1, 6))):
+        row = data.draw(st.integers(0, 2))
+        if data.draw(st.booleans()):
+            table.loc[row, data.draw(st.sampled_from(_NUMERIC))] = data.draw(_NUMBERS)
+        else:
+            table.loc[row, data.draw(st.sampled_from(_CHOICE))] = data.draw(_OPTIONS)
+    given_table = table.astype({c: "category" for c in _CHOICE}) if categories else table
+    out = cement.evaluate_many(given_table)
+    batch = next(partitions(table, cement))
+    for i in range(len(table)):
+        document = batch.document(i, cement.rule, cement.plan.item_units)
+        try:
+            total = cement.evaluate(cement.inventory(document, f"row {i + 1}")).total
+        except ZujiError:
+            assert out["status"][i] == "failed", (i, table.iloc[i].to_dict())
+            continue
+        assert out["status"][i] == "ok", (i, out["error"][i])
+        assert out["total"][i] == pytest.approx(total, rel=1e-12)

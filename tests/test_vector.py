@@ -238,3 +238,106 @@ def test_an_error_assertion_on_the_data_quality_leaves_every_row_to_the_scalar_p
     rows = [{"pcr": "numbers", "inputs": {"product": "1 t", "amount": a}} for a in ("2 t", "3 t")]
     out = pcr.evaluate_many(rows)
     assert out["total"].tolist() == [pcr.evaluate(r).total for r in rows]
+
+
+CHOICE_RULE = """
+pcr carried {
+  name en "Carried" zh "运输"
+  version 1.0.0
+  status draft
+  gwp AR6
+  unit 1 t of product "Product"
+  boundary cradle_to_gate: making
+  input product : t "Product" > 0
+  input mass : t "Mass carried" >= 0
+  input mode : one of truck, train, ship, barge, plane = barge
+  stage making {
+    carried : CO2 = mass * (CHAIN) "One choice, mixed units, an option named twice"
+    negated : CO2 = mass * (NEGATED) "A negated test"
+  }
+  changelog {
+    1.0.0 2026-01-01 "Test"
+  }
+}
+"""
+CHAIN = " else ".join(
+    [
+        "if mode is truck then 120 [g CO2/t]",
+        "if mode is train then 0.03 [kg CO2/t]",
+        "if mode is truck then 1 [kg CO2/t]",
+        "if mode is plane then 1.5 [kg CO2/t]",
+        "0.002 [t CO2/t]",
+    ]
+)
+NEGATED = "if mode is not ship then 0.001 [t CO2/t] else 0.5 [kg CO2/t]"
+MODES = ["truck", "train", "ship", "barge", "plane"]
+
+
+def _tables(fn: Any) -> list[Any]:
+    """The choice tables a closure holds (in its cells, or its own attributes), depth first."""
+    from zuji.semantics.compile.vector_choices import ChoiceTable
+
+    found, todo, seen = [], [fn], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen or not callable(current):
+            continue
+        seen.add(id(current))
+        if isinstance(current, ChoiceTable):
+            found.append(current)
+            continue
+        todo.extend(cell.cell_contents for cell in getattr(current, "__closure__", None) or ())
+        todo.extend(getattr(current, "__dict__", {}).values())
+    return found
+
+
+def test_a_chain_of_if_on_one_choice_is_one_look_up_giving_the_chains_floats() -> None:
+    """`if mode is a then x else if mode is b then y ...` on arrays is one table indexed by the
+    choice's codes: the chain's floats to the bit, the first branch naming an option winning,
+    a choice not given (-1) or unknown (-2) taking the last `else`."""
+    from zuji.semantics.compile.vector import VectorEnv
+
+    rule = CHOICE_RULE.replace("CHAIN", CHAIN).replace("NEGATED", NEGATED)
+    pcr = zuji.load_text(rule, "carried.pcr")
+    assert pcr.errors == [], [d.render() for d in pcr.errors]
+    vplan = vector_plan(pcr.plan)
+    tables = _tables(vplan.plan.lines[0].fn)
+    assert len(tables) == 1  # the whole chain, not a table per `if`
+    codes = np.append(vplan.code_of(MODES), [-1, -2])
+    env = VectorEnv({"mode": codes, "mass": np.full(len(codes), 7.0)}, len(codes))
+    looked_up = tables[0](env)
+    assert np.array_equal(looked_up, tables[0].chain(env))
+    # In the chain's unit, g CO2/t: truck 120 (its first branch), train 0.03 kg = 30, plane
+    # 1.5 kg = 1500, anything else 0.002 t = 2000.
+    assert looked_up.tolist() == [120.0, 30.0, 2000.0, 2000.0, 1500.0, 2000.0, 2000.0]
+    assert not env.suspect.any()
+    assert _tables(vplan.plan.lines[1].fn) == []  # a negated test stays a closure
+    for mode in MODES:
+        inventory = {"pcr": "carried", "inputs": {"product": "1 t", "mass": "7 t", "mode": mode}}
+        figures = run_vector(
+            vplan,
+            {"product": np.ones(1), "mass": np.full(1, 7.0), "mode": vplan.code_of([mode])},
+            factors_in_force(pcr.plan, None),
+            1,
+        )
+        _same(pcr.evaluate(inventory), figures, 0)
+
+
+def test_a_chain_reading_factors_sampled_per_row_runs_as_written(cement: zuji.PCR) -> None:
+    """Monte Carlo gives a factor one value per row: the table cannot hold it, and the chain
+    (transport's factor by mode) runs as written, on the samples."""
+    from zuji.semantics.compile.vector import VectorEnv
+
+    vplan = vector_plan(cement.plan)
+    line = next(lp for lp in vplan.plan.lines if lp.line.name == "deliveries_transport")
+    (table,) = _tables(line.fn)
+    factors = factors_in_force(cement.plan, None)
+    modes = vplan.code_of(["rail", "sea", "road_truck_30t", "waterway"])
+    env = VectorEnv({**factors, "mode": modes}, len(modes))
+    assert np.array_equal(table(env), table.chain(env))
+    samples = {
+        k: np.linspace(0.5, 2.0, len(modes)) * v for k, v in factors.items() if isinstance(v, float)
+    }
+    sampled = VectorEnv({**factors, **samples, "mode": modes}, len(modes))
+    assert np.array_equal(table(sampled), table.chain(sampled))
+    assert not np.array_equal(table(sampled), table(env))  # the samples were read

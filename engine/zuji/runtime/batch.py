@@ -26,7 +26,8 @@ from zuji.core import library as lib
 from zuji.core.errors import ZujiError
 from zuji.runtime.aggregate import ORIGINS
 from zuji.runtime.batch_documents import documents_frame, flat_rows_frame
-from zuji.runtime.batch_table import META, Batch, arrays, columns_of, period_groups
+from zuji.runtime.batch_periods import period_groups
+from zuji.runtime.batch_table import META, Batch, arrays, columns_of
 from zuji.runtime.executors import Executor, InProcess
 from zuji.runtime.result import Result
 from zuji.runtime.vector import Figures, factors_in_force, run_vector
@@ -52,7 +53,7 @@ def evaluate_many(
     """One output row per inventory of `table` (a pandas DataFrame, a pyarrow Table, a list of
     inventory documents or flat rows, or a mapping column -> array), as a pandas DataFrame."""
     if (executor is None or isinstance(executor, InProcess)) and not _listed(table):
-        return _in_place(pcr, _frame(table), chunk_rows)
+        return _in_place(pcr, _frame(table), chunk_rows, executor)
     frames = list(evaluate_parts(pcr, partitions(table, pcr, chunk_rows), executor))
     if not frames:
         return empty_output(pcr)
@@ -69,19 +70,27 @@ def _listed(table: Any) -> bool:
     return isinstance(table, Sequence) and not isinstance(table, (str, bytes))
 
 
-def _in_place(pcr: PCR, frame: pd.DataFrame, chunk_rows: int) -> pd.DataFrame:
-    """A table already in memory, evaluated here: each partition writes its figures into its
-    slice of one output block, so the partitions' outputs are never copied into a whole (a copy
-    that costs, for a million rows, more than evaluating them)."""
+def _in_place(
+    pcr: PCR, frame: pd.DataFrame, chunk_rows: int, executor: InProcess | None = None
+) -> pd.DataFrame:
+    """A table already in memory, evaluated here (on a thread per core, InProcess): each
+    partition writes its figures into its slice of one output block, so the partitions' outputs
+    are never copied into a whole (a copy that costs, for a million rows, more than evaluating
+    them)."""
     if len(frame) == 0:  # as the partitions' path: no partition, the empty output
         return empty_output(pcr)
     names = figure_columns(pcr)
+    vector_plan(pcr.plan)  # compiled once, before the threads need it
     block = np.empty((len(names), len(frame)))
-    errors: dict[int, str] = {}
-    for batch in partitions(frame, pcr, chunk_rows):
+
+    def evaluate(batch: Batch) -> dict[int, str]:
         end = batch.first_row + batch.n
         found = figures_into(pcr, batch, block[:, batch.first_row : end], names)
-        errors.update({batch.first_row + i: reason for i, reason in found.items()})
+        return {batch.first_row + i: reason for i, reason in found.items()}
+
+    errors: dict[int, str] = {}
+    for found in (executor or InProcess()).map(evaluate, partitions(frame, pcr, chunk_rows)):
+        errors.update(found)
     return _output(Batch(frame, {}), names, block, errors)
 
 

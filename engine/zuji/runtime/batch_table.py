@@ -177,7 +177,7 @@ def row_document(
     document: dict[str, Any] = {"pcr": rule.id, "inputs": inputs}
     start, end = _cell(row.get("period_start")), _cell(row.get("period_end"))
     if start is not None or end is not None:
-        document["reference_period"] = {"start": _iso(start), "end": _iso(end)}
+        document["reference_period"] = {"start": iso_text(start), "end": iso_text(end)}
     for key in ("company", "product", "site"):
         if _cell(row.get(key)) is not None:
             document[key] = str(row[key])
@@ -194,61 +194,13 @@ def _in_item_unit(item: dict[str, Any], listed: ListUnits) -> None:
             item[name] = {"value": item[name], "unit": str(unit)}
 
 
-def _iso(cell: Any) -> str:
+def iso_text(cell: Any) -> str:
     """A date cell as text: a date, or a timestamp read from Parquet or xlsx, as YYYY-MM-DD."""
     if isinstance(cell, (pd.Timestamp, datetime)):
         return cell.date().isoformat()
     if isinstance(cell, date):
         return cell.isoformat()
     return "" if cell is None else str(cell).strip()
-
-
-def period_groups(batch: Batch) -> list[tuple[date | None, Array | None]]:
-    """The reference period's start of each group of rows (None: none given) and the rows
-    (None: all of them); a period that is not two dates in order marks its rows suspect."""
-    frame, n = batch.frame, batch.n
-    if "period_start" not in frame.columns and "period_end" not in frame.columns:
-        return [(None, None)]
-    starts, start_dates = _date_codes(frame.get("period_start"), n)
-    ends, end_dates = _date_codes(frame.get("period_end"), n)
-    # Which (start, end) pairs are not a period: one without the other, unreadable, reversed.
-    wrong = np.zeros((len(start_dates) + 1, len(end_dates) + 1), dtype=bool)
-    for i, first in enumerate([None, *start_dates]):
-        for j, last in enumerate([None, *end_dates]):
-            blank = (i == 0, j == 0)
-            unread = (i > 0 and first is None) or (j > 0 and last is None)
-            wrong[i, j] = blank[0] != blank[1] or unread or bool(first and last and last < first)
-    batch.suspect |= wrong[starts + 1, ends + 1]
-    if len(start_dates) <= 1 and (starts >= 0).all() == (len(start_dates) == 1):
-        return [(start_dates[0] if start_dates else None, None)]
-    order = np.argsort(starts, kind="stable")
-    bounds = np.searchsorted(starts[order], np.arange(-1, len(start_dates) + 1))
-    return [
-        (None if code < 0 else start_dates[code], order[bounds[k] : bounds[k + 1]])
-        for k, code in enumerate(range(-1, len(start_dates)))
-        if bounds[k + 1] > bounds[k]
-    ]
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _date_codes(column: pd.Series | None, n: int) -> tuple[Array, list[date | None]]:
-    """Each row's code into the column's distinct dates (-1 for a blank), and those dates
-    (None for one that is not a date: its rows go to the scalar reader, which names it)."""
-    if column is None:
-        return np.full(n, -1, dtype=np.intp), []
-    codes, uniques = factorized(column)
-    texts = [_iso(u) for u in uniques]
-    dates: list[date | None] = []
-    for text in texts:
-        try:
-            dates.append(date.fromisoformat(text) if _ISO_DATE.match(text) else None)
-        except ValueError:
-            dates.append(None)
-    blank = np.array([not t for t in texts] + [True], dtype=bool)
-    codes = np.where(blank[codes], -1, codes)
-    return codes.astype(np.intp), dates
 
 
 def factorized(column: pd.Series) -> tuple[Array, Any]:
@@ -273,10 +225,11 @@ def _cell(value: Any) -> Any:
 
 
 def _written(cell: Any, column: Column) -> Any:
-    """A cell as an inventory would write it: with the header's unit, or the PCR's."""
+    """A cell as an inventory would write it: with the header's unit, or the PCR's; an option
+    without the spaces around it, as the table's own reading takes it (_choices)."""
     inp = column.input
     if inp.kind != "quantity":
-        return str(cell)
+        return str(cell).strip()
     if column.unit:
         return {"value": cell, "unit": column.unit}
     if isinstance(cell, (int, float)) and inp.unit is not None:
@@ -319,20 +272,50 @@ def _values(
     if raw is None:
         return _absent(inp, vplan, suspect)
     if inp.kind == "choice":
-        codes = _codes(vplan, raw)
-        # Which codes this input takes, as a table indexed by code + 2 (for -2 unknown, -1 blank).
-        allowed = np.zeros(len(vplan.codes) + 2, dtype=bool)
-        allowed[[vplan.codes[o] + 2 for o in _options(vplan, inp) if o in vplan.codes]] = True
-        allowed[NOT_GIVEN + 2] = True
-        suspect |= ~allowed[codes + 2]
-        return _fill(codes, codes == NOT_GIVEN, inp, vplan, suspect)
+        return _choices(vplan, inp, raw, suspect)
     values = _numbers(raw, inp, column, suspect) if numbers is None else numbers
-    blank = np.isnan(values)
-    suspect |= np.isinf(values)
+    # Each check costs a pass over the rows and marks rows only where one fails: the usual
+    # column, every cell a number within bounds, gets one test per check and no more.
+    finite = np.isfinite(values)
+    blank = None
+    if not finite.all():
+        blank = np.isnan(values)
+        suspect |= ~(finite | blank)  # infinite
     for bound in inp.bounds:
-        with np.errstate(invalid="ignore"):
-            suspect |= ~(m.COMPARISONS[bound.op](values, bound.value) | blank)
+        outside = _outside(values, bound)
+        if outside.any():
+            suspect |= outside
     return _fill(values, blank, inp, vplan, suspect)
+
+
+# The comparison true where a number fails a bound (numpy's comparisons are false for NaN,
+# a blank cell, which the bound does not judge).
+_FAILS = {">=": np.less, "<=": np.greater, ">": np.less_equal, "<": np.greater_equal}
+
+
+def _outside(values: Array, bound: m.Bound) -> Array:
+    fails = _FAILS.get(bound.op)
+    if fails is not None:
+        return np.asarray(fails(values, bound.value))
+    with np.errstate(invalid="ignore"):
+        return np.asarray(~(m.COMPARISONS[bound.op](values, bound.value) | np.isnan(values)))
+
+
+def _choices(vplan: VectorPlan, inp: m.Input, raw: pd.Series, suspect: Array) -> Array:
+    """A choice column as codes: each distinct option name looked up and judged once, then
+    given to its rows in one look-up (-1, a blank cell, takes the table's last slot)."""
+    codes, uniques = factorized(raw)
+    table = vplan.code_of([str(x).strip() for x in uniques])
+    # Which codes this input takes, as a table indexed by code + 2 (for -2 unknown, -1 blank).
+    allowed = np.zeros(len(vplan.codes) + 2, dtype=bool)
+    allowed[[vplan.codes[o] + 2 for o in _options(vplan, inp) if o in vplan.codes]] = True
+    allowed[NOT_GIVEN + 2] = True
+    taken = allowed[table + 2]
+    if not taken.all():
+        suspect |= ~np.append(taken, True)[codes]
+    values = np.append(table, NOT_GIVEN)[codes]
+    maybe_blank = (table == NOT_GIVEN).any() or (codes < 0).any()
+    return _fill(values, values == NOT_GIVEN if maybe_blank else None, inp, vplan, suspect)
 
 
 def _absent(inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
@@ -349,9 +332,12 @@ def _absent(inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
     return np.broadcast_to(np.asarray(value, dtype=kind), suspect.shape)
 
 
-def _fill(values: Array, blank: Array, inp: m.Input, vplan: VectorPlan, suspect: Array) -> Array:
-    """Blanks take the input's default; a required input left blank is a suspect row."""
-    if not blank.any():
+def _fill(
+    values: Array, blank: Array | None, inp: m.Input, vplan: VectorPlan, suspect: Array
+) -> Array:
+    """Blanks (None: none) take the input's default; a required input left blank is a suspect
+    row."""
+    if blank is None or not blank.any():
         return values
     default = inp.default
     if default is None:
@@ -373,13 +359,6 @@ def _options(vplan: VectorPlan, inp: m.Input) -> tuple[str, ...]:
     symbol = vplan.plan.resolved.symbols.get(inp.choice_type or "")
     decl = symbol.decl if symbol else None
     return decl.options if isinstance(decl, m.ChoiceType) else ()
-
-
-def _codes(vplan: VectorPlan, raw: pd.Series) -> Array:
-    """Option names to codes, each distinct name looked up once."""
-    codes, uniques = factorized(raw)
-    table = vplan.code_of([str(x).strip() for x in uniques])
-    return np.where(codes < 0, NOT_GIVEN, table[codes] if len(table) else NOT_GIVEN)
 
 
 def _numbers(raw: pd.Series, inp: m.Input, column: Column | None, suspect: Array) -> Array:
@@ -449,32 +428,52 @@ def _list(batch: Batch, vplan: VectorPlan, inp: m.Input) -> ListColumn:
         present = np.zeros(n, dtype=bool)
         for header in (c.header for c in by_index[index].values()):
             present |= _present(batch.frame[header])
-        where = np.flatnonzero(present)
-        whole = whole and len(where) == n
+        every = present.all()
+        where = np.arange(n, dtype=np.intp) if every else np.flatnonzero(present)
+        whole = whole and bool(every)
         rows.append(where)
-        item_suspect = np.zeros(len(where), dtype=bool)
-        listed = vplan.plan.item_units.get(inp.name)
-        for fld in key_first(inp, listed):
-            named = by_index[index].get(fld.name)
-            raw = None
-            if named is not None:
-                raw = batch.frame[named.header]
-                raw = raw if len(where) == n else raw.iloc[where]
-            numbers = None
-            if fld.units is not None and listed is not None and raw is not None:
-                # each cell in the unit of its item's option; unreadable ones are NaN
-                codes, unit = fields[listed.key][-1], named.unit if named else ""
-                numbers = mixed_numbers(raw, unit, fld, listed, codes, vplan.codes)
-                item_suspect |= np.isnan(numbers) & _present(raw)
-            elif fld.units is not None and raw is not None:
-                item_suspect[:] = True  # its units undecided: a rule with errors
-            fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect, numbers))
-        suspect[where[item_suspect]] = True
+        _item_fields(batch, vplan, inp, by_index[index], where, fields)
     flat_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
     flat = {name: _joined(parts) for name, parts in fields.items()}
-    column_of = ListColumn(flat_rows.astype(np.intp), flat, n, len(rows) if whole else 0)
-    suspect |= column_of.counts > limits.current().list_items
+    blocks = len(rows) if whole else 0
+    column_of = ListColumn(flat_rows.astype(np.intp, copy=False), flat, n, blocks)
+    most = limits.current().list_items
+    if not blocks:
+        suspect |= column_of.counts > most
+    elif blocks > most:
+        suspect[:] = True
     return column_of
+
+
+def _item_fields(
+    batch: Batch,
+    vplan: VectorPlan,
+    inp: m.Input,
+    named_by: dict[str, Column],
+    where: Array,
+    fields: dict[str, list[Array]],
+) -> None:
+    """The fields of one item (list.index.*) in the rows `where` that have it, appended to
+    `fields`; a row whose item fails a check is marked suspect."""
+    item_suspect = np.zeros(len(where), dtype=bool)
+    listed = vplan.plan.item_units.get(inp.name)
+    for fld in key_first(inp, listed):
+        named = named_by.get(fld.name)
+        raw = None
+        if named is not None:
+            raw = batch.frame[named.header]
+            raw = raw if len(where) == batch.n else raw.iloc[where]
+        numbers = None
+        if fld.units is not None and listed is not None and raw is not None:
+            # each cell in the unit of its item's option; unreadable ones are NaN
+            codes, unit = fields[listed.key][-1], named.unit if named else ""
+            numbers = mixed_numbers(raw, unit, fld, listed, codes, vplan.codes)
+            item_suspect |= np.isnan(numbers) & _present(raw)
+        elif fld.units is not None and raw is not None:
+            item_suspect[:] = True  # its units undecided: a rule with errors
+        fields[fld.name].append(_values(batch, vplan, fld, named, raw, item_suspect, numbers))
+    if item_suspect.any():
+        batch.suspect[where[item_suspect]] = True
 
 
 def _joined(parts: list[Array]) -> Array:
@@ -485,8 +484,12 @@ def _joined(parts: list[Array]) -> Array:
 
 def _present(raw: pd.Series) -> Array:
     """Cells that are not blank (each distinct text looked at once)."""
-    if raw.dtype.kind in "fiub":
+    if raw.dtype.kind == "f":
+        return np.asarray(~np.isnan(raw.to_numpy()))
+    if raw.dtype.kind in "iub":
         return np.asarray(raw.notna().to_numpy(), dtype=bool)
     codes, uniques = factorized(raw)
     written = np.array([not (isinstance(u, str) and not u.strip()) for u in uniques] + [False])
+    if written[:-1].all():  # no text of blanks: a cell is blank only where it has no value
+        return np.asarray(codes >= 0)
     return np.asarray(written[codes], dtype=bool)

@@ -8,8 +8,9 @@ input is:
         for result in ex.map(fn, partitions):
             ...
 
-- `InProcess` (the default) runs them here, one after the other: each partition is already
-  evaluated as arrays (vectorised), so one process is the fastest on one core.
+- `InProcess` (the default) runs them here, on a thread per core: each partition is already
+  evaluated as arrays (vectorised), and numpy lets go of the interpreter while it computes on
+  them, so the threads of one process share the cores without copying a partition anywhere.
 - `Processes(n)` runs them in n local processes (concurrent.futures).
 - `Dask(address)` runs them on a Dask cluster (the optional extra zuji[dask]): an existing
   scheduler at `tcp://host:8786`, or `local` for a LocalCluster of processes on this machine,
@@ -21,11 +22,12 @@ instance of a module-level class (batch.EvaluatePart loads the PCR once per proc
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -61,12 +63,33 @@ class _Closing:
 
 
 class InProcess(_Closing):
-    """Each partition in this process, in order."""
+    """Partitions in this process, on `threads` threads (one per core by default; 1: one after
+    the other, on the caller's thread). Each runs in a copy of the caller's context, so the
+    reader's language and limits go with it."""
 
-    workers = 1
+    def __init__(self, threads: int | None = None) -> None:
+        self.workers = max(1, threads if threads is not None else cores())
 
     def map(self, fn: Callable[[T], R], parts: Iterable[T]) -> Iterator[R]:
-        return (fn(part) for part in parts)
+        if self.workers == 1:
+            return (fn(part) for part in parts)
+        return self._threaded(fn, parts)
+
+    def _threaded(self, fn: Callable[[T], R], parts: Iterable[T]) -> Iterator[R]:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="zuji") as pool:
+
+            def submit(part: T) -> Future[R]:
+                return pool.submit(contextvars.copy_context().run, fn, part)
+
+            yield from _ordered(submit, parts, 2 * self.workers)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _ordered(submit: Callable[[T], Any], parts: Iterable[T], window: int) -> Iterator[Any]:

@@ -43,8 +43,18 @@ class Figures:
     by_stage: dict[str, Array] = field(default_factory=dict)
     by_gas: dict[str, Array] = field(default_factory=dict)  # CO2e by gas key (gas, origin)
     by_origin: dict[str, Array] = field(default_factory=dict)
-    lines: dict[str, Array] = field(default_factory=dict)
+    # Each line's value (in its formula's unit), its stage's share ÷ reference flow and its kg
+    # CO2e per unit: its figure is their product, worked out only when `lines` is read.
+    line_parts: dict[str, tuple[Array, Any, float]] = field(default_factory=dict)
     suspect: Array = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def lines(self) -> dict[str, Array]:
+        """Each line's figure per declared unit (kg CO2e)."""
+        return {
+            name: _full(value * (scale * k if k != 1.0 else scale), self.n)
+            for name, (value, scale, k) in self.line_parts.items()
+        }
 
 
 def factors_in_force(plan: Plan, on: date | None) -> dict[str, Any]:
@@ -87,7 +97,9 @@ def run_vector(
         for step in plan.steps:
             with env.deferring(step.name):
                 value = _full(step.fn(env), n)
-                env.flag(~np.isfinite(value))
+                finite = np.isfinite(value)
+                if not finite.all():
+                    env.flag(~finite)
             env.values[step.name] = value
         for ap in plan.assertions:
             if ap.assertion.level == "error" and not ap.uses_results:
@@ -142,37 +154,75 @@ def _shares(plan: Plan, env: VectorEnv) -> dict[str, Any]:
 def _lines(plan: Plan, env: VectorEnv, shares: Mapping[str, Any], flow: Any) -> Figures:
     """Each line per declared unit, added up as aggregate.totals, by_stage, by_gas, by_origin.
 
-    A line's figure is its value × (kg per unit × GWP) × (share ÷ reference flow): the scalar
-    path's product with its constant factors grouped, which moves the last bit at most."""
+    A line's figure is its value × (kg per unit × GWP) × (share ÷ reference flow). The lines of
+    one kind, stage, gas and origin (a cell) are added up first and scaled once, and every figure
+    is a sum of cells: a line costs two passes over the rows instead of one per figure it enters.
+    Grouping the products so moves the last bits only (the scalar path's math.fsum)."""
     n = env.n
     gwp = plan.resolved.standards.gwp_sets[plan.pcr.gwp]
-    scales: dict[str, Any] = {}
-    refused = np.zeros(n, dtype=bool)
     out = Figures(n, np.zeros(n), np.zeros(n), np.zeros(n))
-    groups: dict[tuple[str, str], list[Array]] = {}
+    # The lines of each cell (kind, stage, gas key, origin), by their kg CO2e per unit.
+    cells: dict[tuple[str, str, str, str], dict[float, list[Array]]] = {}
+    scales: dict[str, Any] = {}
+    lowest: Array | None = None  # each row's lowest line other than a credit; NaN if any is
+    refused = np.zeros(n, dtype=bool)
     for lp in plan.lines:
         line = lp.line
         value = _full(lp.fn(env), n)
         # Negative (E625) or not a number (E623); a credit may be negative (a signed balance
         # such as worldsteel's end-of-life scrap), as on the scalar path.
-        refused |= ~np.isfinite(value) if line.kind == "credit" else ~(value >= 0)
+        if line.kind == "credit":
+            refused |= ~np.isfinite(value)
+        else:  # numpy's minimum keeps a NaN, so one comparison at the end finds both
+            lowest = value.copy() if lowest is None else np.minimum(lowest, value, out=lowest)
+        k = lp.to_kg * gwp.factor(line.gas, line.origin)
+        key = (line.kind, line.stage, gwp.key(line.gas, line.origin), line.origin)
         if line.stage not in scales:
             scales[line.stage] = shares.get(line.stage, 1.0) / flow
-        k = lp.to_kg * gwp.factor(line.gas, line.origin)
-        per_du = value * (scales[line.stage] * k if k != 1.0 else scales[line.stage])
-        out.lines[line.name] = per_du
-        groups.setdefault(("kind", line.kind), []).append(per_du)
-        if line.kind == "emission":
-            groups.setdefault(("stage", line.stage), []).append(per_du)
-            groups.setdefault(("gas", gwp.key(line.gas, line.origin)), []).append(per_du)
-            groups.setdefault(("origin", line.origin), []).append(per_du)
-    added = {key: _sum(parts, n) for key, parts in groups.items()}
+        out.line_parts[line.name] = (value, scales[line.stage], k)
+        cells.setdefault(key, {}).setdefault(k, []).append(value)
+    if lowest is not None:
+        refused |= ~(lowest >= 0)
+    per_du = {key: _cell_figure(by_k, scales[key[1]], n) for key, by_k in cells.items()}
+    _added_up(plan, out, per_du)
+    # Every figure is a sum of these: one not finite (an overflow, E622) shows in them.
+    for total in (out.total, out.removals, out.credits):
+        refused |= ~np.isfinite(total)
+    env.flag(refused)
+    return out
+
+
+def _cell_figure(by_k: Mapping[float, list[Array]], scale: Any, n: int) -> Array:
+    """A cell's figure: its lines added up by their kg CO2e per unit, each sum scaled once."""
+    figure: Array | None = None
+    for k, values in by_k.items():
+        added = _sum(values, n)
+        factor = scale * k if k != 1.0 else scale
+        if len(values) > 1:  # a new array: scaled in place
+            added *= factor
+        else:
+            added = added * factor
+        figure = added if figure is None else np.add(figure, added, out=figure)
+    assert figure is not None
+    return figure
+
+
+def _added_up(plan: Plan, out: Figures, cells: Mapping[tuple[str, str, str, str], Array]) -> None:
+    """The figures of the cells (kind, stage, gas key, origin), each per declared unit."""
+    groups: dict[tuple[str, str], list[Array]] = {}
+    for (kind, stage, gas, origin), figure in cells.items():
+        groups.setdefault(("kind", kind), []).append(figure)
+        if kind == "emission":
+            groups.setdefault(("stage", stage), []).append(figure)
+            groups.setdefault(("gas", gas), []).append(figure)
+            groups.setdefault(("origin", origin), []).append(figure)
+    added = {key: _sum(parts, out.n) for key, parts in groups.items()}
     out.total = added.get(("kind", "emission"), out.total)
     out.removals = added.get(("kind", "removal"), out.removals)
     out.credits = added.get(("kind", "credit"), out.credits)
     stages = list(plan.pcr.boundary.stages) if plan.pcr.boundary else []
-    out.by_stage = {s: np.zeros(n) for s in stages}
-    out.by_origin = {o: np.zeros(n) for o in ORIGINS}
+    out.by_stage = {s: np.zeros(out.n) for s in stages}
+    out.by_origin = {o: np.zeros(out.n) for o in ORIGINS}
     for (what, key), total in added.items():
         if what == "stage":
             out.by_stage[key] = total
@@ -181,11 +231,6 @@ def _lines(plan: Plan, env: VectorEnv, shares: Mapping[str, Any], flow: Any) -> 
         elif what == "gas":
             out.by_gas[key] = total
     out.by_gas = dict(sorted(out.by_gas.items()))
-    # Every figure is a sum of these: one not finite (an overflow, E622) shows in them.
-    for total in (out.total, out.removals, out.credits):
-        refused |= ~np.isfinite(total)
-    env.flag(refused)
-    return out
 
 
 def _sum(parts: list[Array], n: int) -> Array:

@@ -53,6 +53,13 @@ from zuji.core.errors import Span
 from zuji.lang import model as m
 from zuji.semantics.compile.closures import Closures
 from zuji.semantics.compile.plan import Env, Fn, Plan
+from zuji.semantics.compile.vector_choices import (
+    Constant,
+    OptionTest,
+    Read,
+    Scaled,
+    choice_table,
+)
 
 Array = npt.NDArray[Any]
 NOT_GIVEN = -1  # the code of a choice the inventory leaves out
@@ -137,6 +144,10 @@ class VectorEnv:
             self.flag(self.deferred[key])
         return self.values.get(key, default)
 
+    def is_deferred(self, key: str) -> bool:
+        """Whether value `key` could not be computed in some rows."""
+        return key in self.deferred
+
     @contextmanager
     def deferring(self, name: str) -> Iterator[None]:
         """Compute value `name`: what it flags is kept as its own, flagged where it is read."""
@@ -144,7 +155,13 @@ class VectorEnv:
         try:
             yield
         finally:
-            self.deferred[name], self.suspect = self.suspect, saved
+            # Kept only where some row is deferred: every read of a value would otherwise
+            # add an array of no rows to the suspect ones.
+            if self.suspect.any():
+                self.deferred[name] = self.suspect
+            else:
+                self.deferred.pop(name, None)
+            self.suspect = saved
 
     def note(self, key: str) -> None:
         """Reads are recorded by the scalar path only (data quality is not a batch figure)."""
@@ -203,6 +220,9 @@ class ItemEnv(VectorEnv):
             return self[key]
         return default
 
+    def is_deferred(self, key: str) -> bool:
+        return key not in self.column.fields and self.parent.is_deferred(key)
+
     @contextmanager
     def deferring(self, name: str) -> Iterator[None]:
         raise TypeError("values are computed for inventories, not for items")
@@ -239,6 +259,13 @@ class ItemsPerRow(Exception):
     row (ListColumn.repeated), and the sum over it is worked out again so."""
 
 
+def _times(fn: Fn, k: float) -> Fn:
+    """fn converted by the factor k: fn itself when k is 1."""
+    if k == 1.0:
+        return fn
+    return lambda env: fn(env) * k
+
+
 def given(value: Any) -> Any:
     """Where an input is given: not NaN for a quantity, a code for a choice, items for a list."""
     if isinstance(value, ListColumn):
@@ -260,6 +287,35 @@ class VectorClosures(Closures):
     def code(self, option: str) -> int:
         return self.codes.setdefault(option, len(self.codes))
 
+    # Reads, constants, conversions and option tests as objects that say what they are, so that
+    # a chain of `if` on one choice becomes a look-up (vector_choices.ChoiceTable).
+    def constant(self, value: float) -> Fn:
+        # A float, so that no arithmetic of the rule runs on numpy's fixed-width integers.
+        return Constant(float(value))
+
+    def read(self, key: str) -> Fn:
+        return Read(key)
+
+    def field(self, name: str) -> Fn:
+        return Read(name)
+
+    def scale(self, fn: Fn, k: float) -> Fn:
+        if isinstance(fn, (Read, Constant)):
+            return Scaled(fn, k)
+        return _times(fn, k)
+
+    # Each side brought to the common unit: a factor of 1 is left out (x * 1.0 is x to the bit,
+    # and on arrays it would be a pass over the rows and a new array).
+    def linear(self, op: str, lf: Fn, kl: float, rf: Fn, kr: float) -> Fn:
+        left, right = _times(lf, kl), _times(rf, kr)
+        if op == "+":
+            return lambda env: left(env) + right(env)
+        return lambda env: left(env) - right(env)
+
+    def compare(self, op: str, lf: Fn, kl: float, rf: Fn, kr: float) -> Fn:
+        test, left, right = m.COMPARISONS[op], _times(lf, kl), _times(rf, kr)
+        return lambda env: test(left(env), right(env))
+
     def quotient(self, lf: Fn, rf: Fn, divisor: str, span: Span | None) -> Fn:
         def quotient(env: Any) -> Any:
             denominator = rf(env)
@@ -269,8 +325,10 @@ class VectorClosures(Closures):
         return quotient
 
     def power(self, lf: Fn, kl: float, rf: Fn, kr: float, written: str, span: Span | None) -> Fn:
+        left, right = _times(lf, kl), _times(rf, kr)
+
         def power(env: Any) -> Any:
-            result = np.power(np.asarray(lf(env) * kl, dtype=float), rf(env) * kr)
+            result = np.power(np.asarray(left(env), dtype=float), right(env))
             env.flag(~np.isfinite(result))
             return result
 
@@ -283,7 +341,7 @@ class VectorClosures(Closures):
         code = self.code(option)
         if negated:
             return lambda env: fn(env) != code
-        return lambda env: fn(env) == code
+        return OptionTest(fn, code)
 
     def option(self, option: str) -> Fn:
         code = self.code(option)
@@ -306,15 +364,17 @@ class VectorClosures(Closures):
         return lambda env: np.logical_not(fn(env))
 
     def branch(self, cf: Fn, tf: Fn, kt: float, of: Fn, ko: float) -> Fn:
+        then_fn, otherwise_fn = _times(tf, kt), _times(of, ko)
+
         def branch(env: Any) -> Any:
             condition = np.asarray(cf(env), dtype=bool)
             with env.within(condition):
-                then = tf(env) * kt
+                then = then_fn(env)
             with env.within(~condition):
-                otherwise = of(env) * ko
+                otherwise = otherwise_fn(env)
             return np.where(condition, then, otherwise)
 
-        return branch
+        return choice_table(cf, tf, kt, of, ko, self.codes, branch)
 
     def sum_over(self, fn: Fn, key: str) -> Fn:
         def total(env: Any) -> Any:
@@ -333,8 +393,10 @@ class VectorClosures(Closures):
     def extremum(self, function: str, scaled: Sequence[tuple[Fn, float]]) -> Fn:
         pick = np.minimum if function == "min" else np.maximum
 
+        fns = [_times(f, k) for f, k in scaled]
+
         def extreme(env: Any) -> Any:
-            values = [np.asarray(f(env) * k, dtype=float) for f, k in scaled]
+            values = [np.asarray(f(env), dtype=float) for f in fns]
             env.flag(functools.reduce(np.logical_or, [np.isnan(v) for v in values]))
             return functools.reduce(pick, values)
 
