@@ -159,3 +159,21 @@ def test_worker_processes_write_errors_in_the_readers_language(tmp_path: Path) -
         "E501: 第 2 行：cement：-5 t 超出范围：必须 > 0",
         "E501: 第 3 行：kiln_fuels[0].fuel：'peat' 不是可选项之一",
     ]
+
+
+def test_the_commands_process_keeps_freed_array_memory_for_reuse() -> None:
+    """Batches and Monte Carlo runs set glibc's thresholds in the command's own process only
+    (a program importing Zuji keeps its allocator as it is)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from zuji.core import startup\n"
+        "print(startup.keep_freed_memory())\n"
+        "startup.command_line = True\n"
+        "print(startup.keep_freed_memory())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "True" if sys.platform == "linux" else "False"]

@@ -31,3 +31,30 @@ def import_without_arrays(module: str) -> None:
         for name in hidden:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def keep_freed_memory(most: int = 1 << 30) -> bool:
+    """Ask the C library to keep the memory of large arrays freed by one partition for the next,
+    in the command's own process (a batch, a Monte Carlo run).
+
+    By default glibc gives every array past 128 KiB its own pages from the system and hands
+    them back when it is freed, or trims them from its heap soon after: each partition's
+    arrays then cost a page fault per 4 KiB again, which measured a quarter of a batch's time.
+    Arrays up to 32 MiB come from the heap instead, and up to `most` bytes of free heap are kept.
+    The process's peak memory is the same; what it holds after a partition stays held until it
+    exits. Returns whether the C library took the settings (glibc on Linux; elsewhere nothing
+    changes)."""
+    if not command_line or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, most))

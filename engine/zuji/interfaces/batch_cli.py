@@ -8,12 +8,14 @@ column), 2 on a usage mistake (a file or format Zuji cannot take, a column namin
 # Annotations not postponed: typer reads them at every start (see cli.py).
 
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.i18n import N_, _
 from zuji.interfaces.cli_words import ZujiCommand
@@ -50,13 +52,13 @@ def batch_command(
     from zuji.runtime.pcr import load as load_pcr
 
     loaded = load_pcr(pcr)
+    startup.keep_freed_memory()  # the partitions' arrays reuse each other's pages
     started = time.perf_counter()
     rows = failed = 0
     writer = Writer(output)
     with executor_for(workers, dask) as executor, progress(N_("rows"), count_rows(file)) as advance:
         try:
-            for frame in loaded_parts(loaded, file, chunk_rows, executor):
-                writer.write(frame)
+            for frame in written_in_turn(writer, loaded_parts(loaded, file, chunk_rows, executor)):
                 rows += len(frame)
                 failed += int((frame["status"] != "ok").sum())
                 advance(len(frame))
@@ -74,6 +76,26 @@ def batch_command(
     )
     if failed:
         raise typer.Exit(1)
+
+
+def written_in_turn(writer: Any, frames: Iterator[Any], ahead: int = 2) -> Iterator[Any]:
+    """Each output frame once `writer` has it, written on a thread of its own: formatting a
+    million rows of figures as text costs as much as reading them, and the two overlap while
+    the next partitions are read and evaluated. At most `ahead` frames wait to be written."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zuji-writer") as out:
+        waiting: deque[tuple[Future[None], Any]] = deque()
+        for frame in frames:
+            waiting.append((out.submit(writer.write, frame), frame))
+            while len(waiting) > ahead:
+                done, written = waiting.popleft()
+                done.result()
+                yield written
+        while waiting:
+            done, written = waiting.popleft()
+            done.result()
+            yield written
 
 
 def loaded_parts(pcr: "PCR", file: Path, chunk_rows: int, executor: Any) -> Iterator[Any]:

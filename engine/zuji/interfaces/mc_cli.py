@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zuji.core import startup
 from zuji.core.errors import Diagnostic, UsageError
 from zuji.core.files import atomic_path, write_atomic
 from zuji.core.i18n import N_, _
@@ -59,6 +60,7 @@ def mc_command(
     from zuji.runtime.pcr import load
 
     loaded = load(pcr)
+    startup.keep_freed_memory()  # the partitions' arrays reuse each other's pages
     from zuji.interfaces.progress import progress
 
     with executor_for(workers, dask) as executor, progress(_("{count} draws").format(count=n)):
