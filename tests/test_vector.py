@@ -341,3 +341,27 @@ def test_a_chain_reading_factors_sampled_per_row_runs_as_written(cement: zuji.PC
     sampled = VectorEnv({**factors, **samples, "mode": modes}, len(modes))
     assert np.array_equal(table(sampled), table.chain(sampled))
     assert not np.array_equal(table(sampled), table(env))  # the samples were read
+
+
+def test_a_value_the_same_in_every_row_runs_one_branch_with_the_rows_verdicts() -> None:
+    """An input a table leaves out is one value seen in every row (numpy.broadcast_to): `if`,
+    `and` and `or` on it run only the branch every row takes, and mark the same rows as the
+    same input written out row by row."""
+    pcr = _rule(
+        "part : CO2 = if given(spare) and spare > 0 [t CO2] then spare * amount / divisor "
+        "else amount * 1 [t CO2/t]"
+    )
+    vplan = vector_plan(pcr.plan)
+    factors = factors_in_force(pcr.plan, None)
+    rows = {"product": np.ones(3), "amount": np.array([2.0, 3.0, 4.0])}
+    for spare in (np.nan, 5.0):
+        for divisor in (np.array([1.0, 0.0, 2.0]), np.zeros(3)):
+            given = {**rows, "divisor": divisor}
+            alike = run_vector(vplan, {**given, "spare": np.broadcast_to(spare, (3,))}, factors, 3)
+            written = run_vector(vplan, {**given, "spare": np.full(3, spare)}, factors, 3)
+            assert alike.suspect.tolist() == written.suspect.tolist()
+            assert np.array_equal(alike.total, written.total, equal_nan=True)
+    left_out = {**rows, "divisor": np.zeros(3), "spare": np.broadcast_to(np.nan, (3,))}
+    figures = run_vector(vplan, left_out, factors, 3)
+    assert not figures.suspect.any()  # the division by zero is in the branch no row takes
+    assert figures.total.tolist() == [2000.0, 3000.0, 4000.0]

@@ -29,7 +29,7 @@ from zuji.lang import model as m
 from zuji.runtime.aggregate import ORIGINS
 from zuji.runtime.inventory import Inventory
 from zuji.semantics.compile import BUILTIN_RESULTS, AssertionPlan, Plan
-from zuji.semantics.compile.vector import Array, ListColumn, VectorEnv, VectorPlan
+from zuji.semantics.compile.vector import Array, ListColumn, VectorEnv, VectorPlan, uniform
 
 
 @dataclass
@@ -164,25 +164,27 @@ def _lines(plan: Plan, env: VectorEnv, shares: Mapping[str, Any], flow: Any) -> 
     # The lines of each cell (kind, stage, gas key, origin), by their kg CO2e per unit.
     cells: dict[tuple[str, str, str, str], dict[float, list[Array]]] = {}
     scales: dict[str, Any] = {}
-    lowest: Array | None = None  # each row's lowest line other than a credit; NaN if any is
     refused = np.zeros(n, dtype=bool)
     for lp in plan.lines:
         line = lp.line
         value = _full(lp.fn(env), n)
+        same = uniform(value)  # one value in every row (a line of inputs left out): one test
+        probe = value[:1] if same else value
         # Negative (E625) or not a number (E623); a credit may be negative (a signed balance
-        # such as worldsteel's end-of-life scrap), as on the scalar path.
-        if line.kind == "credit":
-            refused |= ~np.isfinite(value)
-        else:  # numpy's minimum keeps a NaN, so one comparison at the end finds both
-            lowest = value.copy() if lowest is None else np.minimum(lowest, value, out=lowest)
+        # such as worldsteel's end-of-life scrap), as on the scalar path. A line that is not a
+        # number makes its cell's sum, and so the total, removals or credits, not a number,
+        # which the check of those below finds.
+        bad = ~np.isfinite(probe) if line.kind == "credit" else probe < 0
+        if bad.any():
+            refused |= bad
         k = lp.to_kg * gwp.factor(line.gas, line.origin)
         key = (line.kind, line.stage, gwp.key(line.gas, line.origin), line.origin)
         if line.stage not in scales:
             scales[line.stage] = shares.get(line.stage, 1.0) / flow
         out.line_parts[line.name] = (value, scales[line.stage], k)
-        cells.setdefault(key, {}).setdefault(k, []).append(value)
-    if lowest is not None:
-        refused |= ~(lowest >= 0)
+        by_k = cells.setdefault(key, {})
+        if not (same and value[0] == 0.0):  # a line of 0 in every row adds nothing
+            by_k.setdefault(k, []).append(value)
     per_du = {key: _cell_figure(by_k, scales[key[1]], n) for key, by_k in cells.items()}
     _added_up(plan, out, per_du)
     # Every figure is a sum of these: one not finite (an overflow, E622) shows in them.
@@ -194,7 +196,7 @@ def _lines(plan: Plan, env: VectorEnv, shares: Mapping[str, Any], flow: Any) -> 
 
 def _cell_figure(by_k: Mapping[float, list[Array]], scale: Any, n: int) -> Array:
     """A cell's figure: its lines added up by their kg CO2e per unit, each sum scaled once."""
-    figure: Array | None = None
+    figure: Array | None = np.zeros(n) if not by_k else None
     for k, values in by_k.items():
         added = _sum(values, n)
         factor = scale * k if k != 1.0 else scale

@@ -41,8 +41,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +51,7 @@ import numpy.typing as npt
 from zuji.core.errors import Span
 from zuji.lang import model as m
 from zuji.semantics.compile.closures import Closures
-from zuji.semantics.compile.plan import Env, Fn, Plan
+from zuji.semantics.compile.plan import Fn, Plan
 from zuji.semantics.compile.vector_choices import (
     Constant,
     OptionTest,
@@ -60,191 +59,16 @@ from zuji.semantics.compile.vector_choices import (
     Scaled,
     choice_table,
 )
-
-Array = npt.NDArray[Any]
-NOT_GIVEN = -1  # the code of a choice the inventory leaves out
-
-
-@dataclass(frozen=True)
-class ListColumn:
-    """A list input for n inventories, items flat: `rows[i]` is the inventory of item i.
-
-    `blocks` = k says the items are k whole blocks, each one item of every row in row order
-    (rows is arange(n) k times over, as a table with every item column filled gives): spreading
-    and adding up then need no indexing."""
-
-    rows: npt.NDArray[np.intp]
-    fields: Mapping[str, Array]
-    n: int
-    blocks: int = 0
-
-    @functools.cached_property
-    def counts(self) -> npt.NDArray[np.intp]:
-        if self.blocks:
-            return np.full(self.n, self.blocks, dtype=np.intp)
-        return np.bincount(self.rows, minlength=self.n)
-
-    def spread(self, value: Array) -> Array:
-        """A value per row, as a value per item."""
-        if self.blocks == 1:
-            return value
-        return np.tile(value, self.blocks) if self.blocks else value[self.rows]
-
-    def add_up(self, body: Array) -> Array:
-        """A value per item, added up per row in item order."""
-        if self.blocks == 1:
-            return body
-        if self.blocks:
-            return _sum_blocks(body.reshape(self.blocks, self.n))
-        total: Array = np.bincount(self.rows, weights=body, minlength=self.n)
-        return total
-
-    def repeated(self, n: int) -> ListColumn:
-        """This column of one row (one inventory's items, as Monte Carlo keeps a list its
-        samples do not reach) for n rows alike, in whole blocks."""
-        blocks = len(self.rows)
-        fields = {name: np.repeat(values, n) for name, values in self.fields.items()}
-        return ListColumn(np.tile(np.arange(n, dtype=np.intp), blocks), fields, n, blocks)
-
-    def any_of(self, mask: Array) -> Array:
-        """Rows where `mask` holds for any of their items."""
-        if self.blocks:
-            return np.asarray(mask.reshape(self.blocks, self.n).any(axis=0))
-        rows = np.zeros(self.n, dtype=bool)
-        rows[self.rows[mask]] = True
-        return rows
-
-
-def _sum_blocks(blocks: Array) -> Array:
-    total: Array = blocks[0].copy()
-    for block in blocks[1:]:
-        total += block
-    return total
-
-
-class VectorEnv:
-    """The names of n inventories, the rows reached by the code being run, and the suspect rows."""
-
-    def __init__(self, values: dict[str, Any], n: int) -> None:
-        self.values = values
-        self.n = n
-        self.reach: Array | None = None  # None: every row
-        self.suspect = np.zeros(n, dtype=bool)
-        # The rows where a value (let) could not be computed: the scalar path keeps it Deferred,
-        # an error only where it is read, so a row is suspect only where its value is read.
-        self.deferred: dict[str, Array] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.deferred:
-            self.flag(self.deferred[key])
-        return self.values[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key in self.deferred:
-            self.flag(self.deferred[key])
-        return self.values.get(key, default)
-
-    def is_deferred(self, key: str) -> bool:
-        """Whether value `key` could not be computed in some rows."""
-        return key in self.deferred
-
-    @contextmanager
-    def deferring(self, name: str) -> Iterator[None]:
-        """Compute value `name`: what it flags is kept as its own, flagged where it is read."""
-        saved, self.suspect = self.suspect, np.zeros(self.n, dtype=bool)
-        try:
-            yield
-        finally:
-            # Kept only where some row is deferred: every read of a value would otherwise
-            # add an array of no rows to the suspect ones.
-            if self.suspect.any():
-                self.deferred[name] = self.suspect
-            else:
-                self.deferred.pop(name, None)
-            self.suspect = saved
-
-    def note(self, key: str) -> None:
-        """Reads are recorded by the scalar path only (data quality is not a batch figure)."""
-
-    def item(self, fields: dict[str, Any]) -> Env:
-        raise TypeError("a vectorised sum over reads its items through items()")
-
-    def items(self, column: ListColumn) -> ItemEnv:
-        return ItemEnv(self, column)
-
-    def flag(self, mask: Any) -> None:
-        """Rows where something the scalar path must judge happened, in the code reached."""
-        if np.ndim(mask) == 0 and not mask:
-            return  # a test of one number (a line or factor no sample reaches) that passed
-        mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
-        if self.reach is not None:
-            mask = mask & self.reach
-        self.suspect |= mask
-
-    @contextmanager
-    def within(self, mask: Any) -> Iterator[None]:
-        """Run code only reached in the rows of `mask` (a branch, an operand of and/or)."""
-        saved = self.reach
-        mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
-        self.reach = mask if saved is None else saved & mask
-        try:
-            yield
-        finally:
-            self.reach = saved
-
-
-class ItemEnv(VectorEnv):
-    """Inside `sum over`: one row per item; names of the inventory are spread to its items."""
-
-    def __init__(self, parent: VectorEnv, column: ListColumn) -> None:
-        super().__init__({}, len(column.rows))
-        self.parent, self.column = parent, column
-        reach = parent.reach
-        if reach is not None and column.n != parent.n:  # one row's items, standing for every row
-            if not reach.any() or reach.all():
-                reach = reach[:1]
-            else:  # reached in some rows only
-                raise ItemsPerRow(column)
-        self.reach = None if reach is None else column.spread(reach)
-        self.spread: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.column.fields:
-            return self.column.fields[key]
-        if key not in self.spread:
-            self.spread[key] = self._spread(self.parent[key])
-        return self.spread[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key in self.column.fields or key in self.parent.values:
-            return self[key]
-        return default
-
-    def is_deferred(self, key: str) -> bool:
-        return key not in self.column.fields and self.parent.is_deferred(key)
-
-    @contextmanager
-    def deferring(self, name: str) -> Iterator[None]:
-        raise TypeError("values are computed for inventories, not for items")
-        yield
-
-    def _spread(self, value: Any) -> Any:
-        if isinstance(value, np.ndarray) and value.shape == (self.column.n,):
-            return self.column.spread(value)
-        if isinstance(value, np.ndarray) and value.shape == (self.parent.n,):
-            raise ItemsPerRow(self.column)  # a value by row read by one row's items
-        if isinstance(value, Mapping):
-            return {k: self._spread(v) for k, v in value.items()}
-        return value
-
-    def flag(self, mask: Any) -> None:
-        if np.ndim(mask) == 0 and not mask:
-            return
-        mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
-        if self.reach is not None:
-            mask = mask & self.reach
-        if mask.any():
-            self.parent.suspect |= self.column.any_of(mask)
+from zuji.semantics.compile.vector_env import (
+    NOT_GIVEN,
+    Array,
+    ItemEnv,
+    ItemsPerRow,
+    ListColumn,
+    VectorEnv,
+    given,
+    uniform,
+)
 
 
 def _summed(fn: Fn, env: Any, column: ListColumn) -> Any:
@@ -253,29 +77,11 @@ def _summed(fn: Fn, env: Any, column: ListColumn) -> Any:
     return column.add_up(body)
 
 
-class ItemsPerRow(Exception):
-    """A list kept as one row's items, the same in every row (Monte Carlo keeps a list so while
-    no sample reaches it), read with a value that differs by row: it needs its items in every
-    row (ListColumn.repeated), and the sum over it is worked out again so."""
-
-
 def _times(fn: Fn, k: float) -> Fn:
     """fn converted by the factor k: fn itself when k is 1."""
     if k == 1.0:
         return fn
     return lambda env: fn(env) * k
-
-
-def given(value: Any) -> Any:
-    """Where an input is given: not NaN for a quantity, a code for a choice, items for a list."""
-    if isinstance(value, ListColumn):
-        return value.counts > 0
-    if value is None:
-        return False
-    array = np.asarray(value)
-    if array.dtype.kind == "f":
-        return ~np.isnan(array)
-    return array != NOT_GIVEN
 
 
 class VectorClosures(Closures):
@@ -353,6 +159,11 @@ class VectorClosures(Closures):
             # operands are reached only in the rows still open.
             acc = np.asarray(fns[0](env), dtype=bool)
             for fn in fns[1:]:
+                if acc.ndim == 0:  # the same in every row: settled, or the next one decides
+                    if bool(acc) == (op == "or"):
+                        return acc
+                    acc = np.asarray(fn(env), dtype=bool)
+                    continue
                 with env.within(acc if op == "and" else ~acc):
                     part = np.asarray(fn(env), dtype=bool)
                 acc = (acc & part) if op == "and" else (acc | part)
@@ -368,6 +179,8 @@ class VectorClosures(Closures):
 
         def branch(env: Any) -> Any:
             condition = np.asarray(cf(env), dtype=bool)
+            if condition.ndim == 0:  # the same in every row: only its branch is reached
+                return then_fn(env) if condition else otherwise_fn(env)
             with env.within(condition):
                 then = then_fn(env)
             with env.within(~condition):
@@ -379,6 +192,8 @@ class VectorClosures(Closures):
     def sum_over(self, fn: Fn, key: str) -> Fn:
         def total(env: Any) -> Any:
             column: ListColumn = env[key]
+            if not len(column.rows):  # no row has items: every sum is 0, nothing is reached
+                return 0.0
             try:
                 return _summed(fn, env, column)
             except ItemsPerRow:  # what it flagged so far, every row's items flag again
@@ -494,3 +309,18 @@ def _options(plan: Plan) -> list[str]:
             for fld in decl.fields:
                 options.extend(fld.options or ())
     return options
+
+
+__all__ = [
+    "NOT_GIVEN",
+    "Array",
+    "ItemEnv",
+    "ItemsPerRow",
+    "ListColumn",
+    "VectorClosures",
+    "VectorEnv",
+    "VectorPlan",
+    "given",
+    "uniform",
+    "vector_plan",
+]
