@@ -45,15 +45,24 @@ if TYPE_CHECKING:
 OUTPUT = ("row", "status", "error", "total", "removals", "credits", *ORIGINS)
 PASSED = ("id", "company", "product", "site")
 CHUNK_ROWS = 100_000
+# A table already in memory and evaluated here on several threads has no reading to keep small:
+# its partitions are larger, so that numpy's work, which runs beside the other threads, outweighs
+# the interpreter's per partition, which does not (measured: 0.34 s at 100 000 rows, 0.23-0.26 s
+# at 250 000, for a million cement plants on two threads; one thread is fastest at 100 000, whose
+# arrays stay nearer the core; benchmarks/speed_batch.py).
+IN_MEMORY_ROWS = 250_000
 
 
 def evaluate_many(
-    pcr: PCR, table: Any, executor: Executor | None = None, chunk_rows: int = CHUNK_ROWS
+    pcr: PCR, table: Any, executor: Executor | None = None, chunk_rows: int | None = None
 ) -> pd.DataFrame:
     """One output row per inventory of `table` (a pandas DataFrame, a pyarrow Table, a list of
-    inventory documents or flat rows, or a mapping column -> array), as a pandas DataFrame."""
+    inventory documents or flat rows, or a mapping column -> array), as a pandas DataFrame, in
+    partitions of `chunk_rows` rows (by default IN_MEMORY_ROWS for a table in memory evaluated
+    on several threads here, else CHUNK_ROWS)."""
     if (executor is None or isinstance(executor, InProcess)) and not _listed(table):
         return _in_place(pcr, _frame(table), chunk_rows, executor)
+    chunk_rows = chunk_rows or CHUNK_ROWS
     frames = list(evaluate_parts(pcr, partitions(table, pcr, chunk_rows), executor))
     if not frames:
         return empty_output(pcr)
@@ -71,7 +80,7 @@ def _listed(table: Any) -> bool:
 
 
 def _in_place(
-    pcr: PCR, frame: pd.DataFrame, chunk_rows: int, executor: InProcess | None = None
+    pcr: PCR, frame: pd.DataFrame, chunk_rows: int | None, executor: InProcess | None = None
 ) -> pd.DataFrame:
     """A table already in memory, evaluated here (on a thread per core, InProcess): each
     partition writes its figures into its slice of one output block, so the partitions' outputs
@@ -88,8 +97,10 @@ def _in_place(
         found = figures_into(pcr, batch, block[:, batch.first_row : end], names)
         return {batch.first_row + i: reason for i, reason in found.items()}
 
+    runner = executor or InProcess()
+    rows = chunk_rows or (IN_MEMORY_ROWS if runner.workers > 1 else CHUNK_ROWS)
     errors: dict[int, str] = {}
-    for found in (executor or InProcess()).map(evaluate, partitions(frame, pcr, chunk_rows)):
+    for found in runner.map(evaluate, partitions(frame, pcr, rows)):
         errors.update(found)
     return _output(Batch(frame, {}), names, block, errors)
 

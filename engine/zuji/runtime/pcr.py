@@ -132,7 +132,7 @@ class PCR:
         return evaluate_fast(self.plan, inventory, trace=trace)
 
     def evaluate_many(
-        self, table: Any, executor: Executor | None = None, chunk_rows: int = 100_000
+        self, table: Any, executor: Executor | None = None, chunk_rows: int | None = None
     ) -> pd.DataFrame:
         """The footprints of many inventories at once, as a pandas DataFrame with one row per
         inventory in the input's order (columns: zuji.runtime.batch.OUTPUT).
@@ -141,7 +141,9 @@ class PCR:
         `list.0.field`, units as `name [unit]`: docs/batches.md), a list of inventory documents
         or flat rows, or a mapping column -> array. A row that fails is reported with its row
         number, status "failed" and its reason, while the others complete. `executor` runs the
-        partitions (zuji.runtime.executors: in this process by default, local processes, Dask).
+        partitions (zuji.runtime.executors: in this process by default, local processes, Dask),
+        of `chunk_rows` rows each (by default 250 000 for a table already in memory evaluated
+        here on several threads, 100 000 otherwise).
         """
         if self.errors:
             raise RuleError(self.errors)
