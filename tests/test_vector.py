@@ -90,19 +90,17 @@ def test_the_cases_of_each_pcr_in_one_call_give_the_scalar_figures() -> None:
             _same(pcr.evaluate(inventory), figures, i)
 
 
-RULE = """
-pcr numbers {
-  name en "Numbers" zh "数值"
+# A rule of one stage, `making`, for the tests' own inputs (DECLARATIONS) and lines (LINES).
+TEMPLATE = """
+pcr NAME {
+  name en "NAME" zh "测试"
   version 1.0.0
   status draft
   gwp AR6
   unit 1 t of product "Product"
   boundary cradle_to_gate: making
   input product : t "Product" > 0
-  input amount : t "An amount" >= 0
-  input divisor : t "An output divided by" >= 0 = 1
-  input spare : t CO2 "A figure that may be left out" >= 0 optional
-  let spare_share = spare / product / 1 [t CO2/t] "Read only where given"
+DECLARATIONS
   stage making {
     LINES
   }
@@ -111,6 +109,14 @@ pcr numbers {
   }
 }
 """
+RULE = TEMPLATE.replace("NAME", "numbers").replace(
+    "DECLARATIONS",
+    """  input amount : t "An amount" >= 0
+  input divisor : t "An output divided by" >= 0 = 1
+  input spare : t CO2 "A figure that may be left out" >= 0 optional
+  let spare_share = spare / product / 1 [t CO2/t] "Read only where given"
+""",
+)
 
 
 def _rule(lines: str) -> zuji.PCR:
@@ -240,26 +246,20 @@ def test_an_error_assertion_on_the_data_quality_leaves_every_row_to_the_scalar_p
     assert out["total"].tolist() == [pcr.evaluate(r).total for r in rows]
 
 
-CHOICE_RULE = """
-pcr carried {
-  name en "Carried" zh "运输"
-  version 1.0.0
-  status draft
-  gwp AR6
-  unit 1 t of product "Product"
-  boundary cradle_to_gate: making
-  input product : t "Product" > 0
-  input mass : t "Mass carried" >= 0
-  input mode : one of truck, train, ship, barge, plane = barge
-  stage making {
-    carried : CO2 = mass * (CHAIN) "One choice, mixed units, an option named twice"
+CHOICE_RULE = (
+    TEMPLATE.replace("NAME", "carried")
+    .replace(
+        "DECLARATIONS",
+        """  input mass : t "Mass carried" >= 0
+  input mode : one of truck, train, ship, barge, plane = barge""",
+    )
+    .replace(
+        "LINES",
+        """carried : CO2 = mass * (CHAIN) "One choice, mixed units, an option named twice"
     negated : CO2 = mass * (NEGATED) "A negated test"
-  }
-  changelog {
-    1.0.0 2026-01-01 "Test"
-  }
-}
-"""
+""",
+    )
+)
 CHAIN = " else ".join(
     [
         "if mode is truck then 120 [g CO2/t]",
